@@ -1,0 +1,21 @@
+"""converter: feed-HTML news items to clean EPUB, Markdown, plain text and more.
+
+>>> import converter
+>>> doc = converter.parse(open("item.txt", "rb").read())
+>>> markdown = converter.render(doc, "markdown")
+"""
+
+from __future__ import annotations
+
+from .api import (FileResult, Report, convert_file, convert_tree, formats, load_json, parse, read_file,
+                  render)
+from .ast import Document, Meta
+from .errors import ConversionError, FormatError, InputError, OptionError, OutputError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConversionError", "Document", "FileResult", "FormatError", "InputError", "Meta", "OptionError",
+    "OutputError", "Report", "__version__", "convert_file", "convert_tree", "formats", "load_json",
+    "parse", "read_file", "render",
+]

@@ -1,0 +1,5 @@
+"""``python -m converter`` runs the ``convert`` command."""
+
+from .cli import run
+
+run()

@@ -1,0 +1,324 @@
+"""The document AST: the contract between readers and writers.
+
+Modelled on pandoc's types so that each node maps onto one pandoc node:
+``Paragraph`` is ``Para``, ``Text`` is ``Str``/``Space``, ``Figure`` is ``Figure``, and so on.
+Writers never see HTML; everything they need is here.
+
+The AST serialises to plain JSON (``to_dict``/``from_dict``) and back without loss, so a
+document can be parsed once, stored, and rendered later by any writer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Union
+
+#: Version of the JSON form written by :func:`document_to_dict`.
+JSON_VERSION = 1
+
+
+# ---------------------------------------------------------------------------- inlines
+
+
+@dataclass(slots=True)
+class Text:
+    """A run of text. Whitespace inside is significant only as a word separator."""
+
+    text: str
+
+
+@dataclass(slots=True)
+class Strong:
+    content: list[Inline]
+
+
+@dataclass(slots=True)
+class Emphasis:
+    content: list[Inline]
+
+
+@dataclass(slots=True)
+class Strikeout:
+    content: list[Inline]
+
+
+@dataclass(slots=True)
+class Superscript:
+    content: list[Inline]
+
+
+@dataclass(slots=True)
+class Subscript:
+    content: list[Inline]
+
+
+@dataclass(slots=True)
+class Code:
+    """Inline code: the text is literal."""
+
+    text: str
+
+
+@dataclass(slots=True)
+class Link:
+    content: list[Inline]
+    url: str
+    title: str = ""
+
+
+@dataclass(slots=True)
+class Image:
+    """An image; ``alt`` is the text that stands in for it."""
+
+    url: str
+    alt: str = ""
+    title: str = ""
+
+
+@dataclass(slots=True)
+class LineBreak:
+    """A hard line break inside a paragraph (``<br>``)."""
+
+
+Inline = Union[Text, Strong, Emphasis, Strikeout, Superscript, Subscript, Code, Link, Image, LineBreak]
+
+
+# ---------------------------------------------------------------------------- blocks
+
+
+@dataclass(slots=True)
+class Paragraph:
+    content: list[Inline]
+
+
+@dataclass(slots=True)
+class Heading:
+    level: int
+    content: list[Inline]
+
+
+@dataclass(slots=True)
+class Figure:
+    """An image with its caption (the caption may be empty)."""
+
+    image: Image
+    caption: list[Inline] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BulletList:
+    """Each item is a list of blocks."""
+
+    items: list[list[Block]]
+
+
+@dataclass(slots=True)
+class OrderedList:
+    items: list[list[Block]]
+    start: int = 1
+
+
+@dataclass(slots=True)
+class BlockQuote:
+    content: list[Block]
+
+
+@dataclass(slots=True)
+class CodeBlock:
+    text: str
+    language: str = ""
+
+
+@dataclass(slots=True)
+class HorizontalRule:
+    pass
+
+
+@dataclass(slots=True)
+class TableCell:
+    content: list[Inline]
+    colspan: int = 1
+    rowspan: int = 1
+
+
+@dataclass(slots=True)
+class Table:
+    """A data table: ``head`` rows (may be empty), then ``body`` rows of cells."""
+
+    head: list[list[TableCell]]
+    body: list[list[TableCell]]
+    caption: list[Inline] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Div:
+    """A generic container of blocks (pandoc ``Div``), e.g. a figure group or an aside."""
+
+    content: list[Block]
+
+
+Block = Union[Paragraph, Heading, Figure, BulletList, OrderedList, BlockQuote, CodeBlock,
+              HorizontalRule, Table, Div]
+
+
+# ---------------------------------------------------------------------------- document
+
+
+@dataclass(slots=True)
+class Meta:
+    """What we know about the article. ``published`` is an aware UTC datetime."""
+
+    title: str = ""
+    url: str = ""
+    published: dt.datetime | None = None
+    author: str = ""
+    site: str = ""
+    language: str = ""
+    tags: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Document:
+    meta: Meta
+    blocks: list[Block]
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def plain_text(nodes: list[Inline]) -> str:
+    """The text of inlines, as a reader would see it (images give their alt text)."""
+    out: list[str] = []
+    stack: list[Any] = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Text):
+            out.append(node.text)
+        elif isinstance(node, Code):
+            out.append(node.text)
+        elif isinstance(node, LineBreak):
+            out.append("\n")
+        elif isinstance(node, Image):
+            out.append(node.alt)
+        else:
+            stack.extend(reversed(node.content))
+    return "".join(out)
+
+
+def walk(blocks: list[Block]) -> Iterator[Any]:
+    """Every node under ``blocks``, depth first, without recursion."""
+    stack: list[Any] = list(reversed(blocks))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (BulletList, OrderedList)):
+            for item in reversed(node.items):
+                stack.extend(reversed(item))
+        elif isinstance(node, Figure):
+            stack.extend(reversed(node.caption))
+            stack.append(node.image)
+        elif isinstance(node, Table):
+            for row in reversed(node.head + node.body):
+                stack.extend(reversed(row))
+            stack.extend(reversed(node.caption))
+        elif isinstance(node, TableCell):
+            stack.extend(reversed(node.content))
+        elif hasattr(node, "content") and isinstance(node.content, list):
+            stack.extend(reversed(node.content))
+
+
+# ---------------------------------------------------------------------------- JSON form
+
+_NODE_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (Text, Strong, Emphasis, Strikeout, Superscript, Subscript, Code, Link, Image,
+                LineBreak, Paragraph, Heading, Figure, BulletList, OrderedList, BlockQuote,
+                CodeBlock, HorizontalRule, TableCell, Table, Div)
+}
+
+
+def node_to_dict(node: Any) -> Any:
+    """A node (or list/tree of nodes) as JSON-ready data: ``{"type": Name, field: value…}``."""
+    if isinstance(node, list):
+        return [node_to_dict(x) for x in node]
+    if dataclasses.is_dataclass(node):
+        out: dict[str, Any] = {"type": type(node).__name__}
+        for f in dataclasses.fields(node):
+            out[f.name] = node_to_dict(getattr(node, f.name))
+        return out
+    return node
+
+
+def node_from_dict(data: Any) -> Any:
+    """Inverse of :func:`node_to_dict`. Raises ``ValueError`` on an unknown node type."""
+    if isinstance(data, list):
+        return [node_from_dict(x) for x in data]
+    if isinstance(data, dict) and "type" in data:
+        name = data["type"]
+        cls = _NODE_TYPES.get(name)
+        if cls is None:
+            raise ValueError(f"unknown node type {name!r}")
+        kwargs = {k: node_from_dict(v) for k, v in data.items() if k != "type"}
+        return cls(**kwargs)
+    return data
+
+
+def meta_to_dict(meta: Meta) -> dict[str, Any]:
+    return {
+        "title": meta.title,
+        "url": meta.url,
+        "published": format_datetime(meta.published),
+        "author": meta.author,
+        "site": meta.site,
+        "language": meta.language,
+        "tags": list(meta.tags),
+        "extra": meta.extra,
+    }
+
+
+def meta_from_dict(data: dict[str, Any]) -> Meta:
+    published = data.get("published")
+    return Meta(
+        title=data.get("title") or "",
+        url=data.get("url") or "",
+        published=parse_datetime(published) if published else None,
+        author=data.get("author") or "",
+        site=data.get("site") or "",
+        language=data.get("language") or "",
+        tags=[str(t) for t in data.get("tags") or []],
+        extra=dict(data.get("extra") or {}),
+    )
+
+
+def document_to_dict(doc: Document) -> dict[str, Any]:
+    return {"version": JSON_VERSION, "meta": meta_to_dict(doc.meta), "blocks": node_to_dict(doc.blocks)}
+
+
+def document_from_dict(data: dict[str, Any]) -> Document:
+    version = data.get("version", JSON_VERSION)
+    if version != JSON_VERSION:
+        raise ValueError(f"unsupported JSON version {version!r} (this converter reads {JSON_VERSION})")
+    return Document(meta=meta_from_dict(data.get("meta") or {}), blocks=node_from_dict(data.get("blocks") or []))
+
+
+def format_datetime(value: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z`` suffix; fractions of a second only when present."""
+    if value is None:
+        return None
+    value = value.astimezone(dt.timezone.utc)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond % 1000:
+        text += f".{value.microsecond:06d}"
+    elif value.microsecond:
+        text += f".{value.microsecond // 1000:03d}"
+    return text + "Z"
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)

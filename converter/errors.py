@@ -1,0 +1,31 @@
+"""The one exception family users can cause. Messages name the file and what to do."""
+
+from __future__ import annotations
+
+
+class ConversionError(Exception):
+    """Base of every error caused by input or options (never by a bug in the converter).
+
+    ``str(error)`` is a single line fit to print after the program name.
+    """
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        self.reason = " ".join(str(message).split())
+        super().__init__(f"{path}: {self.reason}" if path else self.reason)
+
+
+class InputError(ConversionError):
+    """The input cannot be read or is not a document (missing, empty, binary, undecodable)."""
+
+
+class FormatError(ConversionError):
+    """An unknown output format."""
+
+
+class OptionError(ConversionError):
+    """An option a writer does not accept, or a bad option value."""
+
+
+class OutputError(ConversionError):
+    """The output cannot be written (permissions, full disk, output equals input)."""

@@ -1,0 +1,1 @@
+"""Readers: the only code that sees HTML. ``feed`` reads feed-HTML, ``json`` our JSON form."""

@@ -1,0 +1,75 @@
+"""Bytes to text: BOMs, UTF-8, legacy Chinese encodings, and refusing what is not text."""
+
+from __future__ import annotations
+
+import codecs
+
+from ..errors import InputError
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts the same way
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+#: Bytes that never occur in text: C0 controls other than tab, LF, FF, CR, ESC.
+_BINARY_BYTES = frozenset(range(0x00, 0x09)) | {0x0B, 0x0E, 0x0F} | frozenset(range(0x10, 0x1B)) | frozenset(range(0x1C, 0x20))
+#: Encodings tried, in order, when the bytes are not UTF-8. GB18030 is a superset of GBK/GB2312.
+_LEGACY = ("gb18030", "big5", "cp1252")
+
+
+def decode(data: bytes, path: str | None = None) -> str:
+    """Decode a document's bytes; raise ``InputError`` for empty or binary input.
+
+    BOMs win; then strict UTF-8 (the common case, and cheap); then a detector
+    (charset-normalizer) restricted to the legacy encodings feed archives really use.
+    Line endings are normalised to ``\\n``.
+    """
+    text = _decode_bom(data)
+    if text is None:
+        if _looks_binary(data):
+            raise InputError("is a binary file, not a text document", path)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = _decode_legacy(data, path)
+    if "\x00" in text:
+        raise InputError("contains NUL characters; it is a binary file, not a text document", path)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise InputError("is empty" if not text else "holds only whitespace", path)
+    return text
+
+
+def _decode_bom(data: bytes) -> str | None:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding).lstrip("\ufeff")
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _looks_binary(data: bytes, sample: int = 8192) -> bool:
+    """A NUL, or more than 1 % control bytes, in the first few kilobytes."""
+    head = data[:sample]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b in _BINARY_BYTES)
+    return controls > len(head) // 100
+
+
+def _decode_legacy(data: bytes, path: str | None) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(_LEGACY)).best()
+    if best is not None:
+        return str(best)
+    for encoding in _LEGACY[:2]:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("is not valid UTF-8 and no known text encoding fits; is it a text document?", path)

@@ -1,0 +1,104 @@
+"""Split a feed-HTML document into front matter, header and body HTML.
+
+::
+
+    ---                       optional YAML front matter (Jekyll archives)
+    title: "…"
+    ---
+    <!--1738414025000-->      publication time, epoch milliseconds or seconds
+    [Title [with brackets]](https://source.example/article)
+    ------                    setext underline (--- or ===)
+    <body html>
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+#: Front matter larger than this is not front matter we want to parse (and is kept as body).
+MAX_FRONT_MATTER = 64 * 1024
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_STAMP = re.compile(r"\A\s*<!--\s*(\d{9,13})\s*-->[ \t]*\n?")
+_TITLE_LINE = re.compile(r"\A[ \t]*\n?[ \t]*\[(.*)\]\((\S*?)\)[ \t]*\n[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
+#: Earliest and latest plausible publication times; outside them a stamp is an error.
+_EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
+_LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@dataclass(slots=True)
+class Parts:
+    """The pieces of a document before its HTML is read."""
+
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
+    url: str = ""
+    published: dt.datetime | None = None
+    body: str = ""
+    has_header: bool = False
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A safe loader that refuses anchors/aliases, so no "billion laughs" expansion."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+_FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def split(text: str) -> Parts:
+    """Split ``text`` (already decoded) into its parts. Never raises for odd input."""
+    parts = Parts()
+    rest = text.lstrip("\ufeff")
+    match = _FRONT_MATTER.match(rest)
+    if match and match.end() <= MAX_FRONT_MATTER:
+        parts.front_matter = parse_front_matter(match.group(1) or "")
+        rest = rest[match.end():]
+    stamp = _STAMP.match(rest)
+    if stamp:
+        parts.published = epoch_to_datetime(stamp.group(1))
+        rest = rest[stamp.end():]
+    title = _TITLE_LINE.match(rest)
+    if title:
+        parts.title = " ".join(html.unescape(title.group(1)).split())
+        parts.url = title.group(2).strip()
+        parts.has_header = True
+        rest = rest[title.end():]
+    parts.body = rest
+    return parts
+
+
+def parse_front_matter(source: str) -> dict[str, Any]:
+    """YAML front matter as a dict; broken or hostile YAML warns and gives ``{}``."""
+    # libyaml is much faster; it is only safe from alias bombs when there can be no aliases.
+    loader = _NoAliasLoader if ("&" in source or "*" in source) else _FAST_SAFE_LOADER
+    try:
+        data = yaml.load(source, Loader=loader)  # noqa: S506 - safe loaders only
+    except yaml.YAMLError as exc:
+        warnings.warn(f"front matter ignored: {' '.join(str(exc).split())}", stacklevel=3)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def epoch_to_datetime(digits: str) -> dt.datetime | None:
+    """``<!--…-->`` stamp to aware UTC; 13 digits are milliseconds, fewer are seconds."""
+    value = int(digits)
+    seconds = value / 1000 if len(digits) >= 12 else value
+    try:
+        stamp = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return stamp if _EARLIEST <= stamp < _LATEST else None

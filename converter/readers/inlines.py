@@ -1,0 +1,133 @@
+"""Tidying a paragraph's inlines after the HTML walk.
+
+HTML collapses white space across element boundaries; the walk sees one text node at a time,
+so it cannot. This module does it for a whole paragraph: one space where HTML shows one, none
+at the edges or around line breaks, no ``&nbsp;``/full-width-space indentation, adjacent texts
+merged, empty or doubled formatting (``<strong><strong>``) removed, and spaces moved outside
+emphasis so every writer can mark it up cleanly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import ast as A
+
+_CONTAINERS = (A.Strong, A.Emphasis, A.Strikeout, A.Superscript, A.Subscript, A.Link)
+#: White space stripped at the start and end of a line: ASCII space and the ideographic space.
+_EDGE = " \u3000"
+
+
+def is_blank(node: A.Inline) -> bool:
+    return isinstance(node, A.Text) and not node.text.strip()
+
+
+def tidy_paragraph(nodes: list[A.Inline]) -> list[A.Inline]:
+    """The paragraph's inlines with HTML white space rules applied and empty markup removed."""
+    _collapse_spaces(_leaves(nodes))
+    return _trim_line_breaks(_prune(nodes, None))
+
+
+def _leaves(nodes: list[A.Inline]) -> list[Any]:
+    """Text, line breaks and atoms in reading order."""
+    out: list[Any] = []
+    stack: list[Any] = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _CONTAINERS):
+            stack.extend(reversed(node.content))
+        else:
+            out.append(node)
+    return out
+
+
+def _collapse_spaces(leaves: list[Any]) -> None:
+    """One space between words across element boundaries; none at line starts and ends."""
+    line_start = True
+    space_before = True
+    last_text: A.Text | None = None
+    for leaf in leaves:
+        if isinstance(leaf, A.Text):
+            text = leaf.text
+            if line_start:
+                text = text.lstrip(_EDGE)
+            elif space_before:
+                text = text.lstrip(" ")
+            if text:
+                line_start = False
+                space_before = text.endswith(" ")
+                last_text = leaf
+            leaf.text = text
+        elif isinstance(leaf, A.LineBreak):
+            if last_text is not None:
+                last_text.text = last_text.text.rstrip(_EDGE)
+            line_start = space_before = True
+            last_text = None
+        else:
+            line_start = space_before = False
+            last_text = None
+    if last_text is not None:
+        last_text.text = last_text.text.rstrip(_EDGE)
+
+
+def _prune(nodes: list[A.Inline], parent: type | None) -> list[A.Inline]:
+    """Drop empty texts and empty markup, unwrap doubled markup, merge adjacent texts."""
+    out: list[A.Inline] = []
+    for node in nodes:
+        if isinstance(node, A.Text):
+            if node.text:
+                _append_text(out, node.text)
+            continue
+        if not isinstance(node, _CONTAINERS):
+            out.append(node)
+            continue
+        node.content = _prune(node.content, type(node))
+        if isinstance(node, A.Link):
+            if node.content:
+                out.append(node)
+            continue
+        if type(node) is parent or not any(not is_blank(c) for c in node.content):
+            for child in node.content:
+                _append(out, child)
+            continue
+        _move_edge_spaces_out(node, out)
+    return out
+
+
+def _move_edge_spaces_out(node: Any, out: list[A.Inline]) -> None:
+    first, last = node.content[0], node.content[-1]
+    if isinstance(first, A.Text) and first.text[:1] == " ":
+        first.text = first.text.lstrip(" ")
+        _append_text(out, " ")
+    trailing = isinstance(last, A.Text) and last.text[-1:] == " "
+    if trailing:
+        last.text = last.text.rstrip(" ")
+    node.content = [c for c in node.content if not (isinstance(c, A.Text) and not c.text)]
+    out.append(node)
+    if trailing:
+        _append_text(out, " ")
+
+
+def _append(out: list[A.Inline], node: A.Inline) -> None:
+    if isinstance(node, A.Text):
+        _append_text(out, node.text)
+    else:
+        out.append(node)
+
+
+def _append_text(out: list[A.Inline], text: str) -> None:
+    if out and isinstance(out[-1], A.Text):
+        merged = out[-1].text + text
+        out[-1] = A.Text(merged.replace("  ", " ") if "  " in merged else merged)
+    else:
+        out.append(A.Text(text))
+
+
+def _trim_line_breaks(nodes: list[A.Inline]) -> list[A.Inline]:
+    """No line break (or blank text) at the start or end of a paragraph."""
+    start, end = 0, len(nodes)
+    while start < end and (isinstance(nodes[start], A.LineBreak) or is_blank(nodes[start])):
+        start += 1
+    while end > start and (isinstance(nodes[end - 1], A.LineBreak) or is_blank(nodes[end - 1])):
+        end -= 1
+    return nodes[start:end]

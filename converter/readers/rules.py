@@ -1,0 +1,223 @@
+"""Cleaning rules for feed HTML: each is a small named function with a test on a fixture.
+
+The HTML reader (``html.py``) walks the tree once and asks these rules what an element is:
+non-content to drop, a tracking pixel, a lazy-loaded image's real URL, a caption, a byline,
+the feedx promo footer. Keeping them here, apart from the walk, keeps each rule readable
+and testable on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from bs4.element import Tag
+
+# --------------------------------------------------------------------------- element classes
+
+#: Elements whose content is never article text.
+NON_CONTENT = frozenset(
+    "script style template svg math head title meta link base button input select option "
+    "optgroup textarea datalist form object canvas map area applet frame frameset dialog".split())
+#: HTML5 void elements the lxml parser does not know: it nests what follows inside them, so
+#: they are walked through as if transparent.
+UNKNOWN_VOIDS = frozenset("source track wbr embed param keygen".split())
+#: Elements that become a link line ("Video: …") instead of silence.
+EMBEDS = frozenset("iframe video audio embed".split())
+#: Block-level elements: they end the paragraph around them.
+BLOCKS = frozenset(
+    "address article aside blockquote body center details dd dir div dl dt fieldset figcaption "
+    "figure footer h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu nav ol p picture "
+    "pre section summary table tbody td tfoot th thead tr ul".split()) | EMBEDS
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+
+# --------------------------------------------------------------------------- tree searches
+
+
+def first_descendant(el: Tag, names: frozenset[str]) -> Tag | None:
+    """The first descendant named in ``names`` (bs4's ``find`` with a list is far slower)."""
+    for node in el.descendants:
+        if isinstance(node, Tag) and node.name in names:
+            return node
+    return None
+
+
+def count_descendants(el: Tag, names: frozenset[str], limit: int) -> int:
+    """How many descendants are named in ``names``, counting no further than ``limit``."""
+    n = 0
+    for node in el.descendants:
+        if isinstance(node, Tag) and node.name in names:
+            n += 1
+            if n >= limit:
+                break
+    return n
+
+
+# --------------------------------------------------------------------------- feedx footer and byline
+
+_FEEDX = re.compile(r"获取更多\s*RSS\s*[：:]")
+_FOOTER_LEAD = re.compile(r"(?:\s|<br\s*/?>|<hr\s*/?>|<div>)*\Z")
+_BYLINE = re.compile(
+    r"\A(\s*(?:<div>\s*)?)<div>\s*<i>\s*([^<]*?)\s*<br\s*/?>\s*"
+    r"(\d{4}-\d\d-\d\dT[\d:.]+Z?)\s*</i>\s*</div>")
+
+
+def strip_promo_footer(body: str) -> str:
+    """Cut the feedx mirror's "获取更多RSS：…" footer and the ``<br><hr><div>`` before it."""
+    idx = body.rfind("获取更多")
+    if idx < 0 or not _FEEDX.match(body, idx):
+        return body
+    head = body[:idx]
+    lead = _FOOTER_LEAD.search(head, max(0, idx - 400))
+    return head[: lead.start()] if lead else head
+
+
+def extract_byline(body: str) -> tuple[str, str]:
+    """Take the leading ``<div><i>Author<br>date</i></div>`` byline out; return (author, body)."""
+    match = _BYLINE.match(body)
+    if not match:
+        return "", body
+    return " ".join(match.group(2).split()), match.group(1) + body[match.end():]
+
+
+# --------------------------------------------------------------------------- images
+
+#: Attributes that lazy-loading scripts use for the real image URL, best first.
+_LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url",
+                 "data-hi-res-src", "data-full-src", "data-echo")
+_SRCSETS = ("data-srcset", "srcset", "data-lazy-srcset")
+_PLACEHOLDER = re.compile(
+    r"(?i)/(?:[\w-]*[_-])?(spacer|blank|transparent|placeholder|pixel|1x1|lazy|lazyload|loading|grey|gray)"
+    r"\.(gif|png|svg|jpe?g|webp)\b|/pixel[/?]|feeds\.feedburner\.com/~r/|/~ff/|doubleclick\.net|/beacon\b")
+#: A data: URL shorter than this is a lazy-loading placeholder, not a picture.
+_MIN_DATA_URL = 1024
+
+
+def image_source(img: Tag, base_url: str = "") -> str:
+    """The real URL of an image: lazy-loading attributes, then the largest srcset entry, then src.
+
+    Placeholders (spacer GIFs, tiny ``data:`` URLs) and tracking pixels give ``""``.
+    """
+    candidates = [img.get(a) for a in _LAZY_SOURCES]
+    candidates += [largest_srcset(img.get(a)) for a in _SRCSETS]
+    candidates.append(img.get("src"))
+    for raw in candidates:
+        url = clean_url(raw if isinstance(raw, str) else "", base_url)
+        if url and not is_placeholder_url(url):
+            return url
+    return ""
+
+
+def is_placeholder_url(url: str) -> bool:
+    if url.startswith("data:"):
+        return len(url) < _MIN_DATA_URL or not url.startswith("data:image/")
+    return bool(_PLACEHOLDER.search(url))
+
+
+def largest_srcset(srcset: object) -> str:
+    """The candidate with the largest width (``800w``) or density (``2x``) descriptor."""
+    if not isinstance(srcset, str) or not srcset.strip():
+        return ""
+    best, best_size = "", -1.0
+    for part in re.split(r",\s+(?=\S)", srcset.strip()):
+        bits = part.split()
+        if not bits:
+            continue
+        size = 1.0
+        if len(bits) > 1:
+            try:
+                size = float(bits[1][:-1]) if bits[1][-1] in "wx" else 1.0
+            except (ValueError, IndexError):
+                size = 1.0
+        if size > best_size:
+            best, best_size = bits[0], size
+    return best
+
+
+def is_tracking_pixel(img: Tag) -> bool:
+    """Tracking pixels and spacers: a declared width or height of 0–2 pixels."""
+    for attr in ("width", "height"):
+        value = img.get(attr)
+        if isinstance(value, str):
+            digits = re.match(r"\s*(\d+)\s*(px)?\s*$", value)
+            if digits and int(digits.group(1)) <= 2:
+                return True
+    return False
+
+
+def image_alt(img: Tag) -> str:
+    for attr in ("alt", "title"):
+        value = img.get(attr)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return ""
+
+
+# --------------------------------------------------------------------------- links
+
+_UNSAFE_SCHEME = re.compile(r"(?i)^\s*(javascript|vbscript|data|file|about|blob)\s*:")
+
+
+def clean_url(raw: str, base_url: str = "") -> str:
+    """Resolve a link or image URL against the article URL; unsafe schemes give ``""``.
+
+    ``data:`` is let through only for images (callers decide); ``javascript:`` never.
+    """
+    url = raw.strip() if raw else ""
+    if not url:
+        return ""
+    url = re.sub(r"[\x00-\x1f\x7f]+", "", url).replace(" ", "%20")
+    if url.lower().startswith("data:image/"):
+        return url
+    if _UNSAFE_SCHEME.match(url):
+        return ""
+    if base_url and not url.startswith("#"):
+        try:
+            url = urljoin(base_url, url)
+        except ValueError:
+            return ""
+    return url
+
+
+def site_of(url: str) -> str:
+    """The host of a URL without ``www.``; ``""`` when there is none."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+# --------------------------------------------------------------------------- captions
+
+_CAPTION_CLASS = re.compile(r"(?i)caption|picinfo|pic-?info|img-?desc|image-?desc|photo-?desc|credit|legend|pictext|pic_?txt|wp-caption-text")
+#: Caption text longer than this is article text, not a caption.
+MAX_CAPTION = 400
+
+
+_NOT_IN_SMALL_CAPTIONS = frozenset("img p div table".split())
+_FIGURE_CLASS = re.compile(r"(?i)\b(pic|img|image|photo|figure|media|wp-caption)")
+
+
+def has_caption_class(el: Tag) -> bool:
+    return any(_CAPTION_CLASS.search(c) for c in el.get("class") or ())
+
+
+def has_figure_class(el: Tag) -> bool:
+    """A container whose class says it holds a picture (``pic``, ``image``, ``wp-caption`` …)."""
+    return any(_FIGURE_CLASS.search(c) for c in el.get("class") or ())
+
+
+def is_caption(el: Tag) -> bool:
+    """An element right after an image that reads as its caption.
+
+    ``<figcaption>``; an element with a caption-like class; or DW's
+    ``<div><small>caption</small></div>`` (a block whose only content is one ``<small>``).
+    """
+    if el.name == "figcaption" or has_caption_class(el):
+        return len(el.get_text()) <= MAX_CAPTION
+    if el.name in ("div", "p") and first_descendant(el, _NOT_IN_SMALL_CAPTIONS) is None:
+        children = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
+        return (len(children) == 1 and isinstance(children[0], Tag) and children[0].name == "small"
+                and len(el.get_text()) <= MAX_CAPTION)
+    return False

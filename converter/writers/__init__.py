@@ -1,0 +1,120 @@
+"""Writers: one module per output format, found by name in one registry.
+
+A writer is a class with one method per AST node type (``block_Paragraph``,
+``inline_Strong`` …) and a ``write(doc)`` entry point: AST in, ``str`` or ``bytes`` out.
+Third-party packages add writers through the ``converter.writers`` entry-point group; each
+entry point names a :class:`Writer` subclass.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from ..ast import Block, Document, Inline
+from ..errors import FormatError, OptionError
+
+ENTRY_POINT_GROUP = "converter.writers"
+
+
+class Writer:
+    """Base class: dispatches each node to ``block_<Type>`` or ``inline_<Type>``.
+
+    Subclasses set ``name``, ``extension``, ``description`` and, for binary formats,
+    ``binary = True``. Options are keyword arguments of ``__init__``.
+    """
+
+    name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    extension: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    binary: ClassVar[bool] = False
+
+    def write(self, doc: Document) -> str | bytes:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def block(self, node: Block) -> Any:
+        return getattr(self, "block_" + type(node).__name__)(node)
+
+    def inline(self, node: Inline) -> Any:
+        return getattr(self, "inline_" + type(node).__name__)(node)
+
+
+@dataclass(frozen=True, slots=True)
+class FormatInfo:
+    """What ``formats()`` reports about one output format."""
+
+    name: str
+    extension: str
+    description: str
+    binary: bool
+    aliases: tuple[str, ...] = ()
+
+
+_BUILTIN: dict[str, str] = {
+    # name -> "module:Class", imported on first use so start-up stays cheap
+    "markdown": "converter.writers.markdown:MarkdownWriter",
+    "text": "converter.writers.text:TextWriter",
+    "json": "converter.writers.json:JsonWriter",
+}
+
+
+def _load(spec: str) -> type[Writer]:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _plugins() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def writer_classes() -> dict[str, type[Writer]]:
+    """Every writer by canonical name: built-ins first, then plug-ins (which cannot shadow)."""
+    classes = {name: _load(spec) for name, spec in _BUILTIN.items()}
+    for name, ep in _plugins().items():
+        if name not in classes:
+            classes[name] = ep.load()
+    return classes
+
+
+def get_writer_class(fmt: str) -> type[Writer]:
+    """The writer for a format name or alias (case-insensitive); ``FormatError`` if none."""
+    key = fmt.strip().lower()
+    if key in _BUILTIN:
+        return _load(_BUILTIN[key])
+    for name, spec in _BUILTIN.items():
+        cls = _load(spec)
+        if key in cls.aliases or key == cls.extension:
+            return cls
+    plugins = _plugins()
+    if key in plugins:
+        return plugins[key].load()
+    names = ", ".join(sorted(set(_BUILTIN) | set(plugins)))
+    raise FormatError(f"unknown output format {fmt!r}; choose one of: {names}")
+
+
+def make_writer(fmt: str, **options: Any) -> Writer:
+    """Instantiate the writer for ``fmt``; options it does not take are an ``OptionError``."""
+    cls = get_writer_class(fmt)
+    accepted = writer_options(cls)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise OptionError(f"the {cls.name} writer does not take option(s) {', '.join(unknown)}")
+    try:
+        return cls(**options)
+    except (TypeError, ValueError) as exc:
+        raise OptionError(f"bad option for the {cls.name} writer: {exc}") from None
+
+
+def writer_options(cls: type[Writer]) -> list[str]:
+    """Names of the keyword options a writer class accepts."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    return [p.name for p in params if p.name != "self" and p.kind is p.KEYWORD_ONLY]
+
+
+def format_infos() -> list[FormatInfo]:
+    return [FormatInfo(c.name, c.extension, c.description, c.binary, c.aliases)
+            for c in writer_classes().values()]
