@@ -15,8 +15,8 @@ import typer
 
 from . import __version__
 from .api import convert_many, extension, formats, iter_inputs, parse, read_file, render, write_atomic
-from .errors import ConversionError, FormatError
-from .writers import get_writer_class, writer_options
+from .errors import ConversionError, FormatError, OptionError
+from .writers import get_writer_class, make_writer, writer_options
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,6 +47,9 @@ def main(
         help="Output file, folder (for several inputs or a folder), or - for stdout. "
              "Default: beside each input, with the new extension."),
     width: int = typer.Option(80, "--width", min=0, help="Text: wrap at this many columns (0: no wrapping)."),
+    references: str = typer.Option("end", "--references", metavar="end|inline|none",
+                                   help="Text: list link targets at the end (end), also mark them "
+                                        "[n] in the text (inline), or drop them (none)."),
     front_matter: bool = typer.Option(True, "--front-matter/--no-front-matter",
                                       help="Markdown: start with YAML front matter holding the metadata."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
@@ -67,7 +70,12 @@ def main(
     except FormatError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to") from None
     accepted = writer_options(cls)
-    options = {k: v for k, v in {"width": width, "front_matter": front_matter}.items() if k in accepted}
+    given = {"width": width, "references": references, "front_matter": front_matter}
+    options = {k: v for k, v in given.items() if k in accepted}
+    try:
+        make_writer(to, **options)
+    except OptionError as exc:
+        raise typer.BadParameter(exc.reason) from None
     warnings.showwarning = _print_warning
     if inputs == ["-"] or output == "-":
         raise typer.Exit(_to_stream(inputs, to, output, options))

@@ -167,6 +167,8 @@ def clean_url(raw: str, base_url: str = "") -> str:
     if not url:
         return ""
     url = re.sub(r"[\x00-\x1f\x7f]+", "", url).replace(" ", "%20")
+    while "&amp;" in url:  # double-escaped in the feed: "&amp;amp;" in the HTML
+        url = url.replace("&amp;", "&")
     if url.lower().startswith("data:image/"):
         return url
     if _UNSAFE_SCHEME.match(url):

@@ -1,0 +1,210 @@
+"""CJK-aware line wrapping, shared by the writers that produce wrapped text.
+
+:mod:`textwrap` does not fit: it counts code points rather than terminal columns, breaks
+only at spaces (so a Chinese paragraph is one unbreakable "word") and knows nothing of
+kinsoku, the CJK rule that closing punctuation never starts a line and opening punctuation
+never ends one.
+
+The model: a line of text is cut into *units* that must stay whole (a Latin word, number
+or URL; one CJK character; punctuation glued to its neighbour). Between two units there
+is either a space, which disappears when the line breaks there, or nothing, because a
+break between CJK characters adds no space. Lines are filled greedily, so wrapping is
+linear in the length of the text. Character properties come from :mod:`unicodedata`
+(East Asian Width: Wide and Fullwidth are two columns, Ambiguous is one), cached per
+distinct character.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator
+
+#: Characters that must not begin a line: closing brackets and quotes, clause and sentence
+#: punctuation, ellipsis and dash, iteration marks and small kana. The ASCII straight quotes
+#: are left out because they do not say whether they open or close.
+NO_LINE_START = frozenset(
+    ")]},.;:!?%"
+    "，。、；：？！」』）》〉】〕〗〙〛｝］｠｣”’…‥—％・·﹐﹑﹒﹔﹕﹖﹗｡､．"
+    "ー々ゝゞヽヾ〻ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"
+)
+
+#: Characters that must not end a line: opening brackets and quotes.
+NO_LINE_END = frozenset("([{「『（《〈【〔〖〘〚“‘［｛｟｢")
+
+# Per-character properties packed into one int: the column count (0, 1 or 2) in the two
+# low bits, so ``bits & _WIDE`` tests for a wide character, plus the two kinsoku flags.
+_WIDE = 2
+_GLUE_BEFORE = 4  # no break before this character
+_GLUE_AFTER = 8  # no break after this character
+_WIDTH_BITS = 3
+_WORD = 16  # a letter or digit
+
+
+def _properties(ch: str) -> int:
+    """Width and break flags of one character.
+
+    Combining marks stay with the character before them; format characters such as the
+    zero width joiner also hold on to the one after (emoji sequences must not split).
+    """
+    category = unicodedata.category(ch)
+    if category in ("Mn", "Me"):
+        return _GLUE_BEFORE
+    if category == "Cf":
+        return _GLUE_BEFORE | _GLUE_AFTER
+    bits = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    if ch.isalnum():
+        bits |= _WORD
+    if ch in NO_LINE_START:
+        bits |= _GLUE_BEFORE
+    if ch in NO_LINE_END:
+        bits |= _GLUE_AFTER
+    return bits
+
+
+class _PropertyCache(dict[str, int]):
+    """``cache[ch]`` is ``_properties(ch)``, computed once per distinct character."""
+
+    def __missing__(self, ch: str) -> int:
+        value = self[ch] = _properties(ch)
+        return value
+
+
+_PROPS = _PropertyCache()
+
+
+def char_width(ch: str) -> int:
+    """Terminal columns taken by one character: 2 for East Asian Wide/Fullwidth, 0 for
+    combining and format marks, 1 otherwise (Ambiguous included)."""
+    return _PROPS[ch] & _WIDTH_BITS
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by ``text`` (which should hold no control characters)."""
+    if text.isascii():
+        return len(text)
+    props = _PROPS
+    return sum(props[ch] & _WIDTH_BITS for ch in text)
+
+
+# ---------------------------------------------------------------------------- whitespace
+
+_SPACE_RUN = re.compile(r"\s+")
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _is_hangul(ch: str) -> bool:
+    return ("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff"
+            or "\u3130" <= ch <= "\u318f" or "\ua960" <= ch <= "\ua97f")
+
+
+def _joins_without_space(ch: str) -> bool:
+    """True for characters written without spaces between them: wide, except Korean."""
+    return bool(_PROPS[ch] & _WIDE) and not _is_hangul(ch)
+
+
+def collapse_space(text: str) -> str:
+    """``text`` with each whitespace run made one space, or removed when it holds a line
+    break between two CJK characters.
+
+    HTML source wraps Chinese text across lines without meaning a word space (the CSS Text
+    rule for segment breaks); a space there would separate two Chinese characters. The ends
+    are not stripped, so pieces of one paragraph can be collapsed separately and joined.
+    """
+    if _LINE_BREAKS.isdisjoint(text):
+        return _SPACE_RUN.sub(" ", text)
+
+    def replace(match: re.Match[str]) -> str:
+        start, end = match.span()
+        if (start and end < len(text) and not _LINE_BREAKS.isdisjoint(match.group())
+                and _joins_without_space(text[start - 1]) and _joins_without_space(text[end])):
+            return ""
+        return " "
+
+    return _SPACE_RUN.sub(replace, text)
+
+
+# ---------------------------------------------------------------------------- wrapping
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` as lines of at most ``width`` columns; ``"\\n".join`` gives the wrapped text.
+
+    ``\\n`` forces a line break; any other whitespace run is one breakable space, and no
+    line begins or ends with a space. A unit wider than ``width`` (a long URL) gets a line
+    of its own instead of being cut. ``width <= 0`` turns wrapping off: one line per
+    ``\\n``-separated part. An empty part gives an empty line, so ``wrap("", w) == [""]``.
+    """
+    limit = width if width > 0 else sys.maxsize
+    lines: list[str] = []
+    for part in text.split("\n"):
+        lines.extend(_fill(_units(part), limit))
+    return lines
+
+
+def _units(line: str) -> Iterator[tuple[str, str, int]]:
+    """``(separator, text, width)`` for each unbreakable unit of ``line``, in order.
+
+    The separator (``" "`` or ``""``) goes between the unit and the one before it when
+    both land on the same line. A space next to kinsoku punctuation is not a break
+    opportunity, so it stays inside the unit. Ideographs written straight after a Latin
+    word or a number stay with it up to the next space or punctuation (``2020年``,
+    ``3D打印``, ``AI模型``): a number is not parted from its unit, nor a word from its ending.
+    """
+    props = _PROPS
+    parts: list[str] = []  # pieces of the unit being built
+    width = 0
+    sep = ""
+    last = 0  # properties of the character before the current one
+    for word in line.split():
+        if parts:
+            if last & _GLUE_AFTER or props[word[0]] & _GLUE_BEFORE:
+                parts.append(" ")
+                width += 1
+            else:
+                yield sep, "".join(parts), width
+                parts, width, sep = [], 0, " "
+        if word.isascii():  # no wide characters, hence no break inside
+            parts.append(word)
+            width += len(word)
+            last = props[word[-1]]
+            continue
+        start = 0
+        latin = False  # inside a run of letters and digits that began with a narrow one
+        for i, ch in enumerate(word):
+            bits = props[ch]
+            glued = latin and bits & _WORD
+            latin = bool(bits & _WORD) and (latin or not bits & _WIDE)
+            if (i and (last | bits) & _WIDE and not glued
+                    and not (last & _GLUE_AFTER or bits & _GLUE_BEFORE)):
+                if parts:  # rare: the unit began in an earlier word; usually a plain slice
+                    parts.append(word[start:i])
+                    yield sep, "".join(parts), width
+                    parts = []
+                else:
+                    yield sep, word[start:i], width
+                width, sep, start = 0, "", i
+            width += bits & _WIDTH_BITS
+            last = bits
+        parts.append(word[start:])
+    if parts:
+        yield sep, "".join(parts), width
+
+
+def _fill(units: Iterator[tuple[str, str, int]], limit: int) -> list[str]:
+    """Greedy filling: each unit goes on the current line if it fits, else starts a new one."""
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0
+    for sep, text, width in units:
+        if not line:
+            line, used = [text], width
+        elif used + len(sep) + width <= limit:
+            line += (sep, text)
+            used += len(sep) + width
+        else:
+            lines.append("".join(line))
+            line, used = [text], width
+    lines.append("".join(line))
+    return lines

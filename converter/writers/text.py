@@ -1,0 +1,356 @@
+"""Plain-text writer: the article as it should read in a terminal or an e-mail.
+
+No markup survives: emphasis and code are plain words, links become numbered references
+listed at the end, images become ``[Image: alt]`` placeholders. Prose is wrapped to
+``width`` display columns by :func:`converter.wrap.wrap`, which counts CJK characters as
+two columns and follows kinsoku. Nesting is shown by indentation alone, so the result
+does not read as Markdown: list items hang under their marker (``- `` or ``1. ``), block
+quotes and code blocks are indented by four spaces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..ast import (Block, BlockQuote, BulletList, Code, CodeBlock, Div, Document, Figure,
+                   Heading, HorizontalRule, Image, Inline, LineBreak, Link, Meta, OrderedList,
+                   Paragraph, Strong, Table, TableCell, Text)
+from ..wrap import collapse_space, display_width, wrap
+from . import Writer
+
+INDENT = "    "
+RULE = "-" * 10
+TAB_SIZE = 4
+
+#: Link targets worth listing as references; the others (``#anchor``, ``javascript:``,
+#: relative paths) lead nowhere outside the page.
+REFERENCE_SCHEMES = ("http://", "https://", "mailto:")
+#: Where link targets go: listed at the end (the text stays clean for search and NLP), listed
+#: at the end with ``[n]`` markers in the text, or nowhere.
+REFERENCE_STYLES = ("end", "inline", "none")
+
+# Stands for a LineBreak while a paragraph's inlines are joined into one string; it cannot
+# occur in the text itself because control characters are removed from every leaf.
+_BREAK = "\x00"
+_TRAILING_GAP = re.compile(r"[\s\x00]+\Z")  # spaces and line breaks at the end of a text
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+_CONTROLS = [*range(0x20), 0x7F, *range(0x80, 0xA0)]
+# Non-whitespace control characters are dropped; whitespace ones (tab, CR, VT…) are left
+# for collapse_space, which turns them into word spaces.
+_DROP_CONTROLS = {c: None for c in _CONTROLS if not chr(c).isspace()}
+_DROP_ALL_CONTROLS = dict.fromkeys(_CONTROLS)
+_DROP_CODE_CONTROLS = {c: None for c in _CONTROLS if c != 0x09}  # tabs are expanded after
+
+
+def _prose(text: str) -> str:
+    """A piece of running text from the AST, safe to join into a paragraph."""
+    return text.translate(_DROP_CONTROLS)
+
+
+def _one_line(text: str) -> str:
+    return collapse_space(_prose(text)).strip()
+
+
+def _clean_url(url: str) -> str:
+    """The URL as a browser reads it: no controls, tabs or newlines, inner spaces encoded."""
+    return url.translate(_DROP_ALL_CONTROLS).strip().replace(" ", "%20")
+
+
+def _same_address(text: str, url: str) -> bool:
+    """Whether a link's text already shows its URL, so a reference would repeat it."""
+    def bare(value: str) -> str:
+        return value.removeprefix("mailto:").rstrip("/")
+    return bare(text) == bare(url)
+
+
+def _format_published(value: dt.datetime) -> str:
+    if value.tzinfo is None:  # the AST promises UTC; never fall back to local time
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _indent(lines: list[str], first: str, rest: str) -> list[str]:
+    """Prefix the first line with ``first`` and the others with ``rest``; blank lines stay empty."""
+    return [(rest if i else first) + line if line else "" for i, line in enumerate(lines)]
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+class TextWriter(Writer):
+    """Writes wrapped plain text.
+
+    Rendering keeps per-document state on the instance (current width, references), so
+    one instance must not render two documents at the same time.
+    """
+
+    name = "text"
+    aliases = ("txt", "plain")
+    extension = "txt"
+    description = "plain text wrapped to a width (CJK-aware), links as numbered references"
+
+    def __init__(self, *, width: int = 80, references: str = "end") -> None:
+        if width < 0:
+            raise ValueError(f"width must be 0 (no wrapping) or positive, not {width}")
+        if references not in REFERENCE_STYLES:
+            raise ValueError(f"references must be one of {', '.join(REFERENCE_STYLES)}, not {references!r}")
+        self.width = width
+        self.references = references
+        self._width = width  # width left for the block being rendered
+        self._refs: dict[str, int] = {}  # URL -> reference number, in order of first use
+
+    def write(self, doc: Document) -> str:
+        self._width, self._refs = self.width, {}
+        body = self._blocks(doc.blocks)
+        sections = [self._header(doc.meta), body, self._reference_list()]
+        return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
+
+    # ------------------------------------------------------------------------ document parts
+
+    def _header(self, meta: Meta) -> list[str]:
+        title = _one_line(meta.title)
+        facts = []
+        if author := _one_line(meta.author):
+            facts += wrap(f"Author: {author}", self._width)
+        if meta.published is not None:
+            facts.append(f"Published: {_format_published(meta.published)}")
+        if url := _clean_url(meta.url):
+            facts.append(f"Source: {url}")
+        return self._separated([self._underlined(title, "="), facts])
+
+    def _reference_list(self) -> list[str]:
+        if not self._refs:
+            return []
+        return ["References:", *(f"[{n}] {url}" for url, n in self._refs.items())]
+
+    # ------------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _separated(parts: list[list[str]], hug: list[bool] | None = None) -> list[str]:
+        """Non-empty parts one blank line apart, except a part whose ``hug`` is true,
+        which follows the previous one directly."""
+        lines: list[str] = []
+        for i, part in enumerate(parts):
+            if part:
+                if lines and not (hug and hug[i]):
+                    lines.append("")
+                lines.extend(part)
+        return lines
+
+    def _blocks(self, blocks: list[Block], tight: bool = False) -> list[str]:
+        """Blocks one blank line apart; in a tight list item a nested list hugs the text."""
+        hug = [tight and isinstance(b, (BulletList, OrderedList)) for b in blocks]
+        return self._separated([self.block(b) for b in blocks], hug)
+
+    @contextmanager
+    def _narrowed(self, by: int) -> Iterator[None]:
+        """Render nested content ``by`` columns narrower (never below one; 0 stays 0)."""
+        saved = self._width
+        if saved > 0:
+            self._width = max(1, saved - by)
+        try:
+            yield
+        finally:
+            self._width = saved
+
+    def _inlines(self, nodes: list[Inline]) -> str:
+        return "".join(self.inline(n) for n in nodes)
+
+    def _inline_text(self, nodes: list[Inline]) -> str:
+        """The inlines as text: whitespace collapsed, LineBreaks as ``\\n`` (at most one blank
+        line in a row, as between blocks), ends stripped."""
+        segments = collapse_space(self._inlines(nodes)).split(_BREAK)
+        return _BLANK_LINES.sub("\n\n", "\n".join(s.strip() for s in segments).strip("\n"))
+
+    def _wrapped(self, text: str) -> list[str]:
+        return wrap(text, self._width) if text else []
+
+    def _underlined(self, text: str, char: str) -> list[str]:
+        lines = self._wrapped(text)
+        if lines:
+            lines.append(char * max(map(display_width, lines)))
+        return lines
+
+    # ------------------------------------------------------------------------ blocks
+
+    def block_Paragraph(self, node: Paragraph) -> list[str]:
+        return self._wrapped(self._inline_text(node.content))
+
+    def block_Heading(self, node: Heading) -> list[str]:
+        return self._underlined(self._inline_text(node.content), "=" if node.level <= 1 else "-")
+
+    def block_Figure(self, node: Figure) -> list[str]:
+        """``[Image: caption]``; an image with neither caption nor alt text says nothing."""
+        caption = self._inline_text(node.caption) or _one_line(node.image.alt)
+        return self._wrapped(f"[Image: {caption}]") if caption else []
+
+    def block_BulletList(self, node: BulletList) -> list[str]:
+        return self._list(["- "] * len(node.items), node.items)
+
+    def block_OrderedList(self, node: OrderedList) -> list[str]:
+        labels = [f"{node.start + i}." for i in range(len(node.items))]
+        column = max(map(len, labels), default=0) + 1
+        return self._list([label.ljust(column) for label in labels], node.items)
+
+    def _list(self, markers: list[str], items: list[list[Block]]) -> list[str]:
+        """Items under their markers, one after the other; if any item holds several
+        paragraphs, items are set a blank line apart so its paragraphs stay distinguishable
+        from the next item."""
+        loose = any(sum(not isinstance(b, (BulletList, OrderedList)) for b in item) > 1
+                    for item in items)
+        rendered = [self._item(marker, item, not loose)
+                    for marker, item in zip(markers, items, strict=True)]
+        return self._separated(rendered, None if loose else [True] * len(rendered))
+
+    def _item(self, marker: str, blocks: list[Block], tight: bool) -> list[str]:
+        with self._narrowed(len(marker)):
+            body = self._blocks(blocks, tight)
+        if not body:
+            return [marker.rstrip()]
+        return _indent(body, marker, " " * len(marker))
+
+    def block_BlockQuote(self, node: BlockQuote) -> list[str]:
+        with self._narrowed(len(INDENT)):
+            body = self._blocks(node.content)
+        return _indent(body, INDENT, INDENT)
+
+    def block_CodeBlock(self, node: CodeBlock) -> list[str]:
+        lines = [line.translate(_DROP_CODE_CONTROLS).expandtabs(TAB_SIZE).rstrip()
+                 for line in node.text.splitlines()]
+        while lines and not lines[-1]:
+            lines.pop()
+        start = next((i for i, line in enumerate(lines) if line), len(lines))
+        return _indent(lines[start:], INDENT, INDENT)
+
+    def block_HorizontalRule(self, node: HorizontalRule) -> list[str]:
+        return [RULE]
+
+    def block_Table(self, node: Table) -> list[str]:
+        rows = [[(self._cell_text(cell), cell) for cell in row] for row in node.head + node.body]
+        lines = _render_table(rows, len(node.head)) if any(rows) else []
+        return lines + self._wrapped(self._inline_text(node.caption))
+
+    def _cell_text(self, cell: TableCell) -> str:
+        # a LineBreak becomes a line break first, so that collapse_space drops it between
+        # two CJK characters instead of putting a space there
+        return collapse_space(self._inline_text(cell.content))
+
+    def block_Div(self, node: Div) -> list[str]:
+        return self._blocks(node.content)
+
+    # ------------------------------------------------------------------------ inlines
+
+    def inline_Text(self, node: Text) -> str:
+        return _prose(node.text)
+
+    def inline_Strong(self, node: Strong) -> str:
+        return self._inlines(node.content)
+
+    inline_Emphasis = inline_Strikeout = inline_Superscript = inline_Subscript = inline_Strong
+
+    def inline_Code(self, node: Code) -> str:
+        return _prose(node.text)
+
+    def inline_LineBreak(self, node: LineBreak) -> str:
+        return _BREAK
+
+    def inline_Image(self, node: Image) -> str:
+        alt = _one_line(node.alt)
+        return f"[Image: {alt}]" if alt else ""
+
+    def inline_Link(self, node: Link) -> str:
+        text = self._inlines(node.content)
+        url = _clean_url(node.url)
+        shown = collapse_space(text.replace(_BREAK, " ")).strip()
+        web = url.lower().startswith(REFERENCE_SCHEMES)
+        if not shown and web:  # an empty link would vanish; show where it goes
+            text = shown = url
+        if self.references == "none" or not web or _same_address(shown, url):
+            return text
+        number = self._refs.setdefault(url, len(self._refs) + 1)
+        if self.references == "end":
+            return text
+        words = _TRAILING_GAP.sub("", text)  # the number goes right after the words
+        return f"{words}[{number}]{text[len(words):]}"
+
+
+# ---------------------------------------------------------------------------- tables
+
+_Slot = tuple[str, int] | None  # (text, colspan) where a cell starts; None where a span covers
+
+
+def _render_table(rows: list[list[tuple[str, TableCell]]], head_rows: int) -> list[str]:
+    """Rows as columns aligned by display width, two spaces apart, a rule under the head.
+
+    Rows with nothing in them are left out: a blank line would split the table in two.
+    """
+    grid = _place(rows)
+    widths = _column_widths(grid)
+    lines = [_render_row(row, widths) for row in grid]
+    head = [line for line in lines[:head_rows] if line]
+    body = [line for line in lines[head_rows:] if line]
+    if head:
+        head.append("  ".join("-" * w for w in widths).rstrip())
+    return head + body
+
+
+def _place(rows: list[list[tuple[str, TableCell]]]) -> list[list[_Slot]]:
+    """Put each cell in the first free slot of its row, reserving the slots its spans cover.
+
+    Spans are clamped to the table (colspan to the most cells any row has, rowspan to the
+    rows left), so a bogus ``colspan=1000`` cannot blow the table up.
+    """
+    most = max(len(row) for row in rows)
+    covered: set[tuple[int, int]] = set()
+    placed: list[dict[int, tuple[str, int]]] = []
+    ncols = 0
+    for r, row in enumerate(rows):
+        slots: dict[int, tuple[str, int]] = {}
+        c = 0
+        for text, cell in row:
+            while (r, c) in covered:
+                c += 1
+            colspan = min(max(cell.colspan, 1), most)
+            rowspan = min(max(cell.rowspan, 1), len(rows) - r)
+            slots[c] = (text, colspan)
+            covered.update((r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan))
+            c += colspan
+            ncols = max(ncols, c)
+        placed.append(slots)
+    return [[slots.get(c) for c in range(ncols)] for slots in placed]
+
+
+def _column_widths(grid: list[list[_Slot]]) -> list[int]:
+    """Widest single cell per column, then widened where a spanning cell needs more room."""
+    widths = [0] * len(grid[0])
+    spanning = []
+    for row in grid:
+        for c, slot in enumerate(row):
+            if slot and slot[1] == 1:
+                widths[c] = max(widths[c], display_width(slot[0]))
+            elif slot:
+                spanning.append((c, slot))
+    for c, (text, span) in spanning:
+        short = display_width(text) - _span_width(widths, c, span)
+        if short > 0:
+            widths[c + span - 1] += short
+    return widths
+
+
+def _span_width(widths: list[int], c: int, span: int) -> int:
+    return sum(widths[c:c + span]) + 2 * (span - 1)
+
+
+def _render_row(row: list[_Slot], widths: list[int]) -> str:
+    cells = []
+    c = 0
+    while c < len(row):
+        text, span = row[c] or ("", 1)
+        cells.append(_pad(text, _span_width(widths, c, span)))
+        c += span
+    return "  ".join(cells).rstrip()

@@ -1,0 +1,261 @@
+"""CJK-aware wrapping: widths, break opportunities, kinsoku, and properties over random text."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from converter.wrap import (NO_LINE_END, NO_LINE_START, char_width, collapse_space,
+                            display_width, wrap)
+
+
+def wide(ch: str) -> bool:
+    return char_width(ch) == 2
+
+
+# ---------------------------------------------------------------------------- widths
+
+
+@pytest.mark.parametrize("ch, width", [
+    ("a", 1), ("1", 1), (" ", 1),
+    ("中", 2), ("，", 2), ("。", 2), ("「", 2), ("Ａ", 2), ("한", 2), ("あ", 2),
+    ("…", 1), ("—", 1), ("“", 1), ("é", 1),  # East Asian Ambiguous counts as one
+    ("\u0301", 0), ("\u200b", 0),  # combining and format marks take no column
+])
+def test_char_width(ch: str, width: int) -> None:
+    assert char_width(ch) == width
+
+
+def test_display_width_counts_cjk_as_two() -> None:
+    assert display_width("") == 0
+    assert display_width("abc") == 3
+    assert display_width("中文abc") == 7
+    assert display_width("e\u0301中") == 3
+
+
+# ---------------------------------------------------------------------------- breaking
+
+
+def test_breaks_at_spaces_and_consumes_them() -> None:
+    assert wrap("aaa bbb ccc", 7) == ["aaa bbb", "ccc"]
+    assert wrap("aaa bbb", 3) == ["aaa", "bbb"]
+
+
+def test_whitespace_collapses_and_never_trails() -> None:
+    assert wrap("  a \t  b  ", 80) == ["a b"]
+    assert wrap("aaa    bbb", 5) == ["aaa", "bbb"]
+
+
+def test_never_breaks_inside_latin_word_or_number() -> None:
+    assert wrap("internationalization is long", 10) == ["internationalization", "is long"]
+    assert wrap("pay 1,234,567.89 now", 8) == ["pay", "1,234,567.89", "now"]
+
+
+def test_long_url_stays_whole_on_its_own_line() -> None:
+    url = "https://example.com/a/very/long/path?q=1&r=2"
+    assert wrap(f"see {url} ok", 20) == ["see", url, "ok"]
+    assert wrap(f"请看{url}。", 20) == ["请看", url + "。"]
+
+
+def test_breaks_between_cjk_without_adding_space() -> None:
+    assert wrap("中文中文中文", 4) == ["中文", "中文", "中文"]
+    assert wrap("中文中文中文", 5) == ["中文", "中文", "中文"]
+
+
+def test_keeps_spaces_written_between_cjk() -> None:
+    assert wrap("中文 中文", 80) == ["中文 中文"]
+
+
+def test_mixed_cjk_and_latin() -> None:
+    # a break may fall between a CJK character and a Latin word, but never inside the word,
+    # nor between the word and the ideographs written straight after it
+    assert wrap("我在用Python写代码", 10) == ["我在用", "Python写代码"]
+    assert wrap("我在用Python写代码，然后测试", 14) == ["我在用", "Python写代码，", "然后测试"]
+    assert wrap("我在用 Python 写代码", 10) == ["我在用", "Python 写", "代码"]
+
+
+@pytest.mark.parametrize("text, width, lines", [
+    ("abcde fghij", 11, ["abcde fghij"]),
+    ("abcde fghij", 10, ["abcde", "fghij"]),
+    ("中文中文中", 10, ["中文中文中"]),
+    ("中文中文中", 9, ["中文中文", "中"]),
+    ("中文", 3, ["中", "文"]),
+    ("中文", 1, ["中", "文"]),  # a unit wider than the line still gets a line
+    ("ab中", 4, ["ab中"]),
+    ("ab中", 3, ["ab中"]),
+    ("2020年12月", 4, ["2020年12月"]),
+    ("中 2020年", 4, ["中", "2020年"]),
+])
+def test_exact_width_boundaries(text: str, width: int, lines: list[str]) -> None:
+    assert wrap(text, width) == lines
+
+
+def test_width_zero_means_no_wrapping() -> None:
+    text = "中文 " * 100 + "word " * 100
+    assert wrap(text, 0) == [" ".join(text.split())]
+    assert wrap("a  b\nc", 0) == ["a b", "c"]
+
+
+def test_newline_forces_a_break() -> None:
+    assert wrap("a\nb", 80) == ["a", "b"]
+    assert wrap("a\n\nb", 80) == ["a", "", "b"]
+    assert wrap("", 80) == [""]
+
+
+# ---------------------------------------------------------------------------- kinsoku
+
+
+def test_cjk_closing_punctuation_takes_previous_character_down() -> None:
+    assert wrap("中文中文，中文", 8) == ["中文中", "文，中文"]
+    assert wrap("中文中文。」中", 8) == ["中文中", "文。」中"]
+    assert wrap("他说中文……好", 8) == ["他说中", "文……好"]
+
+
+def test_ascii_closing_punctuation_never_starts_a_line() -> None:
+    assert wrap("中文中文,中文", 8) == ["中文中", "文,中文"]
+    assert wrap("中文中文)中文", 8) == ["中文中", "文)中文"]
+    assert wrap("aaaa bbbb !", 9) == ["aaaa", "bbbb !"]
+
+
+def test_cjk_opening_punctuation_never_ends_a_line() -> None:
+    assert wrap("中文中「文」", 8) == ["中文中", "「文」"]
+    assert wrap("他说：“你好”", 8) == ["他说：", "“你好”"]
+
+
+def test_ascii_opening_punctuation_never_ends_a_line() -> None:
+    assert wrap("aaa ( bbb", 5) == ["aaa", "( bbb"]
+    assert wrap("中文(中文)", 4) == ["中文", "(中", "文)"]
+
+
+def test_combining_mark_stays_with_its_base() -> None:
+    assert wrap("中e\u0301中", 2) == ["中", "e\u0301", "中"]
+    assert wrap("中中\u0301", 2) == ["中", "中\u0301"]
+    assert wrap("👍\u200d👍", 2) == ["👍\u200d👍"]  # a joined emoji sequence is one unit
+
+
+# ---------------------------------------------------------------------------- collapse_space
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a  \t b", "a b"),
+    (" a ", " a "),  # ends kept, so pieces of a paragraph can be joined
+    ("中文\n中文", "中文中文"),  # a source line break between CJK is no word space
+    ("中文 \n  中文", "中文中文"),
+    ("中文 中文", "中文 中文"),  # a written space is kept
+    ("abc\ndef", "abc def"),
+    ("中文\nabc", "中文 abc"),
+    ("한국\n어", "한국 어"),  # Korean separates words with spaces
+    ("\n中文\n", " 中文 "),
+])
+def test_collapse_space(text: str, expected: str) -> None:
+    assert collapse_space(text) == expected
+
+
+# ---------------------------------------------------------------------------- properties
+
+# Random text is built from tokens rather than single characters so that words, runs of
+# CJK and punctuation next to spaces all turn up often.
+TOKENS = [
+    *"中文字词语汉和的", "ab", "xyz", "019", "http://a.b/c", " ", " ", " ", "  ",
+    *"，。、！？：」』）》…—％",  # CJK closing
+    *"「『（《“",  # CJK opening
+    *",.;:!?)]}", *"([{", *"/-_=&",
+]
+texts = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
+widths = st.integers(min_value=1, max_value=30)
+
+
+def gaps(text: str) -> tuple[list[str], dict[int, str]]:
+    """The non-whitespace characters of ``text``, and what separates them: index i maps to
+    the whitespace before the i-th character (``"\\n"`` if it holds a line break)."""
+    chars: list[str] = []
+    seps: dict[int, str] = {}
+    pending = ""
+    for ch in text:
+        if ch.isspace():
+            pending = "\n" if ch == "\n" or pending == "\n" else " "
+            continue
+        if pending and chars:
+            seps[len(chars)] = pending
+        pending = ""
+        chars.append(ch)
+    return chars, seps
+
+
+def has_legal_break(line: str) -> bool:
+    """Whether ``line`` could be broken somewhere under the rules (an independent restatement)."""
+    for i in range(1, len(line)):
+        before, after = line[i - 1], line[i]
+        if after == " ":
+            continue
+        if before == " ":  # break at the space between line[i - 2] and line[i]
+            if line[i - 2] not in NO_LINE_END and after not in NO_LINE_START:
+                return True
+        elif ((wide(before) or wide(after)) and not glued_to_word(line, i)
+              and before not in NO_LINE_END and after not in NO_LINE_START):
+            return True
+    return False
+
+
+def glued_to_word(line: str, i: int) -> bool:
+    """Whether line[i] continues a letter/digit run that began with a narrow character."""
+    if not line[i].isalnum():
+        return False
+    j = i - 1
+    while j >= 0 and line[j].isalnum():
+        if not wide(line[j]):
+            return True
+        j -= 1
+    return False
+
+
+@settings(max_examples=300)
+@given(texts, widths)
+def test_wrapping_keeps_every_non_space_character(text: str, width: int) -> None:
+    assert "".join("\n".join(wrap(text, width)).split()) == "".join(text.split())
+
+
+@settings(max_examples=300)
+@given(texts, widths)
+def test_lines_fit_unless_unbreakable(text: str, width: int) -> None:
+    for line in wrap(text, width):
+        assert line == line.strip()
+        if display_width(line) > width:
+            assert not has_legal_break(line), (line, width)
+
+
+@settings(max_examples=500)
+@given(texts, widths)
+@example("aaa ( bbb", 5)
+@example("中文中文，中文", 8)
+def test_kinsoku_holds_at_every_soft_break(text: str, width: int) -> None:
+    lines = wrap(text, width)
+    for before, after in pairwise(lines):
+        assert after[0] not in NO_LINE_START, lines
+        assert before[-1] not in NO_LINE_END, lines
+
+
+@settings(max_examples=300)
+@given(texts, widths)
+def test_wrapping_adds_no_space_and_loses_none(text: str, width: int) -> None:
+    """In particular no space appears between two CJK characters unless one was written."""
+    chars, before = gaps(text)
+    out_chars, after = gaps("\n".join(wrap(text, width)))
+    assert out_chars == chars
+    for i, sep in after.items():
+        if sep == " ":  # a space is only ever one that was written
+            assert i in before, (i, text)
+        elif i not in before:  # a break where none was written is between CJK
+            assert wide(chars[i - 1]) or wide(chars[i]), (i, text)
+    assert set(before) <= set(after), "a written space was lost"
+
+
+@given(st.lists(texts, max_size=4), widths)
+def test_hard_breaks_survive(parts: list[str], width: int) -> None:
+    text = "\n".join(p.replace("\n", "") for p in parts)
+    assert len(wrap(text, 0)) == text.count("\n") + 1
+    assert len(wrap(text, width)) >= text.count("\n") + 1
+
