@@ -7,12 +7,12 @@
 
 from __future__ import annotations
 
-from .api import (FileResult, Report, convert_file, convert_tree, formats, load_json, parse, read_file,
-                  render)
+from .api import convert_file, convert_tree, formats, load_json, parse, read_file, render
+from .batch import FileResult, Report
 from .ast import Document, Meta
+from .version import __version__
 from .errors import ConversionError, FormatError, InputError, OptionError, OutputError
 
-__version__ = "0.1.0"
 
 __all__ = [
     "ConversionError", "Document", "FileResult", "FormatError", "InputError", "Meta", "OptionError",

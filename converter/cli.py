@@ -1,7 +1,7 @@
 """The ``convert`` command: a thin typer layer over the library API.
 
-Exit status: 0 when every input converted, 1 when some failed (each named on stderr), 2 for
-usage errors. Bad input never produces a traceback.
+Exit status: 0 when every input converted (or was up to date), 1 when some failed (each named
+on stderr), 2 for usage errors, 130 when interrupted. Bad input never produces a traceback.
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import typer
 
-from . import __version__
-from .api import convert_many, extension, formats, iter_inputs, parse, read_file, render, write_atomic
+from . import batch
+from .api import extension, formats, parse, read_file, render, write_atomic
 from .errors import ConversionError, FormatError, OptionError
+from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -38,7 +39,7 @@ def _list_formats(value: bool) -> None:
 
 @app.command()
 def main(
-    inputs: list[str] = typer.Argument(None, metavar="INPUT...",
+    inputs: list[str] = typer.Argument(None, metavar="INPUT...", show_default=False,
                                        help="Files, folders (converted recursively) or - for stdin."),
     to: Optional[str] = typer.Option(None, "--to", "-t", metavar="FORMAT",
                                      help="Output format: markdown (md), text (txt), json … see --list-formats."),
@@ -52,6 +53,16 @@ def main(
                                         "[n] in the text (inline), or drop them (none)."),
     front_matter: bool = typer.Option(True, "--front-matter/--no-front-matter",
                                       help="Markdown: start with YAML front matter holding the metadata."),
+    include: list[str] = typer.Option(list(batch.DEFAULT_INCLUDE), "--include", metavar="GLOB",
+                                      help="Folders: convert files matching this (repeatable)."),
+    exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB",
+                                      help="Folders: skip files and folders matching this (repeatable)."),
+    files_from: Optional[str] = typer.Option(None, "--files-from", metavar="FILE",
+                                             help="Also convert the files listed in FILE (- for stdin), one per line."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes to use (0: all cores)."),
+    force: bool = typer.Option(False, "--force", help="Convert even outputs that are up to date."),
+    report: Optional[str] = typer.Option(None, "--report", metavar="FILE",
+                                         help="Write one row per input to FILE (.json or .csv)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
     list_formats: bool = typer.Option(False, "--list-formats", callback=_list_formats, is_eager=True,
                                       help="List the output formats and exit."),
@@ -59,65 +70,131 @@ def main(
                                  help="Show the version and exit."),
 ) -> None:
     """Convert feed-HTML news items to Markdown, plain text, JSON and more."""
+    inputs = list(inputs or []) + (_read_list(files_from) if files_from else [])
     if not inputs:
-        raise typer.BadParameter("give at least one INPUT (a file, a folder, or - for stdin)",
-                                 param_hint="INPUT")
+        raise typer.BadParameter("give at least one INPUT (a file, a folder, or - for stdin)", param_hint="INPUT")
     if not to:
-        raise typer.BadParameter("choose an output format, e.g. --to md (see --list-formats)",
-                                 param_hint="--to")
-    try:
-        cls = get_writer_class(to)
-    except FormatError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--to") from None
-    accepted = writer_options(cls)
-    given = {"width": width, "references": references, "front_matter": front_matter}
-    options = {k: v for k, v in given.items() if k in accepted}
-    try:
-        make_writer(to, **options)
-    except OptionError as exc:
-        raise typer.BadParameter(exc.reason) from None
+        raise typer.BadParameter("choose an output format, e.g. --to md (see --list-formats)", param_hint="--to")
+    if report and Path(report).suffix.lower() not in (".json", ".csv"):
+        raise typer.BadParameter("the report must be a .json or .csv file", param_hint="--report")
+    options = _writer_options(to, {"width": width, "references": references, "front_matter": front_matter})
     warnings.showwarning = _print_warning
     if inputs == ["-"] or output == "-":
         raise typer.Exit(_to_stream(inputs, to, output, options))
-    pairs, missing = _plan(inputs, to, output)
-    report = convert_many(pairs, to, **options)
-    failures = [r.error for r in report.failed] + missing
-    for result in report.results:
-        for note in result.warnings:
+    plan = _plan(inputs, to, output, include, exclude)
+    with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
+        result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance)
+    for row in result.results:
+        for note in row.warnings:
             typer.echo(f"convert: warning: {note}", err=True)
-    for message in failures:
-        typer.echo(f"convert: error: {message}", err=True)
-    if not quiet and len(pairs) + len(missing) > 1:
-        typer.echo(f"convert: {report.converted} converted, {len(failures)} failed", err=True)
-    raise typer.Exit(1 if failures else 0)
+    for row in result.failed:
+        typer.echo(f"convert: error: {row.error}", err=True)
+    if report:
+        try:
+            batch.write_report(result, report)
+        except ConversionError as exc:
+            typer.echo(f"convert: error: {exc}", err=True)
+    if not quiet and (len(result.results) > 1 or result.interrupted):
+        typer.echo(f"convert: {result.summary()}", err=True)
+    raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
 
 
-def _plan(inputs: list[str], to: str, output: str | None) -> tuple[list[tuple[Path, Path]], list[str]]:
-    """(input, output) pairs for the named inputs, and errors for inputs that do not exist."""
+def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The options this format's writer takes, checked now so a bad one is a usage error."""
+    try:
+        accepted = writer_options(get_writer_class(fmt))
+        options = {k: v for k, v in given.items() if k in accepted}
+        make_writer(fmt, **options)
+    except FormatError as exc:
+        raise typer.BadParameter(exc.reason, param_hint="--to") from None
+    except OptionError as exc:
+        raise typer.BadParameter(exc.reason) from None
+    return options
+
+
+def _read_list(name: str) -> list[str]:
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"cannot read {name}: {exc}", param_hint="--files-from") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _plan(inputs: list[str], to: str, output: str | None, include: list[str], exclude: list[str]) -> batch.Plan:
+    """Pair every input with its output; missing inputs and unreadable folders become problems."""
     ext = "." + extension(to)
-    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or (output and Path(output).is_dir())
+    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
     out_dir = Path(output) if output else None
     pairs: list[tuple[Path, Path]] = []
-    missing: list[str] = []
+    problems: list[batch.FileResult] = []
+    roots: dict[Path, Path] = {}
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            for source in iter_inputs(path):
-                rel = source.relative_to(path)
-                pairs.append((source, ((out_dir / rel) if out_dir else source).with_suffix(ext)))
+            for source in batch.walk_inputs(path, include, exclude, problems):
+                target = ((out_dir / source.relative_to(path)) if out_dir else source).with_suffix(ext)
+                pairs.append((source, target))
+                roots[target] = out_dir or path
         elif not path.exists():
-            missing.append(f"{name}: no such file or folder")
+            problems.append(batch.FileResult(path, None, "failed", f"{name}: no such file or folder"))
         elif not many and out_dir is not None:
             pairs.append((path, out_dir))
         else:
             pairs.append((path, (out_dir / path.name if out_dir else path).with_suffix(ext)))
-    return pairs, missing
+    return batch.plan(pairs, problems, roots)
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    """A rich progress bar on a terminal; otherwise nothing (the summary line says it all)."""
+    if not enabled or total < 2:
+        return _NoProgress()
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    bar = Progress(TextColumn("converting"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                   transient=True, console=_stderr_console())
+    return _RichProgress(bar, total)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+class _NoProgress:
+    def __enter__(self) -> Callable[[batch.FileResult], None]:
+        return lambda result: None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _RichProgress:
+    def __init__(self, bar: Any, total: int) -> None:
+        self.bar, self.total, self.done = bar, total, 0
+
+    def __enter__(self) -> Callable[[batch.FileResult], None]:
+        self.bar.__enter__()
+        task = self.bar.add_task("convert", total=self.total, rate="")
+
+        def advance(result: batch.FileResult) -> None:
+            self.done += 1
+            elapsed = self.bar.tasks[0].elapsed or 0
+            rate = f"{self.done / elapsed:.0f} files/s" if elapsed > 0.5 else ""
+            self.bar.update(task, advance=1, rate=rate)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)
 
 
 def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str, Any]) -> int:
     """Convert stdin and/or write to stdout (one input only)."""
     if len(inputs) != 1:
-        raise typer.BadParameter("-o - (stdout) takes exactly one INPUT", param_hint="--output")
+        raise typer.BadParameter("-o - (stdout) and - (stdin) take exactly one INPUT", param_hint="--output")
     name = inputs[0]
     try:
         doc = parse(sys.stdin.buffer.read(), path="<stdin>") if name == "-" else read_file(name)

@@ -1,0 +1,391 @@
+"""Converting many files: plan, skip what is up to date, convert in parallel, report.
+
+- *Planning* walks the inputs (include/exclude globs, hidden files skipped, symlink loops and
+  unreadable folders reported) and maps each input to its output, refusing collisions and
+  outputs that would overwrite an input, before anything is written.
+- *Incremental*: a journal beside the outputs (``.converter-state.jsonl``) records, for each
+  output, the input's size and modification time and a fingerprint of the converter version,
+  format and options. An output whose record matches is skipped. The journal is appended to as
+  files complete, so an interrupted run loses nothing: a rerun converts only what is missing.
+- *Execution*: chunks of files go to a process pool (or any ``concurrent.futures.Executor``);
+  each output is written atomically by the worker. Ctrl-C cancels what has not started, lets
+  running chunks finish, and the report says the run was interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fnmatch
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import signal
+import time
+import warnings
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from .version import __version__
+from .errors import ConversionError, OutputError
+from .files import read_file, write_atomic
+from .writers import make_writer
+
+#: Inputs taken from a folder unless ``include`` says otherwise.
+DEFAULT_INCLUDE = ("*.txt", "*.md", "*.html", "*.htm", "*.xhtml")
+#: The journal of what was converted with which options, kept in the output folder.
+STATE_FILE = ".converter-state.jsonl"
+#: Files per task sent to a worker: large enough to amortise the hand-over, small enough that
+#: Ctrl-C is honoured quickly and the load stays balanced.
+CHUNK = 16
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What happened to one input: ``converted``, ``skipped`` (up to date) or ``failed``."""
+
+    source: Path
+    output: Path | None
+    status: str
+    error: str = ""
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    #: The input's size and modification time when it was read, for the journal.
+    stamp: list[int] | None = None
+
+
+@dataclass(slots=True)
+class Report:
+    """The outcome of a batch: one row per input, in input order."""
+
+    results: list[FileResult] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def converted(self) -> int:
+        return self.count("converted")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped")
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.interrupted
+
+    def summary(self) -> str:
+        text = (f"{self.converted} converted, {self.skipped} skipped, {len(self.failed)} failed "
+                f"in {self.seconds:.1f} s")
+        return text + " (interrupted)" if self.interrupted else text
+
+
+@dataclass(slots=True)
+class Plan:
+    """Inputs paired with outputs, plus the inputs (or folders) that cannot be converted.
+
+    ``roots`` names, for each output of a folder conversion, the folder whose journal records
+    it: the output folder of the tree it belongs to (one journal per tree, not per subfolder).
+    Files named one by one have no root: they are always converted, as a user at the shell
+    expects.
+    """
+
+    jobs: list[tuple[Path, Path]] = field(default_factory=list)
+    problems: list[FileResult] = field(default_factory=list)
+    roots: dict[Path, Path] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- planning
+
+
+def walk_inputs(root: Path, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
+                problems: list[FileResult] | None = None) -> Iterator[Path]:
+    """Files under ``root`` matching ``include`` and not ``exclude``, in sorted order.
+
+    Hidden files and folders are skipped; symbolic links are followed, but a link back into a
+    folder already visited is reported in ``problems`` instead of looping.
+    """
+    include, exclude = tuple(include), tuple(exclude)
+    seen: set[tuple[int, int]] = set()
+
+    def report(path: Path, message: str) -> None:
+        if problems is not None:
+            problems.append(FileResult(path, None, "failed", f"{path}: {message}"))
+
+    def on_error(exc: OSError) -> None:
+        report(Path(exc.filename or root), f"cannot be read ({exc.strerror or exc})")
+
+    for folder, dirs, files in os.walk(root, onerror=on_error, followlinks=True):
+        here = Path(folder)
+        try:
+            st = here.stat()
+        except OSError as exc:
+            on_error(exc)
+            dirs[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            report(here, "symbolic link loop; not followed")
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        rel_dir = here.relative_to(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not _matches((rel_dir / d).as_posix(), d, exclude))
+        for name in sorted(files):
+            rel = (rel_dir / name).as_posix()
+            if not name.startswith(".") and _matches(rel, name, include) and not _matches(rel, name, exclude):
+                yield here / name
+
+
+def _matches(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
+
+
+def plan(pairs: Iterable[tuple[Path, Path]], problems: list[FileResult] | None = None,
+         roots: dict[Path, Path] | None = None) -> Plan:
+    """Check (input, output) pairs before anything is written.
+
+    Two inputs with the same output (``a.md`` and ``a.txt`` → ``a.epub``) are both refused, as
+    is an output that is an input; nothing is overwritten silently.
+    """
+    result = Plan(problems=list(problems or []), roots=dict(roots or {}))
+    pairs = list(pairs)
+    inputs = {_key(source) for source, _ in pairs}
+    by_output: dict[Path, list[Path]] = {}
+    for source, output in pairs:
+        by_output.setdefault(_key(output), []).append(source)
+    for source, output in pairs:
+        claimants = by_output[_key(output)]
+        if len(claimants) > 1:
+            others = ", ".join(str(s) for s in claimants if s != source)
+            result.problems.append(FileResult(source, None, "failed",
+                                              f"{source}: has the same output {output} as {others}; "
+                                              "nothing was written for either"))
+        elif _key(output) in inputs:
+            result.problems.append(FileResult(source, None, "failed",
+                                              f"{source}: its output {output} is an input; "
+                                              "choose another output folder with -o"))
+        else:
+            result.jobs.append((source, output))
+    return result
+
+
+def _key(path: Path) -> Path:
+    return Path(os.path.normcase(os.path.abspath(path)))
+
+
+# ---------------------------------------------------------------------------- incremental state
+
+
+def fingerprint(fmt: str, options: dict[str, Any]) -> str:
+    """What an output depends on besides its input: converter version, format, options."""
+    data = json.dumps({"version": __version__, "format": fmt, "options": options}, sort_keys=True, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _source_stamp(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+class Journal:
+    """The record of converted outputs in one folder, appended to as files complete."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / STATE_FILE
+        self.entries: dict[str, dict[str, Any]] = {}
+        with contextlib.suppress(OSError), open(self.path, encoding="utf-8") as fh:
+            for line in fh:
+                with contextlib.suppress(ValueError):  # a line cut short by a kill
+                    entry = json.loads(line)
+                    self.entries[entry["output"]] = entry
+        self._fh: Any = None
+
+    def up_to_date(self, source: Path, output: Path, mark: str) -> bool:
+        entry = self.entries.get(self._name(output))
+        return (entry is not None and entry.get("fingerprint") == mark
+                and entry.get("source") == _source_stamp(source) and output.exists())
+
+    def record(self, output: Path, mark: str, stamp: list[int] | None) -> None:
+        entry = {"output": self._name(output), "fingerprint": mark, "source": stamp}
+        self.entries[entry["output"]] = entry
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "a", encoding="utf-8")
+        self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        """Rewrite the journal compactly (one line per output) and close it."""
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+            lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.entries.values())
+            with contextlib.suppress(ConversionError):
+                write_atomic(self.path, lines)
+
+    def _name(self, output: Path) -> str:
+        return os.path.relpath(output, self.path.parent)
+
+
+# ---------------------------------------------------------------------------- execution
+
+
+def convert_chunk(fmt: str, options: dict[str, Any], chunk: list[tuple[Path, Path]]) -> list[FileResult]:
+    """Convert a few files in this process (the unit of work sent to a pool worker)."""
+    writer = make_writer(fmt, **options)
+    results = []
+    for source, output in chunk:
+        started = time.perf_counter()
+        stamp = _source_stamp(source)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                write_atomic(output, writer.write(read_file(source)))
+            except ConversionError as exc:
+                results.append(FileResult(source, None, "failed", str(exc), time.perf_counter() - started))
+                continue
+        notes = [f"{source}: {w.message}" for w in caught]
+        results.append(FileResult(source, output, "converted", "", time.perf_counter() - started, notes, stamp))
+    return results
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which cancels and reports."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = None,
+        executor: Executor | None = None, force: bool = False,
+        on_result: Callable[[FileResult], None] | None = None) -> Report:
+    """Carry out a plan: skip what is up to date, convert the rest, report every input."""
+    started = time.perf_counter()
+    mark = fingerprint(fmt, options)
+    journals: dict[Path, Journal] = {}
+    rows: dict[Path, FileResult] = {}
+    order = [source for source, _ in plan_.jobs]
+    pending: list[tuple[Path, Path]] = []
+    for result in plan_.problems:
+        rows[result.source] = result
+        order.append(result.source)
+    for source, output in plan_.jobs:
+        root = plan_.roots.get(output)
+        if root is not None and root not in journals:
+            journals[root] = Journal(root)
+        if root is not None and not force and journals[root].up_to_date(source, output, mark):
+            rows[source] = FileResult(source, output, "skipped")
+        else:
+            pending.append((source, output))
+    for result in rows.values():
+        if on_result:
+            on_result(result)
+    _sweep_stale_temporaries({output.parent for _, output in pending})
+
+    def finish(result: FileResult) -> None:
+        root = plan_.roots.get(result.output) if result.output is not None else None
+        if result.status == "converted" and root is not None:
+            journals[root].record(result.output, mark, result.stamp)
+        rows[result.source] = result
+        if on_result:
+            on_result(result)
+
+    interrupted = False
+    try:
+        _execute(pending, fmt, options, jobs or default_jobs(), executor, finish)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        for journal in journals.values():
+            journal.close()
+    report = Report([rows[s] for s in dict.fromkeys(order) if s in rows], interrupted)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _execute(pending: list[tuple[Path, Path]], fmt: str, options: dict[str, Any], jobs: int,
+             executor: Executor | None, finish: Callable[[FileResult], None]) -> None:
+    if not pending:
+        return
+    if executor is None and (jobs <= 1 or len(pending) <= CHUNK):
+        for i in range(0, len(pending), CHUNK):
+            for result in convert_chunk(fmt, options, pending[i:i + CHUNK]):
+                finish(result)
+        return
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint)
+    futures: list[Future[list[FileResult]]] = []
+    try:
+        futures = [pool.submit(convert_chunk, fmt, options, pending[i:i + CHUNK])
+                   for i in range(0, len(pending), CHUNK)]
+        for future in as_completed(futures):
+            for result in future.result():
+                finish(result)
+    except KeyboardInterrupt:
+        for future in futures:
+            future.cancel()
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:  # chunks already running were allowed to finish: keep them
+            if future.done() and not future.cancelled() and future.exception() is None:
+                for result in future.result():
+                    finish(result)
+        raise
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> Any:
+    """``fork`` where there is one: workers start at once with everything already imported."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+
+
+def _sweep_stale_temporaries(folders: Iterable[Path]) -> None:
+    """Remove temporary files a killed run left behind (``.name.XXXX.tmp``)."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+
+# ---------------------------------------------------------------------------- reports
+
+
+def write_report(report: Report, path: str | os.PathLike[str]) -> None:
+    """One row per input (input, status, output, error, seconds) as ``.json`` or ``.csv``."""
+    rows = [{"input": str(r.source), "status": r.status, "output": str(r.output) if r.output else "",
+             "error": r.error, "seconds": round(r.seconds, 4)} for r in report.results]
+    target = Path(path)
+    if target.suffix.lower() == ".csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=["input", "status", "output", "error", "seconds"])
+        writer.writeheader()
+        writer.writerows(rows)
+        write_atomic(target, buffer.getvalue())
+    elif target.suffix.lower() == ".json":
+        summary = {"converted": report.converted, "skipped": report.skipped, "failed": len(report.failed),
+                   "interrupted": report.interrupted, "seconds": round(report.seconds, 3)}
+        write_atomic(target, json.dumps({"summary": summary, "files": rows}, ensure_ascii=False, indent=1) + "\n")
+    else:
+        raise OutputError("a report must be a .json or .csv file", str(target))
