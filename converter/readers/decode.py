@@ -14,7 +14,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 #: Bytes that never occur in text: C0 controls other than tab, LF, FF, CR, ESC.
-_BINARY_BYTES = frozenset(range(0x00, 0x09)) | {0x0B, 0x0E, 0x0F} | frozenset(range(0x10, 0x1B)) | frozenset(range(0x1C, 0x20))
+_BINARY_BYTES = bytes([*range(0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 #: Encodings tried, in order, when the bytes are not UTF-8. GB18030 is a superset of GBK/GB2312.
 _LEGACY = ("gb18030", "big5", "cp1252")
 
@@ -57,7 +57,7 @@ def _looks_binary(data: bytes, sample: int = 8192) -> bool:
     head = data[:sample]
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b in _BINARY_BYTES)
+    controls = len(head) - len(head.translate(None, _BINARY_BYTES))  # counted in C
     return controls > len(head) // 100
 
 

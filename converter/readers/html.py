@@ -1,23 +1,30 @@
-"""Feed-item HTML to AST blocks, in one walk over a BeautifulSoup (lxml) tree.
+"""Feed-item HTML to AST blocks, in one walk over an lxml tree.
 
 Block context collects runs of inline content into paragraphs and hands block elements to
 one method per kind; inline context maps formatting tags onto AST inlines and unwraps
 presentational ones. What counts as non-content, a caption, a lazy image … is decided by
 the rules in ``rules.py``. Depth is capped so hostile nesting cannot exhaust the stack:
 below ``MAX_DEPTH`` an element contributes its text only.
+
+lxml keeps text in ``el.text`` and in each child's ``tail``; the walk sees an element's
+content as one sequence of nodes (see ``_Walker.children``): strings and child elements in
+document order. Comments are elements whose ``tag`` is not a string: skipped, tail kept.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Iterator, Union
 
-from bs4 import BeautifulSoup
-from bs4.element import NavigableString, PageElement, Tag
+from lxml import etree
 
 from .. import ast as A
 from . import rules
 from .inlines import tidy_paragraph, is_blank
+from .rules import Element, first_descendant, text_of
+
+#: What the walk sees inside an element: a string, or a child element (or comment).
+Node = Union[str, Element]
 
 #: Text this short beside a lone image is taken as its caption even without a caption class.
 SHORT_CAPTION = 150
@@ -31,17 +38,19 @@ _INLINE_WRAPPERS: dict[str, type] = {
     "sup": A.Superscript, "sub": A.Subscript,
 }
 _CODE = frozenset("code kbd samp tt".split())
+_LISTS = frozenset("ul ol menu dir".split())
 _FIGURE_HOLDERS = frozenset("div table center p section span a td tr tbody".split())
 _NOT_IN_FIGURES = frozenset("ul ol table blockquote h1 h2 h3 h4 pre figure".split())
 _NOT_IN_DATA_TABLES = frozenset("img p div ul ol blockquote table".split())
-_PARAGRAPH, _CELLS, _IMG = frozenset(["p"]), frozenset(["td", "th"]), frozenset(["img"])
+_CELLS = ("td", "th")
 #: Inline elements that, when they wrap blocks, are treated as plain containers.
 _WRAPS_BLOCKS = frozenset(_INLINE_WRAPPERS) | {"a", "span", "font", "small", "big", "u", "ins", "label"} \
     | rules.UNKNOWN_VOIDS
 _CJK_BREAK = re.compile(
     r"(?<=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f])[ \t\r\f]*\n\s*"
     r"(?=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f])")
-_SPACES = re.compile(r"[ \t\n\r\f\v\xa0\u200b\ufeff]+")
+_SPACE_CHARS = " \t\n\r\f\v\xa0\u200b\ufeff"
+_SPACES = re.compile(f"[{_SPACE_CHARS}]+")
 _EMBED_LABEL = {"video": "Video", "audio": "Audio", "iframe": "Embedded", "embed": "Embedded"}
 
 
@@ -55,73 +64,217 @@ def read_body(html: str, base_url: str = "") -> tuple[list[A.Block], str]:
 
     The heading is the title of a document that has neither header nor front matter.
     """
-    if not html.strip():
+    root = parse_html(html) if html.strip() else None
+    if root is None:
         return [], ""
-    soup = BeautifulSoup(html, "lxml")
-    root = soup.body or soup
-    return _Walker(base_url, _image_counts(soup)).blocks(root.children, 0), _first_heading(soup)
-
-
-def _first_heading(soup: BeautifulSoup) -> str:
-    for name in ("h1", "title"):
-        el = soup.find(name)
-        if el is not None and el.get_text().strip():
-            return " ".join(el.get_text().split())
-    return ""
+    body = next(root.iter("body"), None)
+    walker = _Walker(base_url, _image_counts(root), _block_holders(root), _silent_elements(root))
+    blocks = walker.blocks(walker.children(body) if body is not None else [root], 0)
+    return blocks, _first_heading(root)
 
 
 def normalize_space(text: str) -> str:
     """HTML white-space collapsing, minus the space a line break would put between CJK."""
-    return _SPACES.sub(" ", _CJK_BREAK.sub("", text))
+    if not text.strip(_SPACE_CHARS):  # the white space between tags, most text nodes of many feeds
+        return " " if text else ""
+    if "\n" in text:
+        text = _CJK_BREAK.sub("", text)
+    return _SPACES.sub(" ", text)
 
 
-def _image_counts(soup: BeautifulSoup) -> dict[int, int]:
-    """How many ``<img>`` each element holds, by ``id``: one pass instead of a search per element."""
-    counts: dict[int, int] = {}
-    for img in soup.find_all("img"):
-        for parent in img.parents:
-            counts[id(parent)] = counts.get(id(parent), 0) + 1
+# ---------------------------------------------------------------- parsing
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def parse_html(html: str) -> Element | None:
+    """The root element of ``html`` parsed by libxml2; ``None`` when it holds no element.
+
+    The text is handed over as UTF-8 bytes with the encoding stated, so a ``<meta charset>``
+    or an XML declaration in it changes nothing; a leading BOM is no content. ``huge_tree``
+    lifts the 10 MB limit on a text node. libxml2 builds no tree deeper than 2048 elements:
+    it stops there with a fatal error and drops the rest of the document. Such documents
+    are built again from the parser's events, which have no such limit.
+    """
+    html = html.removeprefix("\ufeff")
+    try:
+        data = html.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, possible in text not decoded from bytes
+        data = _SURROGATES.sub("\ufffd", html).encode("utf-8")
+    parser = etree.HTMLParser(encoding="utf-8", huge_tree=True, collect_ids=False)
+    try:
+        root = etree.fromstring(data, parser)
+        if any(error.level == etree.ErrorLevels.FATAL for error in parser.error_log):
+            events = etree.HTMLParser(target=_TreeBuilder(), encoding="utf-8", huge_tree=True)
+            root = etree.fromstring(data, events)
+    except etree.LxmlError:  # nothing usable in the input
+        return None
+    return root
+
+
+class _TreeBuilder:
+    """Parser target building the tree from libxml2's events, at any depth.
+
+    Slower than libxml2's own tree, so only for documents too deep for it. An lxml tree holds
+    no control characters and only XML names: control characters are dropped (vertical tab
+    and form feed become spaces), a tag lxml refuses becomes ``unknown`` (which the walk
+    unwraps, as it would have the original), an attribute it refuses is left out.
+    """
+
+    _CONTROLS = {c: None for c in [*range(0x09), *range(0x0E, 0x20), 0xFFFE, 0xFFFF]} | {0x0B: " ", 0x0C: " "}
+
+    def __init__(self) -> None:
+        self.root: Element | None = None
+        self.open: list[Element] = []
+        self.pending: list[str] = []
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        parent = self._flush()
+        try:
+            el = etree.Element(tag) if parent is None else etree.SubElement(parent, tag)
+        except ValueError:
+            el = etree.Element("unknown") if parent is None else etree.SubElement(parent, "unknown")
+        for name, value in attrib.items():
+            try:
+                el.set(name, value.translate(self._CONTROLS))
+            except ValueError:
+                pass
+        self.root = self.root if self.root is not None else el
+        self.open.append(el)
+
+    def end(self, tag: str) -> None:
+        self._flush()
+        if self.open:
+            self.open.pop()
+
+    def data(self, text: str) -> None:
+        self.pending.append(text)
+
+    def comment(self, text: str) -> None:
+        parent = self._flush()
+        if parent is not None:
+            try:
+                parent.append(etree.Comment(text.translate(self._CONTROLS)))
+            except ValueError:  # "--" inside: keep the comment, it still separates texts
+                parent.append(etree.Comment())
+
+    def close(self) -> Element | None:
+        self._flush()
+        return self.root
+
+    def _flush(self) -> Element | None:
+        """Add the text received since the last tag; return the element now open."""
+        parent = self.open[-1] if self.open else self.root
+        if self.pending and parent is not None:
+            text = "".join(self.pending).translate(self._CONTROLS)
+            if len(parent):
+                parent[-1].tail = (parent[-1].tail or "") + text
+            else:
+                parent.text = (parent.text or "") + text
+        self.pending.clear()
+        return parent
+
+
+# ---------------------------------------------------------------- document-wide facts
+
+
+def _first_heading(root: Element) -> str:
+    """The text of the document's first ``<h1>``, else of its ``<title>``."""
+    for name in ("h1", "title"):
+        el = next(root.iter(name), None)
+        if el is not None:
+            text = text_of(el)
+            if text.strip():
+                return " ".join(text.split())
+    return ""
+
+
+def _image_counts(root: Element) -> dict[Element, int]:
+    """How many ``<img>`` each element holds: one pass instead of a search per element.
+
+    Keyed by element: lxml hands out the same proxy for a node while one is referenced,
+    and the dict keeps them referenced.
+    """
+    counts: dict[Element, int] = {}
+    for img in root.iter("img"):
+        for parent in img.iterancestors():
+            counts[parent] = counts.get(parent, 0) + 1
     return counts
 
 
+def _block_holders(root: Element) -> set[Element]:
+    """Elements with a block-level element inside: one pass instead of a search per element."""
+    holders: set[Element] = set()
+    for block in root.iter(*rules.BLOCKS):
+        for parent in block.iterancestors():
+            if parent in holders:
+                break  # and so are all further up
+            holders.add(parent)
+    return holders
+
+
+def _silent_elements(root: Element) -> set[Element]:
+    """Elements whose strings the walk leaves out: ``rules.OWN_TEXT`` ones and all inside them."""
+    silent: set[Element] = set()
+    for el in root.iter(*rules.OWN_TEXT):
+        if el not in silent:
+            silent.update(el.iter())
+    return silent
+
+
 class _Walker:
-    def __init__(self, base_url: str, image_counts: dict[int, int]) -> None:
+    def __init__(self, base_url: str, image_counts: dict[Element, int], block_holders: set[Element],
+                 silent: set[Element]) -> None:
         self.base_url = base_url
         self.image_counts = image_counts
+        self.block_holders = block_holders
+        self.silent = silent
+
+    def children(self, el: Element) -> Iterator[Node]:
+        """``el``'s content in document order: its text, then each child and the child's tail."""
+        if el in self.silent:
+            yield from el
+            return
+        if el.text:
+            yield el.text
+        for child in el:
+            yield child
+            if child.tail:
+                yield child.tail
 
     # ---------------------------------------------------------------- block context
 
-    def blocks(self, children: Iterable[PageElement], depth: int) -> list[A.Block]:
+    def blocks(self, nodes: Iterable[Node], depth: int) -> list[A.Block]:
         """Blocks from a run of sibling nodes: inline runs become paragraphs."""
         out: list[A.Block] = []
         run: list[A.Inline] = []
-        for child in children:
-            if isinstance(child, Tag):
-                name = child.name
-                if name in rules.NON_CONTENT:
-                    continue
-                if name == "noscript":
-                    self._noscript(child, out, run)
-                elif self._attach_caption(child, out, run, depth):
-                    continue
-                elif depth >= MAX_DEPTH:
-                    run.append(A.Text(normalize_space(child.get_text())))
-                elif name in rules.BLOCKS or name in _WRAPS_BLOCKS and rules.first_descendant(child, rules.BLOCKS) is not None:
-                    out.extend(paragraphs(run))
-                    run = []
-                    out.extend(self.block(child, depth + 1))
-                else:
-                    run.extend(self.inline(child, depth + 1))
-            elif type(child) is NavigableString:
-                run.append(A.Text(normalize_space(str(child))))
+        for node in nodes:
+            if isinstance(node, str):
+                run.append(A.Text(normalize_space(node)))
+                continue
+            name = node.tag
+            if not isinstance(name, str) or name in rules.NON_CONTENT:
+                continue
+            if name == "noscript":
+                self._noscript(node, out, run)
+            elif self._attach_caption(node, out, run, depth):
+                continue
+            elif depth >= MAX_DEPTH:
+                run.append(A.Text(normalize_space(text_of(node))))
+            elif name in rules.BLOCKS or name in _WRAPS_BLOCKS and node in self.block_holders:
+                out.extend(paragraphs(run))
+                run = []
+                out.extend(self.block(node, depth + 1))
+            else:
+                run.extend(self.inline(node, depth + 1))
         out.extend(paragraphs(run))
         return out
 
-    def _attach_caption(self, el: Tag, out: list[A.Block], run: list[A.Inline], depth: int) -> bool:
+    def _attach_caption(self, el: Element, out: list[A.Block], run: list[A.Inline], depth: int) -> bool:
         """If ``el`` is the caption of the image just before it, make them one figure."""
-        pending = [n for n in run if not is_blank(n)]
-        if pending:
-            if not isinstance(pending[-1], A.Image) or not rules.is_caption(el):
+        last = _last_content(run)
+        if last is not None:
+            if not isinstance(last, A.Image) or not rules.is_caption(el):
                 return False
             flushed = paragraphs(run)
             if not flushed or not isinstance(flushed[-1], A.Figure):
@@ -135,17 +288,17 @@ class _Walker:
         figure.caption = self._caption(el, depth)
         return True
 
-    def block(self, el: Tag, depth: int) -> list[A.Block]:
-        name = el.name
+    def block(self, el: Element, depth: int) -> list[A.Block]:
+        name = el.tag
         if name in rules.HEADINGS:
             return self._heading(el, depth)
-        if name in ("ul", "ol", "menu", "dir"):
+        if name in _LISTS:
             return self._list(el, depth)
         if name == "blockquote":
-            content = self.blocks(el.children, depth)
+            content = self.blocks(self.children(el), depth)
             return [A.BlockQuote(content)] if content else []
         if name == "pre":
-            text = el.get_text().strip("\n")
+            text = text_of(el).strip("\n")
             return [A.CodeBlock(text)] if text.strip() else []
         if name == "hr":
             return [A.HorizontalRule()]
@@ -154,31 +307,31 @@ class _Walker:
         if name == "figure":
             return self._figure(el, depth)
         if name in rules.EMBEDS:
-            return self._embed(el) + (self.blocks(el.children, depth) if name in rules.UNKNOWN_VOIDS else [])
+            return self._embed(el) + (self.blocks(self.children(el), depth) if name in rules.UNKNOWN_VOIDS else [])
         if name == "dl":
             return self._definitions(el, depth)
         figure = self._image_with_caption(el, depth)
         if figure is not None:
             return [figure]
-        return self.blocks(el.children, depth)
+        return self.blocks(self.children(el), depth)
 
-    def _heading(self, el: Tag, depth: int) -> list[A.Block]:
+    def _heading(self, el: Element, depth: int) -> list[A.Block]:
         content = tidy_paragraph(self.inline_children(el, depth))
         if not content:
             return []
         if all(isinstance(n, A.Image) for n in content):
             return [A.Figure(n) for n in content if isinstance(n, A.Image)]
-        return [A.Heading(rules.HEADINGS[el.name], content)]
+        return [A.Heading(rules.HEADINGS[el.tag], content)]
 
-    def _list(self, el: Tag, depth: int) -> list[A.Block]:
+    def _list(self, el: Element, depth: int) -> list[A.Block]:
         items: list[list[A.Block]] = []
-        loose: list[PageElement] = []
-        for child in el.children:
-            if isinstance(child, Tag) and child.name == "li":
+        loose: list[Node] = []
+        for child in self.children(el):
+            if not isinstance(child, str) and child.tag == "li":
                 if loose:
                     items.append(self.blocks(loose, depth))
                     loose = []
-                items.append(self.blocks(child.children, depth + 1))
+                items.append(self.blocks(self.children(child), depth + 1))
             else:
                 loose.append(child)
         if loose:
@@ -186,31 +339,28 @@ class _Walker:
         items = [item for item in items if item]
         if not items:
             return []
-        if el.name == "ol":
-            start = el.get("start")
-            number = int(start) if isinstance(start, str) and start.strip().isdigit() else 1
-            return [A.OrderedList(items, min(number, 10**9))]
+        if el.tag == "ol":
+            return [A.OrderedList(items, _clamped_number((el.get("start") or "").strip(), 1, 10**9))]
         return [A.BulletList(items)]
 
-    def _definitions(self, el: Tag, depth: int) -> list[A.Block]:
+    def _definitions(self, el: Element, depth: int) -> list[A.Block]:
         out: list[A.Block] = []
-        for child in el.children:
-            if isinstance(child, Tag) and child.name == "dt":
+        for child in self.children(el):
+            if not isinstance(child, str) and child.tag == "dt":
                 term = tidy_paragraph(self.inline_children(child, depth))
                 if term:
                     out.append(A.Paragraph([A.Strong(term)]))
-            elif isinstance(child, Tag) and child.name == "dd":
-                out.extend(self.blocks(child.children, depth))
+            elif not isinstance(child, str) and child.tag == "dd":
+                out.extend(self.blocks(self.children(child), depth))
             else:
                 out.extend(self.blocks([child], depth))
         return out
 
-    def _figure(self, el: Tag, depth: int) -> list[A.Block]:
+    def _figure(self, el: Element, depth: int) -> list[A.Block]:
         """``<figure>``: its image and ``<figcaption>``; anything else inside stays as blocks."""
-        caption_el = el.find("figcaption")
+        caption_el = first_descendant(el, ["figcaption"])
         caption = self._caption(caption_el, depth) if caption_el is not None else []
-        rest = [c for c in el.children if c is not caption_el]
-        blocks = self.blocks(rest, depth)
+        blocks = self.blocks([c for c in self.children(el) if c is not caption_el], depth)
         figures = [b for b in blocks if isinstance(b, A.Figure)]
         if len(figures) == 1 and not figures[0].caption:
             figures[0].caption = caption
@@ -218,50 +368,64 @@ class _Walker:
             blocks.append(A.Paragraph(caption))
         return blocks
 
-    def _image_with_caption(self, el: Tag, depth: int) -> A.Figure | None:
+    def _image_with_caption(self, el: Element, depth: int) -> A.Figure | None:
         """A container holding one image and, after it, a short text: a figure with caption.
 
         Covers layout tables (one image cell, one caption cell) and the many
         ``<div class="pic"><img><div>caption</div></div>`` shapes.
         """
-        if el.name not in _FIGURE_HOLDERS or self.image_counts.get(id(el)) != 1:
+        if el.tag not in _FIGURE_HOLDERS or self.image_counts.get(el) != 1:
             return None
-        if rules.first_descendant(el, _NOT_IN_FIGURES) is not None or rules.count_descendants(el, _PARAGRAPH, 2) > 1:
+        if first_descendant(el, _NOT_IN_FIGURES) is not None or rules.count_descendants(el, ["p"], 2) > 1:
             return None
-        if el.name == "table" and rules.count_descendants(el, _CELLS, 4) > 3:
+        if el.tag == "table" and rules.count_descendants(el, _CELLS, 4) > 3:
             return None
-        img = rules.first_descendant(el, _IMG)
+        img = first_descendant(el, ["img"])
         image = self.image(img) if img is not None else None
-        if img is None or image is None or _text_before(img, el):
+        if img is None or image is None or self._text_before(img, el):
             return None
-        text = normalize_space(el.get_text()).strip()
+        text = normalize_space(text_of(el)).strip()
         if not _reads_as_caption(el, text):
             return None
-        for node in [n for n in el.descendants if isinstance(n, Tag) and n.name in ("img", "noscript")]:
-            node.decompose()  # the element is consumed here; what is left is the caption
+        for node in list(el.iterdescendants("img", "noscript")):
+            _remove(node)  # the element is consumed here; what is left is the caption
         return A.Figure(image, self._caption(el, depth) if text else [])
 
-    def _caption(self, el: Tag, depth: int) -> list[A.Inline]:
+    def _text_before(self, image: Element, container: Element) -> bool:
+        """Whether any walked text precedes ``image`` inside ``container``."""
+        ancestors = set(image.iterancestors())
+        for node in container.iter():  # document order; a tail comes after its element's subtree
+            if node is image:
+                return False
+            if isinstance(node.tag, str) and node.text and node.text.strip() and node not in self.silent:
+                return True
+            if node.tail and node.tail.strip() and node not in ancestors and node.getparent() not in self.silent:
+                return True
+        return False
+
+    def _caption(self, el: Element, depth: int) -> list[A.Inline]:
         return tidy_paragraph(self.inline_children(el, depth))
 
-    def _embed(self, el: Tag) -> list[A.Block]:
+    def _embed(self, el: Element) -> list[A.Block]:
         """Iframes, video and audio become a labelled link to what they showed."""
         src = el.get("src") or el.get("data-src")
         if not src:
-            source = el.find("source")
+            source = first_descendant(el, ["source"])
             src = source.get("src") if source is not None else None
-        url = rules.clean_url(src if isinstance(src, str) else "", self.base_url)
+        url = rules.clean_url(src or "", self.base_url)
         if not url or url.startswith(("data:", "#")):
             return []
         title = el.get("title")
-        label = " ".join(title.split()) if isinstance(title, str) and title.strip() else url
-        return [A.Paragraph([A.Text(_EMBED_LABEL[el.name] + ": "), A.Link([A.Text(label)], url)])]
+        label = " ".join(title.split()) if title and title.strip() else url
+        return [A.Paragraph([A.Text(_EMBED_LABEL[el.tag] + ": "), A.Link([A.Text(label)], url)])]
 
-    def _noscript(self, el: Tag, out: list[A.Block], run: list[A.Inline]) -> None:
+    def _noscript(self, el: Element, out: list[A.Block], run: list[A.Inline]) -> None:
         """A ``<noscript>`` image stands in for a lazy placeholder that gave no image."""
-        inner = el.find("img")
-        if inner is None and el.string and "<img" in el.string:
-            inner = BeautifulSoup(el.string, "lxml").find("img")
+        inner = first_descendant(el, ["img"])
+        if inner is None:
+            markup = _sole_string(el)  # markup escaped as text, or commented out
+            parsed = parse_html(markup) if markup and "<img" in markup else None
+            inner = next(parsed.iter("img"), None) if parsed is not None else None
         if inner is None:
             return
         image = self.image(inner)
@@ -270,66 +434,62 @@ class _Walker:
         if el.get("data-lazy-placeholder") is not None or not _has_image_before(out, run):
             run.append(image)
 
-    def _table(self, el: Tag, depth: int) -> list[A.Block]:
+    def _table(self, el: Element, depth: int) -> list[A.Block]:
         """Data tables become ``Table``; layout tables give the blocks of their cells."""
         figure = self._image_with_caption(el, depth)
         if figure is not None:
             return [figure]
-        rows = [tr for tr in el.find_all("tr") if tr.find_parent("table") is el]
-        widths = [len(tr.find_all(["td", "th"], recursive=False)) for tr in rows]
-        is_data = len(rows) >= 2 and max(widths, default=0) >= 2 \
-            and rules.first_descendant(el, _NOT_IN_DATA_TABLES) is None
+        rows = [tr for tr in el.iterdescendants("tr") if rules.first_ancestor(tr, ["table"]) is el]
+        row_cells = [list(tr.iterchildren(*_CELLS)) for tr in rows]
+        is_data = len(rows) >= 2 and max(map(len, row_cells), default=0) >= 2 \
+            and first_descendant(el, _NOT_IN_DATA_TABLES) is None
+        caption_el = first_descendant(el, ["caption"])
         if not is_data:
-            cells = [c for tr in rows for c in tr.find_all(["td", "th"], recursive=False)]
-            caption = el.find("caption")
-            out = self.blocks(caption.children, depth) if caption is not None else []
-            for cell in cells:
-                out.extend(self.blocks(cell.children, depth))
+            out = self.blocks(self.children(caption_el), depth) if caption_el is not None else []
+            for cells in row_cells:
+                for cell in cells:
+                    out.extend(self.blocks(self.children(cell), depth))
             return out
         head: list[list[A.TableCell]] = []
         body: list[list[A.TableCell]] = []
-        for tr in rows:
-            cells = [self._cell(c, depth) for c in tr.find_all(["td", "th"], recursive=False)]
+        for tr, cells in zip(rows, row_cells):
             if not cells:
                 continue
-            in_head = tr.parent is not None and tr.parent.name == "thead"
-            all_th = all(c.name == "th" for c in tr.find_all(["td", "th"], recursive=False))
-            (head if (in_head or all_th) and not body else body).append(cells)
-        caption_el = el.find("caption")
+            in_head = tr.getparent().tag == "thead" or all(c.tag == "th" for c in cells)
+            (head if in_head and not body else body).append([self._cell(c, depth) for c in cells])
         caption = self._caption(caption_el, depth) if caption_el is not None else []
         return [A.Table(head, body, caption)] if head or body else []
 
-    def _cell(self, el: Tag, depth: int) -> A.TableCell:
+    def _cell(self, el: Element, depth: int) -> A.TableCell:
         def span(attr: str) -> int:
-            value = el.get(attr)
-            return max(1, min(int(value), 1000)) if isinstance(value, str) and value.isdigit() else 1
+            return max(1, _clamped_number(el.get(attr) or "", 1, 1000))
 
         return A.TableCell(tidy_paragraph(self.inline_children(el, depth)), span("colspan"), span("rowspan"))
 
     # ---------------------------------------------------------------- inline context
 
-    def inline_children(self, el: Tag, depth: int) -> list[A.Inline]:
+    def inline_children(self, el: Element, depth: int) -> list[A.Inline]:
         out: list[A.Inline] = []
-        for child in el.children:
-            if isinstance(child, Tag):
-                out.extend(self.inline(child, depth + 1))
-            elif isinstance(child, NavigableString) and type(child) is NavigableString:
-                out.append(A.Text(normalize_space(str(child))))
+        for node in self.children(el):
+            if isinstance(node, str):
+                out.append(A.Text(normalize_space(node)))
+            elif isinstance(node.tag, str):
+                out.extend(self.inline(node, depth + 1))
         return out
 
-    def inline(self, el: Tag, depth: int) -> list[A.Inline]:
-        name = el.name
+    def inline(self, el: Element, depth: int) -> list[A.Inline]:
+        name = el.tag
         if name in rules.NON_CONTENT or name == "noscript":
             return []
         if depth >= MAX_DEPTH:
-            return [A.Text(normalize_space(el.get_text()))]
+            return [A.Text(normalize_space(text_of(el)))]
         if name == "br":
             return [A.LineBreak()]
         if name == "img":
             image = self.image(el)
             return [image] if image is not None else []
         if name in _CODE:
-            text = el.get_text()
+            text = text_of(el)
             return [A.Code(text)] if text else []
         if name == "a":
             return self._link(el, depth)
@@ -345,23 +505,22 @@ class _Walker:
             return [A.LineBreak(), *content, A.LineBreak()]
         return content
 
-    def _link(self, el: Tag, depth: int) -> list[A.Inline]:
+    def _link(self, el: Element, depth: int) -> list[A.Inline]:
         content = self.inline_children(el, depth)
-        href = el.get("href")
-        url = rules.clean_url(href if isinstance(href, str) else "", self.base_url)
+        url = rules.clean_url(el.get("href") or "", self.base_url)
         if not url or url.startswith("data:"):
             return content
         title = el.get("title")
-        return [A.Link(content, url, " ".join(title.split()) if isinstance(title, str) else "")]
+        return [A.Link(content, url, " ".join(title.split()) if title is not None else "")]
 
-    def image(self, el: Tag) -> A.Image | None:
+    def image(self, el: Element) -> A.Image | None:
         if rules.is_tracking_pixel(el):
             return None
         url = rules.image_source(el, self.base_url)
         if not url:
             return None
         title = el.get("title")
-        return A.Image(url, rules.image_alt(el), " ".join(title.split()) if isinstance(title, str) else "")
+        return A.Image(url, rules.image_alt(el), " ".join(title.split()) if title is not None else "")
 
 
 def paragraphs(run: list[A.Inline]) -> list[A.Block]:
@@ -370,6 +529,8 @@ def paragraphs(run: list[A.Inline]) -> list[A.Block]:
     Two or more ``<br>`` in a row separate paragraphs (many feeds write paragraphs that way);
     a paragraph holding nothing but images becomes one figure per image.
     """
+    if not run:
+        return []
     out: list[A.Block] = []
     for chunk in _split_on_double_breaks(run):
         content = tidy_paragraph(chunk)
@@ -401,6 +562,14 @@ def _split_on_double_breaks(run: list[A.Inline]) -> list[list[A.Inline]]:
     return [c for c in chunks if c]
 
 
+def _last_content(run: list[A.Inline]) -> A.Inline | None:
+    """The last inline of ``run`` that is not blank text."""
+    for node in reversed(run):
+        if not is_blank(node):
+            return node
+    return None
+
+
 def _has_image_before(out: list[A.Block], run: list[A.Inline]) -> bool:
     """Whether the image right before a ``<noscript>`` already gave a real picture."""
     for node in reversed(run):
@@ -411,20 +580,33 @@ def _has_image_before(out: list[A.Block], run: list[A.Inline]) -> bool:
     return not run and bool(out) and isinstance(out[-1], A.Figure)
 
 
-def _reads_as_caption(el: Tag, text: str) -> bool:
+def _reads_as_caption(el: Element, text: str) -> bool:
     """Short text beside a lone image is its caption when the markup says so or it is brief."""
     if len(text) > rules.MAX_CAPTION:
         return False
-    if el.name in ("table", "td", "tr", "tbody") or len(text) <= SHORT_CAPTION:
+    if el.tag in ("table", "td", "tr", "tbody") or len(text) <= SHORT_CAPTION:
         return True
-    return rules.has_figure_class(el) or any(rules.has_caption_class(d) for d in el.find_all(True))
+    return rules.has_figure_class(el) or any(rules.has_caption_class(d) for d in el.iterdescendants(etree.Element))
 
 
-def _text_before(image: Tag, container: Tag) -> bool:
-    """Whether any text precedes ``image`` inside ``container``."""
-    for node in image.previous_elements:
-        if node is container:
-            return False
-        if type(node) is NavigableString and node.strip():
-            return True
-    return False
+def _clamped_number(text: str, default: int, high: int) -> int:
+    """``text`` as a number no larger than ``high``; ``default`` when it is not all digits."""
+    if not text.isdecimal():
+        return default
+    digits = text.lstrip("0") or "0"
+    return min(int(digits), high) if len(digits) <= 12 else high  # int() refuses huge digit strings
+
+
+def _sole_string(el: Element) -> str | None:
+    """The one string ``el`` holds when that is all it holds, directly or through elements
+    that each hold one thing; a lone comment counts as a string."""
+    while len(el) == 1 and not el.text and not el[0].tail:
+        el = el[0]
+    return el.text if len(el) == 0 else None
+
+
+def _remove(el: Element) -> None:
+    """Take ``el`` out of the tree; its tail stays, as a text of its own behind an empty comment."""
+    placeholder = etree.Comment()
+    placeholder.tail = el.tail
+    el.getparent().replace(el, placeholder)

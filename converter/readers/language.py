@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_HANGUL = re.compile(r"[\uac00-\ud7af]")
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+#: The classes counted, as (first, last code point, letter); Han is split further by script.
+_RANGES = (
+    (0x3400, 0x4DBF, "H"), (0x4E00, 0x9FFF, "H"), (0xF900, 0xFAFF, "H"),  # Han
+    (0x3040, 0x30FF, "K"),  # kana
+    (0xAC00, 0xD7AF, "G"),  # Hangul
+    (0x41, 0x5A, "L"), (0x61, 0x7A, "L"), (0xC0, 0x24F, "L"),  # Latin
+)
 #: How much of the text to look at: enough to decide, cheap on huge documents.
 _SAMPLE = 20_000
 
@@ -28,36 +31,52 @@ def _script_sets() -> tuple[frozenset[str], frozenset[str]]:
             frozenset(helpers.TRADITIONAL_CHARACTERS - shared))
 
 
+@lru_cache(maxsize=1)
+def _class_letters() -> str:
+    """A ``str.translate`` table putting each character's class letter in its place.
+
+    ``S``/``T`` for Han characters only in simplified/traditional script, ``H`` for other
+    Han, ``K`` kana, ``G`` Hangul, ``L`` Latin, a space for the rest of the BMP; characters
+    beyond it stay as they are (and are none of these letters). Counting a class is then
+    counting its letter, in C, instead of looking at every character in Python.
+    """
+    table = [" "] * 0x10000
+    for first, last, letter in _RANGES:
+        table[first:last + 1] = letter * (last - first + 1)
+    for chars, letter in zip(_script_sets(), "ST"):
+        for code in map(ord, chars):
+            if code < 0x10000 and table[code] == "H":  # script counts only within the Han ranges
+                table[code] = letter
+    return "".join(table)
+
+
 def detect_language(text: str, hint: str = "") -> str:
     """A BCP 47 tag for ``text``, or ``""`` when there is too little text to tell.
 
     ``hint`` (e.g. the article URL) breaks a tie between simplified and traditional.
     """
     sample = text[:_SAMPLE]
-    han = _HAN.findall(sample)
-    kana = len(_KANA.findall(sample))
-    hangul = len(_HANGUL.findall(sample))
-    latin = len(_LATIN.findall(sample))
-    cjk = len(han) + kana + hangul
+    letters = sample.translate(_class_letters())
+    simplified, traditional = letters.count("S"), letters.count("T")
+    han = simplified + traditional + letters.count("H")
+    kana, hangul, latin = letters.count("K"), letters.count("G"), letters.count("L")
+    cjk = han + kana + hangul
     if cjk and cjk >= latin * 0.2:
-        if kana > len(han) * 0.05 + 5:
+        if kana > han * 0.05 + 5:
             return "ja"
-        if hangul > len(han):
+        if hangul > han:
             return "ko"
-        return chinese_script(han, hint)
+        return chinese_script(simplified, traditional, hint)
     if latin >= 3:
         return latin_language(sample)
     return ""
 
 
-def chinese_script(chars: list[str], hint: str = "") -> str:
+def chinese_script(simplified: int, traditional: int, hint: str = "") -> str:
     """``zh-Hant`` when traditional-only characters outnumber simplified-only ones."""
-    simplified, traditional = _script_sets()
-    simp = sum(1 for c in chars if c in simplified)
-    trad = sum(1 for c in chars if c in traditional)
-    if simp == trad:
+    if simplified == traditional:
         return "zh-Hant" if re.search(r"(?i)\b(tw|hk|big5|trad|hant|zh-hant)\b", hint) else "zh-Hans"
-    return "zh-Hant" if trad > simp else "zh-Hans"
+    return "zh-Hant" if traditional > simplified else "zh-Hans"
 
 
 def latin_language(text: str) -> str:

@@ -9,9 +9,14 @@ and testable on its own.
 from __future__ import annotations
 
 import re
+from itertools import islice
+from typing import Iterable
 from urllib.parse import urljoin, urlsplit
 
-from bs4.element import Tag
+from lxml import etree
+
+#: An lxml element (or comment) of the parsed HTML.
+Element = etree._Element
 
 # --------------------------------------------------------------------------- element classes
 
@@ -30,27 +35,72 @@ BLOCKS = frozenset(
     "figure footer h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu nav ol p picture "
     "pre section summary table tbody td tfoot th thead tr ul".split()) | EMBEDS
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+#: Elements whose strings are theirs alone: script and style code, templates, ruby
+#: annotations. Their text is neither walked nor part of the text of what holds them.
+OWN_TEXT = frozenset("script style template rt rp".split())
+#: Elements inside which white space is kept as written.
+_KEEP_SPACE = ("pre", "textarea")
+_ASCII_SPACE = " \t\n\r\f"
 
 # --------------------------------------------------------------------------- tree searches
 
 
-def first_descendant(el: Tag, names: frozenset[str]) -> Tag | None:
-    """The first descendant named in ``names`` (bs4's ``find`` with a list is far slower)."""
-    for node in el.descendants:
-        if isinstance(node, Tag) and node.name in names:
-            return node
-    return None
+def first_descendant(el: Element, names: Iterable[str]) -> Element | None:
+    """The first descendant, in document order, named in ``names``."""
+    return next(el.iterdescendants(*names), None)
 
 
-def count_descendants(el: Tag, names: frozenset[str], limit: int) -> int:
+def count_descendants(el: Element, names: Iterable[str], limit: int) -> int:
     """How many descendants are named in ``names``, counting no further than ``limit``."""
-    n = 0
-    for node in el.descendants:
-        if isinstance(node, Tag) and node.name in names:
-            n += 1
-            if n >= limit:
-                break
-    return n
+    return sum(1 for _ in islice(el.iterdescendants(*names), limit))
+
+
+def first_ancestor(el: Element, names: Iterable[str]) -> Element | None:
+    """The nearest ancestor named in ``names``."""
+    return next(el.iterancestors(*names), None)
+
+
+def text_of(el: Element) -> str:
+    """All text inside ``el`` (no comments), as the reader sees it.
+
+    Strings inside an ``OWN_TEXT`` element count only for that element's own text. Outside
+    ``<pre>`` and ``<textarea>``, a string of nothing but ASCII white space counts as one
+    space, or one newline if it holds one, so that the indentation between tags neither
+    shows in inline code nor adds to a caption's length.
+    """
+    holder = el.tag if el.tag in OWN_TEXT else None
+    if holder is None and first_ancestor(el, OWN_TEXT) is not None:
+        return ""  # everything in here belongs to the script, template or annotation around it
+    keep = el.tag in _KEEP_SPACE or first_ancestor(el, _KEEP_SPACE) is not None
+    parts = [_collapse(el.text, keep)] if el.text else []
+    # Depth-first, iteratively (trees can be deep): each frame is an element, its children
+    # still to visit, and whether its strings are wanted and keep their white space.
+    stack = [(el, iter(el), True, keep)]
+    while stack:
+        node, children, wanted, keep = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if stack and node.tail and stack[-1][2]:
+                parts.append(_collapse(node.tail, stack[-1][3]))
+            continue
+        tag = child.tag
+        if not isinstance(tag, str):  # a comment: only its tail is text
+            if child.tail and wanted:
+                parts.append(_collapse(child.tail, keep))
+            continue
+        child_wanted = tag == holder if tag in OWN_TEXT else wanted
+        child_keep = keep or tag in _KEEP_SPACE
+        if child.text and child_wanted:
+            parts.append(_collapse(child.text, child_keep))
+        stack.append((child, iter(child), child_wanted, child_keep))
+    return "".join(parts)
+
+
+def _collapse(text: str, keep: bool) -> str:
+    if keep or text.strip(_ASCII_SPACE):
+        return text
+    return "\n" if "\n" in text else " "
 
 
 # --------------------------------------------------------------------------- feedx footer and byline
@@ -93,7 +143,7 @@ _PLACEHOLDER = re.compile(
 _MIN_DATA_URL = 1024
 
 
-def image_source(img: Tag, base_url: str = "") -> str:
+def image_source(img: Element, base_url: str = "") -> str:
     """The real URL of an image: lazy-loading attributes, then the largest srcset entry, then src.
 
     Placeholders (spacer GIFs, tiny ``data:`` URLs) and tracking pixels give ``""``.
@@ -134,7 +184,7 @@ def largest_srcset(srcset: object) -> str:
     return best
 
 
-def is_tracking_pixel(img: Tag) -> bool:
+def is_tracking_pixel(img: Element) -> bool:
     """Tracking pixels and spacers: a declared width or height of 0–2 pixels."""
     for attr in ("width", "height"):
         value = img.get(attr)
@@ -145,7 +195,7 @@ def is_tracking_pixel(img: Tag) -> bool:
     return False
 
 
-def image_alt(img: Tag) -> str:
+def image_alt(img: Element) -> str:
     for attr in ("alt", "title"):
         value = img.get(attr)
         if isinstance(value, str) and value.strip():
@@ -201,25 +251,35 @@ _NOT_IN_SMALL_CAPTIONS = frozenset("img p div table".split())
 _FIGURE_CLASS = re.compile(r"(?i)\b(pic|img|image|photo|figure|media|wp-caption)")
 
 
-def has_caption_class(el: Tag) -> bool:
-    return any(_CAPTION_CLASS.search(c) for c in el.get("class") or ())
+def has_caption_class(el: Element) -> bool:
+    # Class names hold no white space and neither pattern matches any, so searching the whole
+    # attribute is searching each class name.
+    return _CAPTION_CLASS.search(el.get("class") or "") is not None
 
 
-def has_figure_class(el: Tag) -> bool:
+def has_figure_class(el: Element) -> bool:
     """A container whose class says it holds a picture (``pic``, ``image``, ``wp-caption`` …)."""
-    return any(_FIGURE_CLASS.search(c) for c in el.get("class") or ())
+    return _FIGURE_CLASS.search(el.get("class") or "") is not None
 
 
-def is_caption(el: Tag) -> bool:
+def is_caption(el: Element) -> bool:
     """An element right after an image that reads as its caption.
 
     ``<figcaption>``; an element with a caption-like class; or DW's
     ``<div><small>caption</small></div>`` (a block whose only content is one ``<small>``).
     """
-    if el.name == "figcaption" or has_caption_class(el):
-        return len(el.get_text()) <= MAX_CAPTION
-    if el.name in ("div", "p") and first_descendant(el, _NOT_IN_SMALL_CAPTIONS) is None:
-        children = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
-        return (len(children) == 1 and isinstance(children[0], Tag) and children[0].name == "small"
-                and len(el.get_text()) <= MAX_CAPTION)
+    if el.tag == "figcaption" or has_caption_class(el):
+        return len(text_of(el)) <= MAX_CAPTION
+    if el.tag in ("div", "p") and first_descendant(el, _NOT_IN_SMALL_CAPTIONS) is None:
+        return _only_content_is_small(el) and len(text_of(el)) <= MAX_CAPTION
     return False
+
+
+def _only_content_is_small(el: Element) -> bool:
+    """Whether a ``<small>`` is all ``el`` holds, white space aside (a comment is content)."""
+    if el.text and el.text.strip():
+        return False
+    content = [child for child in el if isinstance(child.tag, str) or (child.text or "").strip()]
+    if any(child.tail and child.tail.strip() for child in el):
+        return False
+    return len(content) == 1 and content[0].tag == "small"
