@@ -39,6 +39,14 @@ def render(doc: Document, fmt: str, **options: Any) -> str | bytes:
     return make_writer(fmt, **options).write(doc)
 
 
+def bundle(docs: Iterable[Document], *, title: str | None = None, order: str = "newest",
+           **options: Any) -> bytes:
+    """Many documents as one EPUB book, a chapter each (see ``converter.writers.epub.bundle``)."""
+    from .writers.epub import bundle as build
+
+    return build(docs, title=title, order=order, **options)
+
+
 def formats() -> list[FormatInfo]:
     """Every output format: name, file extension, description, whether it is binary."""
     return format_infos()

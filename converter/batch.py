@@ -18,6 +18,7 @@ import contextlib
 import csv
 import fnmatch
 import hashlib
+import inspect
 import io
 import json
 import multiprocessing
@@ -31,9 +32,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .version import __version__
+from .ast import Document
 from .errors import ConversionError, OutputError
 from .files import read_file, write_atomic
-from .writers import make_writer
+from .writers import get_writer_class, make_writer, writer_options
 
 #: Inputs taken from a folder unless ``include`` says otherwise.
 DEFAULT_INCLUDE = ("*.txt", "*.md", "*.html", "*.htm", "*.xhtml")
@@ -189,8 +191,16 @@ def _key(path: Path) -> Path:
 
 
 def fingerprint(fmt: str, options: dict[str, Any]) -> str:
-    """What an output depends on besides its input: converter version, format, options."""
-    data = json.dumps({"version": __version__, "format": fmt, "options": options}, sort_keys=True, default=str)
+    """What an output depends on besides its input: converter version, format, options.
+
+    Options are taken with the writer's defaults filled in, so ``width=80`` and no ``width``
+    are the same thing.
+    """
+    cls = get_writer_class(fmt)
+    params = inspect.signature(cls.__init__).parameters
+    effective = {name: options.get(name, params[name].default) for name in writer_options(cls)}
+    data = json.dumps({"version": __version__, "format": cls.name, "options": effective},
+                      sort_keys=True, default=str)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -262,6 +272,45 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: list[tuple[Path, Pat
         notes = [f"{source}: {w.message}" for w in caught]
         results.append(FileResult(source, output, "converted", "", time.perf_counter() - started, notes, stamp))
     return results
+
+
+def read_chunk(paths: list[Path]) -> list[Document | FileResult]:
+    """Read a few documents in this process: each a ``Document``, or a failed ``FileResult``."""
+    out: list[Document | FileResult] = []
+    for path in paths:
+        try:
+            out.append(read_file(path))
+        except ConversionError as exc:
+            out.append(FileResult(path, None, "failed", str(exc)))
+    return out
+
+
+def read_documents(paths: list[Path], *, jobs: int | None = None,
+                   on_result: Callable[[FileResult], None] | None = None) -> tuple[list[Document], list[FileResult]]:
+    """Read many documents, in parallel when there are many; failures are returned, not raised."""
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    jobs = jobs or default_jobs()
+    docs: list[Document] = []
+    failures: list[FileResult] = []
+    if jobs <= 1 or len(chunks) <= 1:
+        results: Iterable[list[Document | FileResult]] = map(read_chunk, chunks)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint)
+        results = pool.map(read_chunk, chunks)
+    try:
+        for chunk, items in zip(chunks, results):
+            for path, item in zip(chunk, items):
+                if isinstance(item, FileResult):
+                    failures.append(item)
+                else:
+                    docs.append(item)
+                if on_result:
+                    on_result(item if isinstance(item, FileResult) else FileResult(path, None, "converted"))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return docs, failures
 
 
 def _ignore_sigint() -> None:

@@ -53,6 +53,18 @@ def main(
                                         "[n] in the text (inline), or drop them (none)."),
     front_matter: bool = typer.Option(True, "--front-matter/--no-front-matter",
                                       help="Markdown: start with YAML front matter holding the metadata."),
+    images: str = typer.Option("embed", "--images", metavar="embed|link|none",
+                               help="EPUB: download images into the book (embed), show them as links, or drop them."),
+    offline: bool = typer.Option(False, "--offline", help="EPUB: make no network request at all."),
+    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", metavar="DIR",
+                                            help="EPUB: where downloaded images are cached."),
+    allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts",
+                                             help="EPUB: allow images from loopback and private addresses."),
+    bundle: Optional[str] = typer.Option(None, "--bundle", metavar="BOOK.epub",
+                                         help="EPUB: put every input in one book, a chapter each."),
+    title: Optional[str] = typer.Option(None, "--title", help="Bundle: the book's title."),
+    order: str = typer.Option("newest", "--order", metavar="newest|oldest",
+                              help="Bundle: chapters newest or oldest first."),
     include: list[str] = typer.Option(list(batch.DEFAULT_INCLUDE), "--include", metavar="GLOB",
                                       help="Folders: convert files matching this (repeatable)."),
     exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB",
@@ -73,12 +85,19 @@ def main(
     inputs = list(inputs or []) + (_read_list(files_from) if files_from else [])
     if not inputs:
         raise typer.BadParameter("give at least one INPUT (a file, a folder, or - for stdin)", param_hint="INPUT")
+    if bundle and (to or "epub").lower() != "epub":
+        raise typer.BadParameter("--bundle makes an EPUB book; use it with --to epub", param_hint="--bundle")
+    to = "epub" if bundle else to
     if not to:
         raise typer.BadParameter("choose an output format, e.g. --to md (see --list-formats)", param_hint="--to")
     if report and Path(report).suffix.lower() not in (".json", ".csv"):
         raise typer.BadParameter("the report must be a .json or .csv file", param_hint="--report")
-    options = _writer_options(to, {"width": width, "references": references, "front_matter": front_matter})
+    options = _writer_options(to, {"width": width, "references": references, "front_matter": front_matter,
+                                   "images": images, "offline": offline, "cache_dir": cache_dir,
+                                   "allow_private_hosts": allow_private_hosts})
     warnings.showwarning = _print_warning
+    if bundle:
+        raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, jobs, quiet))
     if inputs == ["-"] or output == "-":
         raise typer.Exit(_to_stream(inputs, to, output, options))
     plan = _plan(inputs, to, output, include, exclude)
@@ -97,6 +116,31 @@ def main(
     if not quiet and (len(result.results) > 1 or result.interrupted):
         typer.echo(f"convert: {result.summary()}", err=True)
     raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
+
+
+def _bundle(inputs: list[str], book: str, title: str | None, order: str, options: dict[str, Any],
+            include: list[str], exclude: list[str], jobs: int, quiet: bool) -> int:
+    """Read every input, then write one book; inputs that fail are named and left out."""
+    from .writers.epub import bundle
+
+    plan = _plan(inputs, "json", None, include, exclude)
+    sources = [source for source, _ in plan.jobs]
+    with _progress(len(sources), enabled=not quiet and sys.stderr.isatty()) as advance:
+        docs, failures = batch.read_documents(sources, jobs=jobs or None, on_result=advance)
+    failures = plan.problems + failures
+    for row in failures:
+        typer.echo(f"convert: error: {row.error}", err=True)
+    if not docs:
+        typer.echo(f"convert: error: {book}: no document could be read; no book written", err=True)
+        return 1
+    try:
+        write_atomic(book, bundle(docs, title=title, order=order, **options))
+    except ConversionError as exc:
+        typer.echo(f"convert: error: {exc}", err=True)
+        return 1
+    if not quiet:
+        typer.echo(f"convert: {book}: {len(docs)} chapters, {len(failures)} failed", err=True)
+    return 1 if failures else 0
 
 
 def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:

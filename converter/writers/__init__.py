@@ -59,6 +59,7 @@ _BUILTIN: dict[str, str] = {
     "markdown": "converter.writers.markdown:MarkdownWriter",
     "text": "converter.writers.text:TextWriter",
     "json": "converter.writers.json:JsonWriter",
+    "epub": "converter.writers.epub:EpubWriter",
 }
 
 

@@ -1,0 +1,411 @@
+"""Fetch the images of documents so that writers can embed them (EPUB forbids remote ones).
+
+Fetching a URL found in someone else's HTML is fetching on a stranger's behalf, so:
+
+- only ``http``/``https``; never ``file:``, ``data:`` or a path;
+- every hop, redirects included, is resolved here and refused when any address it resolves
+  to is loopback, private, link-local or otherwise not global (unless ``allow_private_hosts``);
+  the connection then goes to the address that was checked, so DNS cannot change its answer
+  between the check and the request;
+- connect/read timeouts, an overall deadline and a size cap bound what one image can cost;
+- the content type is sniffed from the bytes, not taken from the server: only JPEG, PNG,
+  GIF, WebP and SVG are accepted, and SVG is stripped of scripts and external references.
+
+Results are kept in an on-disk cache (one file per URL hash), so a second run makes no
+request; ``offline`` reads the cache only. Failures are reported as :class:`ImageWarning`
+warnings, never raised: a missing image must not stop a conversion.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import ipaddress
+import os
+import re
+import socket
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urljoin
+
+import httpx
+from lxml import etree
+
+#: Media type -> file extension, for every image type accepted.
+MEDIA_TYPES: dict[str, str] = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/svg+xml": "svg",
+}
+DEFAULT_MAX_BYTES = 15 * 1024 * 1024
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 15.0
+#: Wall-clock limit for one image, redirects included (defeats servers that trickle bytes).
+DEFAULT_DEADLINE = 60.0
+MAX_REDIRECTS = 5
+DEFAULT_WORKERS = 8
+#: How long a permanent failure (404, not an image, too large…) is remembered, in seconds.
+FAILURE_TTL = 7 * 24 * 3600
+USER_AGENT = "converter (feed article to e-book; image fetcher)"
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+_KEPT_ATTR_NAMESPACES = frozenset({"http://www.w3.org/1999/xlink", "http://www.w3.org/XML/1998/namespace"})
+_SVG_DROP = frozenset({"script", "foreignObject", "iframe", "audio", "video", "handler", "listener"})
+_EXTERNAL_CSS = re.compile(r"@import|url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
+
+
+class ImageWarning(UserWarning):
+    """An image could not be fetched; the document shows its text fallback instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedImage:
+    """An image's bytes with the media type sniffed from them."""
+
+    url: str
+    data: bytes
+    media_type: str
+
+    @property
+    def extension(self) -> str:
+        return MEDIA_TYPES[self.media_type]
+
+
+class _Failure(Exception):
+    """Why an image was not fetched; ``permanent`` failures are remembered by the cache."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, quiet: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+        self.quiet = quiet
+
+
+# ---------------------------------------------------------------------------- content
+
+
+def sniff(data: bytes) -> str | None:
+    """The media type of image ``data`` judged by its first bytes, or ``None`` if not an image."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if _looks_like_svg(data):
+        return "image/svg+xml"
+    return None
+
+
+def _looks_like_svg(data: bytes) -> bool:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype svg")) and b"<svg" in head
+
+
+def clean_svg(data: bytes) -> bytes | None:
+    """An SVG without scripts, event handlers, foreign content or references outside itself.
+
+    Returns ``None`` when ``data`` is not a well-formed SVG document or declares entities.
+    """
+    if b"<!ENTITY" in data:
+        return None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None or root.tag != f"{{{_SVG_NS}}}svg":
+        return None
+    for el in list(root.iter()):
+        if _unwanted_svg_node(el):
+            el.getparent().remove(el)
+        else:
+            _clean_svg_attributes(el)
+    etree.cleanup_namespaces(root)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _unwanted_svg_node(el: etree._Element) -> bool:
+    if not isinstance(el.tag, str):  # comments, processing instructions
+        return el.getparent() is not None
+    namespace, _, name = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
+    if namespace != _SVG_NS or name in _SVG_DROP:
+        return el.getparent() is not None
+    return name == "style" and bool(_EXTERNAL_CSS.search(el.text or ""))
+
+
+def _clean_svg_attributes(el: etree._Element) -> None:
+    for name, value in list(el.attrib.items()):
+        if _unwanted_svg_attribute(name, value):
+            del el.attrib[name]
+
+
+def _unwanted_svg_attribute(name: str, value: str) -> bool:
+    """Event handlers, foreign attributes, links out of the file, CSS that loads something."""
+    namespace = name[1:].partition("}")[0] if name.startswith("{") else ""
+    local = name.rpartition("}")[2].lower()
+    return ((bool(namespace) and namespace not in _KEPT_ATTR_NAMESPACES)
+            or local.startswith(("on", "data-"))
+            or (name in ("href", _XLINK_HREF) and not value.strip().startswith("#"))
+            or (local == "style" and bool(_EXTERNAL_CSS.search(value))))
+
+
+def _accept(url: str, data: bytes) -> FetchedImage:
+    media_type = sniff(data)
+    if media_type == "image/svg+xml":
+        cleaned = clean_svg(data)
+        if cleaned is None:
+            raise _Failure("not a usable SVG image", permanent=True)
+        data = cleaned
+    elif media_type is None:
+        raise _Failure("content is not a JPEG, PNG, GIF, WebP or SVG image", permanent=True)
+    return FetchedImage(url, data, media_type)
+
+
+# ---------------------------------------------------------------------------- cache
+
+
+def default_cache_dir() -> Path:
+    """Where images are cached unless told otherwise: the user's cache directory."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("converter")) / "images"
+
+
+class ImageCache:
+    """Images on disk, one file per SHA-256 of the URL; permanent failures as ``.fail`` files.
+
+    Writes go to a temporary file renamed into place, so concurrent runs never see half a file.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def _path(self, url: str) -> Path:
+        key = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.root / key[:2] / key
+
+    def load(self, url: str) -> FetchedImage | None:
+        try:
+            data = self._path(url).read_bytes()
+        except OSError:
+            return None
+        media_type = sniff(data)
+        return FetchedImage(url, data, media_type) if media_type else None
+
+    def load_failure(self, url: str) -> str | None:
+        """The reason a URL failed for good, if it did recently."""
+        path = self._path(url).with_suffix(".fail")
+        try:
+            if time.time() - path.stat().st_mtime > FAILURE_TTL:
+                return None
+            return path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def store(self, image: FetchedImage) -> None:
+        self._write(self._path(image.url), image.data)
+
+    def store_failure(self, url: str, reason: str) -> None:
+        self._write(self._path(url).with_suffix(".fail"), reason.encode("utf-8"))
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except OSError as exc:  # a cache that cannot be written only costs a refetch
+            warnings.warn(f"image cache not written ({path.parent}): {exc}", ImageWarning, stacklevel=3)
+
+
+# ---------------------------------------------------------------------------- network
+
+
+def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``ip`` is a global unicast address (not loopback, private, link-local, reserved…)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
+
+
+class ImageFetcher:
+    """Fetches images over HTTP(S) with the checks above, several at once, through a cache.
+
+    Use as a context manager (or call :meth:`close`) to release connections.
+    """
+
+    def __init__(self, *, cache_dir: str | os.PathLike[str] | None = None, offline: bool = False,
+                 allow_private_hosts: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
+                 connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+                 read_timeout: float = DEFAULT_READ_TIMEOUT, deadline: float = DEFAULT_DEADLINE,
+                 workers: int = DEFAULT_WORKERS) -> None:
+        self.cache = ImageCache(cache_dir if cache_dir is not None else default_cache_dir())
+        self.offline = offline
+        self.allow_private_hosts = allow_private_hosts
+        self.max_bytes = max_bytes
+        self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self.deadline = deadline
+        self.workers = max(1, workers)
+        self._clients: dict[str, httpx.Client] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> ImageFetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+    def fetch(self, url: str) -> FetchedImage | None:
+        """One image, or ``None`` (with an :class:`ImageWarning`) when it cannot be had."""
+        return self.fetch_all([url]).get(url)
+
+    def fetch_all(self, urls: Iterable[str]) -> dict[str, FetchedImage]:
+        """The images among ``urls`` that could be had, by URL; the rest are warned about."""
+        unique = list(dict.fromkeys(urls))
+        with cf.ThreadPoolExecutor(min(self.workers, len(unique) or 1)) as pool:
+            outcomes = list(pool.map(self._get, unique))
+        found: dict[str, FetchedImage] = {}
+        for url, outcome in zip(unique, outcomes, strict=True):
+            if isinstance(outcome, FetchedImage):
+                found[url] = outcome
+            elif not outcome.quiet:
+                warnings.warn(f"image not embedded: {url}: {outcome}", ImageWarning, stacklevel=2)
+        return found
+
+    def _get(self, url: str) -> FetchedImage | _Failure:
+        cached = self.cache.load(url)
+        if cached is not None:
+            return cached
+        reason = self.cache.load_failure(url)
+        if reason is not None:
+            return _Failure(f"{reason} (remembered)")
+        if self.offline:
+            return _Failure("offline and not in the cache", quiet=True)
+        try:
+            image = _accept(url, self._download(url))
+        except _Failure as failure:
+            if failure.permanent:
+                self.cache.store_failure(url, str(failure))
+            return failure
+        self.cache.store(image)
+        return image
+
+    def _download(self, url: str) -> bytes:
+        """The body at ``url`` after following redirects, each hop checked like the first."""
+        deadline = time.monotonic() + self.deadline
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            request = self._request_for(current)
+            try:
+                with self._client(request.host).stream("GET", request.url, headers=request.headers,
+                                                       extensions=request.extensions) as response:
+                    location = response.headers.get("location")
+                    if response.status_code in _REDIRECTS and location:
+                        current = urljoin(current, location.strip())
+                        continue
+                    if response.status_code != 200:
+                        code = response.status_code
+                        raise _Failure(f"HTTP {code}", permanent=400 <= code < 500 and code not in (408, 429))
+                    return self._read_capped(response, deadline)
+            except httpx.TimeoutException:
+                raise _Failure("timed out") from None
+            except httpx.HTTPError as exc:
+                raise _Failure(f"request failed ({type(exc).__name__})") from None
+        raise _Failure(f"more than {MAX_REDIRECTS} redirects", permanent=True)
+
+    def _read_capped(self, response: httpx.Response, deadline: float) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise _Failure(f"larger than {self.max_bytes} bytes", permanent=True)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _Failure(f"larger than {self.max_bytes} bytes", permanent=True)
+            if time.monotonic() > deadline:
+                raise _Failure(f"took longer than {self.deadline:g} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _request_for(self, url: str) -> _Request:
+        """The request for one hop, aimed at an address that passed the check."""
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise _Failure(f"invalid URL ({exc})", permanent=True) from None
+        if parsed.scheme not in ("http", "https"):
+            raise _Failure(f"refused: only http and https URLs are fetched, not {parsed.scheme or 'a path'}",
+                           permanent=True)
+        host = parsed.raw_host.decode("ascii")
+        if not host:
+            raise _Failure("invalid URL (no host)", permanent=True)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        address = self._checked_address(host.strip("[]"), port)
+        extensions = {"sni_hostname": host} if parsed.scheme == "https" else {}
+        headers = {"Host": parsed.netloc.decode("ascii"), "User-Agent": USER_AGENT,
+                   "Accept": "image/*"}
+        target = parsed.copy_with(host=str(address), userinfo=b"", fragment=None)
+        return _Request(host, target, headers, extensions)
+
+    def _checked_address(self, host: str, port: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+        try:
+            addresses = resolve(host, port)
+        except (OSError, UnicodeError, ValueError):
+            raise _Failure(f"cannot resolve host {host}") from None
+        if not addresses:
+            raise _Failure(f"cannot resolve host {host}")
+        if not self.allow_private_hosts:
+            refused = [ip for ip in addresses if not is_public_address(ip)]
+            if refused:
+                raise _Failure(f"refused: {host} is a non-public address ({refused[0]}); "
+                               "allow private hosts to fetch it")
+        return addresses[0]
+
+    def _client(self, host: str) -> httpx.Client:
+        """One client per host name, so a pooled TLS connection is only reused for its host."""
+        with self._lock:
+            client = self._clients.get(host)
+            if client is None:
+                client = self._clients[host] = httpx.Client(
+                    timeout=self.timeout, follow_redirects=False, trust_env=False)
+            return client
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    host: str
+    url: httpx.URL
+    headers: dict[str, str]
+    extensions: dict[str, str]
+
+
+def fetch_images(urls: Iterable[str], **options: object) -> dict[str, FetchedImage]:
+    """Fetch ``urls`` with a temporary :class:`ImageFetcher` (``options`` are its keywords)."""
+    with ImageFetcher(**options) as fetcher:  # type: ignore[arg-type]
+        return fetcher.fetch_all(urls)
+

@@ -1,0 +1,431 @@
+"""EPUB 3 writer: one article, or many bundled as a book, valid under W3C EPUBCheck.
+
+ebooklib assembles the package (OPF, EPUB 3 navigation document, NCX for older readers); the
+chapters are XHTML written by :class:`~converter.writers.xhtml.XhtmlRenderer`, which
+guarantees well-formed, script-free markup. Output is reproducible: identifiers are derived
+from the content, ``dcterms:modified`` from the publication date, and the zip is rewritten
+with fixed timestamps and a fixed entry order, so the same input gives the same bytes.
+
+Images (option ``images``): ``embed`` fetches them through :mod:`converter.images` and
+packages them (the first becomes the cover); an image that cannot be fetched, and every image
+with ``link``, becomes its alt text or caption with a text link to its URL; ``none`` keeps the
+text only. No remote resource is ever referenced from inside the package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import uuid
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable, Sequence
+
+from ebooklib import epub
+
+from .. import ast as A
+from ..errors import InputError, OptionError
+from ..images import FetchedImage, ImageFetcher
+from . import Writer
+from .xhtml import XhtmlRenderer, clean_text, escape, safe_url
+
+IMAGE_MODES = ("embed", "link", "none")
+ORDERS = ("newest", "oldest")
+#: ``dcterms:modified`` of a document without a publication date: fixed, never the clock.
+UNDATED = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_CSS_NAME = "style/reading.css"
+#: Namespace of identifiers derived from content (documents without a URL, books).
+_CONTENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:converter:epub:content")
+#: Well-formed BCP 47 tags (RFC 5646 syntax; registry validity is not checked).
+_BCP47 = re.compile(
+    r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?"
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?")
+#: Words the book itself shows, by language (anything else gets the English ones).
+_CONTENTS_TITLE = {"zh-Hans": "目录", "zh-Hant": "目錄", "zh": "目录", "ja": "目次", "ko": "목차"}
+_IMAGE_LABEL = {"zh-Hans": "[图片]", "zh-Hant": "[圖片]", "zh": "[图片]", "ja": "[画像]",
+                "ko": "[이미지]"}
+_UNDATED_LABEL = "Undated"
+_NO_SITE_LABEL = "Other sources"
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """How images are handled; shared by the single-article writer and :func:`bundle`."""
+
+    images: str = "embed"
+    offline: bool = False
+    cache_dir: str | None = None
+    allow_private_hosts: bool = False
+
+    def __post_init__(self) -> None:
+        if self.images not in IMAGE_MODES:
+            raise OptionError(f"images must be one of {', '.join(IMAGE_MODES)}, not {self.images!r}")
+
+
+class EpubWriter(Writer):
+    """One document as an EPUB 3 book with one chapter."""
+
+    name = "epub"
+    extension = "epub"
+    description = "EPUB 3 e-book (images embedded, valid under EPUBCheck)"
+    binary = True
+
+    def __init__(self, *, images: str = "embed", offline: bool = False, cache_dir: str | None = None,
+                 allow_private_hosts: bool = False) -> None:
+        self.options = _Options(images, offline, cache_dir, allow_private_hosts)
+
+    def write(self, doc: A.Document) -> bytes:
+        chapter = _Chapter.of(doc, 1, 1)
+        meta = _BookMeta(
+            identifier=_document_identifier(doc),
+            title=chapter.title,
+            languages=[chapter.language],
+            creators=_clean_lines([doc.meta.author]),
+            publishers=_clean_lines([doc.meta.site]),
+            date=doc.meta.published,
+            source=safe_url(doc.meta.url, ("http", "https")),
+            subjects=_clean_lines(doc.meta.tags),
+        )
+        toc = [epub.Link(chapter.file_name, chapter.title, "toc-" + chapter.id)]
+        return _build([chapter], meta, toc, self.options, contents_page=False)
+
+
+def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str = "newest",
+           images: str = "embed", offline: bool = False, cache_dir: str | None = None,
+           allow_private_hosts: bool = False) -> bytes:
+    """Many documents as one EPUB book: a chapter each, grouped by site then date.
+
+    Within each site, chapters follow publication time (``order``: ``newest`` or ``oldest``
+    first; undated last); sites come in the order of their first chapter. The reading order is
+    the order of the contents page, as EPUB requires.
+    """
+    if order not in ORDERS:
+        raise OptionError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
+    options = _Options(images, offline, cache_dir, allow_private_hosts)
+    groups = _group(_sorted(list(docs), newest_first=order == "newest"))
+    if not groups:
+        raise InputError("no documents to bundle")
+    ordered = [doc for _, days in groups for _, day_docs in days for doc in day_docs]
+    width = max(4, len(str(len(ordered))))
+    chapters = [_Chapter.of(doc, i, width) for i, doc in enumerate(ordered, 1)]
+    toc = _bundle_toc(groups, chapters)
+    meta = _bundle_meta(chapters, [site for site, _ in groups], title)
+    return _build(chapters, meta, toc, options, contents_page=True)
+
+
+# ---------------------------------------------------------------------------- chapters
+
+
+@dataclass(slots=True)
+class _Chapter:
+    doc: A.Document
+    id: str
+    file_name: str
+    title: str
+    language: str
+
+    @classmethod
+    def of(cls, doc: A.Document, number: int, width: int) -> _Chapter:
+        chapter_id = f"ch{number:0{width}d}"
+        return cls(doc, chapter_id, f"{chapter_id}.xhtml", document_title(doc),
+                   language_tag(doc.meta.language))
+
+
+def document_title(doc: A.Document) -> str:
+    """The title to show: the document's, else its first heading or paragraph, else "Untitled"."""
+    title = _clean_line(doc.meta.title)
+    if title:
+        return title
+    for node in A.walk(doc.blocks):
+        if isinstance(node, (A.Heading, A.Paragraph)):
+            text = _clean_line(A.plain_text(node.content))
+            if text:
+                return text if len(text) <= 60 else text[:59] + "…"
+    return "Untitled"
+
+
+def language_tag(tag: str) -> str:
+    """``tag`` if it is a well-formed BCP 47 tag (``_`` read as ``-``), else ``und``."""
+    tag = tag.strip().replace("_", "-")
+    return tag if _BCP47.fullmatch(tag) else "und"
+
+
+def _clean_line(text: str) -> str:
+    """``text`` as one line of XML-safe text with single spaces."""
+    return " ".join(clean_text(text).split())
+
+
+def _clean_lines(texts: Iterable[str]) -> list[str]:
+    return [line for line in map(_clean_line, texts) if line]
+
+
+def _format_date(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _chapter_page(chapter: _Chapter, shelf: _ImageShelf, link_images: bool) -> bytes:
+    renderer = XhtmlRenderer(image_source=shelf.source, link_missing_images=link_images, heading_offset=1,
+                             image_label=_localized(_IMAGE_LABEL, chapter.language, "[image]"))
+    body = _chapter_header(chapter) + renderer.render(chapter.doc.blocks)
+    return _page(chapter.title, chapter.language, f"<article>\n{body}</article>\n")
+
+
+def _chapter_header(chapter: _Chapter) -> str:
+    """Title, author, date and source link above the article text."""
+    meta = chapter.doc.meta
+    lines = [f"<h1>{escape(chapter.title)}</h1>\n"]
+    byline = [f'<span class="author">{escape(author)}</span>' for author in _clean_lines([meta.author])]
+    if meta.published is not None:
+        utc = meta.published.astimezone(dt.timezone.utc)
+        byline.append(f'<time datetime="{_format_date(utc)}">{utc:%Y-%m-%d %H:%M} UTC</time>')
+    if byline:
+        lines.append(f'<p class="byline">{" · ".join(byline)}</p>\n')
+    source = _source_line(meta)
+    if source:
+        lines.append(f'<p class="source">{source}</p>\n')
+    return f'<header class="article-header">\n{"".join(lines)}</header>\n'
+
+
+def _source_line(meta: A.Meta) -> str:
+    href = safe_url(meta.url, ("http", "https"))
+    label = _clean_line(meta.site) or (_host(href) if href else "")
+    if href:
+        return f'<a href="{escape(href)}">{escape(label)}</a>'
+    return escape(label)
+
+
+def _host(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0]
+
+
+def _page(title: str, language: str, body: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+        f'<html xmlns="http://www.w3.org/1999/xhtml" lang="{language}" xml:lang="{language}">\n'
+        f"<head>\n<title>{escape(title)}</title>\n"
+        f'<link rel="stylesheet" type="text/css" href="{_CSS_NAME}"/>\n</head>\n'
+        f"<body>\n{body}</body>\n</html>\n"
+    ).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------- images
+
+
+class _ImageShelf:
+    """Fetched images, named in order of first use; only images a chapter uses are packaged."""
+
+    def __init__(self, fetched: dict[str, FetchedImage]) -> None:
+        self.fetched = fetched
+        self.used: dict[str, tuple[str, FetchedImage]] = {}
+
+    def source(self, image: A.Image) -> str | None:
+        entry = self.used.get(image.url)
+        if entry is None:
+            fetched = self.fetched.get(image.url)
+            if fetched is None:
+                return None
+            name = f"images/image-{len(self.used) + 1:04d}.{fetched.extension}"
+            entry = self.used[image.url] = (name, fetched)
+        return entry[0]
+
+
+def _fetch(docs: Iterable[A.Document], options: _Options) -> dict[str, FetchedImage]:
+    if options.images != "embed":
+        return {}
+    urls = [node.url for doc in docs for node in A.walk(doc.blocks) if isinstance(node, A.Image)]
+    if not urls:
+        return {}
+    with ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
+                      allow_private_hosts=options.allow_private_hosts) as fetcher:
+        return fetcher.fetch_all(urls)
+
+
+# ---------------------------------------------------------------------------- book
+
+
+@dataclass(slots=True)
+class _BookMeta:
+    identifier: str
+    title: str
+    languages: list[str]
+    creators: list[str] = field(default_factory=list)
+    publishers: list[str] = field(default_factory=list)
+    date: dt.datetime | None = None
+    source: str | None = None
+    subjects: list[str] = field(default_factory=list)
+
+
+def _document_identifier(doc: A.Document) -> str:
+    """``urn:uuid:`` derived from the URL, or from the whole document when it has none."""
+    url = clean_text(doc.meta.url).strip()
+    if url:
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, url)}"
+    data = json.dumps(A.document_to_dict(doc), ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"urn:uuid:{uuid.uuid5(_CONTENT_NAMESPACE, digest)}"
+
+
+def _build(chapters: list[_Chapter], meta: _BookMeta, toc: list[Any], options: _Options, *,
+           contents_page: bool) -> bytes:
+    """The EPUB bytes for ``chapters`` in reading order, with ``toc`` as navigation."""
+    shelf = _ImageShelf(_fetch((c.doc for c in chapters), options))
+    book = _new_book(meta)
+    css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css", content=_stylesheet())
+    contents = _localized(_CONTENTS_TITLE, meta.languages[0], "Contents")
+    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title=contents)
+    nav.add_item(css)
+    for item in (epub.EpubNcx(), nav, css):
+        book.add_item(item)
+    items = []
+    for chapter in chapters:
+        content = _chapter_page(chapter, shelf, link_images=options.images != "none")
+        items.append(book.add_item(epub.EpubItem(uid=chapter.id, file_name=chapter.file_name,
+                                                 media_type="application/xhtml+xml", content=content)))
+    _add_images(book, shelf)
+    book.toc = toc
+    book.spine = ([nav] if contents_page else []) + items
+    out = io.BytesIO()
+    epub.write_epub(out, book, {
+        "mtime": (meta.date or UNDATED).astimezone(dt.timezone.utc),
+        "epub3_pages": False, "epub2_guide": False, "epub3_landmark": False,
+        "raise_exceptions": True, "compresslevel": 0,
+    })
+    return reproducible_zip(out.getvalue())
+
+
+def _new_book(meta: _BookMeta) -> epub.EpubBook:
+    book = epub.EpubBook()
+    book.set_identifier(meta.identifier)
+    book.set_title(meta.title)
+    book.set_language(meta.languages[0])
+    for language in meta.languages[1:]:
+        book.add_metadata("DC", "language", language)
+    for i, creator in enumerate(meta.creators, 1):
+        book.add_author(creator, uid=f"creator{i}")
+    for publisher in meta.publishers:
+        book.add_metadata("DC", "publisher", publisher)
+    if meta.date is not None:
+        book.add_metadata("DC", "date", _format_date(meta.date))
+    if meta.source:
+        book.add_metadata("DC", "source", meta.source)
+    for subject in meta.subjects:
+        book.add_metadata("DC", "subject", subject)
+    return book
+
+
+def _add_images(book: epub.EpubBook, shelf: _ImageShelf) -> None:
+    """Package the images chapters use; the first one is also the cover image."""
+    for i, (name, image) in enumerate(shelf.used.values()):
+        if i == 0:
+            book.set_cover(name, image.data, create_page=False)
+            book.get_item_with_id("cover-img").media_type = image.media_type
+        else:
+            book.add_item(epub.EpubImage(uid=f"image-{i + 1:04d}", file_name=name,
+                                         media_type=image.media_type, content=image.data))
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> bytes:
+    return (resources.files("converter") / "styles" / "reading.css").read_bytes()
+
+
+def _localized(words: dict[str, str], language: str, default: str) -> str:
+    return words.get(language, words.get(language.split("-")[0], default))
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """The EPUB zip ``data`` rewritten to be byte-for-byte reproducible.
+
+    ``mimetype`` first and stored; every entry dated 1980-01-01 with the same permissions;
+    already-compressed images stored, everything else deflated.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        names = src.namelist()
+        for name in ["mimetype"] + [n for n in names if n != "mimetype"]:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            stored = name == "mimetype" or name.endswith((".jpg", ".png", ".gif", ".webp"))
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            dst.writestr(info, src.read(name), compresslevel=None if stored else 9)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------- bundles
+
+
+def _sorted(docs: list[A.Document], *, newest_first: bool) -> list[A.Document]:
+    """Documents by publication time, undated last; ties broken by title and URL for stability."""
+    def key(doc: A.Document) -> tuple:
+        when = doc.meta.published
+        stamp = when.timestamp() if when is not None else 0.0
+        return (when is None, -stamp if newest_first else stamp, doc.meta.title, doc.meta.url)
+
+    return sorted(docs, key=key)
+
+
+_Groups = list[tuple[str, list[tuple[str, list[A.Document]]]]]
+
+
+def _group(docs: Sequence[A.Document]) -> _Groups:
+    """Sorted documents grouped by site (in order of first appearance), then by UTC date."""
+    sites: dict[str, dict[str, list[A.Document]]] = {}
+    for doc in docs:
+        days = sites.setdefault(_site_label(doc), {})
+        days.setdefault(_day_label(doc), []).append(doc)
+    return [(site, list(days.items())) for site, days in sites.items()]
+
+
+def _site_label(doc: A.Document) -> str:
+    href = safe_url(doc.meta.url, ("http", "https"))
+    return _clean_line(doc.meta.site) or (_host(href) if href else _NO_SITE_LABEL)
+
+
+def _day_label(doc: A.Document) -> str:
+    when = doc.meta.published
+    return when.astimezone(dt.timezone.utc).date().isoformat() if when is not None else _UNDATED_LABEL
+
+
+def _bundle_toc(groups: _Groups, chapters: list[_Chapter]) -> list[Any]:
+    """Navigation: site, then date, then article (the site level only when there are several)."""
+    links = iter(chapters)
+    tree = []
+    for site, days in groups:
+        day_nodes = []
+        for day, day_docs in days:
+            entries = [next(links) for _ in day_docs]
+            day_nodes.append((epub.Section(day, entries[0].file_name),
+                              [epub.Link(c.file_name, c.title, "toc-" + c.id) for c in entries]))
+        tree.append((epub.Section(site, day_nodes[0][0].href), day_nodes))
+    return tree if len(tree) > 1 else tree[0][1]
+
+
+def _bundle_meta(chapters: list[_Chapter], sites: list[str], title: str | None) -> _BookMeta:
+    dates = sorted(c.doc.meta.published for c in chapters if c.doc.meta.published is not None)
+    counts = Counter(c.language for c in chapters if c.language != "und")
+    languages = sorted(counts, key=lambda tag: -counts[tag]) or ["und"]  # stable: first seen wins ties
+    digest = hashlib.sha256("\n".join([title or ""] + [_document_identifier(c.doc) for c in chapters])
+                            .encode("utf-8", "surrogatepass")).hexdigest()
+    return _BookMeta(
+        identifier=f"urn:uuid:{uuid.uuid5(_CONTENT_NAMESPACE, digest)}",
+        title=_clean_line(title or "") or _default_title(dates),
+        languages=languages,
+        publishers=[s for s in sites if s != _NO_SITE_LABEL],
+        date=dates[-1] if dates else None,
+    )
+
+
+def _default_title(dates: list[dt.datetime]) -> str:
+    if not dates:
+        return "Articles"
+    first, last = (d.astimezone(dt.timezone.utc).date().isoformat() for d in (dates[0], dates[-1]))
+    return f"Articles, {first}" if first == last else f"Articles, {first} – {last}"

@@ -1,0 +1,345 @@
+"""AST blocks to an XHTML body fragment: well-formed XML in the HTML5 vocabulary.
+
+Used by the EPUB writer for its chapters and meant for a standalone HTML writer too, so it
+knows nothing about packaging: how an image is shown is decided by a callback.
+
+Safety comes from construction, not from filtering: only the elements and attributes listed
+in the methods below are ever written, every string goes through :func:`escape` (which also
+drops characters XML forbids) and every URL through :func:`safe_url`. Hence no script, no
+event handlers, no ``javascript:`` URL and no malformed XML, whatever the document holds.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Callable, Iterable
+from urllib.parse import SplitResult, quote, urlsplit
+
+from .. import ast as A
+
+#: Blocks (and inlines) nested deeper than this are flattened (their content is kept), so that
+#: hostile nesting can neither exhaust the stack nor exceed XML parsers' depth limits.
+MAX_DEPTH = 48
+#: HTML's limits on table cell spans.
+MAX_COLSPAN = 1000
+MAX_ROWSPAN = 65534
+
+#: Characters outside XML 1.0's ``Char`` production, plus C1 controls and non-characters
+#: (allowed by XML but rejected by HTML validators, and never meant as text).
+_NOT_XML = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    "\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe\U0004ffff"
+    "\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
+    "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
+    "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
+
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*\.?")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: Characters left as they are in a URL's path, query and fragment (RFC 3986 pchar and friends).
+_URL_SAFE = "!$&'()*+,;=:@/?-._~%"
+_CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
+
+ImageSource = Callable[[A.Image], "str | None"]
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the characters XML forbids (and HTML rejects)."""
+    return _NOT_XML.sub("", text)
+
+
+def escape(text: str) -> str:
+    """``text`` fit for XML character data and attribute values."""
+    return _NOT_XML.sub("", text).translate(_ESCAPES)
+
+
+def safe_url(url: str, schemes: Iterable[str] = LINK_SCHEMES) -> str | None:
+    """``url`` as a valid absolute URL with one of ``schemes``, or ``None`` if it cannot be one.
+
+    Repairs what browsers tolerate but validators do not: spaces, non-ASCII characters,
+    stray ``%``, Unicode host names. Drops credentials. Relative and fragment-only URLs are
+    refused because their targets do not exist in a converted document.
+    """
+    url = clean_text(url).strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in schemes:
+        return None
+    if scheme == "mailto":
+        address = _quote(parts.path)
+        return f"mailto:{address}" if address else None
+    authority = _authority(parts)
+    if authority is None:
+        return None
+    path = _quote(parts.path) or "/"
+    query = "?" + _quote(parts.query) if parts.query else ""
+    fragment = "#" + _quote(parts.fragment) if parts.fragment else ""
+    return f"{scheme}://{authority}{path}{query}{fragment}"
+
+
+def _quote(part: str) -> str:
+    return quote(_BAD_PERCENT.sub("%25", part), safe=_URL_SAFE)
+
+
+def _authority(parts: SplitResult) -> str | None:
+    """``host[:port]`` of a split URL, normalised, or ``None`` when the host is not valid."""
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    if ":" in host:
+        try:
+            host = f"[{ipaddress.IPv6Address(host).compressed}]"
+        except ValueError:
+            return None
+    else:
+        try:
+            host = host.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            return None
+        if not _HOST.fullmatch(host) or not _valid_if_numeric(host):
+            return None
+    return f"{host}:{port}" if port is not None else host
+
+
+def _valid_if_numeric(host: str) -> bool:
+    """URL parsers read a host whose last label is a number as IPv4: it must then be one."""
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    if not last.isdigit():
+        return True
+    try:
+        ipaddress.IPv4Address(host.rstrip("."))
+    except ValueError:
+        return False
+    return True
+
+
+def _remote_source(image: A.Image) -> str | None:
+    return safe_url(image.url, ("http", "https"))
+
+
+def _leaf_blocks(blocks: list[A.Block]) -> list[A.Block]:
+    """The blocks under ``blocks`` that contain no blocks, in order, found without recursion."""
+    out: list[A.Block] = []
+    stack = list(reversed(blocks))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (A.BlockQuote, A.Div)):
+            stack.extend(reversed(node.content))
+        elif isinstance(node, (A.BulletList, A.OrderedList)):
+            stack.extend(reversed([block for item in node.items for block in item]))
+        else:
+            out.append(node)
+    return out
+
+
+class XhtmlRenderer:
+    """Renders blocks to an XHTML fragment, one method per node type.
+
+    ``image_source`` maps an image to the ``src`` to use, or ``None`` when it cannot be shown;
+    such an image becomes its alt text (figures: their caption too), linked to its URL when
+    ``link_missing_images`` is true (``image_label`` is the link text when there is no alt
+    text). ``heading_offset`` shifts heading levels, so that body headings sit below a title
+    the caller writes as ``<h1>``.
+    """
+
+    def __init__(self, *, image_source: ImageSource | None = None, link_missing_images: bool = True,
+                 image_label: str = "[image]", heading_offset: int = 0) -> None:
+        self.image_source = image_source or _remote_source
+        self.link_missing_images = link_missing_images
+        self.image_label = image_label
+        self.heading_offset = heading_offset
+        self._depth = 0
+        self._inline_depth = 0
+        self._in_link = False
+
+    # ------------------------------------------------------------------ entry points
+
+    def render(self, blocks: list[A.Block]) -> str:
+        """The fragment for ``blocks``."""
+        return "".join(self.block(b) for b in blocks)
+
+    def block(self, node: A.Block) -> str:
+        return getattr(self, "block_" + type(node).__name__)(node)
+
+    def inline(self, node: A.Inline) -> str:
+        return getattr(self, "inline_" + type(node).__name__)(node)
+
+    def inlines(self, nodes: list[A.Inline]) -> str:
+        if self._inline_depth >= MAX_DEPTH:  # too deep to nest further: the text only
+            return escape(A.plain_text(nodes))
+        self._inline_depth += 1
+        try:
+            return "".join(self.inline(n) for n in nodes)
+        finally:
+            self._inline_depth -= 1
+
+    # ------------------------------------------------------------------ blocks
+
+    def block_Paragraph(self, node: A.Paragraph) -> str:
+        body = self.inlines(node.content)
+        return f"<p>{body}</p>\n" if body.strip() else ""
+
+    def block_Heading(self, node: A.Heading) -> str:
+        body = self.inlines(node.content)
+        if not body.strip():
+            return ""
+        level = min(max(node.level + self.heading_offset, 1), 6)
+        return f"<h{level}>{body}</h{level}>\n"
+
+    def block_Figure(self, node: A.Figure) -> str:
+        src = self.image_source(node.image)
+        caption = self.inlines(node.caption)
+        if src is None:
+            return self._missing_figure(node.image, caption)
+        figcaption = f"<figcaption>{caption}</figcaption>" if caption.strip() else ""
+        return f"<figure>{self._img(node.image, src)}{figcaption}</figure>\n"
+
+    def _missing_figure(self, image: A.Image, caption: str) -> str:
+        """A figure whose image cannot be shown: its caption (else alt text) and its link."""
+        link = self._image_link(image, image.alt)
+        if caption.strip():
+            body = f"{caption} {link}" if link else caption
+        else:
+            body = link or escape(image.alt.strip())
+        return f'<p class="image-missing">{body}</p>\n' if body else ""
+
+    def block_BulletList(self, node: A.BulletList) -> str:
+        return self._list("ul", "", node.items)
+
+    def block_OrderedList(self, node: A.OrderedList) -> str:
+        start = f' start="{int(node.start)}"' if int(node.start) != 1 else ""
+        return self._list("ol", start, node.items)
+
+    def _list(self, tag: str, attrs: str, items: list[list[A.Block]]) -> str:
+        if self._depth >= MAX_DEPTH:
+            return self._flat([block for item in items for block in item])
+        body = "".join(f"<li>{self._nested(item)}</li>\n" for item in items)
+        return f"<{tag}{attrs}>\n{body}</{tag}>\n" if body else ""
+
+    def block_BlockQuote(self, node: A.BlockQuote) -> str:
+        return self._container("blockquote", node.content)
+
+    def block_Div(self, node: A.Div) -> str:
+        return self._container("div", node.content)
+
+    def _container(self, tag: str, blocks: list[A.Block]) -> str:
+        if self._depth >= MAX_DEPTH:
+            return self._flat(blocks)
+        body = self._nested(blocks)
+        return f"<{tag}>\n{body}</{tag}>\n" if body else ""
+
+    def _nested(self, blocks: list[A.Block]) -> str:
+        self._depth += 1
+        try:
+            return self.render(blocks)
+        finally:
+            self._depth -= 1
+
+    def _flat(self, blocks: list[A.Block]) -> str:
+        """Too deep to nest further: the leaf blocks below, without their containers."""
+        return "".join(self.block(b) for b in _leaf_blocks(blocks))
+
+    def block_CodeBlock(self, node: A.CodeBlock) -> str:
+        language = _CLASS_NAME.sub("", node.language)
+        attrs = f' class="language-{language}"' if language else ""
+        return f"<pre><code{attrs}>{escape(node.text)}</code></pre>\n"
+
+    def block_HorizontalRule(self, node: A.HorizontalRule) -> str:
+        return "<hr/>\n"
+
+    def block_Table(self, node: A.Table) -> str:
+        head = "".join(self._row(row, "th") for row in node.head)
+        body = "".join(self._row(row, "td") for row in node.body)
+        caption = self.inlines(node.caption)
+        if not head and not body:
+            return f"<p>{caption}</p>\n" if caption.strip() else ""
+        parts = ["<table>\n"]
+        if caption.strip():
+            parts.append(f"<caption>{caption}</caption>\n")
+        if head:
+            parts.append(f"<thead>\n{head}</thead>\n")
+        if body:
+            parts.append(f"<tbody>\n{body}</tbody>\n")
+        parts.append("</table>\n")
+        return "".join(parts)
+
+    def _row(self, cells: list[A.TableCell], tag: str) -> str:
+        return f"<tr>{''.join(self._cell(c, tag) for c in cells)}</tr>\n" if cells else ""
+
+    def _cell(self, cell: A.TableCell, tag: str) -> str:
+        attrs = ""
+        colspan = min(max(int(cell.colspan), 1), MAX_COLSPAN)
+        rowspan = min(max(int(cell.rowspan), 1), MAX_ROWSPAN)
+        if colspan > 1:
+            attrs += f' colspan="{colspan}"'
+        if rowspan > 1:
+            attrs += f' rowspan="{rowspan}"'
+        return f"<{tag}{attrs}>{self.inlines(cell.content)}</{tag}>"
+
+    # ------------------------------------------------------------------ inlines
+
+    def inline_Text(self, node: A.Text) -> str:
+        return escape(node.text)
+
+    def inline_Strong(self, node: A.Strong) -> str:
+        return f"<strong>{self.inlines(node.content)}</strong>"
+
+    def inline_Emphasis(self, node: A.Emphasis) -> str:
+        return f"<em>{self.inlines(node.content)}</em>"
+
+    def inline_Strikeout(self, node: A.Strikeout) -> str:
+        return f"<s>{self.inlines(node.content)}</s>"
+
+    def inline_Superscript(self, node: A.Superscript) -> str:
+        return f"<sup>{self.inlines(node.content)}</sup>"
+
+    def inline_Subscript(self, node: A.Subscript) -> str:
+        return f"<sub>{self.inlines(node.content)}</sub>"
+
+    def inline_Code(self, node: A.Code) -> str:
+        return f"<code>{escape(node.text)}</code>"
+
+    def inline_LineBreak(self, node: A.LineBreak) -> str:
+        return "<br/>"
+
+    def inline_Link(self, node: A.Link) -> str:
+        if self._in_link:  # links cannot nest: keep the content only
+            return self.inlines(node.content)
+        href = safe_url(node.url)
+        self._in_link = href is not None
+        try:
+            body = self.inlines(node.content)
+        finally:
+            self._in_link = False
+        if href is None:
+            return body
+        title = f' title="{escape(node.title)}"' if node.title.strip() else ""
+        return f'<a href="{escape(href)}"{title}>{body or escape(href)}</a>'
+
+    def inline_Image(self, node: A.Image) -> str:
+        src = self.image_source(node)
+        if src is not None:
+            return self._img(node, src)
+        return self._image_link(node, node.alt) or escape(node.alt)
+
+    def _img(self, image: A.Image, src: str) -> str:
+        title = f' title="{escape(image.title)}"' if image.title.strip() else ""
+        return f'<img src="{escape(src)}" alt="{escape(image.alt)}"{title}/>'
+
+    def _image_link(self, image: A.Image, text: str) -> str:
+        """A text link to an image that is not shown ("" when links are off or impossible)."""
+        if not self.link_missing_images or self._in_link:
+            return ""
+        href = safe_url(image.url, ("http", "https"))
+        if href is None:
+            return ""
+        label = escape(text.strip() or self.image_label)
+        return f'<a class="image-link" href="{escape(href)}">{label}</a>'

@@ -1,0 +1,360 @@
+"""The image fetcher against a real HTTP server on 127.0.0.1 (never the internet)."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import ipaddress
+import struct
+import threading
+import time
+import warnings
+import zlib
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from converter import images
+from converter.images import FetchedImage, ImageFetcher, ImageWarning, clean_svg, sniff
+
+# ---------------------------------------------------------------------------- sample images
+
+
+def jpeg_bytes() -> bytes:
+    """A 1×1 baseline JPEG: one DC-only block with one-code Huffman tables."""
+    def segment(marker: int, body: bytes) -> bytes:
+        return b"\xff" + bytes([marker]) + struct.pack(">H", len(body) + 2) + body
+
+    dc_table, ac_table = (segment(0xC4, bytes([kind, 1]) + bytes(15) + b"\x00") for kind in (0x00, 0x10))
+    return (b"\xff\xd8" + segment(0xDB, b"\x00" + b"\x01" * 64)
+            + segment(0xC0, b"\x08\x00\x01\x00\x01\x01\x01\x11\x00") + dc_table + ac_table
+            + segment(0xDA, b"\x01\x01\x00\x00\x3f\x00") + b"\x3f\xff\xd9")
+
+
+def png_bytes() -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xcc\x00\x00")) + chunk(b"IEND", b""))
+
+
+GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+SVG = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+       b'<rect width="10" height="10" fill="#c00"/></svg>')
+HOSTILE_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+    b'xmlns:x="urn:x" onload="alert(1)" x:y="z" data-name="n"><script>alert(2)</script>'
+    b'<foreignObject><p xmlns="http://www.w3.org/1999/xhtml">hi</p></foreignObject>'
+    b'<style>@import url(http://evil.example/a.css);</style>'
+    b'<image xlink:href="http://evil.example/a.png" width="1" height="1"/>'
+    b'<a href="javascript:alert(3)"><rect id="r" width="5" height="5" onclick="alert(4)"/></a>'
+    b'<use xlink:href="#r"/><x:thing/></svg>')
+SAMPLES = {"image/jpeg": jpeg_bytes(), "image/png": png_bytes(), "image/gif": GIF,
+           "image/webp": WEBP, "image/svg+xml": SVG}
+
+
+# ---------------------------------------------------------------------------- test server
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Routes of the test server; every request is logged as (path, Host header)."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        server: _Server = self.server  # type: ignore[assignment]
+        with server.lock:
+            server.log.append((self.path, self.headers.get("Host", "")))
+            server.inflight += 1
+            server.max_inflight = max(server.max_inflight, server.inflight)
+        try:
+            self._route(server)
+        finally:
+            with server.lock:
+                server.inflight -= 1
+
+    def _route(self, server: _Server) -> None:
+        path = self.path.split("?")[0]
+        files = {"/photo.jpg": (SAMPLES["image/jpeg"], "image/jpeg"),
+                 "/chart.png": (SAMPLES["image/png"], "image/png"),
+                 "/anim.gif": (GIF, "image/gif"),
+                 "/pic.webp": (WEBP, "application/octet-stream"),  # wrong type: the bytes decide
+                 "/logo.svg": (SVG, "image/svg+xml"),
+                 "/evil.svg": (HOSTILE_SVG, "image/svg+xml"),
+                 "/page.jpg": (b"<!doctype html><html><body>Not an image</body></html>", "image/jpeg")}
+        if path in files:
+            self._send(*files[path])
+        elif path == "/slow.jpg":
+            time.sleep(2)
+            self._send(SAMPLES["image/jpeg"], "image/jpeg")
+        elif path == "/delay.png":
+            time.sleep(0.3)
+            self._send(SAMPLES["image/png"], "image/png")
+        elif path == "/huge.jpg":
+            self._send(SAMPLES["image/jpeg"][:-2] + bytes(2_000_000) + b"\xff\xd9", "image/jpeg")
+        elif path == "/huge-unannounced.jpg":
+            self._stream_without_length(SAMPLES["image/jpeg"][:-2] + bytes(2_000_000))
+        elif path == "/to-localhost.png":
+            self._redirect(f"http://localhost:{server.server_port}/chart.png")
+        elif path == "/to-file":
+            self._redirect("file:///etc/passwd")
+        elif path == "/loop":
+            self._redirect("/loop")
+        elif path == "/elsewhere":
+            self._redirect(server.elsewhere)
+        else:
+            self.send_error(404)
+
+    def _send(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _stream_without_length(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "image/jpeg")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for i in range(0, len(body), 65536):
+            self.wfile.write(body[i:i + 65536])
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, host: str) -> None:
+        super().__init__((host, 0), _Handler)
+        self.lock = threading.Lock()
+        self.log: list[tuple[str, str]] = []
+        self.inflight = 0
+        self.max_inflight = 0
+        self.elsewhere = ""
+
+    def url(self, path: str) -> str:
+        return f"http://{self.server_address[0]}:{self.server_port}{path}"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that time out and hang up are part of the tests
+
+
+def _serve(host: str) -> Iterator[_Server]:
+    server = _Server(host)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    yield from _serve("127.0.0.1")
+
+
+@pytest.fixture
+def fetcher(tmp_path: Path) -> Iterator[ImageFetcher]:
+    with ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, max_bytes=1_000_000,
+                      read_timeout=0.5) as f:
+        yield f
+
+
+def _fetch(fetcher: ImageFetcher, urls: list[str]) -> tuple[dict[str, FetchedImage], list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = fetcher.fetch_all(urls)
+    return found, [str(w.message) for w in caught if issubclass(w.category, ImageWarning)]
+
+
+# ---------------------------------------------------------------------------- content
+
+
+@pytest.mark.parametrize("media_type", sorted(SAMPLES))
+def test_sniff_recognises_each_supported_type(media_type: str) -> None:
+    assert sniff(SAMPLES[media_type]) == media_type
+
+
+@pytest.mark.parametrize("data", [b"", b"<!doctype html><p>hi", b"%PDF-1.4", b"GIF8", b"RIFF\0\0\0\0AVI "])
+def test_sniff_rejects_other_content(data: bytes) -> None:
+    assert sniff(data) is None
+
+
+def test_clean_svg_strips_scripts_handlers_and_external_references() -> None:
+    cleaned = clean_svg(HOSTILE_SVG)
+    assert cleaned is not None
+    for gone in (b"script", b"onload", b"onclick", b"foreignObject", b"evil.example", b"javascript",
+                 b"data-name", b"urn:x", b"thing"):
+        assert gone not in cleaned
+    assert b'xlink:href="#r"' in cleaned and b"<rect" in cleaned
+
+
+@pytest.mark.parametrize("data", [
+    b'<svg xmlns="http://www.w3.org/2000/svg"><rect',  # not well-formed
+    b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+    b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
+    b'<svg><rect/></svg>',  # not in the SVG namespace
+])
+def test_clean_svg_refuses_unusable_documents(data: bytes) -> None:
+    assert clean_svg(data) is None
+
+
+# ---------------------------------------------------------------------------- fetching
+
+
+def test_good_images_are_fetched_with_the_type_of_their_bytes(server: _Server, fetcher: ImageFetcher) -> None:
+    urls = {server.url("/photo.jpg"): "image/jpeg", server.url("/chart.png"): "image/png",
+            server.url("/anim.gif"): "image/gif", server.url("/pic.webp"): "image/webp",
+            server.url("/logo.svg"): "image/svg+xml"}
+    found, warned = _fetch(fetcher, list(urls))
+    assert warned == []
+    assert {url: image.media_type for url, image in found.items()} == urls
+    assert found[server.url("/photo.jpg")].data == SAMPLES["image/jpeg"]
+    assert found[server.url("/pic.webp")].extension == "webp"
+
+
+def test_svg_is_cleaned_on_the_way_in(server: _Server, fetcher: ImageFetcher) -> None:
+    found, _ = _fetch(fetcher, [server.url("/evil.svg")])
+    assert b"script" not in found[server.url("/evil.svg")].data
+
+
+@pytest.mark.parametrize("path, reason", [
+    ("/missing.jpg", "HTTP 404"),
+    ("/slow.jpg", "timed out"),
+    ("/huge.jpg", "larger than"),
+    ("/huge-unannounced.jpg", "larger than"),
+    ("/page.jpg", "not a JPEG"),
+    ("/to-file", "only http and https"),
+    ("/loop", "redirects"),
+])
+def test_bad_images_fall_out_with_a_warning(server: _Server, fetcher: ImageFetcher, path: str,
+                                            reason: str) -> None:
+    found, warned = _fetch(fetcher, [server.url(path)])
+    assert found == {}
+    assert len(warned) == 1 and reason in warned[0] and server.url(path) in warned[0]
+
+
+def test_redirect_to_another_host_is_followed_with_the_same_checks(server: _Server,
+                                                                  fetcher: ImageFetcher) -> None:
+    found, warned = _fetch(fetcher, [server.url("/to-localhost.png")])
+    assert warned == []
+    assert found[server.url("/to-localhost.png")].media_type == "image/png"
+    assert server.log[-1] == ("/chart.png", f"localhost:{server.server_port}")
+
+
+def test_several_images_are_fetched_at_once(server: _Server, fetcher: ImageFetcher) -> None:
+    found, _ = _fetch(fetcher, [server.url(f"/delay.png?n={i}") for i in range(6)])
+    assert len(found) == 6
+    assert server.max_inflight > 1
+
+
+def test_each_url_is_fetched_once_per_call(server: _Server, fetcher: ImageFetcher) -> None:
+    _fetch(fetcher, [server.url("/photo.jpg")] * 5)
+    assert len(server.log) == 1
+
+
+def test_warm_cache_makes_no_request(server: _Server, tmp_path: Path) -> None:
+    paths = ["/photo.jpg", "/chart.png", "/logo.svg", "/missing.jpg", "/page.jpg", "/huge.jpg"]
+    urls = [server.url(p) for p in paths]
+    options = {"cache_dir": tmp_path, "allow_private_hosts": True, "max_bytes": 1_000_000}
+    with ImageFetcher(**options) as cold:
+        first, _ = _fetch(cold, urls)
+    requests = len(server.log)
+    with ImageFetcher(**options) as warm:
+        second, warned = _fetch(warm, urls)
+    assert len(server.log) == requests == len(paths)
+    assert {u: i.data for u, i in second.items()} == {u: i.data for u, i in first.items()}
+    assert len(second) == 3 and all("remembered" in w for w in warned)
+
+
+def test_offline_makes_no_request_and_uses_the_cache(server: _Server, tmp_path: Path) -> None:
+    url, other = server.url("/photo.jpg"), server.url("/chart.png")
+    with ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True) as online:
+        online.fetch(url)
+    server.log.clear()
+    with ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True, offline=True) as offline:
+        found, warned = _fetch(offline, [url, other])
+    assert server.log == []
+    assert list(found) == [url] and warned == []
+
+
+def test_default_cache_is_in_the_user_cache_directory(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr("sys.platform", "linux")
+    assert images.default_cache_dir() == tmp_path / "converter" / "images"
+
+
+# ---------------------------------------------------------------------------- what is never read
+
+
+def test_private_addresses_are_refused_without_the_option(server: _Server, tmp_path: Path) -> None:
+    with ImageFetcher(cache_dir=tmp_path) as strict:
+        urls = [server.url("/photo.jpg"), f"http://localhost:{server.server_port}/a.png"]
+        found, warned = _fetch(strict, urls)
+    assert found == {} and server.log == []
+    assert len(warned) == 2 and all("refused" in w for w in warned)
+
+
+@pytest.mark.parametrize("address", ["10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "127.0.0.1",
+                                     "0.0.0.0", "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1",
+                                     "224.0.0.1"])
+def test_non_public_addresses_are_recognised(address: str) -> None:
+    assert not images.is_public_address(ipaddress.ip_address(address))
+
+
+def test_public_addresses_are_allowed() -> None:
+    assert images.is_public_address(ipaddress.ip_address("93.184.216.34"))
+    assert images.is_public_address(ipaddress.ip_address("2606:2800:220:1::1"))
+
+
+def test_file_urls_and_paths_are_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(SAMPLES["image/png"])
+    urls = [secret.as_uri(), str(secret), "secret.png", f"//{secret}", "ftp://127.0.0.1/a.png",
+            "data:image/png;base64," + base64.b64encode(SAMPLES["image/png"]).decode()]
+    with ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True) as fetcher:
+        found, warned = _fetch(fetcher, urls)
+    assert found == {} and len(warned) == len(urls)
+
+
+def test_a_redirect_hop_to_a_private_address_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                                         server: _Server, tmp_path: Path) -> None:
+    try:
+        inner_server = _serve("127.0.0.2")
+        inner = next(inner_server)
+    except OSError:
+        pytest.skip("127.0.0.2 is not available on this machine")
+    try:
+        server.elsewhere = inner.url("/photo.jpg")
+        # the first server stands in for a public host; the hop it redirects to is private
+        monkeypatch.setattr(images, "is_public_address", lambda ip: str(ip) == "127.0.0.1")
+        with ImageFetcher(cache_dir=tmp_path) as strict:
+            found, warned = _fetch(strict, [server.url("/elsewhere")])
+        assert found == {} and inner.log == [] and "refused" in warned[0]
+        with ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True) as lenient:
+            found, _ = _fetch(lenient, [server.url("/elsewhere")])
+        assert found and inner.log == [("/photo.jpg", inner.url("")[7:])]
+    finally:
+        inner_server.close()
+
+
+def test_the_request_goes_to_the_address_that_was_checked(monkeypatch: pytest.MonkeyPatch,
+                                                           server: _Server, fetcher: ImageFetcher) -> None:
+    """No second DNS lookup after the check: a host that resolves only here is still reached."""
+    monkeypatch.setattr(images, "resolve", lambda host, port: [ipaddress.ip_address("127.0.0.1")])
+    found, warned = _fetch(fetcher, [f"http://images.invalid:{server.server_port}/chart.png"])
+    assert warned == [] and found
+    assert server.log == [("/chart.png", f"images.invalid:{server.server_port}")]
