@@ -1,0 +1,192 @@
+"""Batch conversion: failures, incremental reruns, interruption, collisions, reports, parallelism."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from converter import convert_tree
+from converter.batch import STATE_FILE
+
+ROOT = Path(__file__).parents[1]
+GOOD = (ROOT / "examples" / "item.txt").read_bytes()
+
+
+def make_tree(root: Path, n: int, bad: tuple[int, ...] = ()) -> Path:
+    """``n`` distinct documents in two folders; the ones numbered in ``bad`` are empty."""
+    for i in range(n):
+        folder = root / ("a" if i % 2 else "b")
+        folder.mkdir(parents=True, exist_ok=True)
+        data = b"" if i in bad else GOOD.replace("城市图书馆".encode(), f"第{i}号图书馆".encode())
+        (folder / f"doc{i:05d}.txt").write_bytes(data)
+    return root
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+
+
+def cli(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "converter", *args], capture_output=True, text=True,
+                          timeout=300, **kw)  # type: ignore[call-overload]
+
+
+def test_bad_file_in_the_middle_is_reported_and_the_rest_converted(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 40, bad=(17,))
+    report = convert_tree(src, tmp_path / "out", "md", jobs=2)
+    assert report.converted == 39 and [r.source.name for r in report.failed] == ["doc00017.txt"]
+    assert "doc00017.txt: is empty" in report.failed[0].error
+    assert len(outputs(tmp_path / "out")) == 39
+
+
+def test_second_run_converts_nothing_and_a_changed_option_reconverts(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 12)
+    out = tmp_path / "out"
+    assert convert_tree(src, out, "text").converted == 12
+    again = convert_tree(src, out, "text")
+    assert again.converted == 0 and again.skipped == 12
+    wider = convert_tree(src, out, "text", width=40)
+    assert wider.converted == 12
+    assert convert_tree(src, out, "text", width=40, force=True).converted == 12
+
+
+def test_a_changed_input_is_reconverted(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 4)
+    out = tmp_path / "out"
+    convert_tree(src, out, "md")
+    changed = src / "a" / "doc00001.txt"
+    changed.write_bytes(GOOD.replace("城市图书馆".encode(), "改过的图书馆".encode()))
+    report = convert_tree(src, out, "md")
+    assert [r.source for r in report.results if r.status == "converted"] == [changed]
+    assert "改过的图书馆" in (out / "a" / "doc00001.md").read_text(encoding="utf-8")
+
+
+def test_deleted_output_is_converted_again(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 4)
+    out = tmp_path / "out"
+    convert_tree(src, out, "md")
+    (out / "b" / "doc00000.md").unlink()
+    assert convert_tree(src, out, "md").converted == 1
+
+
+def test_results_do_not_depend_on_the_number_of_jobs(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 50, bad=(3,))
+    one = convert_tree(src, tmp_path / "one", "md", jobs=1)
+    two = convert_tree(src, tmp_path / "two", "md", jobs=2)
+    assert outputs(tmp_path / "one") == outputs(tmp_path / "two")
+    assert [(r.source, r.status) for r in one.results] == [(r.source, r.status) for r in two.results]
+
+
+def test_any_executor_can_be_brought(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 30)
+    with ThreadPoolExecutor(3) as pool:
+        report = convert_tree(src, tmp_path / "out", "text", executor=pool)
+    assert report.converted == 30 and len(outputs(tmp_path / "out")) == 30
+
+
+def test_collisions_are_reported_and_nothing_is_overwritten(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_bytes(GOOD)
+    (src / "a.txt").write_bytes(GOOD)
+    (src / "b.txt").write_bytes(GOOD)
+    report = convert_tree(src, tmp_path / "out", "json")
+    failed = {r.source.name: r.error for r in report.failed}
+    assert set(failed) == {"a.md", "a.txt"} and "same output" in failed["a.md"]
+    assert outputs(tmp_path / "out").keys() == {"b.json"}
+
+
+def test_output_beside_input_never_replaces_it(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "note.md").write_bytes(GOOD)
+    report = convert_tree(src, None, "md")
+    assert report.failed and "is an input" in report.failed[0].error
+    assert (src / "note.md").read_bytes() == GOOD
+
+
+def test_include_exclude_and_hidden_files(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 6)
+    (src / ".hidden").mkdir()
+    (src / ".hidden" / "x.txt").write_bytes(GOOD)
+    (src / "a" / "extra.html").write_bytes(GOOD)
+    report = convert_tree(src, tmp_path / "out", "md", include=["*.html", "b/*"], exclude=["doc00002*"])
+    assert sorted(r.source.relative_to(src).as_posix() for r in report.results) == \
+        ["a/extra.html", "b/doc00000.txt", "b/doc00004.txt"]
+
+
+def test_symlink_loop_is_reported_not_followed(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 2)
+    (src / "a" / "loop").symlink_to(src, target_is_directory=True)
+    report = convert_tree(src, tmp_path / "out", "md")
+    assert report.converted == 2
+    assert any("symbolic link loop" in r.error for r in report.failed)
+
+
+def test_report_rows_match_what_happened(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 6, bad=(2,))
+    out = tmp_path / "out"
+    convert_tree(src, out, "md")
+    (src / "b" / "doc00004.txt").write_bytes(GOOD.replace("城市".encode(), "乡村".encode()))
+    result = cli(str(src), "--to", "md", "-o", str(out), "--report", str(tmp_path / "r.csv"), "-q")
+    assert result.returncode == 1
+    rows = {Path(r["input"]).name: r for r in csv.DictReader(open(tmp_path / "r.csv", encoding="utf-8"))}
+    assert {n: r["status"] for n, r in rows.items()} == {
+        "doc00000.txt": "skipped", "doc00001.txt": "skipped", "doc00002.txt": "failed",
+        "doc00003.txt": "skipped", "doc00004.txt": "converted", "doc00005.txt": "skipped"}
+    assert "is empty" in rows["doc00002.txt"]["error"]
+    assert rows["doc00004.txt"]["output"].endswith("doc00004.md")
+    result = cli(str(src), "--to", "md", "-o", str(out), "--report", str(tmp_path / "r.json"), "-q")
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["summary"] == {**data["summary"], "converted": 0, "skipped": 5, "failed": 1}
+    assert len(data["files"]) == 6
+
+
+def test_killed_batch_leaves_no_partial_file_and_rerun_finishes(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 1500)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "converter", str(src), "--to", "md", "-o", str(out), "-q"],
+                            start_new_session=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.rglob("*.md"))) < 100:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = outputs(out)
+    assert 100 <= len(done) < 1500, "the kill should land mid-way"
+    for name, data in done.items():  # every output present is complete
+        assert data.endswith(b"\n") and data.startswith(b"---\n"), name
+    result = cli(str(src), "--to", "md", "-o", str(out))
+    converted = int(result.stderr.split(" converted")[0].split()[-1])
+    assert result.returncode == 0 and converted <= 1500 - len(done) + 2 * 16  # at most the chunks in flight
+    reference = tmp_path / "ref"
+    convert_tree(src, reference, "md")
+    assert outputs(out) == outputs(reference)
+    assert not [p for p in out.rglob(".*.tmp")]
+
+
+def test_ctrl_c_stops_and_exits_130_after_the_summary(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", 1500)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "converter", str(src), "--to", "md", "-o", str(out)],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.rglob("*.md"))) < 50:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "(interrupted)" in err and "Traceback" not in err
+    journal = out / STATE_FILE
+    recorded = len(journal.read_text(encoding="utf-8").splitlines())
+    assert recorded == len(outputs(out)) < 1500
