@@ -80,11 +80,24 @@ def chinese_script(simplified: int, traditional: int, hint: str = "") -> str:
 
 
 def latin_language(text: str) -> str:
-    """ISO 639-1 code for Latin-script text; English when the model is unsure."""
+    """ISO 639-1 code for Latin-script text; English when the model is unsure.
+
+    Text whose words are plainly English (its commonest function words make up a tenth of it)
+    is English without consulting the model, which costs ~10 ms a document.
+    """
+    words = _WORD.findall(text[:5000].lower())
+    if words and sum(w in _ENGLISH_FUNCTION_WORDS for w in words) >= len(words) * 0.1:
+        return "en"
     import py3langid
 
     code, _score = py3langid.classify(text[:5000])
     return code if code in _LATIN_LANGUAGES else "en"
+
+
+_WORD = re.compile(r"[a-z]+")
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    "the and of to in is that for it was on with as be by at are this from has have had not but "
+    "an or were which their they he she his her its been will would said".split())
 
 
 #: Languages written in Latin script that we report; anything else is more likely noise.
