@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -205,9 +204,22 @@ _SPACE_RUN = re.compile(r"([ \t\n\r\f]+)")
 
 def _prepare(nodes: list[Inline], *, breaks: bool) -> list[Inline]:
     """``nodes`` rewritten so that their Markdown reads back as the same text and emphasis:
-    whitespace collapsed, spans CommonMark cannot express unwrapped, emphasis made flanking."""
+    whitespace collapsed, spans CommonMark cannot express unwrapped, emphasis made flanking.
+
+    A lone text with nothing to collapse (most paragraphs) is returned as it is.
+    """
+    if len(nodes) == 1 and type(nodes[0]) is Text and _is_tidy(nodes[0].text):
+        return nodes
     tokens = _merge_text(_collapse_whitespace(_flatten(nodes, breaks)))
     return _unflatten(_merge_text(_repair_emphasis(tokens)))
+
+
+_UNTIDY_SPACE = re.compile(r"[\t\n\r\f]|  |^ | $")
+
+
+def _is_tidy(text: str) -> bool:
+    """Text in which whitespace is already as a browser shows it: single spaces, none at the ends."""
+    return bool(text) and _UNTIDY_SPACE.search(text) is None
 
 
 def _flatten(nodes: list[Inline], breaks: bool) -> list[_Token]:
@@ -559,6 +571,12 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list, tuple, dict, set)) and not value)
 
 
+#: libyaml's emitter when PyYAML has it: the same output, several times faster.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+#: A line width no value reaches, so long values are never folded.
+_NO_FOLDING = 2**31 - 1
+
+
 def _front_matter(meta: Meta) -> str:
     """YAML front matter holding the non-empty metadata ("" when there is none); ``extra``
     keys follow, unless they would replace a standard field."""
@@ -569,8 +587,8 @@ def _front_matter(meta: Meta) -> str:
     data.update((k, v) for k, v in meta.extra.items() if k not in data and not _is_empty(v))
     if not data:
         return ""
-    dump = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False,
-                          width=math.inf)  # no folding of long values
+    dump = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=_NO_FOLDING)
     return f"---\n{dump}---"
 
 
