@@ -26,7 +26,7 @@ import os
 import signal
 import time
 import warnings
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -371,35 +371,76 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
 
 def _execute(pending: list[tuple[Path, Path]], fmt: str, options: dict[str, Any], jobs: int,
              executor: Executor | None, finish: Callable[[FileResult], None]) -> None:
-    if not pending:
-        return
-    if executor is None and (jobs <= 1 or len(pending) <= CHUNK):
-        for i in range(0, len(pending), CHUNK):
-            for result in convert_chunk(fmt, options, pending[i:i + CHUNK]):
+    """Convert ``pending`` in chunks: in this process for one job, else on a pool.
+
+    Files whose worker process died (killed, out of memory, a crash in a C library) are
+    converted again one chunk, then one file, per fresh process, so that only the file that
+    really kills its process is reported as failed and the others still convert.
+    """
+    chunks = [pending[i:i + CHUNK] for i in range(0, len(pending), CHUNK)]
+    if executor is None and (jobs <= 1 or len(chunks) <= 1):
+        for chunk in chunks:
+            for result in convert_chunk(fmt, options, chunk):
                 finish(result)
         return
+    for chunk in _run_on_pool(chunks, fmt, options, jobs, executor, finish):
+        if not _run_isolated(chunk, fmt, options, finish):
+            continue
+        for pair in chunk:  # the chunk killed its process again: find the file that does
+            if _run_isolated([pair], fmt, options, finish):
+                finish(FileResult(pair[0], None, "failed",
+                                  f"{pair[0]}: the process converting it died (killed or crashed); "
+                                  "nothing was written"))
+
+
+def _run_on_pool(chunks: list[list[tuple[Path, Path]]], fmt: str, options: dict[str, Any], jobs: int,
+                 executor: Executor | None, finish: Callable[[FileResult], None]) -> list[list[tuple[Path, Path]]]:
+    """Run chunks on a pool; return the chunks whose worker died. Ctrl-C keeps what finished."""
     own = executor is None
     pool = executor or ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint)
-    futures: list[Future[list[FileResult]]] = []
+    futures = {pool.submit(convert_chunk, fmt, options, chunk): chunk for chunk in chunks}
+    handled: set[Future[list[FileResult]]] = set()
+    lost: list[list[tuple[Path, Path]]] = []
+
+    def collect(future: Future[list[FileResult]]) -> None:
+        handled.add(future)
+        try:
+            results = future.result()
+        except BrokenExecutor:
+            lost.append(futures[future])
+            return
+        for result in results:
+            finish(result)
+
     try:
-        futures = [pool.submit(convert_chunk, fmt, options, pending[i:i + CHUNK])
-                   for i in range(0, len(pending), CHUNK)]
         for future in as_completed(futures):
-            for result in future.result():
-                finish(result)
+            collect(future)
     except KeyboardInterrupt:
         for future in futures:
             future.cancel()
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
         for future in futures:  # chunks already running were allowed to finish: keep them
-            if future.done() and not future.cancelled() and future.exception() is None:
-                for result in future.result():
-                    finish(result)
+            if future not in handled and future.done() and not future.cancelled():
+                collect(future)
         raise
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
+    return lost
+
+
+def _run_isolated(chunk: list[tuple[Path, Path]], fmt: str, options: dict[str, Any],
+                  finish: Callable[[FileResult], None]) -> list[tuple[Path, Path]]:
+    """Convert a chunk in a process of its own; return the chunk if that process died too."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:
+        try:
+            results = pool.submit(convert_chunk, fmt, options, chunk).result()
+        except BrokenExecutor:
+            return chunk
+    for result in results:
+        finish(result)
+    return []
 
 
 def _context() -> Any:

@@ -190,3 +190,26 @@ def test_ctrl_c_stops_and_exits_130_after_the_summary(tmp_path: Path) -> None:
     journal = out / STATE_FILE
     recorded = len(journal.read_text(encoding="utf-8").splitlines())
     assert recorded == len(outputs(out)) < 1500
+
+
+def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that kills its worker process (as a crash in a C library or the OOM killer would)
+    is reported; every other file still converts, in the pool or in a fresh process."""
+    import converter.batch as batch
+
+    real_read = batch.read_file
+
+    def read_or_die(path: Path) -> object:
+        if Path(path).name == "doc00021.txt":
+            os._exit(3)
+        return real_read(path)
+
+    monkeypatch.setattr(batch, "read_file", read_or_die)  # inherited by forked workers
+    src = make_tree(tmp_path / "src", 80)
+    report = convert_tree(src, tmp_path / "out", "md", jobs=2)
+    assert [r.source.name for r in report.failed] == ["doc00021.txt"]
+    assert "process converting it died" in report.failed[0].error
+    assert report.converted == 79 and len(outputs(tmp_path / "out")) == 79
+    monkeypatch.setattr(batch, "read_file", real_read)
+    rerun = convert_tree(src, tmp_path / "out", "md", jobs=2)
+    assert rerun.converted == 1 and rerun.skipped == 79
