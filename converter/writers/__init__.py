@@ -3,7 +3,9 @@
 A writer is a class with one method per AST node type (``block_Paragraph``,
 ``inline_Strong`` …) and a ``write(doc)`` entry point: AST in, ``str`` or ``bytes`` out.
 Third-party packages add writers through the ``converter.writers`` entry-point group; each
-entry point names a :class:`Writer` subclass.
+entry point names a :class:`Writer` subclass. After ours come pandoc's formats (``docx``,
+``odt``, ``rst`` …), written by :mod:`converter.writers.pandoc` through pandoc's JSON AST; a
+name of ours or of a plug-in takes precedence over pandoc's.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ _BUILTIN: dict[str, str] = {
     "text": "converter.writers.text:TextWriter",
     "json": "converter.writers.json:JsonWriter",
     "epub": "converter.writers.epub:EpubWriter",
+    "html": "converter.writers.html:HtmlWriter",
 }
 
 
@@ -73,11 +76,18 @@ def _plugins() -> dict[str, Any]:
 
 
 def writer_classes() -> dict[str, type[Writer]]:
-    """Every writer by canonical name: built-ins first, then plug-ins (which cannot shadow)."""
+    """Every writer by canonical name: built-ins, then plug-ins (which cannot shadow them),
+    then pandoc's formats whose names do not already select a writer (``plain`` is ours)."""
     classes = {name: _load(spec) for name, spec in _BUILTIN.items()}
+    taken = set(classes) | {key for cls in classes.values() for key in (*cls.aliases, cls.extension)}
     for name, ep in _plugins().items():
         if name not in classes:
             classes[name] = ep.load()
+    from .pandoc import PANDOC_FORMATS, pandoc_writer_class
+
+    for name in PANDOC_FORMATS:
+        if name not in taken and name not in classes:
+            classes[name] = pandoc_writer_class(name)
     return classes
 
 
@@ -93,8 +103,13 @@ def get_writer_class(fmt: str) -> type[Writer]:
     plugins = _plugins()
     if key in plugins:
         return plugins[key].load()
+    from .pandoc import PANDOC_FORMATS, pandoc_writer_class
+
+    if key in PANDOC_FORMATS:
+        return pandoc_writer_class(key)
     names = ", ".join(sorted(set(_BUILTIN) | set(plugins)))
-    raise FormatError(f"unknown output format {fmt!r}; choose one of: {names}")
+    raise FormatError(f"unknown output format {fmt!r}; choose one of: {names}, "
+                      "or one of pandoc's formats (see --list-formats)")
 
 
 def make_writer(fmt: str, **options: Any) -> Writer:

@@ -1,0 +1,56 @@
+"""Standalone HTML5 writer: one clean, valid page per article, without a subprocess.
+
+The page is the EPUB chapter as a web page: the same header (title, author, date, source
+link), the same body from :class:`~converter.writers.xhtml.XhtmlRenderer` and the same
+stylesheet, embedded in a ``<style>`` element so that the page is one self-contained file.
+Images stay remote (``http(s)`` only); the renderer writes nothing executable (no script,
+event handler or ``javascript:`` URL), whatever the document holds.
+"""
+
+from __future__ import annotations
+
+from .. import ast as A
+from . import Writer
+from .epub import _IMAGE_LABEL, _Chapter, _chapter_header, _localized, _stylesheet
+from .xhtml import XhtmlRenderer, escape, safe_url
+
+
+class HtmlWriter(Writer):
+    """One document as a standalone HTML5 page (UTF-8, stylesheet embedded)."""
+
+    name = "html"
+    extension = "html"
+    description = "Standalone HTML5 page with the reading stylesheet embedded"
+
+    def write(self, doc: A.Document) -> str:
+        chapter = _Chapter.of(doc, 1, 1)
+        renderer = XhtmlRenderer(heading_offset=1,
+                                 image_label=_localized(_IMAGE_LABEL, chapter.language, "[image]"))
+        body = _chapter_header(chapter) + renderer.render(doc.blocks)
+        return (
+            f'<!DOCTYPE html>\n<html lang="{chapter.language}">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(chapter.title)}</title>\n{_head_meta(doc.meta)}"
+            f"<style>\n{_css()}</style>\n</head>\n"
+            f"<body>\n<article>\n{body}</article>\n</body>\n</html>\n"
+        )
+
+
+def _head_meta(meta: A.Meta) -> str:
+    """Author, keywords and the canonical URL, for browsers, search engines and readers."""
+    lines = []
+    author = " ".join(meta.author.split())
+    if author:
+        lines.append(f'<meta name="author" content="{escape(author)}">\n')
+    tags = [" ".join(tag.split()) for tag in meta.tags if tag.strip()]
+    if tags:
+        lines.append(f'<meta name="keywords" content="{escape(", ".join(tags))}">\n')
+    url = safe_url(meta.url, ("http", "https"))
+    if url:
+        lines.append(f'<link rel="canonical" href="{escape(url)}">\n')
+    return "".join(lines)
+
+
+def _css() -> str:
+    css = _stylesheet().decode("utf-8")
+    return css if css.endswith("\n") else css + "\n"

@@ -1,0 +1,543 @@
+"""Every output format pandoc writes (Word, OpenDocument, LaTeX, reStructuredText, Org …).
+
+pandoc has the writers and we have the reader; our AST maps one-to-one onto pandoc's, so
+:class:`PandocAst` turns a document into pandoc's JSON AST (one method per node type) and
+:func:`run_pandoc` hands it to the pandoc binary that ``pypandoc-binary`` ships.
+
+pandoc runs with ``--sandbox``: its readers and writers touch no local file and no network on
+our behalf. So images cannot be fetched: in the formats that would embed them (docx, odt,
+EPUB, pptx, RTF …) each image becomes a link to it, labelled with its alt text; the other
+formats refer to its URL as usual. pandoc's warnings become Python warnings, its failures a
+one-line :class:`PandocError`; a timeout stops it.
+
+Only ``http``, ``https`` and ``mailto`` links and ``http(s)`` images are kept (their text
+stays), as in our HTML and EPUB output: pandoc's HTML-based writers would otherwise carry a
+``javascript:`` URL through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .. import ast as A
+from ..errors import ConversionError
+from . import Writer
+from .xhtml import MAX_COLSPAN, MAX_ROWSPAN, clean_text, safe_url
+
+#: Seconds a conversion may take before pandoc is stopped.
+DEFAULT_TIMEOUT = 60.0
+#: Characters of pandoc's error message kept in ours.
+_MAX_REASON = 300
+
+_Json = dict[str, Any]
+_NO_ATTR: list[Any] = ["", [], []]
+_SPACE: _Json = {"t": "Space"}
+_SOFT_BREAK: _Json = {"t": "SoftBreak"}
+_LINE_BREAK: _Json = {"t": "LineBreak"}
+_BREAKS = (_SPACE, _SOFT_BREAK, _LINE_BREAK)
+_SPACE_RUN = re.compile(r"([ \t\n\r\f]+)")
+_CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
+_IMAGE_SCHEMES = ("http", "https")
+
+
+class PandocError(ConversionError):
+    """pandoc is missing, failed, or took longer than the timeout."""
+
+
+class PandocWarning(UserWarning):
+    """Something pandoc reported without failing (e.g. an image it did not fetch)."""
+
+
+# ---------------------------------------------------------------------------- formats
+
+
+@dataclass(frozen=True, slots=True)
+class PandocFormat:
+    """What we know of one of pandoc's output formats without running pandoc."""
+
+    extension: str
+    description: str
+    binary: bool = False
+    #: Whether pandoc would fetch images to embed them, which the sandbox forbids.
+    embeds_images: bool = False
+
+
+def _f(extension: str, description: str, binary: bool = False, embeds_images: bool = False) -> PandocFormat:
+    return PandocFormat(extension, description + " (pandoc)", binary, embeds_images)
+
+
+#: pandoc's output formats we offer, by pandoc's name. A static table keeps the registry free
+#: of subprocesses; a test checks it against ``pandoc --list-output-formats``.
+PANDOC_FORMATS: dict[str, PandocFormat] = {
+    "ansi": _f("txt", "Text with ANSI terminal escapes"),
+    "asciidoc": _f("adoc", "AsciiDoc (Asciidoctor)"),
+    "asciidoc_legacy": _f("txt", "AsciiDoc (legacy AsciiDoc.py)"),
+    "bbcode": _f("bbcode", "BBCode"),
+    "bbcode_fluxbb": _f("bbcode", "BBCode (FluxBB)"),
+    "bbcode_hubzilla": _f("bbcode", "BBCode (Hubzilla)"),
+    "bbcode_phpbb": _f("bbcode", "BBCode (phpBB)"),
+    "bbcode_steam": _f("bbcode", "BBCode (Steam)"),
+    "bbcode_xenforo": _f("bbcode", "BBCode (XenForo)"),
+    "beamer": _f("tex", "LaTeX Beamer slides"),
+    "chunkedhtml": _f("zip", "Zip of linked HTML pages", binary=True),
+    "commonmark": _f("md", "CommonMark Markdown"),
+    "commonmark_x": _f("md", "CommonMark with extensions"),
+    "context": _f("tex", "ConTeXt"),
+    "djot": _f("dj", "Djot"),
+    "docbook": _f("xml", "DocBook 4"),
+    "docbook4": _f("xml", "DocBook 4"),
+    "docbook5": _f("xml", "DocBook 5"),
+    "docx": _f("docx", "Word document", binary=True, embeds_images=True),
+    "dokuwiki": _f("txt", "DokuWiki markup"),
+    "dzslides": _f("html", "DZSlides HTML slides"),
+    "epub": _f("epub", "EPUB 3 e-book", binary=True, embeds_images=True),
+    "epub2": _f("epub", "EPUB 2 e-book", binary=True, embeds_images=True),
+    "epub3": _f("epub", "EPUB 3 e-book", binary=True, embeds_images=True),
+    "fb2": _f("fb2", "FictionBook 2 e-book", embeds_images=True),
+    "gfm": _f("md", "GitHub-Flavored Markdown"),
+    "haddock": _f("txt", "Haddock markup"),
+    "html": _f("html", "HTML5"),
+    "html4": _f("html", "XHTML 1.0 Transitional"),
+    "html5": _f("html", "HTML5"),
+    "icml": _f("icml", "InDesign ICML", embeds_images=True),
+    "ipynb": _f("ipynb", "Jupyter notebook"),
+    "jats": _f("xml", "JATS XML (Archiving and Interchange)"),
+    "jats_archiving": _f("xml", "JATS XML (Archiving and Interchange)"),
+    "jats_articleauthoring": _f("xml", "JATS XML (Article Authoring)"),
+    "jats_publishing": _f("xml", "JATS XML (Journal Publishing)"),
+    "jira": _f("txt", "Jira wiki markup"),
+    "json": _f("json", "pandoc JSON AST"),
+    "latex": _f("tex", "LaTeX"),
+    "man": _f("man", "roff man page"),
+    "markdown": _f("md", "pandoc Markdown"),
+    "markdown_mmd": _f("md", "MultiMarkdown"),
+    "markdown_phpextra": _f("md", "PHP Markdown Extra"),
+    "markdown_strict": _f("md", "original Markdown"),
+    "markua": _f("md", "Markua"),
+    "mediawiki": _f("wiki", "MediaWiki markup"),
+    "ms": _f("ms", "roff ms"),
+    "muse": _f("muse", "Emacs Muse"),
+    "native": _f("native", "pandoc native Haskell AST"),
+    "odt": _f("odt", "OpenDocument text document", binary=True, embeds_images=True),
+    "opendocument": _f("xml", "OpenDocument XML"),
+    "opml": _f("opml", "OPML outline"),
+    "org": _f("org", "Emacs Org mode"),
+    "plain": _f("txt", "plain text"),
+    "pptx": _f("pptx", "PowerPoint slides", binary=True, embeds_images=True),
+    "revealjs": _f("html", "reveal.js HTML slides"),
+    "rst": _f("rst", "reStructuredText"),
+    "rtf": _f("rtf", "Rich Text Format", embeds_images=True),
+    "s5": _f("html", "S5 HTML slides"),
+    "slideous": _f("html", "Slideous HTML slides"),
+    "slidy": _f("html", "Slidy HTML slides"),
+    "tei": _f("xml", "TEI Simple"),
+    "texinfo": _f("texi", "GNU Texinfo"),
+    "textile": _f("textile", "Textile"),
+    "typst": _f("typ", "Typst"),
+    "vimdoc": _f("txt", "Vim help file"),
+    "xml": _f("xml", "pandoc XML AST"),
+    "xwiki": _f("txt", "XWiki markup"),
+    "zimwiki": _f("txt", "ZimWiki markup"),
+}
+
+#: Formats pandoc lists that we do not offer: pdf needs a TeX engine outside the sandbox, the
+#: bibliography formats write only a document's citations (articles have none), and two names
+#: are deprecated in favour of ones we offer (asciidoc, gfm).
+UNOFFERED = frozenset({"pdf", "bibtex", "biblatex", "csljson", "asciidoctor", "markdown_github"})
+
+
+# ---------------------------------------------------------------------------- running pandoc
+
+
+@lru_cache(maxsize=1)
+def pandoc_path() -> str:
+    """The pandoc binary: pypandoc-binary's, else pypandoc's choice, else ``pandoc`` on PATH.
+
+    The bundled binary is found without importing pypandoc, whose import and version probe
+    would add some 80 ms to every single-file conversion.
+    """
+    spec = importlib.util.find_spec("pypandoc")
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            for name in ("pandoc", "pandoc.exe"):
+                candidate = Path(folder) / "files" / name
+                if candidate.is_file() and os.access(candidate, os.X_OK):
+                    return str(candidate)
+        try:
+            import pypandoc  # type: ignore[import-untyped]
+
+            return str(pypandoc.get_pandoc_path())
+        except OSError:
+            pass
+    found = shutil.which("pandoc")
+    if found is None:
+        raise PandocError("pandoc is not installed; install it with: pip install pypandoc-binary")
+    return found
+
+
+def run_pandoc(args: list[str], data: bytes, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """pandoc's output for ``data`` on stdin, run with ``--sandbox`` and ``args``.
+
+    A failure, a timeout or a missing pandoc raises :class:`PandocError`; what pandoc says on
+    stderr when it succeeds is issued as :class:`PandocWarning` s.
+    """
+    command = [pandoc_path(), "--sandbox", *args]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise PandocError(f"pandoc took longer than {timeout:g} s and was stopped") from None
+    except OSError as exc:
+        raise PandocError(f"pandoc could not be run: {exc.strerror or exc}") from None
+    messages = _messages(done.stderr)
+    if done.returncode != 0:
+        reason = " ".join(messages) or "no message"
+        reason = reason if len(reason) <= _MAX_REASON else reason[:_MAX_REASON - 1] + "…"
+        raise PandocError(f"pandoc failed (exit status {done.returncode}): {reason}")
+    for message in messages:
+        warnings.warn(f"pandoc: {message}", PandocWarning, stacklevel=2)
+    return done.stdout
+
+
+def _messages(stderr: bytes) -> list[str]:
+    """pandoc's stderr as one line per distinct message (indented lines join the one above)."""
+    out: list[str] = []
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            continue
+        if out and line[:1].isspace():
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line.strip().removeprefix("[WARNING] ").removeprefix("[INFO] "))
+    return list(dict.fromkeys(" ".join(m.split()) for m in out))
+
+
+@lru_cache(maxsize=1)
+def api_version() -> list[int]:
+    """The pandoc-types version the installed pandoc reads, learnt once per process."""
+    version: list[int] = json.loads(run_pandoc(["-f", "markdown", "-t", "json"], b""))["pandoc-api-version"]
+    return version
+
+
+# ---------------------------------------------------------------------------- the JSON AST
+
+
+def _meta_value(value: Any) -> _Json | None:
+    """Plain data (front-matter values) as pandoc metadata; ``None`` for nothing."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return {"t": "MetaBool", "c": value}
+    if isinstance(value, dt.datetime):
+        return {"t": "MetaString", "c": A.format_datetime(value)}
+    if isinstance(value, (list, tuple)):
+        items = [_meta_value(v) for v in value]
+        return {"t": "MetaList", "c": [item for item in items if item is not None]}
+    if isinstance(value, dict):
+        entries = {clean_text(str(k)): _meta_value(v) for k, v in value.items()}
+        return {"t": "MetaMap", "c": {k: v for k, v in entries.items() if v is not None}}
+    return {"t": "MetaString", "c": clean_text(str(value))}
+
+
+def _trim(inlines: list[_Json]) -> list[_Json]:
+    """Block content without spaces or line breaks at its ends and with runs of line breaks
+    as one: empty lines inside a paragraph exist in no format but HTML (LaTeX rejects them)."""
+    out: list[_Json] = []
+    for node in inlines:
+        if node in _BREAKS and (not out or out[-1] in _BREAKS):
+            if node == _LINE_BREAK and out:
+                out[-1] = node
+            continue
+        out.append(node)
+    while out and out[-1] in _BREAKS:
+        out.pop()
+    return out
+
+
+_Placed = tuple[int, int, int, A.TableCell]
+
+
+def _layout(rows: list[list[A.TableCell]]) -> list[list[_Placed]]:
+    """Each row's cells as ``(column, rowspan, colspan, cell)``, laid out as HTML does: a cell
+    takes the first free column, its colspan stops short of a cell spanning down from above and
+    its rowspan at the end of its section."""
+    out: list[list[_Placed]] = []
+    covered: dict[int, int] = {}  # column -> rows, counting this one, taken by a cell above
+    for r, row in enumerate(rows):
+        line: list[_Placed] = []
+        col = 0
+        for cell in row:
+            while covered.get(col):
+                col += 1
+            wanted = min(max(int(cell.colspan), 1), MAX_COLSPAN)
+            colspan = next((c for c in range(1, wanted) if covered.get(col + c)), wanted)
+            rowspan = min(max(int(cell.rowspan), 1), MAX_ROWSPAN, len(rows) - r)
+            line.append((col, rowspan, colspan, cell))
+            covered.update(dict.fromkeys(range(col, col + colspan), rowspan))
+            col += colspan
+        out.append(line)
+        covered = {c: n - 1 for c, n in covered.items() if n > 1}
+    return out
+
+
+class PandocAst:
+    """A ``Document`` as pandoc's JSON AST, one method per node type.
+
+    Every method returns a list: text splits into ``Str``, ``Space`` and ``SoftBreak``, and a
+    block may vanish (an empty paragraph) or unwrap (a figure whose image has no usable URL).
+    With ``link_images`` an image is written as a link to it, labelled with its alt text: for
+    the formats that would embed it, which pandoc cannot fetch in its sandbox.
+    """
+
+    def __init__(self, *, link_images: bool = False) -> None:
+        self.link_images = link_images
+        self.image_label = "[image]"
+        self._in_link = False
+
+    def document(self, doc: A.Document) -> _Json:
+        if self.link_images:
+            self.image_label = _image_label(doc.meta.language)
+        return {"pandoc-api-version": api_version(), "meta": self.meta(doc.meta),
+                "blocks": self.blocks(doc.blocks)}
+
+    # ------------------------------------------------------------------ metadata
+
+    def meta(self, meta: A.Meta) -> _Json:
+        """Title, author, date, lang (what pandoc's templates use), then ours and ``extra``."""
+        out: _Json = {}
+        title = self.text(meta.title)
+        if title:
+            out["title"] = {"t": "MetaInlines", "c": _trim(title)}
+        author = self.text(meta.author)
+        if author:
+            out["author"] = {"t": "MetaList", "c": [{"t": "MetaInlines", "c": _trim(author)}]}
+        standard = {"date": meta.published, "lang": meta.language.strip() or None,
+                    "url": meta.url or None, "site": meta.site or None,
+                    "tags": list(meta.tags) or None, "keywords": list(meta.tags) or None}
+        for key, value in [*standard.items(), *meta.extra.items()]:
+            converted = _meta_value(value)
+            if converted is not None and key not in out:
+                out[key] = converted
+        return out
+
+    # ------------------------------------------------------------------ blocks
+
+    def blocks(self, nodes: list[A.Block]) -> list[_Json]:
+        return [out for node in nodes for out in self.block(node)]
+
+    def block(self, node: A.Block) -> list[_Json]:
+        method: Callable[[A.Block], list[_Json]] = getattr(self, "block_" + type(node).__name__)
+        return method(node)
+
+    def block_Paragraph(self, node: A.Paragraph) -> list[_Json]:
+        content = _trim(self.inlines(node.content))
+        return [{"t": "Para", "c": content}] if content else []
+
+    def block_Heading(self, node: A.Heading) -> list[_Json]:
+        content = _trim(self.inlines(node.content))
+        level = min(max(int(node.level), 1), 6)
+        return [{"t": "Header", "c": [level, _NO_ATTR, content]}] if content else []
+
+    def block_Figure(self, node: A.Figure) -> list[_Json]:
+        """A ``Figure`` holding the image; an image without a usable URL leaves its caption
+        (or alt text) as a paragraph."""
+        if safe_url(node.image.url, _IMAGE_SCHEMES) is None:
+            return self.block_Paragraph(A.Paragraph(node.caption or [A.Text(node.image.alt)]))
+        caption = _trim(self.inlines(node.caption))
+        body = [{"t": "Plain", "c": caption}] if caption else []
+        image = {"t": "Plain", "c": self.inline_Image(node.image)}
+        return [{"t": "Figure", "c": [_NO_ATTR, [None, body], [image]]}]
+
+    def block_BulletList(self, node: A.BulletList) -> list[_Json]:
+        items = self._items(node.items)
+        return [{"t": "BulletList", "c": items}] if items else []
+
+    def block_OrderedList(self, node: A.OrderedList) -> list[_Json]:
+        items = self._items(node.items)
+        attrs = [int(node.start), {"t": "Decimal"}, {"t": "Period"}]
+        return [{"t": "OrderedList", "c": [attrs, items]}] if items else []
+
+    def _items(self, items: list[list[A.Block]]) -> list[list[_Json]]:
+        """List items; a list in which no item holds two paragraphs is tight (its paragraphs
+        are ``Plain``), as pandoc's HTML reader makes it, so that writers do not space it out."""
+        out = [self.blocks(item) for item in items]
+        if all(sum(b["t"] == "Para" for b in item) <= 1 for item in out):
+            out = [[{"t": "Plain", "c": b["c"]} if b["t"] == "Para" else b for b in item] for item in out]
+        return out
+
+    def block_BlockQuote(self, node: A.BlockQuote) -> list[_Json]:
+        content = self.blocks(node.content)
+        return [{"t": "BlockQuote", "c": content}] if content else []
+
+    def block_Div(self, node: A.Div) -> list[_Json]:
+        content = self.blocks(node.content)
+        return [{"t": "Div", "c": [_NO_ATTR, content]}] if content else []
+
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+        language = _CLASS_NAME.sub("", "".join(node.language.split()[:1]))
+        attr = ["", [language] if language else [], []]
+        return [{"t": "CodeBlock", "c": [attr, clean_text(node.text).rstrip("\n")]}]
+
+    def block_HorizontalRule(self, node: A.HorizontalRule) -> list[_Json]:
+        return [{"t": "HorizontalRule"}]
+
+    def block_Table(self, node: A.Table) -> list[_Json]:
+        """A ``Table`` with one column spec per grid column and every row filling the grid
+        (short rows padded with empty cells), as pandoc's writers expect."""
+        head, body = _layout(node.head), _layout(node.body)
+        width = max((col + colspan for row in head + body for col, _, colspan, _ in row), default=0)
+        if not width:
+            return self.block_Paragraph(A.Paragraph(node.caption))
+        caption = _trim(self.inlines(node.caption))
+        colspecs = [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}]] * width
+        return [{"t": "Table", "c": [
+            _NO_ATTR, [None, [{"t": "Plain", "c": caption}] if caption else []], colspecs,
+            [_NO_ATTR, self._rows(head, width)], [[_NO_ATTR, 0, [], self._rows(body, width)]],
+            [_NO_ATTR, []]]}]
+
+    def _rows(self, rows: list[list[_Placed]], width: int) -> list[_Json]:
+        out: list[Any] = []
+        covered: dict[int, int] = {}  # column -> rows below still covered by a cell above
+        for row in rows:
+            cells = {col: (rowspan, colspan, cell) for col, rowspan, colspan, cell in row}
+            line: list[Any] = []
+            col = 0
+            while col < width:
+                if covered.get(col):
+                    col += 1
+                    continue
+                rowspan, colspan, cell = cells.get(col, (1, 1, A.TableCell([])))
+                content = _trim(self.inlines(cell.content))
+                line.append([_NO_ATTR, {"t": "AlignDefault"}, rowspan, colspan,
+                             [{"t": "Plain", "c": content}] if content else []])
+                covered.update(dict.fromkeys(range(col, col + colspan), rowspan))
+                col += colspan
+            out.append([_NO_ATTR, line])
+            covered = {c: n - 1 for c, n in covered.items() if n > 1}
+        return out
+
+    # ------------------------------------------------------------------ inlines
+
+    def inlines(self, nodes: list[A.Inline]) -> list[_Json]:
+        return [out for node in nodes for out in self.inline(node)]
+
+    def inline(self, node: A.Inline) -> list[_Json]:
+        method: Callable[[A.Inline], list[_Json]] = getattr(self, "inline_" + type(node).__name__)
+        return method(node)
+
+    def text(self, text: str) -> list[_Json]:
+        """``text`` as words and the spaces between them (a line break in it is a soft one)."""
+        out: list[_Json] = []
+        for piece in _SPACE_RUN.split(clean_text(text)):
+            if not piece:
+                continue
+            if piece[0] in " \t\n\r\f":
+                out.append(_SOFT_BREAK if "\n" in piece else _SPACE)
+            else:
+                out.append({"t": "Str", "c": piece})
+        return out
+
+    def inline_Text(self, node: A.Text) -> list[_Json]:
+        return self.text(node.text)
+
+    def inline_Strong(self, node: A.Strong) -> list[_Json]:
+        return [{"t": "Strong", "c": self.inlines(node.content)}]
+
+    def inline_Emphasis(self, node: A.Emphasis) -> list[_Json]:
+        return [{"t": "Emph", "c": self.inlines(node.content)}]
+
+    def inline_Strikeout(self, node: A.Strikeout) -> list[_Json]:
+        return [{"t": "Strikeout", "c": self.inlines(node.content)}]
+
+    def inline_Superscript(self, node: A.Superscript) -> list[_Json]:
+        return [{"t": "Superscript", "c": self.inlines(node.content)}]
+
+    def inline_Subscript(self, node: A.Subscript) -> list[_Json]:
+        return [{"t": "Subscript", "c": self.inlines(node.content)}]
+
+    def inline_Code(self, node: A.Code) -> list[_Json]:
+        return [{"t": "Code", "c": [_NO_ATTR, clean_text(node.text)]}]
+
+    def inline_LineBreak(self, node: A.LineBreak) -> list[_Json]:
+        return [_LINE_BREAK]
+
+    def inline_Link(self, node: A.Link) -> list[_Json]:
+        url = safe_url(node.url)
+        if url is None or self._in_link:  # links cannot nest: the outer one stays
+            return self.inlines(node.content)
+        self._in_link = True
+        try:
+            content = self.inlines(node.content)
+        finally:
+            self._in_link = False
+        return [{"t": "Link", "c": [_NO_ATTR, content or self.text(url), [url, clean_text(node.title)]]}]
+
+    def inline_Image(self, node: A.Image) -> list[_Json]:
+        """An ``Image`` (or a link to it), or its alt text when its URL is not ``http(s)``."""
+        alt = self.text(node.alt)
+        url = safe_url(node.url, _IMAGE_SCHEMES)
+        if url is None:
+            return alt
+        target = [url, clean_text(node.title)]
+        if not self.link_images:
+            return [{"t": "Image", "c": [_NO_ATTR, alt, target]}]
+        label = alt or self.text(self.image_label)
+        return label if self._in_link else [{"t": "Link", "c": [_NO_ATTR, label, target]}]
+
+
+def _image_label(language: str) -> str:
+    """The text of a link to an image without alt text, in the document's language (as in
+    the EPUB writer; imported only here, as the EPUB module is slow to import)."""
+    from .epub import _IMAGE_LABEL, _localized, language_tag
+
+    return _localized(_IMAGE_LABEL, language_tag(language), "[image]")
+
+
+def to_pandoc_json(doc: A.Document, *, link_images: bool = False) -> _Json:
+    """``doc`` as pandoc's JSON AST (a ``dict`` ready for ``json.dumps``)."""
+    return PandocAst(link_images=link_images).document(doc)
+
+
+# ---------------------------------------------------------------------------- writers
+
+
+class PandocWriter(Writer):
+    """Base of the writers for pandoc's formats: :func:`pandoc_writer_class` makes one per
+    format. Output is a standalone document: pandoc's templates show the title and metadata."""
+
+    format: ClassVar[str] = ""
+
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        if not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        self.timeout = float(timeout)
+
+    def write(self, doc: A.Document) -> str | bytes:
+        tree = to_pandoc_json(doc, link_images=PANDOC_FORMATS[self.format].embeds_images)
+        data = json.dumps(tree, ensure_ascii=False, separators=(",", ":"))
+        args = ["--from", "json", "--to", self.format, "--standalone", "--wrap=preserve", "--output", "-"]
+        out = run_pandoc(args, data.encode("utf-8"), timeout=self.timeout)
+        return out if self.binary else out.decode("utf-8")
+
+
+@cache
+def pandoc_writer_class(fmt: str) -> type[PandocWriter]:
+    """The writer class for pandoc's format ``fmt`` (one class per format, made once)."""
+    info = PANDOC_FORMATS[fmt]
+    name = "Pandoc" + "".join(part.capitalize() for part in fmt.split("_")) + "Writer"
+    return type(name, (PandocWriter,), {
+        "__module__": __name__, "__qualname__": name, "__doc__": f"{info.description}.",
+        "format": fmt, "name": fmt, "extension": info.extension,
+        "description": info.description, "binary": info.binary,
+    })

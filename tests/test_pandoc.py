@@ -1,0 +1,438 @@
+"""pandoc's formats through our AST: the JSON AST, the runner, the registry, text retention.
+
+Text is checked the way a reader would: the output is read back by pandoc into plain text
+and must hold (nearly) every character of the document. The corpus is read from
+``../shared/corpus``; those tests are skipped when it is absent.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import subprocess
+import sys
+import unicodedata
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from converter import ast as A
+from converter import parse, render
+from converter.errors import ConversionError, OptionError
+from converter.writers import (
+    format_infos,
+    get_writer_class,
+    make_writer,
+    writer_classes,
+    writer_options,
+)
+from converter.writers import pandoc as P
+from converter.writers.xhtml import clean_text
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FEEDS = sorted((CORPUS / "feeds").glob("s*")) if (CORPUS / "feeds").is_dir() else []
+SEEDS = sorted((CORPUS / "seed").glob("*")) if (CORPUS / "seed").is_dir() else []
+needs_corpus = pytest.mark.skipif(not FEEDS, reason="../shared/corpus is not present")
+needs_seed = pytest.mark.skipif(not SEEDS, reason="../shared/corpus/seed is not present")
+
+#: Formats whose text must survive a round trip through pandoc (``html`` is our writer).
+RETENTION_FORMATS = ("docx", "odt", "html", "rst", "latex", "org", "asciidoc")
+#: Those checked over the corpus, with the share of its documents taken (docx is the slowest).
+CORPUS_FORMATS = {"html": 1, "rst": 1, "docx": 3}
+#: Documents pandoc cannot read back (the output holds the text), by format, with the reason.
+KNOWN_LOSSES = {
+    ("rst", "s05-85cb76d883.txt"): "pandoc's rST reader fails on a link whose text starts with '<'",
+}
+#: How to read each format back: pandoc's LaTeX reader would expand the macros of the
+#: template's preamble (``\pandocbounded``), which it cannot, and lose figures.
+READ_AS = {"latex": "latex-latex_macros"}
+#: Typographic variants some readers produce (AsciiDoc turns ``...`` into an ellipsis).
+_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def pandoc(*args: str, data: bytes) -> bytes:
+    done = subprocess.run([P.pandoc_path(), *args], input=data, capture_output=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+def parsed(path: Path) -> A.Document:
+    return parse(path.read_bytes(), path=str(path))
+
+
+# ---------------------------------------------------------------------------- text helpers
+
+
+def document_text(doc: A.Document) -> str:
+    """What a reader sees of ``doc``: title, text and code (not image alt texts), without the
+    control characters that no format can hold."""
+    parts = [doc.meta.title]
+    parts += [n.text for n in A.walk(doc.blocks) if isinstance(n, (A.Text, A.Code, A.CodeBlock))]
+    return clean_text("".join(parts))
+
+
+def _characters(text: str) -> collections.Counter[str]:
+    folded = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    return collections.Counter(ch for ch in folded if not ch.isspace())
+
+
+def retention(doc: A.Document, text: str) -> float:
+    """The share of the document's characters (a multiset, white space aside) in ``text``."""
+    wanted, got = _characters(document_text(doc)), _characters(text)
+    total = sum(wanted.values())
+    return sum(min(n, got[ch]) for ch, n in wanted.items()) / total if total else 1.0
+
+
+def read_back(output: str | bytes, fmt: str) -> str:
+    data = output if isinstance(output, bytes) else output.encode("utf-8")
+    return pandoc("-f", READ_AS.get(fmt, fmt), "-t", "plain", "-s", "--wrap=none", data=data).decode("utf-8")
+
+
+def kept(doc: A.Document, fmt: str) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", P.PandocWarning)
+        return retention(doc, read_back(render(doc, fmt), fmt))
+
+
+def hostile_document() -> A.Document:
+    """Every node type, odd tables and hostile values."""
+    T = A.Text
+    table = A.Table(
+        head=[[A.TableCell([T("h1")], colspan=2), A.TableCell([T("h2")])]],
+        body=[[A.TableCell([T("tall")], rowspan=5), A.TableCell([T("b")])],
+              [A.TableCell([T("c")], colspan=4), A.TableCell([T("d")])],
+              [],
+              [A.TableCell([T("e")], colspan=0, rowspan=-1)]],
+        caption=[T("表格说明")])
+    return A.Document(
+        A.Meta(title="  标题 <script>alert(1)</script> & more ", url="https://example.com/a b",
+               published=dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone.utc), author="作者 Name",
+               site="Example", language="zh-Hans", tags=["one", "二"],
+               extra={"layout": "post", "count": 3, "ok": True, "nested": {"k": ["v", None, 1.5]},
+                      "title": "ignored: the standard title wins", "none": None}),
+        [
+            A.Heading(2, [T("小标题 "), A.Emphasis([T("强调")])]),
+            A.Paragraph([T(" lead  space\tand\nsoft break "), A.Strong([T("粗体")]), A.LineBreak(), A.LineBreak(),
+                         A.Strikeout([T("删除")]), A.Superscript([T("2")]), A.Subscript([T("i")]),
+                         A.Code("x = `1`"), A.Link([T("链接")], "https://example.com/?q=1&r=2", "标题"),
+                         A.Link([T("script link")], "javascript:alert(1)"),
+                         A.Link([], "https://example.com/empty"),
+                         A.Link([T("outer "), A.Link([T("inner")], "https://inner.example/")], "https://outer.example/"),
+                         A.Image("https://example.com/i.png", alt="图", title="t"),
+                         A.Image("data:image/png;base64,AAAA", alt="data image"),
+                         T("\x00ctrl\x0bchars\ufffe")]),
+            A.Figure(A.Image("https://example.com/f.jpg", alt=""), [T("图注 "), A.Strong([T("caption")])]),
+            A.Figure(A.Image("javascript:alert(1)", alt="bad figure"), []),
+            A.BulletList([[A.Paragraph([T("一")])],
+                          [A.Paragraph([T("二")]), A.BulletList([[A.Paragraph([T("三")])]])]]),
+            A.OrderedList([[A.Paragraph([T("first")])], [A.Heading(3, [T("second")])]], start=7),
+            A.BlockQuote([A.Paragraph([T("引用")]), A.Div([A.Paragraph([T("in a div")])])]),
+            A.CodeBlock("print('hi')\n<b>&amp;</b>\n", language="python 3"),
+            A.HorizontalRule(),
+            table,
+            A.Table(head=[], body=[], caption=[T("empty table")]),
+            A.Paragraph([T("   ")]),
+        ])
+
+
+# ---------------------------------------------------------------------------- the JSON AST
+
+
+def test_json_ast_maps_every_node() -> None:
+    tree = P.to_pandoc_json(hostile_document())
+    assert tree["pandoc-api-version"] == P.api_version()
+    meta = tree["meta"]
+    assert meta["title"]["t"] == "MetaInlines" and meta["title"]["c"][0] == {"t": "Str", "c": "标题"}
+    assert meta["author"] == {"t": "MetaList", "c": [{"t": "MetaInlines", "c": [
+        {"t": "Str", "c": "作者"}, {"t": "Space"}, {"t": "Str", "c": "Name"}]}]}
+    assert meta["date"] == {"t": "MetaString", "c": "2024-05-06T07:08:09Z"}
+    assert meta["lang"] == {"t": "MetaString", "c": "zh-Hans"}
+    assert meta["tags"]["t"] == "MetaList" and meta["keywords"] == meta["tags"]
+    assert meta["ok"] == {"t": "MetaBool", "c": True} and meta["count"] == {"t": "MetaString", "c": "3"}
+    assert meta["nested"] == {"t": "MetaMap", "c": {"k": {"t": "MetaList", "c": [
+        {"t": "MetaString", "c": "v"}, {"t": "MetaString", "c": "1.5"}]}}}
+    assert "none" not in meta
+    blocks = tree["blocks"]
+    assert [b["t"] for b in blocks] == ["Header", "Para", "Figure", "Para", "BulletList", "OrderedList",
+                                        "BlockQuote", "CodeBlock", "HorizontalRule", "Table", "Para"]
+    para = blocks[1]["c"]
+    assert para[0] == {"t": "Str", "c": "lead"} and {"t": "SoftBreak"} in para
+    assert [n["t"] for n in para].count("LineBreak") == 1  # runs of breaks are one break
+    kinds = [n["t"] for n in para]
+    for kind in ("Strong", "Strikeout", "Superscript", "Subscript", "Code", "Link", "Image"):
+        assert kind in kinds
+    links = [n for n in para if n["t"] == "Link"]
+    assert [link["c"][2][0] for link in links] == [
+        "https://example.com/?q=1&r=2", "https://example.com/empty", "https://outer.example/"]
+    assert links[0]["c"][2][1] == "标题" and links[1]["c"][1] == [{"t": "Str", "c": "https://example.com/empty"}]
+    assert not any(n["t"] == "Link" for n in links[2]["c"][1])  # links do not nest
+    assert "javascript" not in json.dumps(tree) and "data:image" not in json.dumps(tree)
+    assert "\x00" not in json.dumps(tree, ensure_ascii=False) and "\\u0000" not in json.dumps(tree)
+    figure = blocks[2]["c"]
+    assert figure[1][1][0]["t"] == "Plain" and figure[2][0]["c"][0]["t"] == "Image"
+    assert blocks[3] == {"t": "Para", "c": [{"t": "Str", "c": "bad"}, {"t": "Space"}, {"t": "Str", "c": "figure"}]}
+    assert blocks[4]["c"][0][0]["t"] == "Plain"  # a list of single paragraphs is tight
+    assert blocks[5]["c"][0][0] == 7
+    assert blocks[7]["c"] == [["", ["python"], []], "print('hi')\n<b>&amp;</b>"]
+
+
+def test_table_rows_fill_the_grid() -> None:
+    table = next(b for b in P.to_pandoc_json(hostile_document())["blocks"] if b["t"] == "Table")
+    _, _, colspecs, head, bodies, _ = table["c"]
+    width = len(colspecs)
+    assert width == 6  # the widest row: "tall" spanning down, "c" over 4 columns, "d"
+
+    def slots(rows: list[Any]) -> list[int]:
+        """Columns each row's cells take, counting cells spanning down from rows above."""
+        out, below = [], [0] * width
+        for _, cells in rows:
+            out.append(sum(cell[3] for cell in cells) + sum(1 for b in below if b))
+            for cell in cells:
+                assert cell[2] >= 1 and cell[3] >= 1
+            below = [max(b - 1, 0) for b in below]
+            col = 0
+            for cell in cells:
+                while below[col]:
+                    col += 1
+                for c in range(col, col + cell[3]):
+                    below[c] = cell[2] - 1
+                col += cell[3]
+        return out
+
+    assert slots(head[1]) == [width]
+    assert slots(bodies[0][3]) == [width] * 4
+    assert bodies[0][3][0][1][0][2] == 4  # the rowspan of 5 stops at the end of the body
+
+
+def test_json_ast_passes_through_pandoc_unchanged() -> None:
+    """pandoc reads our JSON and writes it back identically: every node is well formed."""
+    docs = [hostile_document()] + [parsed(p) for p in SEEDS + FEEDS[::25]]
+    for doc in docs:
+        ours = P.to_pandoc_json(doc)
+        theirs = json.loads(pandoc("-f", "json", "-t", "json", data=json.dumps(ours).encode()))
+        assert theirs == ours
+
+
+# ---------------------------------------------------------------------------- the runner
+
+
+def test_pandoc_failure_is_a_one_line_conversion_error() -> None:
+    with pytest.raises(P.PandocError) as info:
+        P.run_pandoc(["-f", "json", "-t", "docx", "-o", "-"], b"{not json\n\n at all")
+    assert isinstance(info.value, ConversionError)
+    assert str(info.value).startswith("pandoc failed (exit status") and "\n" not in str(info.value)
+
+
+def test_timeout_is_a_conversion_error() -> None:
+    big = json.dumps(P.to_pandoc_json(A.Document(A.Meta(), [A.Paragraph([A.Text("词 " * 200_000)])])))
+    with pytest.raises(P.PandocError, match="longer than 0.001 s"):
+        P.run_pandoc(["-f", "json", "-t", "docx", "-o", "-"], big.encode(), timeout=0.001)
+
+
+def test_missing_pandoc_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    P.pandoc_path.cache_clear()
+    monkeypatch.setattr(P.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(P.shutil, "which", lambda name: None)
+    try:
+        with pytest.raises(P.PandocError, match="pip install pypandoc-binary"):
+            P.run_pandoc(["--version"], b"")
+    finally:
+        P.pandoc_path.cache_clear()
+
+
+def test_warnings_are_warnings_not_errors() -> None:
+    """What pandoc says on success (here: a deprecated format name) is a Python warning."""
+    with pytest.warns(P.PandocWarning, match="^pandoc: Deprecated"):
+        out = P.run_pandoc(["-f", "markdown", "-t", "markdown_github"], "正文".encode())
+    assert out.decode().strip() == "正文"
+
+
+def test_images_become_links_where_pandoc_would_fetch_them() -> None:
+    """The sandbox forbids fetching images, so docx gets a link to each; pptx would fail."""
+    doc = A.Document(A.Meta(title="图", language="zh-Hans"),
+                     [A.Figure(A.Image("https://example.com/f.jpg"), [A.Text("图注")])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", P.PandocWarning)
+        for fmt in ("docx", "odt", "pptx", "epub3", "rtf"):
+            assert render(doc, fmt)
+    html = " ".join(pandoc("-f", "docx", "-t", "html", data=render(doc, "docx")).decode().split())
+    assert '<a href="https://example.com/f.jpg">[图片]</a>' in html and "图注" in html
+    assert ".. figure:: https://example.com/f.jpg" in render(doc, "rst")  # elsewhere an image
+
+
+# ---------------------------------------------------------------------------- the registry
+
+
+def test_format_table_matches_pandoc() -> None:
+    listed = set(pandoc("--list-output-formats", data=b"").decode().split())
+    assert set(P.PANDOC_FORMATS) | P.UNOFFERED == listed
+    assert not set(P.PANDOC_FORMATS) & P.UNOFFERED
+
+
+def test_binary_flags_match_pandoc_output() -> None:
+    """Binary formats write zip archives; every other format writes UTF-8 text."""
+    doc = A.Document(A.Meta(title="t"), [A.Paragraph([A.Text("文字")])])
+
+    def write(fmt: str) -> tuple[str, str | bytes]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", P.PandocWarning)
+            return fmt, P.pandoc_writer_class(fmt)().write(doc)
+
+    with ThreadPoolExecutor(4) as pool:
+        outputs = dict(pool.map(write, P.PANDOC_FORMATS))
+    for fmt, out in outputs.items():
+        if P.PANDOC_FORMATS[fmt].binary:
+            assert isinstance(out, bytes) and out[:2] == b"PK", fmt
+        else:
+            assert isinstance(out, str), fmt
+
+
+def test_registry_lists_ours_then_pandocs() -> None:
+    names = list(writer_classes())
+    assert names[:5] == ["markdown", "text", "json", "epub", "html"]
+    assert names.index("docx") > names.index("html")
+    for ours in ("markdown", "json", "epub", "html"):  # pandoc's formats of the same name are hidden
+        assert not issubclass(get_writer_class(ours), P.PandocWriter)
+    docx = get_writer_class("DOCX")
+    assert issubclass(docx, P.PandocWriter) and docx is get_writer_class("docx")
+    assert (docx.name, docx.extension, docx.binary) == ("docx", "docx", True)
+    assert get_writer_class("rst").binary is False and get_writer_class("latex").extension == "tex"
+    for name, cls in writer_classes().items():  # every listed name selects what is listed
+        assert get_writer_class(name) is cls, name
+    infos = {info.name: info for info in format_infos()}
+    assert infos["odt"].extension == "odt" and infos["odt"].binary and "pandoc" in infos["odt"].description
+    assert [i.name for i in format_infos()][:5] == names[:5]
+
+
+def test_pandoc_writer_options() -> None:
+    assert writer_options(get_writer_class("docx")) == ["timeout"]
+    assert make_writer("org", timeout=5).timeout == 5.0
+    with pytest.raises(OptionError):
+        make_writer("docx", width=10)
+    with pytest.raises(OptionError):
+        make_writer("docx", timeout=0)
+
+
+def test_registry_runs_no_pandoc() -> None:
+    """Looking formats up and making writers starts no process: start-up stays cheap."""
+    code = ("import subprocess\n"
+            "def refuse(*a, **k): raise SystemExit('a process was started')\n"
+            "subprocess.run = subprocess.Popen = refuse\n"
+            "from converter.writers import format_infos, make_writer\n"
+            "assert len(format_infos()) > 60\n"
+            "make_writer('docx'); make_writer('rst', timeout=3)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def test_cli_writes_docx_and_lists_formats(tmp_path: Path) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("<p>正文 text</p>\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "converter", str(src), "--to", "docx"],
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    assert (tmp_path / "a.docx").read_bytes()[:2] == b"PK"
+    listing = subprocess.run([sys.executable, "-m", "converter", "--list-formats"], capture_output=True,
+                             timeout=60, check=True).stdout.decode().splitlines()
+    names = [line.split()[0] for line in listing]
+    assert names[:5] == ["markdown", "text", "json", "epub", "html"] and "docx" in names
+    assert any(line.startswith("docx") and ".docx" in line for line in listing)
+
+
+# ---------------------------------------------------------------------------- text retention
+
+
+@pytest.mark.parametrize("fmt", ("docx", "odt", "html", "rst", "asciidoc"))
+def test_hostile_document_keeps_its_text(fmt: str) -> None:
+    """Every node type survives. (pandoc's LaTeX reader cannot read back highlighted code or
+    spanning cells, nor its Org reader a table caption, although the files hold them.)"""
+    assert kept(hostile_document(), fmt) >= 0.99
+
+
+@needs_seed
+@pytest.mark.parametrize("fmt", RETENTION_FORMATS)
+def test_seed_keeps_its_text(fmt: str) -> None:
+    assert kept(parsed(SEEDS[0]), fmt) >= 0.99
+
+
+@needs_corpus
+@pytest.mark.parametrize("fmt", CORPUS_FORMATS)
+def test_corpus_keeps_its_text(fmt: str) -> None:
+    def check(path: Path) -> tuple[float, str]:
+        doc = parsed(path)
+        if (fmt, path.name) in KNOWN_LOSSES:
+            assert render(doc, fmt)  # it converts; pandoc cannot read it back
+            return 1.0, path.name
+        return kept(doc, fmt), path.name
+
+    with ThreadPoolExecutor(2) as pool:
+        scores = sorted(pool.map(check, FEEDS[::CORPUS_FORMATS[fmt]]))
+    assert scores[0][0] >= 0.99, f"{fmt}: lowest {scores[:3]}"
+
+
+def visible_text(doc: A.Document) -> str:
+    """Title and text as our Markdown shows it: a link without text shows its URL, images
+    (whose alt text Markdown writes in varying ways) are left out."""
+    out = [doc.meta.title]
+
+    def inlines(nodes: list[A.Inline]) -> None:
+        for node in nodes:
+            if isinstance(node, (A.Text, A.Code)):
+                out.append(node.text)
+            elif isinstance(node, A.Link) and not A.plain_text(node.content).strip() and not any(
+                    isinstance(n, A.Image) for n in A.walk(node.content)):  # type: ignore[arg-type]
+                out.append(node.url)
+            elif hasattr(node, "content"):
+                inlines(node.content)  # type: ignore[union-attr]
+
+    for node in A.walk(doc.blocks):
+        if isinstance(node, (A.Paragraph, A.Heading)):
+            inlines(node.content)
+        elif isinstance(node, (A.Figure, A.Table)):
+            inlines(node.caption)
+        elif isinstance(node, A.TableCell):
+            inlines(node.content)
+        elif isinstance(node, A.CodeBlock):
+            out.append(node.text)
+    return "".join("".join(out).split())
+
+
+def pandoc_text(tree: Any) -> str:
+    """The text of a pandoc JSON AST in document order, images left out."""
+    out: list[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict) and "t" in node:
+            kind, content = node["t"], node.get("c")
+            if kind == "Str":
+                out.append(content)
+            elif kind in ("Code", "CodeBlock"):
+                out.append(content[1])
+            elif kind == "Quoted":
+                visit(content[1])
+            elif kind in ("Figure", "Table"):
+                visit(content[1])  # the caption first, as our AST has it
+                visit(content[2:])
+            elif kind != "Image":
+                visit(content)
+
+    visit(tree["meta"].get("title", []))
+    visit(tree["blocks"])
+    return "".join("".join(out).split())
+
+
+@pytest.mark.parametrize("path", SEEDS + FEEDS[::5], ids=lambda p: p.name)
+def test_commonmark_reads_our_markdown_as_our_text(path: Path) -> None:
+    """pandoc's CommonMark reader (GFM tables and strikeout on) finds our AST's text exactly."""
+    doc = parsed(path)
+    markdown = render(doc, "markdown", front_matter=False)
+    tree = json.loads(pandoc("-f", "commonmark+pipe_tables+strikeout", "-t", "json", data=markdown.encode()))
+    assert pandoc_text(tree) == visible_text(doc)
