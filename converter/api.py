@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable
 
 from . import batch
 from .ast import Document
-from .errors import InputError, OutputError
+from .errors import ConversionError, InputError, OutputError
 from .files import read_file, write_atomic
 from .readers import feed, json as json_reader
 from .writers import FormatInfo, format_infos, get_writer_class, make_writer
@@ -73,7 +73,11 @@ def convert_file(path: str | os.PathLike[str], to: str, output: str | os.PathLik
     writer = make_writer(to, **options)
     _refuse_overwriting_input(Path(path), target)
     doc = read_file(path)
-    write_atomic(target, writer.write(doc))
+    try:
+        data = writer.write(doc)
+    except ConversionError as exc:
+        raise exc.naming(os.fspath(path)) from None
+    write_atomic(target, data)
     return target
 
 

@@ -224,25 +224,41 @@ class Journal:
                     entry = json.loads(line)
                     self.entries[entry["output"]] = entry
         self._fh: Any = None
+        self.broken = False  # a write failed: stop trying (the rewrite in ``close`` may still work)
 
     def up_to_date(self, source: Path, output: Path, mark: str) -> bool:
         entry = self.entries.get(self._name(output))
         return (entry is not None and entry.get("fingerprint") == mark
                 and entry.get("source") == _source_stamp(source) and output.exists())
 
-    def record(self, output: Path, mark: str, stamp: list[int] | None) -> None:
+    def record(self, output: Path, mark: str, stamp: list[int] | None) -> str:
+        """Note ``output`` as done; return why it could not be noted ("" when it was).
+
+        A journal that cannot be written (full disk, no permission) costs only incrementality:
+        the outputs are there, and the next run converts them again.
+        """
         entry = {"output": self._name(output), "fingerprint": mark, "source": stamp}
         self.entries[entry["output"]] = entry
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "a", encoding="utf-8")
-        self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._fh.flush()
+        if self.broken:
+            return ""
+        try:
+            if self._fh is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = open(self.path, "a", encoding="utf-8")
+            self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self._fh.flush()
+        except OSError as exc:
+            self.broken = True
+            return (f"{self.path}: cannot be written ({exc.strerror or exc}); outputs from here on "
+                    "are not recorded and the next run converts them again")
+        return ""
 
     def close(self) -> None:
         """Rewrite the journal compactly (one line per output) and close it."""
-        if self._fh is not None:
-            self._fh.close()
+        if self._fh is not None or self.broken:
+            with contextlib.suppress(OSError):
+                if self._fh is not None:
+                    self._fh.close()
             self._fh = None
             lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.entries.values())
             with contextlib.suppress(ConversionError):
@@ -267,7 +283,8 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: list[tuple[Path, Pat
             try:
                 write_atomic(output, writer.write(read_file(source)))
             except ConversionError as exc:
-                results.append(FileResult(source, None, "failed", str(exc), time.perf_counter() - started))
+                results.append(FileResult(source, None, "failed", str(exc.naming(str(source))),
+                                          time.perf_counter() - started))
                 continue
         notes = [f"{source}: {w.message}" for w in caught]
         results.append(FileResult(source, output, "converted", "", time.perf_counter() - started, notes, stamp))
@@ -351,7 +368,9 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
     def finish(result: FileResult) -> None:
         root = plan_.roots.get(result.output) if result.output is not None else None
         if result.status == "converted" and root is not None:
-            journals[root].record(result.output, mark, result.stamp)
+            problem = journals[root].record(result.output, mark, result.stamp)
+            if problem:
+                result.warnings.append(problem)
         rows[result.source] = result
         if on_result:
             on_result(result)
@@ -383,11 +402,15 @@ def _execute(pending: list[tuple[Path, Path]], fmt: str, options: dict[str, Any]
             for result in convert_chunk(fmt, options, chunk):
                 finish(result)
         return
-    for chunk in _run_on_pool(chunks, fmt, options, jobs, executor, finish):
+    lost = _run_on_pool(chunks, fmt, options, jobs, executor, finish)
+    _remove_temporaries(pair for chunk in lost for pair in chunk)
+    for chunk in lost:
         if not _run_isolated(chunk, fmt, options, finish):
             continue
+        _remove_temporaries(chunk)
         for pair in chunk:  # the chunk killed its process again: find the file that does
             if _run_isolated([pair], fmt, options, finish):
+                _remove_temporaries([pair])
                 finish(FileResult(pair[0], None, "failed",
                                   f"{pair[0]}: the process converting it died (killed or crashed); "
                                   "nothing was written"))
@@ -447,6 +470,24 @@ def _context() -> Any:
     """``fork`` where there is one: workers start at once with everything already imported."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+
+
+def _remove_temporaries(pairs: Iterable[tuple[Path, Path]]) -> None:
+    """Remove the temporary files of these outputs, which a dead worker left half written.
+
+    Only their own (``.name.XXXX.tmp``): other workers may be writing beside them.
+    """
+    by_folder: dict[Path, set[str]] = {}
+    for _, output in pairs:
+        by_folder.setdefault(output.parent, set()).add(output.name)
+    for folder, names in by_folder.items():
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                name = entry.name
+                if (name.startswith(".") and name.endswith(".tmp")
+                        and name[1:-4].rpartition(".")[0] in names and entry.is_file()):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 def _sweep_stale_temporaries(folders: Iterable[Path]) -> None:

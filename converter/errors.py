@@ -14,6 +14,14 @@ class ConversionError(Exception):
         self.reason = " ".join(str(message).split())
         super().__init__(f"{path}: {self.reason}" if path else self.reason)
 
+    def naming(self, path: str | None) -> ConversionError:
+        """This error against ``path`` (a writer's error does not know the input it was given)."""
+        if self.path or not path:
+            return self
+        named = type(self).__new__(type(self))
+        ConversionError.__init__(named, self.reason, path)
+        return named
+
 
 class InputError(ConversionError):
     """The input cannot be read or is not a document (missing, empty, binary, undecodable)."""

@@ -168,7 +168,7 @@ def test_front_matter_language_wins_over_detection() -> None:
 def test_json_round_trip_is_lossless() -> None:
     from converter import load_json, render
 
-    for path in sorted(FIXTURES.iterdir()) + [Path(__file__).parents[1] / "examples" / "item.txt"]:
+    for path in sorted(p for p in FIXTURES.iterdir() if p.is_file()) + [Path(__file__).parents[1] / "examples" / "item.txt"]:
         doc = parse(path.read_bytes(), path=str(path))
         again = load_json(render(doc, "json"))
         assert again == doc, path.name

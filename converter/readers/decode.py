@@ -33,7 +33,7 @@ def decode(data: bytes, path: str | None = None) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            text = _decode_legacy(data, path)
+            text = _decode_damaged_utf8(data) or _decode_legacy(data, path)
     if "\x00" in text:
         raise InputError("contains NUL characters; it is a binary file, not a text document", path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -59,6 +59,23 @@ def _looks_binary(data: bytes, sample: int = 8192) -> bool:
         return True
     controls = len(head) - len(head.translate(None, _BINARY_BYTES))  # counted in C
     return controls > len(head) // 100
+
+
+def _decode_damaged_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken sequences (a character cut short, a stray byte), decoded with
+    U+FFFD in their place: one bad byte must not cost a whole article, nor turn it into
+    mojibake through a legacy codec. ``None`` unless at least 100 valid non-ASCII characters
+    stand for every broken sequence; legacy encodings form valid UTF-8 sequences only by chance.
+    """
+    text = data.decode("utf-8", "replace")
+    replaced = text.count("\ufffd")
+    broken = replaced - data.count(b"\xef\xbf\xbd")  # U+FFFD written in the file is not damage
+    ascii_bytes = len(data) - len(data.translate(None, _ASCII))
+    valid = len(text) - ascii_bytes - replaced
+    return text if 0 < broken * 100 <= valid else None
+
+
+_ASCII = bytes(range(0x80))
 
 
 def _decode_legacy(data: bytes, path: str | None) -> str:

@@ -21,11 +21,20 @@ from .language import detect_language
 #: Front-matter keys that map onto ``Meta`` fields; every other key goes to ``Meta.extra``.
 _URL_KEYS = ("from", "url", "link", "source")
 _MAPPED = frozenset(("title", "date", "author", "tags", "lang", "language") + _URL_KEYS)
+#: Lone surrogates and NUL: possible in text handed over as ``str`` (decoded bytes hold neither);
+#: no writer could encode the one, and XML and C strings refuse the other.
+_UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
+#: Control characters (C0 but tab, line feed and carriage return; DEL; C1) and the
+#: non-characters U+FFFE/U+FFFF: no format can hold them and in a terminal they are commands
+#: (ESC …). Dropped as the text is read; vertical tab, form feed and NEL separate words.
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_SPACING_CONTROLS = frozenset("\x0b\x0c\x85")
 
 
 def read(source: bytes | str, path: str | None = None) -> A.Document:
     """Parse one feed-HTML document. ``path`` names it in errors and is the last-resort title."""
-    text = decode(source, path) if isinstance(source, bytes) else source
+    text = decode(source, path) if isinstance(source, bytes) else _UNENCODABLE.sub("\ufffd", source)
+    text = _without_controls(text)
     if not text.strip():
         raise InputError("is empty" if not text else "holds only whitespace", path)
     parts = header.split(text)
@@ -37,14 +46,38 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
         if not meta.title and path:
             meta.title = os.path.splitext(os.path.basename(path))[0]
     blocks = drop_title_heading(blocks, meta.title)
+    if "&#" in text:  # a character reference can spell a control character again
+        _drop_controls(meta, blocks)
     if not meta.language:
         meta.language = detect_language(meta.title + "\n" + _text_of(blocks), meta.url)
     return A.Document(meta, blocks)
 
 
+def _without_controls(text: str) -> str:
+    if _CONTROLS.search(text) is None:
+        return text
+    return _CONTROLS.sub(lambda m: " " if m.group() in _SPACING_CONTROLS else "", text)
+
+
+def clean_text(text: str) -> str:
+    """``text`` as the reader keeps text: without control characters, NUL and lone surrogates
+    as U+FFFD (for strings that did not go through the document's text, e.g. YAML values)."""
+    return _without_controls(_UNENCODABLE.sub("\ufffd", text))
+
+
+def _drop_controls(meta: A.Meta, blocks: list[A.Block]) -> None:
+    """Control characters out of every string of the metadata and the blocks, in place."""
+    for node in [meta, *A.walk(blocks)]:
+        for name in ("text", "alt", "title", "url", "author", "site"):
+            value = getattr(node, name, None)
+            if isinstance(value, str):
+                setattr(node, name, _without_controls(value))
+    meta.tags = [_without_controls(tag) for tag in meta.tags]
+
+
 def _meta(parts: header.Parts, byline_author: str) -> A.Meta:
     fm = parts.front_matter
-    url = parts.url or next((str(fm[k]).strip() for k in _URL_KEYS if isinstance(fm.get(k), str)), "")
+    url = parts.url or next((_clean_string(fm[k]) for k in _URL_KEYS if isinstance(fm.get(k), str)), "")
     tags = _string_list(fm.get("tags"))
     categories = _string_list(fm.get("categories"))
     return A.Meta(
@@ -55,7 +88,7 @@ def _meta(parts: header.Parts, byline_author: str) -> A.Meta:
         site=(tags or categories or [rules.site_of(url)])[0],
         language=_clean_string(fm.get("lang") or fm.get("language")),
         tags=tags,
-        extra={k: _json_safe(v) for k, v in fm.items() if str(k) not in _MAPPED},
+        extra={clean_text(str(k)): _json_safe(v) for k, v in fm.items() if str(k) not in _MAPPED},
     )
 
 
@@ -77,7 +110,11 @@ def _text_of(blocks: list[A.Block]) -> str:
 
 
 def _clean_string(value: Any) -> str:
-    return " ".join(str(value).split()) if value is not None and not isinstance(value, (dict, list)) else ""
+    """A front-matter value as one line of text ("" for none, a list or a map); the control
+    characters YAML can spell (``"\\e"``) go as in the body, NUL becomes U+FFFD."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return " ".join(clean_text(str(value)).split())
 
 
 def _string_list(value: Any) -> list[str]:
@@ -102,19 +139,27 @@ def _front_matter_date(value: Any) -> dt.datetime | None:
         return None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.timezone.utc)
-    return stamp.astimezone(dt.timezone.utc)
+    try:
+        return stamp.astimezone(dt.timezone.utc)
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it
+        return None
 
 
 def _json_safe(value: Any) -> Any:
     """Front-matter values as JSON-ready data (dates become ISO 8601 strings)."""
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {clean_text(str(k)): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [_json_safe(v) for v in value]
     if isinstance(value, dt.datetime):
-        return A.format_datetime(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
+        try:
+            return A.format_datetime(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
+        except OverflowError:  # not representable in UTC
+            return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, str):
+        return clean_text(value)
+    if value is None or isinstance(value, (int, float, bool)):
         return value
-    return str(value)
+    return clean_text(str(value))

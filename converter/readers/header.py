@@ -24,9 +24,12 @@ import yaml
 
 #: Front matter larger than this is not front matter we want to parse (and is kept as body).
 MAX_FRONT_MATTER = 64 * 1024
+#: Front matter nested deeper than this (lists in maps in lists …) is ignored: real front matter
+#: nests two or three levels, and everything that handles metadata recurses through it.
+MAX_FRONT_MATTER_DEPTH = 32
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_STAMP = re.compile(r"\A\s*<!--\s*(\d{9,13})\s*-->[ \t]*\n?")
+_STAMP = re.compile(r"\A\s*<!--\s*(\d{1,30})\s*-->[ \t]*\n?")  # implausible stamps give no date
 _TITLE_LINE = re.compile(r"\A[ \t]*\n?[ \t]*\[(.*)\]\((\S*?)\)[ \t]*\n[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
 #: Earliest and latest plausible publication times; outside them a stamp is an error.
 _EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
@@ -90,7 +93,35 @@ def parse_front_matter(source: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         warnings.warn(f"front matter ignored: {' '.join(str(exc).split())}", stacklevel=3)
         return {}
+    except RecursionError:
+        data = _TOO_DEEP
+    if data is _TOO_DEEP or isinstance(data, dict) and _depth(data) > MAX_FRONT_MATTER_DEPTH:
+        warnings.warn(f"front matter ignored: nested more than {MAX_FRONT_MATTER_DEPTH} levels deep",
+                      stacklevel=3)
+        return {}
     return data if isinstance(data, dict) else {}
+
+
+_TOO_DEEP = object()
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and maps nest in ``data``, found without recursion."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            values: Any = value.values()
+        elif isinstance(value, (list, tuple, set)):
+            values = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_FRONT_MATTER_DEPTH:
+            break
+        stack.extend((v, depth + 1) for v in values)
+    return deepest
 
 
 def epoch_to_datetime(digits: str) -> dt.datetime | None:

@@ -29,7 +29,14 @@ Node = Union[str, Element]
 #: Text this short beside a lone image is taken as its caption even without a caption class.
 SHORT_CAPTION = 150
 #: Elements nested deeper than this contribute their text only (no structure, no recursion).
-MAX_DEPTH = 150
+#: It also bounds the nesting of the AST, which every writer (and the JSON reader) walks with
+#: a few Python frames per level: at 64 the deepest document needs well under half of
+#: Python's default recursion limit anywhere. Real feed items nest 20 elements at most.
+MAX_DEPTH = 64
+#: Elements nested deeper than this in a document too deep for libxml2 are not built at all:
+#: their text goes to the deepest element that is, as the walk would take it (see
+#: ``_TreeBuilder``). Hostile nesting then costs neither time nor memory per element.
+MAX_TREE_DEPTH = 1024
 
 _INLINE_WRAPPERS: dict[str, type] = {
     "strong": A.Strong, "b": A.Strong,
@@ -119,6 +126,11 @@ class _TreeBuilder:
     no control characters and only XML names: control characters are dropped (vertical tab
     and form feed become spaces), a tag lxml refuses becomes ``unknown`` (which the walk
     unwraps, as it would have the original), an attribute it refuses is left out.
+
+    Below ``MAX_TREE_DEPTH`` no element is built: the text there is added to the deepest
+    element that is, except the text of ``rules.OWN_TEXT`` elements (scripts, styles …) and
+    comments, which ``text_of`` would leave out too. Far below ``MAX_DEPTH`` the walk only
+    takes the text of such a subtree anyway, so the result is the same.
     """
 
     _CONTROLS = {c: None for c in [*range(0x09), *range(0x0E, 0x20), 0xFFFE, 0xFFFF]} | {0x0B: " ", 0x0C: " "}
@@ -127,8 +139,15 @@ class _TreeBuilder:
         self.root: Element | None = None
         self.open: list[Element] = []
         self.pending: list[str] = []
+        self.unbuilt: list[bool] = []  # elements open below MAX_TREE_DEPTH: whether each is OWN_TEXT
+        self.silenced = 0  # how many of those are OWN_TEXT: their text is dropped
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if len(self.open) >= MAX_TREE_DEPTH:
+            own = tag in rules.OWN_TEXT
+            self.unbuilt.append(own)
+            self.silenced += own
+            return
         parent = self._flush()
         try:
             el = etree.Element(tag) if parent is None else etree.SubElement(parent, tag)
@@ -143,14 +162,20 @@ class _TreeBuilder:
         self.open.append(el)
 
     def end(self, tag: str) -> None:
+        if self.unbuilt:
+            self.silenced -= self.unbuilt.pop()
+            return
         self._flush()
         if self.open:
             self.open.pop()
 
     def data(self, text: str) -> None:
-        self.pending.append(text)
+        if not self.silenced:
+            self.pending.append(text)
 
     def comment(self, text: str) -> None:
+        if self.unbuilt:
+            return
         parent = self._flush()
         if parent is not None:
             try:
@@ -608,5 +633,6 @@ def _sole_string(el: Element) -> str | None:
 def _remove(el: Element) -> None:
     """Take ``el`` out of the tree; its tail stays, as a text of its own behind an empty comment."""
     placeholder = etree.Comment()
-    placeholder.tail = el.tail
+    # libxml2 keeps control characters in text it parsed, lxml refuses them in text set from Python
+    placeholder.tail = el.tail.translate(_TreeBuilder._CONTROLS) if el.tail else el.tail
     el.getparent().replace(el, placeholder)

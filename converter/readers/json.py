@@ -1,11 +1,58 @@
-"""Read our own JSON form back into a ``Document`` (``parse → json → load → render``)."""
+"""Read our own JSON form back into a ``Document`` (``parse → json → load → render``).
+
+A JSON file is input like any other, so it is checked before it becomes a ``Document``: every
+node has a known type and fields of the right kinds (a writer must never meet a number where
+it expects text), nodes nest no deeper than the HTML reader ever nests them (writers walk the
+tree with a few Python frames per level), and strings are cleaned as the HTML reader cleans
+text: control characters dropped, NUL and lone surrogates (which no writer could encode)
+replaced by U+FFFD. Anything else is an ``InputError``.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 from .. import ast as A
 from ..errors import InputError
+from .feed import clean_text
+from .header import MAX_FRONT_MATTER_DEPTH, _depth
+from .html import MAX_DEPTH
+
+#: Nodes nested deeper than this are refused: the HTML reader nests none deeper than its
+#: ``MAX_DEPTH`` (plus a figure's image or a table's cells).
+MAX_NESTING = MAX_DEPTH + 8
+#: Integers (heading levels, list starts, cell spans) outside this range are refused.
+_INT_RANGE = range(-2**31, 2**31)
+
+_INLINES = frozenset("Text Strong Emphasis Strikeout Superscript Subscript Code Link Image LineBreak".split())
+_BLOCKS = frozenset("Paragraph Heading Figure BulletList OrderedList BlockQuote CodeBlock HorizontalRule "
+                    "Table Div".split())
+#: The kind of node each place in the tree holds.
+_KINDS = {"block": _BLOCKS, "inline": _INLINES, "cell": frozenset({"TableCell"}), "image": frozenset({"Image"})}
+#: Each node type's fields and their kinds: ``str``, ``int``, a node kind, or a list of them.
+_FIELDS: dict[str, dict[str, str]] = {
+    "Text": {"text": "str"}, "Code": {"text": "str"}, "LineBreak": {},
+    **{name: {"content": "inlines"} for name in
+       ("Strong", "Emphasis", "Strikeout", "Superscript", "Subscript", "Paragraph")},
+    "Link": {"content": "inlines", "url": "str", "title": "str"},
+    "Image": {"url": "str", "alt": "str", "title": "str"},
+    "Heading": {"level": "int", "content": "inlines"},
+    "Figure": {"image": "image", "caption": "inlines"},
+    "BulletList": {"items": "items"}, "OrderedList": {"items": "items", "start": "int"},
+    "BlockQuote": {"content": "blocks"}, "Div": {"content": "blocks"},
+    "CodeBlock": {"text": "str", "language": "str"}, "HorizontalRule": {},
+    "TableCell": {"content": "inlines", "colspan": "int", "rowspan": "int"},
+    "Table": {"head": "rows", "body": "rows", "caption": "inlines"},
+}
+#: List kinds: what each element is (``items`` and ``rows`` are lists of lists).
+_LISTS = {"blocks": "block", "inlines": "inline", "items": "blocks", "rows": "cells", "cells": "cell"}
+_META_STRINGS = ("title", "url", "author", "site", "language")
+#: What JSON text needs for a string to hold a character that must be cleaned: an escape
+#: (controls, NUL and surrogates can only be written so) or DEL/C1 as they are.
+_UNCLEAN = re.compile("\\\\u|[\x7f-\x9f]")
+_UNCLEAN_BYTES = re.compile(b"\\\\u|\x7f|\xc2[\x80-\x9f]")
 
 
 def read(source: bytes | str, path: str | None = None) -> A.Document:
@@ -14,9 +61,89 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
         data = json.loads(source)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"is not valid JSON ({exc})", path) from None
+    except RecursionError:
+        raise InputError("is not a converter document: its JSON is nested too deeply", path) from None
     if not isinstance(data, dict) or "blocks" not in data or "meta" not in data:
         raise InputError("is JSON but not a converter document (needs 'meta' and 'blocks')", path)
+    unclean = _UNCLEAN if isinstance(source, str) else _UNCLEAN_BYTES
+    if unclean.search(source):  # type: ignore[arg-type]
+        _clean_strings(data)
+    problem = _check_meta(data["meta"]) or _check_blocks(data["blocks"])
+    if problem:
+        raise InputError(f"is not a valid converter document: {problem}", path)
     try:
         return A.document_from_dict(data)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InputError(f"is not a valid converter document: {exc}", path) from None
+
+
+def _check_meta(meta: Any) -> str:
+    """What is wrong with the metadata ("" when nothing is)."""
+    if not isinstance(meta, dict):
+        return "'meta' is not an object"
+    for key in _META_STRINGS:
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            return f"meta {key!r} is not a string"
+    if meta.get("published") is not None and not isinstance(meta["published"], str):
+        return "meta 'published' is not a date string"
+    tags = meta.get("tags")
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        return "meta 'tags' is not a list of strings"
+    extra = meta.get("extra")
+    if extra is not None and not isinstance(extra, dict):
+        return "meta 'extra' is not an object"
+    if extra and _depth(extra) > MAX_FRONT_MATTER_DEPTH:
+        return f"meta 'extra' is nested more than {MAX_FRONT_MATTER_DEPTH} levels deep"
+    return ""
+
+
+def _check_blocks(blocks: Any) -> str:
+    """What is wrong with the block tree ("" when nothing is), found without recursion."""
+    stack: list[tuple[Any, str, int]] = [(blocks, "blocks", 0)]
+    while stack:
+        value, kind, depth = stack.pop()
+        if kind in _LISTS:
+            if not isinstance(value, list):
+                return f"{kind} must be a list, not {type(value).__name__}"
+            stack.extend((item, _LISTS[kind], depth) for item in value)
+            continue
+        if not isinstance(value, dict) or value.get("type") not in _KINDS[kind]:
+            found = value.get("type") if isinstance(value, dict) else type(value).__name__
+            return f"expected a node of kind {kind}, found {found!r}"
+        if depth >= MAX_NESTING:
+            return f"nodes are nested more than {MAX_NESTING} levels deep"
+        fields = _FIELDS[value["type"]]
+        for name, field_value in value.items():
+            if name == "type":
+                continue
+            field_kind = fields.get(name)
+            if field_kind is None:
+                return f"{value['type']} has no field {name!r}"
+            if field_kind == "str":
+                if not isinstance(field_value, str):
+                    return f"{value['type']}.{name} is not a string"
+            elif field_kind == "int":
+                if type(field_value) is not int or field_value not in _INT_RANGE:
+                    return f"{value['type']}.{name} is not a number in range"
+            else:
+                stack.append((field_value, field_kind, depth + 1))
+    return ""
+
+
+def _clean_strings(data: Any) -> None:
+    """Every string (and key) of ``data`` cleaned as the HTML reader cleans text, in place."""
+    stack = [data]
+    while stack:
+        container = stack.pop()
+        if isinstance(container, dict):
+            items = [(clean_text(key), value) for key, value in container.items()]
+            container.clear()
+            container.update(items)
+            entries: Any = items
+        else:
+            entries = list(enumerate(container))
+        for key, value in entries:
+            if isinstance(value, str):
+                container[key] = clean_text(value)
+            elif isinstance(value, (dict, list)):
+                stack.append(value)

@@ -228,6 +228,8 @@ def clean_url(raw: str, base_url: str = "") -> str:
             url = urljoin(base_url, url)
         except ValueError:
             return ""
+        if _UNSAFE_SCHEME.match(url):  # a relative URL under a document URL such as file:///…
+            return ""
     return url
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..ast import Document, document_to_dict
+from ..ast import Document, document_to_dict, node_to_dict
 from . import Writer
 
 
@@ -17,4 +17,19 @@ class JsonWriter(Writer):
         self.indent = indent if indent > 0 else None
 
     def write(self, doc: Document) -> str:
-        return json.dumps(document_to_dict(doc), ensure_ascii=False, indent=self.indent) + "\n"
+        """The same text as ``json.dumps(document_to_dict(doc), indent=…)``, built one top-level
+        block at a time: the dictionaries of a whole document take many times its size."""
+        head = self._dumps(document_to_dict(Document(doc.meta, [])))
+        if not doc.blocks:
+            return head + "\n"
+        before, _, after = head.rpartition("[]")  # "blocks" is the last key
+        if self.indent is None:
+            body = ", ".join(self._dumps(node_to_dict(block)) for block in doc.blocks)
+            return f"{before}[{body}]{after}\n"
+        pad = " " * (2 * self.indent)  # blocks sit two levels down; JSON text holds no raw newline
+        body = ",\n".join(pad + self._dumps(node_to_dict(block)).replace("\n", "\n" + pad)
+                          for block in doc.blocks)
+        return f"{before}[\n{body}\n{' ' * self.indent}]{after}\n"
+
+    def _dumps(self, data: object) -> str:
+        return json.dumps(data, ensure_ascii=False, indent=self.indent)

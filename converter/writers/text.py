@@ -23,6 +23,10 @@ from . import Writer
 
 INDENT = "    "
 RULE = "-" * 10
+#: Nesting indents text by at most this many columns: deeper blocks line up with the last
+#: indented level. Otherwise each level would narrow the text further and repeat its indent on
+#: every line, down to a character per line behind hundreds of spaces.
+MAX_INDENT = 40
 TAB_SIZE = 4
 
 #: Link targets worth listing as references; the others (``#anchor``, ``javascript:``,
@@ -102,10 +106,11 @@ class TextWriter(Writer):
         self.width = width
         self.references = references
         self._width = width  # width left for the block being rendered
+        self._indent = 0  # columns of indentation around the block being rendered
         self._refs: dict[str, int] = {}  # URL -> reference number, in order of first use
 
     def write(self, doc: Document) -> str:
-        self._width, self._refs = self.width, {}
+        self._width, self._indent, self._refs = self.width, 0, {}
         body = self._blocks(doc.blocks)
         sections = [self._header(doc.meta), body, self._reference_list()]
         return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
@@ -148,15 +153,19 @@ class TextWriter(Writer):
         return self._separated([self.block(b) for b in blocks], hug)
 
     @contextmanager
-    def _narrowed(self, by: int) -> Iterator[None]:
-        """Render nested content ``by`` columns narrower (never below one; 0 stays 0)."""
-        saved = self._width
-        if saved > 0:
-            self._width = max(1, saved - by)
+    def _narrowed(self, by: int) -> Iterator[bool]:
+        """Render nested content ``by`` columns narrower (never below one; 0 stays 0); yields
+        whether it is to be indented, which it is not beyond ``MAX_INDENT``."""
+        saved = self._width, self._indent
+        indented = self._indent + by <= MAX_INDENT
+        if indented:
+            self._indent += by
+            if self._width > 0:
+                self._width = max(1, self._width - by)
         try:
-            yield
+            yield indented
         finally:
-            self._width = saved
+            self._width, self._indent = saved
 
     def _inlines(self, nodes: list[Inline]) -> str:
         return "".join(self.inline(n) for n in nodes)
@@ -208,16 +217,16 @@ class TextWriter(Writer):
         return self._separated(rendered, None if loose else [True] * len(rendered))
 
     def _item(self, marker: str, blocks: list[Block], tight: bool) -> list[str]:
-        with self._narrowed(len(marker)):
+        with self._narrowed(len(marker)) as indented:
             body = self._blocks(blocks, tight)
         if not body:
             return [marker.rstrip()]
-        return _indent(body, marker, " " * len(marker))
+        return _indent(body, marker, " " * len(marker) if indented else "")
 
     def block_BlockQuote(self, node: BlockQuote) -> list[str]:
-        with self._narrowed(len(INDENT)):
+        with self._narrowed(len(INDENT)) as indented:
             body = self._blocks(node.content)
-        return _indent(body, INDENT, INDENT)
+        return _indent(body, INDENT, INDENT) if indented else body
 
     def block_CodeBlock(self, node: CodeBlock) -> list[str]:
         lines = [line.translate(_DROP_CODE_CONTROLS).expandtabs(TAB_SIZE).rstrip()
@@ -283,27 +292,51 @@ class TextWriter(Writer):
 
 _Slot = tuple[str, int] | None  # (text, colspan) where a cell starts; None where a span covers
 
+#: Grid slots, and columns of padded output, a table may take per cell and per column of its
+#: text before spans are ignored and columns are no longer aligned: hostile spans
+#: (``colspan=1000`` on every cell, a staircase of ``rowspan`` s) or one very long cell above
+#: many short rows would otherwise make the output grow with the square of the input.
+_TABLE_BUDGET = 16
+
 
 def _render_table(rows: list[list[tuple[str, TableCell]]], head_rows: int) -> list[str]:
     """Rows as columns aligned by display width, two spaces apart, a rule under the head.
 
-    Rows with nothing in them are left out: a blank line would split the table in two.
+    Rows with nothing in them are left out: a blank line would split the table in two. A
+    table whose aligned form would take more than ``_TABLE_BUDGET`` times the room of its text
+    has its cells written one after the other, two spaces apart, instead.
     """
-    grid = _place(rows)
-    widths = _column_widths(grid)
-    lines = [_render_row(row, widths) for row in grid]
+    cells = sum(map(len, rows))
+    text = sum(display_width(t) + 2 for row in rows for t, _ in row)
+    placed, ncols = _place(rows, spans=_span_area(rows) <= _TABLE_BUDGET * cells)
+    widths = _column_widths(placed, ncols)
+    aligned = len(placed) * (sum(widths) + 2 * ncols) <= _TABLE_BUDGET * text + 4096
+    if aligned:
+        lines = [_render_row([slots.get(c) for c in range(ncols)], widths) for slots in placed]
+    else:
+        lines = ["  ".join(t for t, _ in row).rstrip() for row in rows]
     head = [line for line in lines[:head_rows] if line]
     body = [line for line in lines[head_rows:] if line]
     if head:
-        head.append("  ".join("-" * w for w in widths).rstrip())
+        rule = widths if aligned else [max(map(display_width, head))]
+        head.append("  ".join("-" * w for w in rule).rstrip())
     return head + body
 
 
-def _place(rows: list[list[tuple[str, TableCell]]]) -> list[list[_Slot]]:
-    """Put each cell in the first free slot of its row, reserving the slots its spans cover.
+def _span_area(rows: list[list[tuple[str, TableCell]]]) -> int:
+    """The slots the cells would cover with their spans clamped as :func:`_place` does."""
+    most = max(len(row) for row in rows)
+    return sum(min(max(cell.colspan, 1), most) * min(max(cell.rowspan, 1), len(rows) - r)
+               for r, row in enumerate(rows) for _, cell in row)
+
+
+def _place(rows: list[list[tuple[str, TableCell]]], spans: bool = True) -> tuple[list[dict[int, tuple[str, int]]], int]:
+    """Put each cell in the first free slot of its row, reserving the slots its spans cover;
+    return each row's cells by column, and the number of columns.
 
     Spans are clamped to the table (colspan to the most cells any row has, rowspan to the
-    rows left), so a bogus ``colspan=1000`` cannot blow the table up.
+    rows left), so a bogus ``colspan=1000`` cannot blow the table up; without ``spans``
+    every cell takes one slot.
     """
     most = max(len(row) for row in rows)
     covered: set[tuple[int, int]] = set()
@@ -315,25 +348,25 @@ def _place(rows: list[list[tuple[str, TableCell]]]) -> list[list[_Slot]]:
         for text, cell in row:
             while (r, c) in covered:
                 c += 1
-            colspan = min(max(cell.colspan, 1), most)
-            rowspan = min(max(cell.rowspan, 1), len(rows) - r)
+            colspan = min(max(cell.colspan, 1), most) if spans else 1
+            rowspan = min(max(cell.rowspan, 1), len(rows) - r) if spans else 1
             slots[c] = (text, colspan)
             covered.update((r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan))
             c += colspan
             ncols = max(ncols, c)
         placed.append(slots)
-    return [[slots.get(c) for c in range(ncols)] for slots in placed]
+    return placed, ncols
 
 
-def _column_widths(grid: list[list[_Slot]]) -> list[int]:
+def _column_widths(placed: list[dict[int, tuple[str, int]]], ncols: int) -> list[int]:
     """Widest single cell per column, then widened where a spanning cell needs more room."""
-    widths = [0] * len(grid[0])
+    widths = [0] * ncols
     spanning = []
-    for row in grid:
-        for c, slot in enumerate(row):
-            if slot and slot[1] == 1:
+    for slots in placed:
+        for c, slot in slots.items():
+            if slot[1] == 1:
                 widths[c] = max(widths[c], display_width(slot[0]))
-            elif slot:
+            else:
                 spanning.append((c, slot))
     for c, (text, span) in spanning:
         short = display_width(text) - _span_width(widths, c, span)
