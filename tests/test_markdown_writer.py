@@ -608,3 +608,34 @@ def test_list_items_round_trip(items):
     assert [child.tag for child in root] == ["ul"]
     expected = [squash("".join(plain_text(p.content) for p in item)) for item in items]
     assert [squash(text_of(li)) for li in root.findall("ul/li")] == expected
+
+
+# ---------------------------------------------------------------------------- front matter fast path
+
+_yaml_text = st.text(st.characters(codec="utf-8"), max_size=12) | st.builds(
+    str.__add__, st.characters(categories=("L",)),
+    st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=12)) | st.sampled_from(
+    ["yes", "No", "null", "a: b", "a #b", "ab:", "ab ", "a\u00a0", "2025-02-01T12:47:05Z", "中文 标题",
+     "https://example.com/a?b=1#c", "x,y[z]{w}", "it's \"q\"", "a\u2028b", "Ü", "1abc"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_yaml_text, _yaml_text | st.lists(_yaml_text, max_size=3), min_size=1, max_size=4))
+def test_front_matter_fast_path_writes_what_pyyaml_writes(data: dict) -> None:
+    from converter.writers.markdown import _DUMPER, _NO_FOLDING, _simple_yaml
+
+    fast = _simple_yaml(data)
+    if fast is not None:
+        assert fast == yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
+                                 default_flow_style=False, width=_NO_FOLDING)
+        assert yaml.safe_load(fast) == data
+
+
+def test_front_matter_fast_path_takes_the_usual_metadata() -> None:
+    from converter.writers.markdown import _simple_yaml
+
+    data = {"title": "城市图书馆 reopens", "url": "https://example.com/a?b=1#c",
+            "published": "2025-02-01T12:47:05Z", "tags": ["news", "科技"]}
+    assert _simple_yaml(data) == ("title: 城市图书馆 reopens\nurl: https://example.com/a?b=1#c\n"
+                                  "published: '2025-02-01T12:47:05Z'\ntags:\n- news\n- 科技\n")
+    assert _simple_yaml({"title": "Q: why?"}) is None

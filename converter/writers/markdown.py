@@ -545,22 +545,38 @@ def _list_item(marker: str, body: str) -> str:
     return "\n".join([head, *(pad + line if line else "" for line in lines[1:])])
 
 
-def _grid(rows: list[list[TableCell]]) -> list[list[TableCell | None]]:
-    """Cells laid out as HTML does, so that columns line up: a spanning cell fills its first
-    slot and leaves the others empty (None); short rows are padded."""
+#: Grid slots a table may take per cell. Spans that would take more are ignored, and rows are
+#: padded only while the padded grid stays within it: hostile spans (``colspan=1000`` on every
+#: cell, a staircase of ``rowspan`` s, one very wide row above many short ones) would otherwise
+#: make the output grow with the square of the input.
+_SLOTS_PER_CELL = 16
+
+
+def _grid(rows: list[list[TableCell]]) -> tuple[list[list[TableCell | None]], int]:
+    """Cells laid out as HTML does, so that columns line up, and the number of columns: a
+    spanning cell fills its first slot and leaves the others empty (None); short rows are
+    padded, unless that would take more than ``_SLOTS_PER_CELL`` slots per cell (GFM fills
+    in the missing cells of a body row)."""
+    budget = _SLOTS_PER_CELL * sum(map(len, rows))
+    area = sum(min(max(cell.colspan, 1), 1000) * min(max(cell.rowspan, 1), len(rows) - r)
+               for r, row in enumerate(rows) for cell in row)
+    spans = area <= budget
     slots: list[dict[int, TableCell | None]] = [{} for _ in rows]
     for r, row in enumerate(rows):
         col = 0
         for cell in row:
             while col in slots[r]:
                 col += 1
-            colspan = min(max(cell.colspan, 1), 1000)  # HTML's limit
-            for dr in range(min(max(cell.rowspan, 1), len(rows) - r)):
+            colspan = min(max(cell.colspan, 1), 1000) if spans else 1  # HTML's limit
+            rowspan = min(max(cell.rowspan, 1), len(rows) - r) if spans else 1
+            for dr in range(rowspan):
                 for dc in range(colspan):
                     slots[r + dr][col + dc] = None if dr or dc else cell
             col += colspan
     width = max((max(s) + 1 for s in slots if s), default=0)
-    return [[s.get(c) for c in range(width)] for s in slots]
+    if width * len(rows) > budget:
+        return [[s.get(c) for c in range(max(s) + 1 if s else 0)] for s in slots], width
+    return [[s.get(c) for c in range(width)] for s in slots], width
 
 
 def _table_row(cells: list[str]) -> str:
@@ -587,9 +603,54 @@ def _front_matter(meta: Meta) -> str:
     data.update((k, v) for k, v in meta.extra.items() if k not in data and not _is_empty(v))
     if not data:
         return ""
-    dump = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False,
-                     width=_NO_FOLDING)
+    dump = _simple_yaml(data)
+    if dump is None:
+        dump = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                         width=_NO_FOLDING)
     return f"---\n{dump}---"
+
+
+def _simple_yaml(data: dict[str, Any]) -> str | None:
+    """What ``yaml.dump`` makes of ``data`` when that is easy to know, else None.
+
+    PyYAML's representer costs more than the rest of a short document's Markdown. Front matter
+    is nearly always a map of strings and lists of strings that PyYAML writes plain (and the
+    date, which it single-quotes); those are written here, the same byte for byte (a test
+    compares the two on generated data), and anything else goes to PyYAML.
+    """
+    lines = []
+    for key, value in data.items():
+        if not _plain_yaml(key) or len(key) > 128:
+            return None
+        if isinstance(value, str):
+            if _plain_yaml(value):
+                lines.append(f"{key}: {value}")
+            elif _YAML_DATE.fullmatch(value):
+                lines.append(f"{key}: '{value}'")
+            else:
+                return None
+        elif isinstance(value, list) and value and all(isinstance(v, str) and _plain_yaml(v) for v in value):
+            lines.append(f"{key}:")
+            lines.extend(f"- {v}" for v in value)
+        else:
+            return None
+    return "\n".join(lines) + "\n"
+
+
+#: Strings PyYAML writes as plain scalars in block context (and reads back as strings): a
+#: letter first, then no character it escapes or breaks lines at, no ``: `` or `` #``, no
+#: trailing space or colon.
+_NOT_PLAIN_YAML = "\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029\U00010000-\U0010ffff"
+_PLAIN_YAML = re.compile(f"(?![{_NOT_PLAIN_YAML}])[^\\W\\d_](?:[^{_NOT_PLAIN_YAML}]*[^\\s:{_NOT_PLAIN_YAML}])?")
+#: Plain words YAML 1.1 reads as booleans or null.
+_YAML_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
+                        "null Null NULL".split())
+_YAML_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def _plain_yaml(text: str) -> bool:
+    return (_PLAIN_YAML.fullmatch(text) is not None and ": " not in text and " #" not in text
+            and text not in _YAML_WORDS)
 
 
 # ---------------------------------------------------------------------------- writer
@@ -685,12 +746,13 @@ class MarkdownWriter(Writer):
     def block_Table(self, node: Table) -> str:
         """A GFM pipe table, then the caption paragraph. Without head rows the header row is
         empty, so that every body row stays a body row."""
-        rows = [[self._cell(cell) for cell in row] for row in _grid(node.head + node.body)]
-        width = len(rows[0]) if rows else 0
+        grid, width = _grid(node.head + node.body)
+        rows = [[self._cell(cell) for cell in row] for row in grid]
         caption = self.block_Paragraph(Paragraph(node.caption))
         if not width:
             return caption
-        header, body = (rows[0], rows[1:]) if node.head else ([""] * width, rows)
+        header, body = (rows[0], rows[1:]) if node.head else ([], rows)
+        header += [""] * (width - len(header))  # GFM: the header row sets the number of columns
         table = "\n".join([_table_row(header), _table_row(["---"] * width), *map(_table_row, body)])
         return f"{table}\n\n{caption}" if caption else table
 
