@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Batch throughput and memory against html2text and pandoc, measured as whole processes.
 
-usage: bench_batch.py [--docs N] [--runs R] [--pandoc-sample K] [--corpus DIR] [--keep DIR]
+usage: bench_batch.py [--docs N [N ...]] [--runs R] [--pandoc-sample K] [--corpus DIR] [--keep DIR]
 
-Builds a copy of the corpus scaled to N documents (each copy's text is altered a little so no
-two files are identical), then times, as whole processes, each run R times (median reported):
+For each size N (default 2,000 and 10,000), builds a copy of the corpus scaled to N documents
+(each copy's text altered a little so no two files are identical), then times, as whole
+processes, in R rounds (each round runs every command once, so that a change in the machine's
+load hits all of them alike; medians reported):
 
 - ``convert DIR --to md -o OUT`` and ``--to txt`` with the default number of jobs (all cores);
 - the same to Markdown with ``--jobs 1``;
@@ -13,17 +15,19 @@ two files are identical), then times, as whole processes, each run R times (medi
 - pandoc (pypandoc-binary's bundled binary) once per file on a sample of K files,
   extrapolated to N.
 
-Peak memory is the largest resident set of any process of the run (``ru_maxrss`` of the
-waited-for children). Incremental skipping is disabled with ``--force`` so every run converts
-everything. Prints a Markdown table and the ratios; ``python -m pstats``-style profiles are
-not part of this script (see ``--profile`` in bench_parse.py).
+Memory, sampled every 20 ms from ``/proc`` (Linux): the peak resident set of the largest single
+process, and the peak of the whole process tree's proportional set size (main process and
+workers summed, the pages they share after ``fork`` counted once).
+Incremental skipping is disabled with ``--force`` so every run converts everything. Prints a
+Markdown table per size, the ratios against the targets, and the load average: the figures
+only mean something on an otherwise idle machine. Where the time goes inside one conversion:
+``profile_convert.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -67,27 +71,48 @@ def build_corpus(corpus: Path, target: Path, n: int) -> list[Path]:
     return files
 
 
-def measure(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MB) of one command run in a fresh measuring process."""
-    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-             "r = subprocess.run(sys.argv[1:]); dt = time.perf_counter() - t; "
-             "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True)
-    if out.returncode not in (0, 1):
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr[-2000:]}")
-    seconds, rss_kb = out.stdout.split()[-2:]
-    return float(seconds), int(rss_kb) // 1024
+def _memory_kb(root: int) -> tuple[int, int]:
+    """``root``'s process tree: the largest resident set of one process, and the proportional
+    set size of all of them summed (pages shared by forked workers counted once), in KB."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    children.setdefault(int(fh.read().rsplit(b")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    largest = total = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+                fields = dict(line.split()[:2] for line in fh.read().splitlines()[1:])
+        except (OSError, ValueError):
+            continue
+        largest = max(largest, int(fields.get(b"Rss:", 0)))
+        total += int(fields.get(b"Pss:", 0))
+    return largest, total
 
 
-def median_run(cmd: list[str], runs: int, clean: Path | None = None) -> tuple[float, int]:
-    times, peaks = [], []
-    for _ in range(runs):
-        if clean is not None:
-            shutil.rmtree(clean, ignore_errors=True)
-        seconds, peak = measure(cmd)
-        times.append(seconds)
-        peaks.append(peak)
-    return statistics.median(times), max(peaks)
+def measure(cmd: list[str]) -> tuple[float, int, int]:
+    """Wall seconds; peak resident memory in MB of the largest single process, and of all the
+    command's processes together (PSS, sampled every 20 ms from ``/proc``; 0 without it)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    largest = total = 0
+    while proc.poll() is None:
+        if os.path.isdir("/proc"):
+            one, together = _memory_kb(proc.pid)
+            largest, total = max(largest, one), max(total, together)
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err[-2000:]}")
+    return seconds, largest // 1024, total // 1024
 
 
 def pandoc_binary() -> str | None:
@@ -99,53 +124,74 @@ def pandoc_binary() -> str | None:
         return shutil.which("pandoc")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--docs", type=int, default=10_000)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--pandoc-sample", type=int, default=100)
-    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    ap.add_argument("--keep", type=Path, help="build the scaled corpus here and keep it")
-    a = ap.parse_args()
-    work = a.keep or Path(tempfile.mkdtemp(prefix="bench-batch-"))
+def run_size(a: argparse.Namespace, docs: int, work: Path) -> list[tuple[str, float, int, int]]:
+    """Every command on ``docs`` documents, in rounds; the median time of each."""
     src, out = work / "src", work / "out"
     shutil.rmtree(src, ignore_errors=True)
-    files = build_corpus(a.corpus, src, a.docs)
+    files = build_corpus(a.corpus, src, docs)
     convert = str(BIN / "convert")
-    rows: list[tuple[str, float, int]] = []
-
-    def add(name: str, seconds: float, peak: int) -> None:
-        rows.append((name, seconds, peak))
-        print(f"  {name}: {seconds:.2f} s, {a.docs / seconds:.0f} docs/s, peak {peak} MB", file=sys.stderr)
-
-    add("convert --to md", *median_run([convert, str(src), "--to", "md", "-o", str(out), "-q", "--force"], a.runs, out))
-    add("convert --to txt", *median_run([convert, str(src), "--to", "txt", "-o", str(out), "-q", "--force"], a.runs, out))
-    add("convert --to md --jobs 1",
-        *median_run([convert, str(src), "--to", "md", "-o", str(out), "-q", "--force", "--jobs", "1"], a.runs, out))
-    add("html2text loop", *median_run([sys.executable, "-c", HTML2TEXT_LOOP, str(src), str(out)], a.runs, out))
+    common = [str(src), "-o", str(out), "-q", "--force"]
+    commands = {
+        "convert --to md": [convert, *common, "--to", "md"],
+        "convert --to txt": [convert, *common, "--to", "txt"],
+        "convert --to md --jobs 1": [convert, *common, "--to", "md", "--jobs", "1"],
+        "html2text loop": [sys.executable, "-c", HTML2TEXT_LOOP, str(src), str(out)],
+    }
+    samples: dict[str, list[tuple[float, int, int]]] = {name: [] for name in commands}
+    for round_ in range(a.runs):
+        for name, cmd in commands.items():
+            shutil.rmtree(out, ignore_errors=True)
+            samples[name].append(measure(cmd))
+            seconds, _, tree = samples[name][-1]
+            print(f"  {docs} docs, round {round_ + 1}: {name}: {seconds:.2f} s, "
+                  f"{docs / seconds:.0f} docs/s, all processes' peak {tree} MB PSS", file=sys.stderr)
+    rows = [(name, statistics.median(s for s, _, _ in runs), max(p for _, p, _ in runs),
+             max(t for _, _, t in runs)) for name, runs in samples.items()]
     pandoc = pandoc_binary()
-    if pandoc:
+    if pandoc and a.pandoc_sample:
         sample = files[:: max(1, len(files) // a.pandoc_sample)][: a.pandoc_sample]
         started = time.perf_counter()
         for path in sample:
             subprocess.run([pandoc, "-f", "html", "-t", "commonmark", str(path), "-o", os.devnull],
                            capture_output=True)
         per_file = (time.perf_counter() - started) / len(sample)
-        add(f"pandoc per file (sample of {len(sample)}, extrapolated)", per_file * a.docs, 0)
+        rows.append((f"pandoc per file (sample of {len(sample)}, extrapolated)", per_file * docs, 0, 0))
+    shutil.rmtree(out, ignore_errors=True)
+    return rows
 
-    rate = {name: a.docs / seconds for name, seconds, _ in rows}
-    print(f"\n{a.docs} documents, {os.cpu_count()} cores, median of {a.runs} runs "
-          f"(pandoc: one run over the sample)\n")
-    print("| command | seconds | docs/s | peak RSS (MB) |")
-    print("|---|---:|---:|---:|")
-    for name, seconds, peak in rows:
-        print(f"| {name} | {seconds:.2f} | {a.docs / seconds:.0f} | {peak or '–'} |")
+
+def print_table(docs: int, runs: int, rows: list[tuple[str, float, int, int]]) -> None:
+    rate = {name: docs / seconds for name, seconds, _, _ in rows}
+    print(f"\n{docs} documents, {os.cpu_count()} cores, median of {runs} rounds "
+          f"(pandoc: one pass over the sample)\n")
+    print("| command | seconds | docs/s | peak RSS, largest process (MB) | peak PSS, all processes (MB) |")
+    print("|---|---:|---:|---:|---:|")
+    for name, seconds, peak, tree in rows:
+        print(f"| {name} | {seconds:.2f} | {docs / seconds:.0f} | {peak or '–'} | {tree or '–'} |")
     h2t = rate["html2text loop"]
     print(f"\nMarkdown, all cores / html2text: {rate['convert --to md'] / h2t:.2f}x (target >= 1.5)")
     print(f"Markdown, one job / html2text:   {rate['convert --to md --jobs 1'] / h2t:.2f}x (target >= 0.8)")
     pandoc_rows = [r for r in rate if r.startswith("pandoc")]
     if pandoc_rows:
-        print(f"Markdown, all cores / pandoc:    {rate['convert --to md'] / rate[pandoc_rows[0]]:.1f}x (target >= 20)")
+        print(f"Markdown, all cores / pandoc:    {rate['convert --to md'] / rate[pandoc_rows[0]]:.1f}x "
+              "(target >= 20)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--docs", type=int, nargs="+", default=[2_000, 10_000],
+                    help="corpus sizes to measure (default: 2000 10000)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pandoc-sample", type=int, default=100)
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--keep", type=Path, help="build the scaled corpus here and keep it")
+    a = ap.parse_args()
+    work = a.keep or Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    results = [(docs, run_size(a, docs, work)) for docs in a.docs]
+    for docs, rows in results:
+        print_table(docs, a.runs, rows)
+    print(f"\nload average before: {load_before}; after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
 

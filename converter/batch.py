@@ -23,6 +23,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import signal
 import time
 import warnings
@@ -118,7 +119,7 @@ def walk_inputs(root: Path, include: Iterable[str] = DEFAULT_INCLUDE, exclude: I
     Hidden files and folders are skipped; symbolic links are followed, but a link back into a
     folder already visited is reported in ``problems`` instead of looping.
     """
-    include, exclude = tuple(include), tuple(exclude)
+    included, excluded = _pattern(include), _pattern(exclude)
     seen: set[tuple[int, int]] = set()
 
     def report(path: Path, message: str) -> None:
@@ -141,17 +142,25 @@ def walk_inputs(root: Path, include: Iterable[str] = DEFAULT_INCLUDE, exclude: I
             dirs[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
-        rel_dir = here.relative_to(root)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not _matches((rel_dir / d).as_posix(), d, exclude))
+        rel_dir = here.relative_to(root).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _matches(prefix + d, d, excluded))
         for name in sorted(files):
-            rel = (rel_dir / name).as_posix()
-            if not name.startswith(".") and _matches(rel, name, include) and not _matches(rel, name, exclude):
+            rel = prefix + name
+            if not name.startswith(".") and _matches(rel, name, included) and not _matches(rel, name, excluded):
                 yield here / name
 
 
-def _matches(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
+def _pattern(globs: Iterable[str]) -> re.Pattern[str] | None:
+    """One regular expression for a list of globs (None for none), as ``fnmatch`` reads them."""
+    globs = [os.path.normcase(g) for g in globs]
+    return re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
+
+
+def _matches(rel: str, name: str, pattern: re.Pattern[str] | None) -> bool:
+    """Whether the file's name or its path under the root matches one of the globs."""
+    return pattern is not None and (pattern.match(os.path.normcase(name)) is not None
+                                    or pattern.match(os.path.normcase(rel)) is not None)
 
 
 def plan(pairs: Iterable[tuple[Path, Path]], problems: list[FileResult] | None = None,
@@ -163,18 +172,19 @@ def plan(pairs: Iterable[tuple[Path, Path]], problems: list[FileResult] | None =
     """
     result = Plan(problems=list(problems or []), roots=dict(roots or {}))
     pairs = list(pairs)
+    keys = [_key(output) for _, output in pairs]
     inputs = {_key(source) for source, _ in pairs}
-    by_output: dict[Path, list[Path]] = {}
-    for source, output in pairs:
-        by_output.setdefault(_key(output), []).append(source)
-    for source, output in pairs:
-        claimants = by_output[_key(output)]
+    by_output: dict[str, list[Path]] = {}
+    for (source, _), key in zip(pairs, keys):
+        by_output.setdefault(key, []).append(source)
+    for (source, output), key in zip(pairs, keys):
+        claimants = by_output[key]
         if len(claimants) > 1:
             others = ", ".join(str(s) for s in claimants if s != source)
             result.problems.append(FileResult(source, None, "failed",
                                               f"{source}: has the same output {output} as {others}; "
                                               "nothing was written for either"))
-        elif _key(output) in inputs:
+        elif key in inputs:
             result.problems.append(FileResult(source, None, "failed",
                                               f"{source}: its output {output} is an input; "
                                               "choose another output folder with -o"))
@@ -183,8 +193,9 @@ def plan(pairs: Iterable[tuple[Path, Path]], problems: list[FileResult] | None =
     return result
 
 
-def _key(path: Path) -> Path:
-    return Path(os.path.normcase(os.path.abspath(path)))
+def _key(path: Path) -> str:
+    """What identifies a file's path: absolute, and in the file system's case."""
+    return os.path.normcase(os.path.abspath(path))
 
 
 # ---------------------------------------------------------------------------- incremental state
@@ -217,6 +228,7 @@ class Journal:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / STATE_FILE
+        self._prefix = os.path.join(str(folder), "")
         self.entries: dict[str, dict[str, Any]] = {}
         with contextlib.suppress(OSError), open(self.path, encoding="utf-8") as fh:
             for line in fh:
@@ -265,6 +277,9 @@ class Journal:
                 write_atomic(self.path, lines)
 
     def _name(self, output: Path) -> str:
+        name = str(output)
+        if name.startswith(self._prefix):  # the usual case, without relpath's cost
+            return name[len(self._prefix):]
         return os.path.relpath(output, self.path.parent)
 
 
