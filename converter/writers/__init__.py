@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import inspect
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from ..ast import Block, Document, Inline
@@ -72,6 +71,8 @@ def _load(spec: str) -> type[Writer]:
 
 
 def _plugins() -> dict[str, Any]:
+    from importlib.metadata import entry_points  # ~25 ms to import; most runs never get here
+
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
