@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from converter import parse  # noqa: E402
 from converter.ast import Document, Meta  # noqa: E402
-from converter.writers.pandoc import PANDOC_FORMATS, pandoc_path, run_pandoc, to_pandoc_json  # noqa: E402
+from converter.writers.pandoc import pandoc_path, run_pandoc, to_pandoc_json  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
 CONVERT = Path(sys.executable).parent / "convert"
@@ -62,17 +62,15 @@ def pandoc_args(fmt: str) -> list[str]:
 
 def per_document(docs: list[Document], fmt: str, runs: int) -> tuple[float, float]:
     """Seconds per document: building the JSON AST; running pandoc on it."""
-    link = PANDOC_FORMATS[fmt].embeds_images
-    build = median_of(runs, lambda: timed(lambda: [to_pandoc_json(d, link_images=link) for d in docs]))
-    data = [json.dumps(to_pandoc_json(d, link_images=link), ensure_ascii=False).encode() for d in docs]
+    build = median_of(runs, lambda: timed(lambda: [to_pandoc_json(d, fmt) for d in docs]))
+    data = [json.dumps(to_pandoc_json(d, fmt), ensure_ascii=False).encode() for d in docs]
     run = median_of(runs, lambda: timed(lambda: [run_pandoc(pandoc_args(fmt), x) for x in data]))
     return build / len(docs), run / len(docs)
 
 
 def one_process(docs: list[Document], fmt: str, runs: int) -> float:
     """Seconds per document when one pandoc process converts them all (pandoc-server /batch)."""
-    link = PANDOC_FORMATS[fmt].embeds_images
-    params = [{"text": json.dumps(to_pandoc_json(d, link_images=link), ensure_ascii=False), "from": "json",
+    params = [{"text": json.dumps(to_pandoc_json(d, fmt), ensure_ascii=False), "from": "json",
                "to": fmt, "standalone": True, "wrap": "preserve"} for d in docs]
     body = json.dumps(params).encode()
     env = dict(os.environ, REQUEST_METHOD="POST", PATH_INFO="/batch", CONTENT_TYPE="application/json",

@@ -25,7 +25,8 @@ from lxml import etree
 from converter import ast as A
 from converter.errors import InputError, OptionError
 from converter.images import FetchedImage, ImageCache, ImageWarning, sniff
-from converter.writers.epub import UNDATED, EpubWriter, bundle, document_title, language_tag
+from converter.writers.article import document_title, language_tag
+from converter.writers.epub import UNDATED, EpubWriter, bundle
 from converter.writers.xhtml import XhtmlRenderer, safe_url
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

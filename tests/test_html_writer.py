@@ -21,7 +21,7 @@ import pytest
 from converter import ast as A
 from converter import parse, render
 from converter.writers import get_writer_class
-from converter.writers.epub import _Chapter, _chapter_header
+from converter.writers.article import Chapter, chapter_header
 from converter.writers.html import HtmlWriter
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -81,7 +81,7 @@ def test_page_structure() -> None:
 
 def test_header_is_the_epub_chapters() -> None:
     doc = sample_document()
-    header = _chapter_header(_Chapter.of(doc, 1, 1))
+    header = chapter_header(Chapter.of(doc, 1, 1))
     page = render(doc, "html")
     assert header in page
     assert '<time datetime="2024-05-06T07:08:00Z">2024-05-06 07:08 UTC</time>' in header
@@ -179,11 +179,23 @@ def test_pages_are_valid_html5(tmp_path: Path) -> None:
     assert problems == [], "\n".join(problems[:20])
 
 
+def test_spans_are_clipped_to_the_table() -> None:
+    """A colspan stops at the last column a cell begins in, and at a cell spanning down from
+    above; rows without cells are left out."""
+    T, C = A.Text, A.TableCell
+    body = [[C([T("wide")], colspan=3)], [C([T("a")]), C([T("b")])],
+            [C([T("tall")], rowspan=9), C([T("c")], colspan=5)], [], [C([T("d")], colspan=2)]]
+    page = render(A.Document(A.Meta(title="t", language="en"), [A.Table(head=[], body=body)]), "html")
+    assert ('<tr><td colspan="2">wide</td></tr>\n<tr><td>a</td><td>b</td></tr>\n'
+            '<tr><td rowspan="9">tall</td><td>c</td></tr>\n<tr><td>d</td></tr>\n') in page
+
+
 @needs_vnu
-@pytest.mark.xfail(strict=True, reason="XhtmlRenderer (converter/writers/xhtml.py, shared with EPUB) "
-                                       "does not clip a colspan to the table's width")
 def test_colspan_wider_than_the_table_is_valid(tmp_path: Path) -> None:
-    cells = [[A.TableCell([A.Text("wide")], colspan=3)], [A.TableCell([A.Text("a")]), A.TableCell([A.Text("b")])]]
-    doc = A.Document(A.Meta(title="t", language="en"), [A.Table(head=[], body=cells)])
+    T, C = A.Text, A.TableCell
+    tables = [A.Table(head=[], body=[[C([T("wide")], colspan=3)], [C([T("a")]), C([T("b")])]]),
+              A.Table(head=[[C([T("h")], colspan=4)]], body=[[C([T("x")], rowspan=2), C([T("y")], colspan=2)],
+                                                            [C([T("z")], colspan=7)]])]
+    doc = A.Document(A.Meta(title="t", language="en"), tables)
     (tmp_path / "wide.html").write_text(render(doc, "html"), encoding="utf-8")
     assert _validate(tmp_path) == []

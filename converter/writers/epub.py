@@ -18,13 +18,10 @@ import datetime as dt
 import hashlib
 import io
 import json
-import re
 import uuid
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterable, Sequence
 
 from ebooklib import epub
@@ -33,6 +30,8 @@ from .. import ast as A
 from ..errors import InputError, OptionError
 from ..images import FetchedImage, ImageFetcher
 from . import Writer
+from .article import (IMAGE_LABELS, Chapter, chapter_header, clean_line, clean_lines, format_date,
+                      host_of, localized, stylesheet)
 from .xhtml import XhtmlRenderer, clean_text, escape, safe_url
 
 IMAGE_MODES = ("embed", "link", "none")
@@ -43,15 +42,8 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _CSS_NAME = "style/reading.css"
 #: Namespace of identifiers derived from content (documents without a URL, books).
 _CONTENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:converter:epub:content")
-#: Well-formed BCP 47 tags (RFC 5646 syntax; registry validity is not checked).
-_BCP47 = re.compile(
-    r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?"
-    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
-    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?")
 #: Words the book itself shows, by language (anything else gets the English ones).
 _CONTENTS_TITLE = {"zh-Hans": "目录", "zh-Hant": "目錄", "zh": "目录", "ja": "目次", "ko": "목차"}
-_IMAGE_LABEL = {"zh-Hans": "[图片]", "zh-Hant": "[圖片]", "zh": "[图片]", "ja": "[画像]",
-                "ko": "[이미지]"}
 _UNDATED_LABEL = "Undated"
 _NO_SITE_LABEL = "Other sources"
 
@@ -83,16 +75,16 @@ class EpubWriter(Writer):
         self.options = _Options(images, offline, cache_dir, allow_private_hosts)
 
     def write(self, doc: A.Document) -> bytes:
-        chapter = _Chapter.of(doc, 1, 1)
+        chapter = Chapter.of(doc, 1, 1)
         meta = _BookMeta(
             identifier=_document_identifier(doc),
             title=chapter.title,
             languages=[chapter.language],
-            creators=_clean_lines([doc.meta.author]),
-            publishers=_clean_lines([doc.meta.site]),
+            creators=clean_lines([doc.meta.author]),
+            publishers=clean_lines([doc.meta.site]),
             date=doc.meta.published,
             source=safe_url(doc.meta.url, ("http", "https")),
-            subjects=_clean_lines(doc.meta.tags),
+            subjects=clean_lines(doc.meta.tags),
         )
         toc = [epub.Link(chapter.file_name, chapter.title, "toc-" + chapter.id)]
         return _build([chapter], meta, toc, self.options, contents_page=False)
@@ -115,7 +107,7 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
         raise InputError("no documents to bundle")
     ordered = [doc for _, days in groups for _, day_docs in days for doc in day_docs]
     width = max(4, len(str(len(ordered))))
-    chapters = [_Chapter.of(doc, i, width) for i, doc in enumerate(ordered, 1)]
+    chapters = [Chapter.of(doc, i, width) for i, doc in enumerate(ordered, 1)]
     toc = _bundle_toc(groups, chapters)
     meta = _bundle_meta(chapters, [site for site, _ in groups], title)
     return _build(chapters, meta, toc, options, contents_page=True)
@@ -124,86 +116,11 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
 # ---------------------------------------------------------------------------- chapters
 
 
-@dataclass(slots=True)
-class _Chapter:
-    doc: A.Document
-    id: str
-    file_name: str
-    title: str
-    language: str
-
-    @classmethod
-    def of(cls, doc: A.Document, number: int, width: int) -> _Chapter:
-        chapter_id = f"ch{number:0{width}d}"
-        return cls(doc, chapter_id, f"{chapter_id}.xhtml", document_title(doc),
-                   language_tag(doc.meta.language))
-
-
-def document_title(doc: A.Document) -> str:
-    """The title to show: the document's, else its first heading or paragraph, else "Untitled"."""
-    title = _clean_line(doc.meta.title)
-    if title:
-        return title
-    for node in A.walk(doc.blocks):
-        if isinstance(node, (A.Heading, A.Paragraph)):
-            text = _clean_line(A.plain_text(node.content))
-            if text:
-                return text if len(text) <= 60 else text[:59] + "…"
-    return "Untitled"
-
-
-def language_tag(tag: str) -> str:
-    """``tag`` if it is a well-formed BCP 47 tag (``_`` read as ``-``), else ``und``."""
-    tag = tag.strip().replace("_", "-")
-    return tag if _BCP47.fullmatch(tag) else "und"
-
-
-def _clean_line(text: str) -> str:
-    """``text`` as one line of XML-safe text with single spaces."""
-    return " ".join(clean_text(text).split())
-
-
-def _clean_lines(texts: Iterable[str]) -> list[str]:
-    return [line for line in map(_clean_line, texts) if line]
-
-
-def _format_date(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _chapter_page(chapter: _Chapter, shelf: _ImageShelf, link_images: bool) -> bytes:
+def _chapter_page(chapter: Chapter, shelf: _ImageShelf, link_images: bool) -> bytes:
     renderer = XhtmlRenderer(image_source=shelf.source, link_missing_images=link_images, heading_offset=1,
-                             image_label=_localized(_IMAGE_LABEL, chapter.language, "[image]"))
-    body = _chapter_header(chapter) + renderer.render(chapter.doc.blocks)
+                             image_label=localized(IMAGE_LABELS, chapter.language, "[image]"))
+    body = chapter_header(chapter) + renderer.render(chapter.doc.blocks)
     return _page(chapter.title, chapter.language, f"<article>\n{body}</article>\n")
-
-
-def _chapter_header(chapter: _Chapter) -> str:
-    """Title, author, date and source link above the article text."""
-    meta = chapter.doc.meta
-    lines = [f"<h1>{escape(chapter.title)}</h1>\n"]
-    byline = [f'<span class="author">{escape(author)}</span>' for author in _clean_lines([meta.author])]
-    if meta.published is not None:
-        utc = meta.published.astimezone(dt.timezone.utc)
-        byline.append(f'<time datetime="{_format_date(utc)}">{utc:%Y-%m-%d %H:%M} UTC</time>')
-    if byline:
-        lines.append(f'<p class="byline">{" · ".join(byline)}</p>\n')
-    source = _source_line(meta)
-    if source:
-        lines.append(f'<p class="source">{source}</p>\n')
-    return f'<header class="article-header">\n{"".join(lines)}</header>\n'
-
-
-def _source_line(meta: A.Meta) -> str:
-    href = safe_url(meta.url, ("http", "https"))
-    label = _clean_line(meta.site) or (_host(href) if href else "")
-    if href:
-        return f'<a href="{escape(href)}">{escape(label)}</a>'
-    return escape(label)
-
-
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0]
 
 
 def _page(title: str, language: str, body: str) -> bytes:
@@ -273,13 +190,13 @@ def _document_identifier(doc: A.Document) -> str:
     return f"urn:uuid:{uuid.uuid5(_CONTENT_NAMESPACE, digest)}"
 
 
-def _build(chapters: list[_Chapter], meta: _BookMeta, toc: list[Any], options: _Options, *,
+def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _Options, *,
            contents_page: bool) -> bytes:
     """The EPUB bytes for ``chapters`` in reading order, with ``toc`` as navigation."""
     shelf = _ImageShelf(_fetch((c.doc for c in chapters), options))
     book = _new_book(meta)
-    css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css", content=_stylesheet())
-    contents = _localized(_CONTENTS_TITLE, meta.languages[0], "Contents")
+    css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css", content=stylesheet())
+    contents = localized(_CONTENTS_TITLE, meta.languages[0], "Contents")
     nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title=contents)
     nav.add_item(css)
     for item in (epub.EpubNcx(), nav, css):
@@ -313,7 +230,7 @@ def _new_book(meta: _BookMeta) -> epub.EpubBook:
     for publisher in meta.publishers:
         book.add_metadata("DC", "publisher", publisher)
     if meta.date is not None:
-        book.add_metadata("DC", "date", _format_date(meta.date))
+        book.add_metadata("DC", "date", format_date(meta.date))
     if meta.source:
         book.add_metadata("DC", "source", meta.source)
     for subject in meta.subjects:
@@ -330,15 +247,6 @@ def _add_images(book: epub.EpubBook, shelf: _ImageShelf) -> None:
         else:
             book.add_item(epub.EpubImage(uid=f"image-{i + 1:04d}", file_name=name,
                                          media_type=image.media_type, content=image.data))
-
-
-@lru_cache(maxsize=1)
-def _stylesheet() -> bytes:
-    return (resources.files("converter") / "styles" / "reading.css").read_bytes()
-
-
-def _localized(words: dict[str, str], language: str, default: str) -> str:
-    return words.get(language, words.get(language.split("-")[0], default))
 
 
 def reproducible_zip(data: bytes) -> bytes:
@@ -387,7 +295,7 @@ def _group(docs: Sequence[A.Document]) -> _Groups:
 
 def _site_label(doc: A.Document) -> str:
     href = safe_url(doc.meta.url, ("http", "https"))
-    return _clean_line(doc.meta.site) or (_host(href) if href else _NO_SITE_LABEL)
+    return clean_line(doc.meta.site) or (host_of(href) if href else _NO_SITE_LABEL)
 
 
 def _day_label(doc: A.Document) -> str:
@@ -395,7 +303,7 @@ def _day_label(doc: A.Document) -> str:
     return when.astimezone(dt.timezone.utc).date().isoformat() if when is not None else _UNDATED_LABEL
 
 
-def _bundle_toc(groups: _Groups, chapters: list[_Chapter]) -> list[Any]:
+def _bundle_toc(groups: _Groups, chapters: list[Chapter]) -> list[Any]:
     """Navigation: site, then date, then article (the site level only when there are several)."""
     links = iter(chapters)
     tree = []
@@ -409,7 +317,7 @@ def _bundle_toc(groups: _Groups, chapters: list[_Chapter]) -> list[Any]:
     return tree if len(tree) > 1 else tree[0][1]
 
 
-def _bundle_meta(chapters: list[_Chapter], sites: list[str], title: str | None) -> _BookMeta:
+def _bundle_meta(chapters: list[Chapter], sites: list[str], title: str | None) -> _BookMeta:
     dates = sorted(c.doc.meta.published for c in chapters if c.doc.meta.published is not None)
     counts = Counter(c.language for c in chapters if c.language != "und")
     languages = sorted(counts, key=lambda tag: -counts[tag]) or ["und"]  # stable: first seen wins ties
@@ -417,7 +325,7 @@ def _bundle_meta(chapters: list[_Chapter], sites: list[str], title: str | None) 
                             .encode("utf-8", "surrogatepass")).hexdigest()
     return _BookMeta(
         identifier=f"urn:uuid:{uuid.uuid5(_CONTENT_NAMESPACE, digest)}",
-        title=_clean_line(title or "") or _default_title(dates),
+        title=clean_line(title or "") or _default_title(dates),
         languages=languages,
         publishers=[s for s in sites if s != _NO_SITE_LABEL],
         date=dates[-1] if dates else None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import ast as A
 from . import Writer
-from .epub import _IMAGE_LABEL, _Chapter, _chapter_header, _localized, _stylesheet
+from .article import IMAGE_LABELS, Chapter, chapter_header, localized, stylesheet
 from .xhtml import XhtmlRenderer, escape, safe_url
 
 
@@ -23,10 +23,10 @@ class HtmlWriter(Writer):
     description = "Standalone HTML5 page with the reading stylesheet embedded"
 
     def write(self, doc: A.Document) -> str:
-        chapter = _Chapter.of(doc, 1, 1)
+        chapter = Chapter.of(doc, 1, 1)
         renderer = XhtmlRenderer(heading_offset=1,
-                                 image_label=_localized(_IMAGE_LABEL, chapter.language, "[image]"))
-        body = _chapter_header(chapter) + renderer.render(doc.blocks)
+                                 image_label=localized(IMAGE_LABELS, chapter.language, "[image]"))
+        body = chapter_header(chapter) + renderer.render(doc.blocks)
         return (
             f'<!DOCTYPE html>\n<html lang="{chapter.language}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -52,5 +52,5 @@ def _head_meta(meta: A.Meta) -> str:
 
 
 def _css() -> str:
-    css = _stylesheet().decode("utf-8")
+    css = stylesheet().decode("utf-8")
     return css if css.endswith("\n") else css + "\n"

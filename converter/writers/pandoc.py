@@ -7,8 +7,13 @@ pandoc has the writers and we have the reader; our AST maps one-to-one onto pand
 pandoc runs with ``--sandbox``: its readers and writers touch no local file and no network on
 our behalf. So images cannot be fetched: in the formats that would embed them (docx, odt,
 EPUB, pptx, RTF …) each image becomes a link to it, labelled with its alt text; the other
-formats refer to its URL as usual. pandoc's warnings become Python warnings, its failures a
-one-line :class:`PandocError`; a timeout stops it.
+formats refer to its URL as usual. It also runs with an empty data directory, so that the
+templates or reference documents in the user's own pandoc directory cannot change our output.
+pandoc's warnings become Python warnings, its failures a one-line :class:`PandocError`; a
+timeout stops it.
+
+Where pandoc's writer for a format leaves text that the format reads as markup (rST, Org,
+AsciiDoc), the AST handed to it is reshaped or escaped for that format (``_FORMAT_ASTS``).
 
 Only ``http``, ``https`` and ``mailto`` links and ``http(s)`` images are kept (their text
 stays), as in our HTML and EPUB output: pandoc's HTML-based writers would otherwise carry a
@@ -17,15 +22,18 @@ stays), as in our HTML and EPUB output: pandoc's HTML-based writers would otherw
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
+import itertools
 import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -34,7 +42,8 @@ from typing import Any, ClassVar
 from .. import ast as A
 from ..errors import ConversionError
 from . import Writer
-from .xhtml import MAX_COLSPAN, MAX_ROWSPAN, clean_text, safe_url
+from .article import IMAGE_LABELS, language_tag, localized
+from .xhtml import PlacedCell, clean_text, safe_url, table_grid
 
 #: Seconds a conversion may take before pandoc is stopped.
 DEFAULT_TIMEOUT = 60.0
@@ -188,14 +197,16 @@ def pandoc_path() -> str:
 
 
 def run_pandoc(args: list[str], data: bytes, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """pandoc's output for ``data`` on stdin, run with ``--sandbox`` and ``args``.
+    """pandoc's output for ``data`` on stdin, run with ``--sandbox``, an empty data directory
+    (pandoc's own templates, whatever the user's holds) and ``args``.
 
     A failure, a timeout or a missing pandoc raises :class:`PandocError`; what pandoc says on
     stderr when it succeeds is issued as :class:`PandocWarning` s.
     """
-    command = [pandoc_path(), "--sandbox", *args]
     try:
-        done = subprocess.run(command, input=data, capture_output=True, timeout=timeout, check=False)
+        with tempfile.TemporaryDirectory(prefix="converter-pandoc-") as empty:
+            command = [pandoc_path(), "--sandbox", "--data-dir", empty, *args]
+            done = subprocess.run(command, input=data, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise PandocError(f"pandoc took longer than {timeout:g} s and was stopped") from None
     except OSError as exc:
@@ -265,32 +276,6 @@ def _trim(inlines: list[_Json]) -> list[_Json]:
     return out
 
 
-_Placed = tuple[int, int, int, A.TableCell]
-
-
-def _layout(rows: list[list[A.TableCell]]) -> list[list[_Placed]]:
-    """Each row's cells as ``(column, rowspan, colspan, cell)``, laid out as HTML does: a cell
-    takes the first free column, its colspan stops short of a cell spanning down from above and
-    its rowspan at the end of its section."""
-    out: list[list[_Placed]] = []
-    covered: dict[int, int] = {}  # column -> rows, counting this one, taken by a cell above
-    for r, row in enumerate(rows):
-        line: list[_Placed] = []
-        col = 0
-        for cell in row:
-            while covered.get(col):
-                col += 1
-            wanted = min(max(int(cell.colspan), 1), MAX_COLSPAN)
-            colspan = next((c for c in range(1, wanted) if covered.get(col + c)), wanted)
-            rowspan = min(max(int(cell.rowspan), 1), MAX_ROWSPAN, len(rows) - r)
-            line.append((col, rowspan, colspan, cell))
-            covered.update(dict.fromkeys(range(col, col + colspan), rowspan))
-            col += colspan
-        out.append(line)
-        covered = {c: n - 1 for c, n in covered.items() if n > 1}
-    return out
-
-
 class PandocAst:
     """A ``Document`` as pandoc's JSON AST, one method per node type.
 
@@ -316,12 +301,12 @@ class PandocAst:
     def meta(self, meta: A.Meta) -> _Json:
         """Title, author, date, lang (what pandoc's templates use), then ours and ``extra``."""
         out: _Json = {}
-        title = self.text(meta.title)
+        title = self.one_line(self.text(meta.title))
         if title:
-            out["title"] = {"t": "MetaInlines", "c": _trim(title)}
-        author = self.text(meta.author)
+            out["title"] = {"t": "MetaInlines", "c": title}
+        author = self.one_line(self.text(meta.author))
         if author:
-            out["author"] = {"t": "MetaList", "c": [{"t": "MetaInlines", "c": _trim(author)}]}
+            out["author"] = {"t": "MetaList", "c": [{"t": "MetaInlines", "c": author}]}
         standard = {"date": meta.published, "lang": meta.language.strip() or None,
                     "url": meta.url or None, "site": meta.site or None,
                     "tags": list(meta.tags) or None, "keywords": list(meta.tags) or None}
@@ -330,6 +315,11 @@ class PandocAst:
             if converted is not None and key not in out:
                 out[key] = converted
         return out
+
+    def one_line(self, inlines: list[_Json]) -> list[_Json]:
+        """The inlines of a title, heading or caption, which most formats write on one line:
+        a soft break in them is a space (pandoc would keep it as a line break)."""
+        return [_SPACE if node == _SOFT_BREAK else node for node in _trim(inlines)]
 
     # ------------------------------------------------------------------ blocks
 
@@ -345,7 +335,7 @@ class PandocAst:
         return [{"t": "Para", "c": content}] if content else []
 
     def block_Heading(self, node: A.Heading) -> list[_Json]:
-        content = _trim(self.inlines(node.content))
+        content = self.one_line(self.inlines(node.content))
         level = min(max(int(node.level), 1), 6)
         return [{"t": "Header", "c": [level, _NO_ATTR, content]}] if content else []
 
@@ -354,7 +344,7 @@ class PandocAst:
         (or alt text) as a paragraph."""
         if safe_url(node.image.url, _IMAGE_SCHEMES) is None:
             return self.block_Paragraph(A.Paragraph(node.caption or [A.Text(node.image.alt)]))
-        caption = _trim(self.inlines(node.caption))
+        caption = self.one_line(self.inlines(node.caption))
         body = [{"t": "Plain", "c": caption}] if caption else []
         image = {"t": "Plain", "c": self.inline_Image(node.image)}
         return [{"t": "Figure", "c": [_NO_ATTR, [None, body], [image]]}]
@@ -394,19 +384,19 @@ class PandocAst:
 
     def block_Table(self, node: A.Table) -> list[_Json]:
         """A ``Table`` with one column spec per grid column and every row filling the grid
-        (short rows padded with empty cells), as pandoc's writers expect."""
-        head, body = _layout(node.head), _layout(node.body)
-        width = max((col + colspan for row in head + body for col, _, colspan, _ in row), default=0)
+        (short rows padded with empty cells), as pandoc's writers expect; spans are clipped to
+        the grid as in our HTML (:func:`~converter.writers.xhtml.table_grid`)."""
+        (head, body), width = table_grid([node.head, node.body])
         if not width:
             return self.block_Paragraph(A.Paragraph(node.caption))
-        caption = _trim(self.inlines(node.caption))
+        caption = self.one_line(self.inlines(node.caption))
         colspecs = [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}]] * width
         return [{"t": "Table", "c": [
             _NO_ATTR, [None, [{"t": "Plain", "c": caption}] if caption else []], colspecs,
             [_NO_ATTR, self._rows(head, width)], [[_NO_ATTR, 0, [], self._rows(body, width)]],
             [_NO_ATTR, []]]}]
 
-    def _rows(self, rows: list[list[_Placed]], width: int) -> list[_Json]:
+    def _rows(self, rows: list[list[PlacedCell]], width: int) -> list[_Json]:
         out: list[Any] = []
         covered: dict[int, int] = {}  # column -> rows below still covered by a cell above
         for row in rows:
@@ -452,19 +442,19 @@ class PandocAst:
         return self.text(node.text)
 
     def inline_Strong(self, node: A.Strong) -> list[_Json]:
-        return [{"t": "Strong", "c": self.inlines(node.content)}]
+        return _styled("Strong", self.inlines(node.content))
 
     def inline_Emphasis(self, node: A.Emphasis) -> list[_Json]:
-        return [{"t": "Emph", "c": self.inlines(node.content)}]
+        return _styled("Emph", self.inlines(node.content))
 
     def inline_Strikeout(self, node: A.Strikeout) -> list[_Json]:
-        return [{"t": "Strikeout", "c": self.inlines(node.content)}]
+        return _styled("Strikeout", self.inlines(node.content))
 
     def inline_Superscript(self, node: A.Superscript) -> list[_Json]:
-        return [{"t": "Superscript", "c": self.inlines(node.content)}]
+        return _styled("Superscript", self.inlines(node.content))
 
     def inline_Subscript(self, node: A.Subscript) -> list[_Json]:
-        return [{"t": "Subscript", "c": self.inlines(node.content)}]
+        return _styled("Subscript", self.inlines(node.content))
 
     def inline_Code(self, node: A.Code) -> list[_Json]:
         return [{"t": "Code", "c": [_NO_ATTR, clean_text(node.text)]}]
@@ -490,23 +480,313 @@ class PandocAst:
         if url is None:
             return alt
         target = [url, clean_text(node.title)]
-        if not self.link_images:
+        if self.shows_image(url):
             return [{"t": "Image", "c": [_NO_ATTR, alt, target]}]
-        label = alt or self.text(self.image_label)
+        label = alt or self.image_link_text(url)
         return label if self._in_link else [{"t": "Link", "c": [_NO_ATTR, label, target]}]
+
+    def image_link_text(self, url: str) -> list[_Json]:
+        """The text of a link to an image that is not shown and has no alt text."""
+        return self.text(self.image_label)
+
+    def shows_image(self, url: str) -> bool:
+        """Whether the output shows the image at ``url`` as an image (else: a link to it)."""
+        return not self.link_images
 
 
 def _image_label(language: str) -> str:
     """The text of a link to an image without alt text, in the document's language (as in
-    the EPUB writer; imported only here, as the EPUB module is slow to import)."""
-    from .epub import _IMAGE_LABEL, _localized, language_tag
-
-    return _localized(_IMAGE_LABEL, language_tag(language), "[image]")
+    our HTML and EPUB)."""
+    return localized(IMAGE_LABELS, language_tag(language), "[image]")
 
 
-def to_pandoc_json(doc: A.Document, *, link_images: bool = False) -> _Json:
-    """``doc`` as pandoc's JSON AST (a ``dict`` ready for ``json.dumps``)."""
-    return PandocAst(link_images=link_images).document(doc)
+def _styled(kind: str, content: list[_Json]) -> list[_Json]:
+    """``content`` in an inline of ``kind``, with the spaces and breaks at its ends moved out:
+    lightweight markup (Markdown, AsciiDoc, Org, rST) cannot open or close a style next to one."""
+    before, inner, after = _hoisted(content)
+    return [*before, {"t": kind, "c": inner}, *after] if inner else content
+
+
+def _hoisted(content: list[_Json]) -> tuple[list[_Json], list[_Json], list[_Json]]:
+    """``content`` split into the spaces and breaks at its start, the rest, and those at its end."""
+    start, end = 0, len(content)
+    while start < end and content[start] in _BREAKS:
+        start += 1
+    while end > start and content[end - 1] in _BREAKS:
+        end -= 1
+    return content[:start], content[start:end], content[end:]
+
+
+def _raw(fmt: str, text: str) -> _Json:
+    return {"t": "RawInline", "c": [fmt, text]}
+
+
+def _link(label: list[_Json], url: str, title: str = "") -> _Json:
+    return {"t": "Link", "c": [_NO_ATTR, label, [url, title]]}
+
+
+def _lead(inlines: list[_Json], start: int = 0) -> str:
+    """The text of ``inlines`` from ``start`` up to the first node that is neither text nor a space."""
+    out = []
+    for node in itertools.islice(inlines, start, None):
+        if node["t"] not in ("Str", "Space"):
+            break
+        out.append(node["c"] if node["t"] == "Str" else " ")
+    return "".join(out)
+
+
+#: Inlines whose content is a list of inlines (a link's is its second field).
+_CONTAINERS = frozenset({"Strong", "Emph", "Strikeout", "Superscript", "Subscript", "Underline", "SmallCaps"})
+
+
+def _map_text(inlines: list[_Json], fn: Callable[[str], list[_Json]]) -> list[_Json]:
+    """``inlines`` with the text of every ``Str`` in them (at any depth) replaced by ``fn(text)``."""
+    out: list[_Json] = []
+    for node in inlines:
+        if node["t"] == "Str":
+            out.extend(fn(node["c"]))
+        elif node["t"] in _CONTAINERS:
+            out.append({"t": node["t"], "c": _map_text(node["c"], fn)})
+        elif node["t"] == "Link":
+            out.append(_in_link_text(node, fn))
+        else:
+            out.append(node)
+    return out
+
+
+def _in_link_text(node: _Json, fn: Callable[[str], list[_Json]]) -> _Json:
+    """``node`` with ``fn`` applied to its text (see :func:`_map_text`) if it is a link."""
+    if node["t"] != "Link":
+        return node
+    attr, content, target = node["c"]
+    return {"t": "Link", "c": [attr, _map_text(content, fn), target]}
+
+
+def _escaped(text: str, pattern: re.Pattern[str], fmt: str, escape: Callable[[str], str]) -> list[_Json]:
+    """``text`` as ``Str`` pieces, each match of ``pattern`` written raw in ``fmt`` as ``escape(match)``."""
+    out: list[_Json] = []
+    last = 0
+    for match in pattern.finditer(text):
+        if match.start() > last:
+            out.append({"t": "Str", "c": text[last:match.start()]})
+        out.append(_raw(fmt, escape(match.group())))
+        last = match.end()
+    if last < len(text):
+        out.append({"t": "Str", "c": text[last:]})
+    return out
+
+
+def _line_starts(inlines: list[_Json], markup: re.Pattern[str], escape: _Json) -> list[_Json]:
+    """``inlines`` with ``escape`` before each line (the first, and each after a break) whose
+    start matches ``markup``."""
+    out: list[_Json] = []
+    for i, node in enumerate(inlines):
+        if (i == 0 or inlines[i - 1] in (_SOFT_BREAK, _LINE_BREAK)) and markup.match(_lead(inlines, i)):
+            out.append(escape)
+        out.append(node)
+    return out
+
+
+def _char_ref(text: str) -> str:
+    return "".join(f"&#{ord(ch)};" for ch in text)
+
+
+# ---------------------------------------------------------------------------- per format
+
+
+class _LineMarkupAst(PandocAst):
+    """For formats whose headings and captions are one line of markup (rST, Org, AsciiDoc):
+    a line break in them would end them, so it is a space there."""
+
+    def one_line(self, inlines: list[_Json]) -> list[_Json]:
+        return [_SPACE if node == _LINE_BREAK else node for node in super().one_line(inlines)]
+
+
+#: The start of a line that reStructuredText reads as markup, not text (pandoc escapes only
+#: ``*|_`` and backquotes): a list item, a comment or directive, a field, a doctest, or a line
+#: of one repeated punctuation character (a transition, or a section title's underline).
+_RST_BLOCK_LINE = re.compile(
+    r"[-+\u2022\u2023\u2043]\s|(?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+|#)[.)]\s|\((?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+|#)\)\s"
+    r"|\.\.(?:\s|$)|:[^:\s][^:]*:(?:\s|$)|>>>\s|([!-)+-/:-@\[\]^{}~])\1+\s*$")
+
+
+class RstAst(_LineMarkupAst):
+    """reStructuredText. A line that rST would read as markup starts with a backslash, which
+    escapes its first character. A ``<`` in a link's text is escaped too: docutils takes a
+    reference's URL from its last ``<…>``, pandoc's reader from its first (and then fails), so
+    only ``\\<`` is read alike by both."""
+
+    _ANGLE = re.compile("<")
+
+    def block_Paragraph(self, node: A.Paragraph) -> list[_Json]:
+        return [{"t": "Para", "c": _line_starts(para["c"], _RST_BLOCK_LINE, _raw("rst", "\\"))}
+                for para in super().block_Paragraph(node)]
+
+    def inline_Link(self, node: A.Link) -> list[_Json]:
+        return [_in_link_text(out, self._escape) for out in super().inline_Link(node)]
+
+    def _escape(self, text: str) -> list[_Json]:
+        return _escaped(text, self._ANGLE, "rst", lambda ch: "\\" + ch)
+
+
+#: URLs that Org (Emacs and pandoc alike) shows as images: those ending in an image extension.
+_ORG_IMAGE_URL = re.compile(r"\.(?:jpe?g|png|gif|svg|webp|avif)$", re.IGNORECASE)
+
+
+class OrgAst(_LineMarkupAst):
+    """Org mode shows a link as an image only when its URL ends in an image file extension. Any
+    other image is a link to it, labelled with its alt text or else its URL (Org link text cannot
+    hold our bracketed label); and a figure holding one becomes its caption followed by that link,
+    since Org drops a ``#+caption:`` that is not above an image."""
+
+    def shows_image(self, url: str) -> bool:
+        return bool(_ORG_IMAGE_URL.search(url))
+
+    def image_link_text(self, url: str) -> list[_Json]:
+        return self.text(url)
+
+    def block_Figure(self, node: A.Figure) -> list[_Json]:
+        url = safe_url(node.image.url, _IMAGE_SCHEMES)
+        if url is None or self.shows_image(url):
+            return super().block_Figure(node)
+        caption = _trim(self.inlines(node.caption))
+        if not caption:
+            return [{"t": "Para", "c": self.inline_Image(node.image)}]
+        return [{"t": "Para", "c": [*caption, _SPACE, _link(self.text(url), url, clean_text(node.image.title))]}]
+
+
+#: The start of a line that AsciiDoc reads as block markup, not text (pandoc escapes only the
+#: markup characters it knows): a delimiter or break line, a block title, a list item, a
+#: comment, a section title, an admonition, an attribute entry, a block macro or directive.
+_ADOC_BLOCK_LINE = re.compile(
+    r"(?:-{2,}|\.{4,}|={4,}|/{4,}|'{3,}|<{3,}|(?:[-*] ){2}[-*])\s*$"
+    r"|\.[^\s.]|\.+\s|(?:-|\u2022+)\s|\d+\.\s|[A-Za-z]\.\s|[ivxlcdmIVXLCDM]+\)\s"
+    r"|//|=+\s|(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION):\s|:!?\w[\w-]*!?:(?:\s|$)|\w+::\S*\[")
+#: Characters of a URL that AsciiDoc's substitutions could turn into formatting or typography.
+_ADOC_URL_MARKUP = re.compile(r"[_*#~+']|--|\.\.\.|\((?:C|R|TM)\)")
+#: Characters of a link's text that open an attribute list (``=``, ``,``) or end the text
+#: (pandoc's reader reads no passthrough there, as Asciidoctor does).
+_ADOC_LINK_TEXT = re.compile(r"[,=\[\]]")
+#: A link text that pandoc's AsciiDoc reader takes for an id, role or option (``a.b``, ``x #y``)
+#: or a quoted value; its ``.#%"`` are then written as character references.
+_ADOC_SHORTHAND = re.compile(r'[\w-]*\s*[.#%]|"')
+_ADOC_LINK_TEXT_SHORTHAND = re.compile(_ADOC_LINK_TEXT.pattern + r'|[.#%"]')
+
+
+class AsciidocAst(_LineMarkupAst):
+    """AsciiDoc as Asciidoctor reads it, where pandoc's writer leaves text that is markup there:
+
+    - a line that starts like a block (``----``, ``.title``, ``- item``, ``// comment`` …) starts
+      with ``{empty}``, AsciiDoc's own escape (pandoc uses it for ordered-list markers);
+    - a link is a ``link:`` macro: a bare URL is a link only after a space or ASCII punctuation,
+      never after a CJK character; its URL is a passthrough when substitutions could alter it,
+      and the characters of its text that start attributes are character references;
+    - bold and italics use the unconstrained marks ``**`` and ``__``, the only ones that work
+      next to a letter (CJK text has no spaces);
+    - an image inside a link is its alt text, as the image's own brackets would end the link's;
+    - a heading inside a list or quote, where AsciiDoc has no section titles, is a bold paragraph;
+    - a figure's image has no title, which would replace the figure's caption.
+    """
+
+    def __init__(self, *, link_images: bool = False) -> None:
+        super().__init__(link_images=link_images)
+        self._nesting = 0
+        self._marks: set[str] = set()
+
+    def shows_image(self, url: str) -> bool:
+        return not self._in_link and super().shows_image(url)
+
+    def block_Paragraph(self, node: A.Paragraph) -> list[_Json]:
+        return [{"t": "Para", "c": _line_starts(para["c"], _ADOC_BLOCK_LINE, _raw("asciidoc", "{empty}"))}
+                for para in super().block_Paragraph(node)]
+
+    def block_Heading(self, node: A.Heading) -> list[_Json]:
+        if self._nesting:
+            return self.block_Paragraph(A.Paragraph([A.Strong(node.content)]))
+        return super().block_Heading(node)
+
+    def block_Figure(self, node: A.Figure) -> list[_Json]:
+        return super().block_Figure(A.Figure(A.Image(node.image.url, node.image.alt), node.caption))
+
+    def block_BlockQuote(self, node: A.BlockQuote) -> list[_Json]:
+        with self._nested():
+            return super().block_BlockQuote(node)
+
+    def _items(self, items: list[list[A.Block]]) -> list[list[_Json]]:
+        with self._nested():
+            return super()._items(items)
+
+    @contextlib.contextmanager
+    def _nested(self) -> Iterator[None]:
+        """Inside a list or quote, where a heading cannot be a section title."""
+        self._nesting += 1
+        try:
+            yield
+        finally:
+            self._nesting -= 1
+
+    def inlines(self, nodes: list[A.Inline]) -> list[_Json]:
+        return super().inlines(_merged_styles(nodes))
+
+    def inline_Strong(self, node: A.Strong) -> list[_Json]:
+        return self._marked("**", node.content)
+
+    def inline_Emphasis(self, node: A.Emphasis) -> list[_Json]:
+        return self._marked("__", node.content)
+
+    def _marked(self, mark: str, content: list[A.Inline]) -> list[_Json]:
+        """``content`` between raw ``mark`` s, unless it is inside that style already (where
+        the marks would close it), spaces and breaks at its ends moved out."""
+        if mark in self._marks:
+            return self.inlines(content)
+        self._marks.add(mark)
+        try:
+            before, inner, after = _hoisted(self.inlines(content))
+        finally:
+            self._marks.discard(mark)
+        return [*before, _raw("asciidoc", mark), *inner, _raw("asciidoc", mark), *after] if inner else before + after
+
+    def inline_Link(self, node: A.Link) -> list[_Json]:
+        out = super().inline_Link(node)
+        if len(out) != 1 or out[0]["t"] != "Link":
+            return out
+        _, content, (url, _) = out[0]["c"]
+        target = f"++{url}++" if _ADOC_URL_MARKUP.search(url) else url
+        shown = content not in ([{"t": "Str", "c": url}], [{"t": "Str", "c": node.url.strip()}])
+        text = _asciidoc_link_text(content) if shown else []  # link:URL[] shows the URL
+        return [_raw("asciidoc", f"link:{target}["), *text, _raw("asciidoc", "]")]
+
+
+def _asciidoc_link_text(content: list[_Json]) -> list[_Json]:
+    """A link's text with ``,=[]`` as character references, and ``.#%"`` too when it starts
+    like an attribute shorthand."""
+    pattern = _ADOC_LINK_TEXT_SHORTHAND if _ADOC_SHORTHAND.match(_lead(content)) else _ADOC_LINK_TEXT
+    return _map_text(content, lambda text: _escaped(text, pattern, "asciidoc", _char_ref))
+
+
+def _merged_styles(nodes: list[A.Inline]) -> list[A.Inline]:
+    """``nodes`` with each run of bold (or italic) neighbours as one: AsciiDoc reads the marks
+    where one ends and the next begins (``__a____b__``) as no markup at all."""
+    out: list[A.Inline] = []
+    for node in nodes:
+        if out and isinstance(node, (A.Strong, A.Emphasis)) and type(out[-1]) is type(node):
+            out[-1] = type(node)(out[-1].content + node.content)
+        else:
+            out.append(node)
+    return out
+
+
+#: The AST builder of the formats that need theirs reshaped (see each class).
+_FORMAT_ASTS: dict[str, type[PandocAst]] = {"rst": RstAst, "org": OrgAst, "asciidoc": AsciidocAst}
+
+
+def to_pandoc_json(doc: A.Document, fmt: str | None = None) -> _Json:
+    """``doc`` as pandoc's JSON AST (a ``dict`` ready for ``json.dumps``), reshaped for pandoc's
+    output format ``fmt`` (images as links where pandoc would embed them, and what the classes
+    in ``_FORMAT_ASTS`` do); without ``fmt``, the same for every format."""
+    info = PANDOC_FORMATS.get(fmt or "")
+    ast_class = _FORMAT_ASTS.get(fmt or "", PandocAst)
+    return ast_class(link_images=info is not None and info.embeds_images).document(doc)
 
 
 # ---------------------------------------------------------------------------- writers
@@ -524,7 +804,7 @@ class PandocWriter(Writer):
         self.timeout = float(timeout)
 
     def write(self, doc: A.Document) -> str | bytes:
-        tree = to_pandoc_json(doc, link_images=PANDOC_FORMATS[self.format].embeds_images)
+        tree = to_pandoc_json(doc, self.format)
         data = json.dumps(tree, ensure_ascii=False, separators=(",", ":"))
         args = ["--from", "json", "--to", self.format, "--standalone", "--wrap=preserve", "--output", "-"]
         out = run_pandoc(args, data.encode("utf-8"), timeout=self.timeout)

@@ -11,6 +11,7 @@ event handlers, no ``javascript:`` URL and no malformed XML, whatever the docume
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from typing import Callable, Iterable
@@ -43,6 +44,8 @@ _URL_SAFE = "!$&'()*+,;=:@/?-._~%"
 _CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
 
 ImageSource = Callable[[A.Image], "str | None"]
+#: A cell placed in its table's grid: ``(column, rowspan, colspan, cell)``.
+PlacedCell = tuple[int, int, int, A.TableCell]
 
 
 def clean_text(text: str) -> str:
@@ -137,6 +140,51 @@ def _leaf_blocks(blocks: list[A.Block]) -> list[A.Block]:
             stack.extend(reversed([block for item in node.items for block in item]))
         else:
             out.append(node)
+    return out
+
+
+def table_grid(sections: list[list[list[A.TableCell]]]) -> tuple[list[list[list[PlacedCell]]], int]:
+    """The rows of a table's sections (head, body) laid out as HTML lays them out, and the
+    table's width.
+
+    A cell takes the first free column; its colspan stops short of a cell spanning down from
+    above and its rowspan at the end of its section. Columns in which no cell begins are then
+    removed (the cells spanning them narrowed): HTML forbids them, and they show nothing.
+    """
+    placed = [_layout(rows) for rows in sections]
+    begun = sorted({col for rows in placed for row in rows for col, _, _, _ in row})
+    rank = {col: i for i, col in enumerate(begun)}
+    squeezed = [[[(rank[col], rowspan, bisect.bisect_left(begun, col + colspan) - rank[col], cell)
+                  for col, rowspan, colspan, cell in row] for row in rows] for rows in placed]
+    return squeezed, len(begun)
+
+
+def _layout(rows: list[list[A.TableCell]]) -> list[list[PlacedCell]]:
+    """Each row's cells placed in the grid of one table section (see :func:`table_grid`).
+
+    Cells spanning down are kept as sorted, disjoint ``(first column, end column, last row)``
+    runs, so a row costs its cells plus the runs still open, however wide the spans.
+    """
+    out: list[list[PlacedCell]] = []
+    runs: list[tuple[int, int, int]] = []
+    for r, row in enumerate(rows):
+        runs = [run for run in runs if run[2] >= r]
+        line: list[PlacedCell] = []
+        opened: list[tuple[int, int, int]] = []
+        col = i = 0
+        for cell in row:
+            while i < len(runs) and runs[i][0] <= col:
+                col = max(col, runs[i][1])
+                i += 1
+            room = runs[i][0] - col if i < len(runs) else MAX_COLSPAN
+            colspan = min(max(int(cell.colspan), 1), MAX_COLSPAN, room)
+            rowspan = min(max(int(cell.rowspan), 1), MAX_ROWSPAN, len(rows) - r)
+            line.append((col, rowspan, colspan, cell))
+            if rowspan > 1:
+                opened.append((col, col + colspan, r + rowspan - 1))
+            col += colspan
+        out.append(line)
+        runs = sorted(runs + opened) if opened else runs
     return out
 
 
@@ -256,32 +304,34 @@ class XhtmlRenderer:
         return "<hr/>\n"
 
     def block_Table(self, node: A.Table) -> str:
-        head = "".join(self._row(row, "th") for row in node.head)
-        body = "".join(self._row(row, "td") for row in node.body)
+        """A table whose colspans fit its grid (see :func:`table_grid`); rows without cells
+        are left out, as HTML gives them no height."""
+        (head, body), _ = table_grid([[row for row in node.head if row], [row for row in node.body if row]])
+        head_rows = "".join(self._row(row, "th") for row in head)
+        body_rows = "".join(self._row(row, "td") for row in body)
         caption = self.inlines(node.caption)
-        if not head and not body:
+        if not head_rows and not body_rows:
             return f"<p>{caption}</p>\n" if caption.strip() else ""
         parts = ["<table>\n"]
         if caption.strip():
             parts.append(f"<caption>{caption}</caption>\n")
-        if head:
-            parts.append(f"<thead>\n{head}</thead>\n")
-        if body:
-            parts.append(f"<tbody>\n{body}</tbody>\n")
+        if head_rows:
+            parts.append(f"<thead>\n{head_rows}</thead>\n")
+        if body_rows:
+            parts.append(f"<tbody>\n{body_rows}</tbody>\n")
         parts.append("</table>\n")
         return "".join(parts)
 
-    def _row(self, cells: list[A.TableCell], tag: str) -> str:
-        return f"<tr>{''.join(self._cell(c, tag) for c in cells)}</tr>\n" if cells else ""
+    def _row(self, cells: list[PlacedCell], tag: str) -> str:
+        return f"<tr>{''.join(self._cell(c, tag) for c in cells)}</tr>\n"
 
-    def _cell(self, cell: A.TableCell, tag: str) -> str:
-        attrs = ""
-        colspan = min(max(int(cell.colspan), 1), MAX_COLSPAN)
+    def _cell(self, placed: PlacedCell, tag: str) -> str:
+        """A cell with its colspan fitted to the grid and its rowspan as given (within HTML's
+        limit)."""
+        _, _, colspan, cell = placed
         rowspan = min(max(int(cell.rowspan), 1), MAX_ROWSPAN)
-        if colspan > 1:
-            attrs += f' colspan="{colspan}"'
-        if rowspan > 1:
-            attrs += f' rowspan="{rowspan}"'
+        attrs = f' colspan="{colspan}"' if colspan > 1 else ""
+        attrs += f' rowspan="{rowspan}"' if rowspan > 1 else ""
         return f"<{tag}{attrs}>{self.inlines(cell.content)}</{tag}>"
 
     # ------------------------------------------------------------------ inlines

@@ -1,0 +1,117 @@
+"""What the EPUB chapter, the standalone HTML page and pandoc's formats share about an article.
+
+The title to show, the language tag, the words the output itself shows, the header above the
+text (title, author, date, source link) and the reading stylesheet. Kept apart from the EPUB
+writer so that the HTML and pandoc writers need not import ebooklib, which is slow to import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+from .. import ast as A
+from .xhtml import clean_text, escape, safe_url
+
+#: Well-formed BCP 47 tags (RFC 5646 syntax; registry validity is not checked).
+_BCP47 = re.compile(
+    r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?"
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?")
+#: The text of a link to an image that is not shown, by language (see :func:`localized`).
+IMAGE_LABELS = {"zh-Hans": "[图片]", "zh-Hant": "[圖片]", "zh": "[图片]", "ja": "[画像]", "ko": "[이미지]"}
+
+
+@dataclass(slots=True)
+class Chapter:
+    """One article as a chapter (EPUB) or page (HTML): its file name, title and language."""
+
+    doc: A.Document
+    id: str
+    file_name: str
+    title: str
+    language: str
+
+    @classmethod
+    def of(cls, doc: A.Document, number: int, width: int) -> Chapter:
+        chapter_id = f"ch{number:0{width}d}"
+        return cls(doc, chapter_id, f"{chapter_id}.xhtml", document_title(doc),
+                   language_tag(doc.meta.language))
+
+
+def document_title(doc: A.Document) -> str:
+    """The title to show: the document's, else its first heading or paragraph, else "Untitled"."""
+    title = clean_line(doc.meta.title)
+    if title:
+        return title
+    for node in A.walk(doc.blocks):
+        if isinstance(node, (A.Heading, A.Paragraph)):
+            text = clean_line(A.plain_text(node.content))
+            if text:
+                return text if len(text) <= 60 else text[:59] + "…"
+    return "Untitled"
+
+
+def language_tag(tag: str) -> str:
+    """``tag`` if it is a well-formed BCP 47 tag (``_`` read as ``-``), else ``und``."""
+    tag = tag.strip().replace("_", "-")
+    return tag if _BCP47.fullmatch(tag) else "und"
+
+
+def localized(words: dict[str, str], language: str, default: str) -> str:
+    """``words`` for ``language`` (a BCP 47 tag), else for its primary language, else ``default``."""
+    return words.get(language, words.get(language.split("-")[0], default))
+
+
+def clean_line(text: str) -> str:
+    """``text`` as one line of XML-safe text with single spaces."""
+    return " ".join(clean_text(text).split())
+
+
+def clean_lines(texts: Iterable[str]) -> list[str]:
+    """The non-empty lines among ``texts``, each made one line by :func:`clean_line`."""
+    return [line for line in map(clean_line, texts) if line]
+
+
+def format_date(value: dt.datetime) -> str:
+    """``value`` in UTC to the second, as EPUB metadata and ``<time datetime>`` want it."""
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def host_of(url: str) -> str:
+    """The host (and port) of an absolute URL."""
+    return url.split("://", 1)[-1].split("/", 1)[0]
+
+
+def chapter_header(chapter: Chapter) -> str:
+    """Title, author, date and source link above the article text (an XHTML fragment)."""
+    meta = chapter.doc.meta
+    lines = [f"<h1>{escape(chapter.title)}</h1>\n"]
+    byline = [f'<span class="author">{escape(author)}</span>' for author in clean_lines([meta.author])]
+    if meta.published is not None:
+        utc = meta.published.astimezone(dt.timezone.utc)
+        byline.append(f'<time datetime="{format_date(utc)}">{utc:%Y-%m-%d %H:%M} UTC</time>')
+    if byline:
+        lines.append(f'<p class="byline">{" · ".join(byline)}</p>\n')
+    source = _source_line(meta)
+    if source:
+        lines.append(f'<p class="source">{source}</p>\n')
+    return f'<header class="article-header">\n{"".join(lines)}</header>\n'
+
+
+def _source_line(meta: A.Meta) -> str:
+    href = safe_url(meta.url, ("http", "https"))
+    label = clean_line(meta.site) or (host_of(href) if href else "")
+    if href:
+        return f'<a href="{escape(href)}">{escape(label)}</a>'
+    return escape(label)
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> bytes:
+    """The reading stylesheet shipped with the package."""
+    return (resources.files("converter") / "styles" / "reading.css").read_bytes()
