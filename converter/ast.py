@@ -214,6 +214,8 @@ def walk(blocks: list[Block]) -> Iterator[Any]:
     while stack:
         node = stack.pop()
         yield node
+        if type(node) in _LEAVES:  # most nodes: done without the checks below
+            continue
         if isinstance(node, (BulletList, OrderedList)):
             for item in reversed(node.items):
                 stack.extend(reversed(item))
@@ -228,6 +230,10 @@ def walk(blocks: list[Block]) -> Iterator[Any]:
             stack.extend(reversed(node.content))
         elif hasattr(node, "content") and isinstance(node.content, list):
             stack.extend(reversed(node.content))
+
+
+#: Node types that hold no other node.
+_LEAVES = frozenset((Text, Code, LineBreak, Image, CodeBlock, HorizontalRule))
 
 
 # ---------------------------------------------------------------------------- JSON form

@@ -639,3 +639,19 @@ def test_front_matter_fast_path_takes_the_usual_metadata() -> None:
     assert _simple_yaml(data) == ("title: 城市图书馆 reopens\nurl: https://example.com/a?b=1#c\n"
                                   "published: '2025-02-01T12:47:05Z'\ntags:\n- news\n- 科技\n")
     assert _simple_yaml({"title": "Q: why?"}) is None
+
+
+_run_text = st.text(st.sampled_from(list("ab 中文 *_~`[]<&\\\t\n.,!\u00a0\u3000")), min_size=0, max_size=8)
+_run_node = st.builds(Text, _run_text) | st.builds(
+    lambda text, url: Link([Text(text)], url), _run_text, st.sampled_from(["", "https://example.com/a"]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_run_node, max_size=5))
+def test_plain_paragraph_fast_path_changes_nothing_the_rewrite_would(nodes: list) -> None:
+    """Paragraphs that skip the whitespace/emphasis rewrite are exactly what it would make."""
+    from converter.writers import markdown as M
+
+    if M._is_plain_run(nodes):
+        tokens = M._merge_text(M._collapse_whitespace(M._flatten(nodes, False)))
+        assert M._unflatten(M._merge_text(M._repair_emphasis(tokens))) == nodes

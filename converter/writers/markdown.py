@@ -208,18 +208,47 @@ def _prepare(nodes: list[Inline], *, breaks: bool) -> list[Inline]:
 
     A lone text with nothing to collapse (most paragraphs) is returned as it is.
     """
-    if len(nodes) == 1 and type(nodes[0]) is Text and _is_tidy(nodes[0].text):
+    if not nodes or (len(nodes) == 1 and type(nodes[0]) is Text and _is_tidy(nodes[0].text)) \
+            or _is_plain_run(nodes):
         return nodes
     tokens = _merge_text(_collapse_whitespace(_flatten(nodes, breaks)))
     return _unflatten(_merge_text(_repair_emphasis(tokens)))
 
 
-_UNTIDY_SPACE = re.compile(r"[\t\n\r\f]|  |^ | $")
+_UNTIDY_SPACE = re.compile(r"[\t\n\r\f]")
+#: Characters that can take part in emphasis runs, which only the full rewrite handles.
+_EMPHASIS_CHARS = re.compile(r"[*_~`]")
+
+
+def _is_plain_run(nodes: list[Inline]) -> bool:
+    """Whether ``nodes`` are already what :func:`_prepare` would make of them: texts and links
+    with one tidy text each, alternating (no two texts side by side), their joined text tidy,
+    no emphasis characters and no link edge at a space (the commonest paragraphs)."""
+    pieces = []
+    last_was_text = False
+    for node in nodes:
+        kind = type(node)
+        if kind is Text:
+            if last_was_text or not node.text:
+                return False
+            pieces.append(node.text)
+            last_was_text = True
+        elif kind is Link and node.url and len(node.content) == 1 and type(node.content[0]) is Text:
+            text = node.content[0].text
+            if not _is_tidy(text) or not text.strip():  # a blank link shows its URL instead
+                return False
+            pieces.append(text)
+            last_was_text = False
+        else:
+            return False
+    joined = "".join(pieces)
+    return _is_tidy(joined) and _EMPHASIS_CHARS.search(joined) is None
 
 
 def _is_tidy(text: str) -> bool:
     """Text in which whitespace is already as a browser shows it: single spaces, none at the ends."""
-    return bool(text) and _UNTIDY_SPACE.search(text) is None
+    return (bool(text) and text[0] != " " and text[-1] != " " and "  " not in text
+            and _UNTIDY_SPACE.search(text) is None)
 
 
 def _flatten(nodes: list[Inline], breaks: bool) -> list[_Token]:
@@ -292,6 +321,8 @@ def _collapse_whitespace(tokens: list[_Token]) -> list[_Token]:
                     out[gap] = " "
                 out.append(piece)
                 gap, prev = None, piece[-1] if isinstance(piece, str) else ""
+    if not any(isinstance(t, LineBreak) for t in out):
+        return out
     # Parsers also trim NBSP and the like off a paragraph, which would leave a break at its end.
     visible = [k for k, t in enumerate(out) if not isinstance(t, (_Open, _Close, LineBreak))
                and not (isinstance(t, str) and all(map(_is_space, t)))]
