@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from converter import ast as A
 from converter.readers import rules
@@ -249,3 +251,21 @@ def test_data_table_is_kept_layout_table_is_unwrapped() -> None:
 def test_deep_nesting_does_not_recurse_without_bound() -> None:
     html = "<div>" * 5000 + "深处的文字" + "</div>" * 5000
     assert "深处的文字" in text(html)
+
+
+_url_rest = st.text(st.sampled_from(list("ab/?#;:.[]@%-_=&~é中 0")), max_size=10)
+_urls = st.builds(lambda scheme, host, rest: scheme + host + rest,
+                  st.sampled_from(["https://", "http://", "HTTP://", "ftp://", "https:/", ""]),
+                  st.sampled_from(["", "a.com", "b.org:80", "[::1]", "x@y.com", "中.com", "?", "#", "@"]),
+                  _url_rest)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_urls, st.sampled_from(["https://base.com/d/p?q#f", "http://base.com/", "https://base.com"]))
+def test_urls_kept_without_urljoin_are_what_urljoin_returns(url: str, base: str) -> None:
+    from urllib.parse import urljoin
+
+    from converter.readers.rules import _is_plain_absolute
+
+    if _is_plain_absolute(url):
+        assert urljoin(base, url) == url

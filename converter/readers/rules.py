@@ -223,7 +223,7 @@ def clean_url(raw: str, base_url: str = "") -> str:
         return url
     if _UNSAFE_SCHEME.match(url):
         return ""
-    if base_url and not url.startswith("#"):
+    if base_url and not url.startswith("#") and not _is_plain_absolute(url):
         try:
             url = urljoin(base_url, url)
         except ValueError:
@@ -231,6 +231,15 @@ def clean_url(raw: str, base_url: str = "") -> str:
         if _UNSAFE_SCHEME.match(url):  # a relative URL under a document URL such as file:///…
             return ""
     return url
+
+
+def _is_plain_absolute(url: str) -> bool:
+    """An absolute http(s) URL that ``urljoin`` would return unchanged (most links): ASCII,
+    a host, nothing it normalises away (an empty query, fragment or ``;params``)."""
+    return (url.startswith(("https://", "http://")) and url.isascii()
+            and url[url.index("//") + 2:][:1].isalnum()
+            and not url.endswith(("?", "#")) and ";" not in url and "?#" not in url
+            and "[" not in url and "]" not in url)
 
 
 def site_of(url: str) -> str:
