@@ -212,6 +212,21 @@ def test_table_rows_fill_the_grid() -> None:
     assert bodies[0][3][1][1][0][3] == 2  # "c" spans the columns it covers that others begin in
 
 
+def test_tables_too_large_for_their_cells_stay_linear() -> None:
+    """Spans covering too many slots are dropped, and a grid too large to pad becomes one
+    paragraph per row (docx refuses rows shorter than the table): the text stays."""
+    T = A.Text
+    stairs = A.Table([], [[A.TableCell([T("s")], rowspan=65534), A.TableCell([T("q")])]] * 600)
+    table = next(b for b in P.to_pandoc_json(A.Document(A.Meta(), [stairs]))["blocks"] if b["t"] == "Table")
+    assert len(table["c"][2]) == 2 and {cell[2] for _, cells in table["c"][4][0][3] for cell in cells} == {1}
+    wide = A.Table([[A.TableCell([T(f"h{i}")]) for i in range(600)]], [[A.TableCell([T("a")])]] * 600)
+    blocks = P.to_pandoc_json(A.Document(A.Meta(), [wide]), "docx")["blocks"]
+    assert [b["t"] for b in blocks] == ["Para"] * 601
+    assert json.dumps(blocks).count('"h599"') == 1 and len(json.dumps(blocks)) < 100_000
+    out = P.pandoc_writer_class("docx")().write(A.Document(A.Meta(), [wide]))
+    assert isinstance(out, bytes) and out.startswith(b"PK")
+
+
 def test_json_ast_passes_through_pandoc_unchanged() -> None:
     """pandoc reads our JSON and writes it back identically: every node is well formed."""
     docs = [hostile_document()] + [parsed(p) for p in SEEDS + FEEDS[::25]]

@@ -43,7 +43,7 @@ from .. import ast as A
 from ..errors import ConversionError
 from . import Writer
 from .article import IMAGE_LABELS, language_tag, localized
-from .xhtml import PlacedCell, clean_text, safe_url, table_grid
+from .xhtml import PlacedCell, clean_text, safe_url, span_area, table_grid
 
 #: Seconds a conversion may take before pandoc is stopped.
 DEFAULT_TIMEOUT = 60.0
@@ -59,6 +59,10 @@ _BREAKS = (_SPACE, _SOFT_BREAK, _LINE_BREAK)
 _SPACE_RUN = re.compile(r"([ \t\n\r\f]+)")
 _CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
 _IMAGE_SCHEMES = ("http", "https")
+#: Grid slots a table may take per cell, and in any case, before its spans are dropped and
+#: then before it is written as paragraphs (see :func:`_bounded_grid`).
+_SLOTS_PER_CELL = 16
+_GRID_SLOTS = 4096
 
 
 class PandocError(ConversionError):
@@ -384,17 +388,32 @@ class PandocAst:
 
     def block_Table(self, node: A.Table) -> list[_Json]:
         """A ``Table`` with one column spec per grid column and every row filling the grid
-        (short rows padded with empty cells), as pandoc's writers expect; spans are clipped to
-        the grid as in our HTML (:func:`~converter.writers.xhtml.table_grid`)."""
-        (head, body), width = table_grid([node.head, node.body])
+        (short rows padded with empty cells), as pandoc's writers expect (docx refuses short
+        rows); spans are clipped to the grid as in our HTML
+        (:func:`~converter.writers.xhtml.table_grid`). A table whose grid is too large for its
+        cells (:func:`_bounded_grid`) becomes paragraphs instead."""
+        (head, body), width, fits = _bounded_grid([node.head, node.body])
         if not width:
             return self.block_Paragraph(A.Paragraph(node.caption))
+        if not fits:
+            return self._rows_as_paragraphs(node.caption, head + body)
         caption = self.one_line(self.inlines(node.caption))
         colspecs = [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}]] * width
         return [{"t": "Table", "c": [
             _NO_ATTR, [None, [{"t": "Plain", "c": caption}] if caption else []], colspecs,
             [_NO_ATTR, self._rows(head, width)], [[_NO_ATTR, 0, [], self._rows(body, width)]],
             [_NO_ATTR, []]]}]
+
+    def _rows_as_paragraphs(self, caption: list[A.Inline], rows: list[list[PlacedCell]]) -> list[_Json]:
+        """The caption, then each row as a paragraph of its cells separated by bars: what
+        every format can write at a size linear in the table's (pandoc pads every row of a
+        ``Table`` to its full width itself, and takes minutes over a 5000 × 5000 grid)."""
+        out = self.block_Paragraph(A.Paragraph(caption))
+        for row in rows:
+            cells = [cell.content for _, _, _, cell in row if cell.content]
+            joined = [node for i, content in enumerate(cells) for node in [*([A.Text(" | ")] if i else []), *content]]
+            out += self.block_Paragraph(A.Paragraph(joined))
+        return out
 
     def _rows(self, rows: list[list[PlacedCell]], width: int) -> list[_Json]:
         out: list[Any] = []
@@ -492,6 +511,19 @@ class PandocAst:
     def shows_image(self, url: str) -> bool:
         """Whether the output shows the image at ``url`` as an image (else: a link to it)."""
         return not self.link_images
+
+
+def _bounded_grid(sections: list[list[list[A.TableCell]]]) -> tuple[list[list[list[PlacedCell]]], int, bool]:
+    """:func:`~converter.writers.xhtml.table_grid`'s layout, and whether its padded grid fits
+    a budget of ``_SLOTS_PER_CELL`` slots per cell (plus ``_GRID_SLOTS`` for any table); spans
+    covering more than that are dropped first. Hostile spans (a staircase of rowspans) or one
+    very wide row above many short ones would otherwise make the JSON grow with the square of
+    the input (the Markdown and text writers have such budgets too)."""
+    budget = _SLOTS_PER_CELL * sum(len(row) for rows in sections for row in rows) + _GRID_SLOTS
+    placed, width = table_grid(sections)
+    if span_area(placed) > budget:
+        placed, width = table_grid(sections, spans=False)
+    return placed, width, width * sum(map(len, placed)) <= budget
 
 
 def _image_label(language: str) -> str:

@@ -143,15 +143,18 @@ def _leaf_blocks(blocks: list[A.Block]) -> list[A.Block]:
     return out
 
 
-def table_grid(sections: list[list[list[A.TableCell]]]) -> tuple[list[list[list[PlacedCell]]], int]:
+def table_grid(sections: list[list[list[A.TableCell]]], *,
+               spans: bool = True) -> tuple[list[list[list[PlacedCell]]], int]:
     """The rows of a table's sections (head, body) laid out as HTML lays them out, and the
     table's width.
 
     A cell takes the first free column; its colspan stops short of a cell spanning down from
     above and its rowspan at the end of its section. Columns in which no cell begins are then
     removed (the cells spanning them narrowed): HTML forbids them, and they show nothing.
+    Without ``spans`` every cell takes one slot, for writers whose output would grow with the
+    area the spans cover (see :func:`span_area`).
     """
-    placed = [_layout(rows) for rows in sections]
+    placed = [_layout(rows, spans) for rows in sections]
     begun = sorted({col for rows in placed for row in rows for col, _, _, _ in row})
     rank = {col: i for i, col in enumerate(begun)}
     squeezed = [[[(rank[col], rowspan, bisect.bisect_left(begun, col + colspan) - rank[col], cell)
@@ -159,7 +162,12 @@ def table_grid(sections: list[list[list[A.TableCell]]]) -> tuple[list[list[list[
     return squeezed, len(begun)
 
 
-def _layout(rows: list[list[A.TableCell]]) -> list[list[PlacedCell]]:
+def span_area(sections: list[list[list[PlacedCell]]]) -> int:
+    """The grid slots that the placed cells of :func:`table_grid` cover, spans included."""
+    return sum(rowspan * colspan for rows in sections for row in rows for _, rowspan, colspan, _ in row)
+
+
+def _layout(rows: list[list[A.TableCell]], spans: bool = True) -> list[list[PlacedCell]]:
     """Each row's cells placed in the grid of one table section (see :func:`table_grid`).
 
     Cells spanning down are kept as sorted, disjoint ``(first column, end column, last row)``
@@ -177,8 +185,8 @@ def _layout(rows: list[list[A.TableCell]]) -> list[list[PlacedCell]]:
                 col = max(col, runs[i][1])
                 i += 1
             room = runs[i][0] - col if i < len(runs) else MAX_COLSPAN
-            colspan = min(max(int(cell.colspan), 1), MAX_COLSPAN, room)
-            rowspan = min(max(int(cell.rowspan), 1), MAX_ROWSPAN, len(rows) - r)
+            colspan = min(max(int(cell.colspan), 1), MAX_COLSPAN, room) if spans else 1
+            rowspan = min(max(int(cell.rowspan), 1), MAX_ROWSPAN, len(rows) - r) if spans else 1
             line.append((col, rowspan, colspan, cell))
             if rowspan > 1:
                 opened.append((col, col + colspan, r + rowspan - 1))
@@ -326,10 +334,9 @@ class XhtmlRenderer:
         return f"<tr>{''.join(self._cell(c, tag) for c in cells)}</tr>\n"
 
     def _cell(self, placed: PlacedCell, tag: str) -> str:
-        """A cell with its colspan fitted to the grid and its rowspan as given (within HTML's
-        limit)."""
-        _, _, colspan, cell = placed
-        rowspan = min(max(int(cell.rowspan), 1), MAX_ROWSPAN)
+        """A cell with its spans fitted to the grid: a rowspan running past the end of its
+        table section is an error in HTML."""
+        _, rowspan, colspan, cell = placed
         attrs = f' colspan="{colspan}"' if colspan > 1 else ""
         attrs += f' rowspan="{rowspan}"' if rowspan > 1 else ""
         return f"<{tag}{attrs}>{self.inlines(cell.content)}</{tag}>"
