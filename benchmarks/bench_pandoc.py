@@ -8,12 +8,15 @@ Times, each R times (median printed):
 1. pandoc's own start-up: ``pandoc -f json -t plain`` on an empty document;
 2. per document, in this process (documents parsed beforehand): building our JSON AST, and
    running pandoc on it (one process per document, as the writer does);
-3. what batching could save: the same K documents converted by *one* pandoc process through
-   pandoc-server's ``/batch`` endpoint (pandoc run as a CGI program), per document;
+3. batching: the same K documents converted by *one* pandoc process through pandoc-server's
+   ``/batch`` endpoint (``run_pandoc_batch``, as ``PandocWriter.write_many`` does), per document;
 4. the command line per file: ``convert one.txt --to FORMAT -o out`` as a whole process, on
    K files, with ``--to md`` beside it to separate our start-up from pandoc's cost;
 5. the command line in batch: ``convert DIR --to FORMAT -o OUT --force`` with all cores and
-   with ``--jobs 1``, and ``--to md`` and ``--to html`` (our native writer) for comparison.
+   with ``--jobs 1`` (one pandoc process per chunk of 16 files), and ``--to md`` and ``--to html``
+   (our native writer) for comparison;
+6. the same batch in this process (``convert_tree``) with and without ``write_many``: one
+   pandoc process per chunk against one per file, with all cores and with one job.
 
 The machine's load average is printed: the timings are only comparable on an idle machine.
 """
@@ -28,14 +31,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from converter import parse  # noqa: E402
+from converter import convert_tree, parse  # noqa: E402
 from converter.ast import Document, Meta  # noqa: E402
-from converter.writers.pandoc import pandoc_path, run_pandoc, to_pandoc_json  # noqa: E402
+from converter.batch import default_jobs  # noqa: E402
+from converter.writers.pandoc import PandocWriter, run_pandoc, run_pandoc_batch, to_pandoc_json  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
 CONVERT = Path(sys.executable).parent / "convert"
@@ -70,23 +75,26 @@ def per_document(docs: list[Document], fmt: str, runs: int) -> tuple[float, floa
 
 def one_process(docs: list[Document], fmt: str, runs: int) -> float:
     """Seconds per document when one pandoc process converts them all (pandoc-server /batch)."""
-    params = [{"text": json.dumps(to_pandoc_json(d, fmt), ensure_ascii=False), "from": "json",
-               "to": fmt, "standalone": True, "wrap": "preserve"} for d in docs]
-    body = json.dumps(params).encode()
-    env = dict(os.environ, REQUEST_METHOD="POST", PATH_INFO="/batch", CONTENT_TYPE="application/json",
-               CONTENT_LENGTH=str(len(body)), HTTP_ACCEPT="application/json", SERVER_NAME="localhost",
-               SERVER_PORT="80", SERVER_PROTOCOL="HTTP/1.1", SCRIPT_NAME="", REMOTE_ADDR="127.0.0.1",
-               PANDOC_SERVER_TIMEOUT="600")
-    with tempfile.TemporaryDirectory() as tmp:
-        cgi = Path(tmp) / "pandoc-server.cgi"
-        cgi.symlink_to(pandoc_path())
+    data = [json.dumps(to_pandoc_json(d, fmt), ensure_ascii=False).encode() for d in docs]
 
-        def run() -> None:
-            done = subprocess.run([str(cgi)], input=body, capture_output=True, env=env, check=True)
-            answers = json.loads(done.stdout.split(b"\n\n", 1)[1])
-            assert len(answers) == len(docs) and all("output" in a for a in answers), done.stdout[:300]
+    def run() -> None:
+        answers = run_pandoc_batch(fmt, data, timeout=600)
+        assert all(answer is not None for answer in answers)
 
-        return median_of(runs, lambda: timed(run)) / len(docs)
+    return median_of(runs, lambda: timed(run)) / len(docs)
+
+
+def in_process(corpus: Path, fmt: str, runs: int, out: Path, jobs: int, batched: bool) -> float:
+    """Seconds for ``convert_tree`` over the corpus, with ``write_many`` (one pandoc process per
+    chunk) or without it (one per file, as before it existed)."""
+    saved = PandocWriter.write_many
+    if not batched:
+        del PandocWriter.write_many  # forked workers inherit the class as it is now
+    try:
+        return median_of(runs, lambda: timed(lambda: convert_tree(corpus, out / f"tree-{fmt}", fmt, jobs=jobs,
+                                                                  force=True)))
+    finally:
+        PandocWriter.write_many = saved  # type: ignore[method-assign]
 
 
 def cli_per_file(files: list[Path], fmt: str, runs: int, out: Path) -> float:
@@ -139,6 +147,12 @@ def main() -> None:
             label = f"`convert DIR --to {each} -o OUT`" + (" --jobs 1" if jobs else " (all cores)")
             rate = f"{seconds:.2f} s = {1000 * seconds / len(files):.1f} ms / file, {len(files) / seconds:.0f} files/s"
             rows.append((label, rate))
+        warnings.simplefilter("ignore")
+        for jobs in (default_jobs(), 1):
+            per_file = in_process(args.corpus, fmt, args.runs, out, jobs, batched=False)
+            per_chunk = in_process(args.corpus, fmt, args.runs, out, jobs, batched=True)
+            rows.append((f"`convert_tree(DIR, --to {fmt})`, {jobs} job(s): one pandoc per file → per chunk",
+                         f"{per_file:.2f} s → {per_chunk:.2f} s ({100 * (1 - per_chunk / per_file):.0f}% less)"))
 
     print("| measurement | median |\n| --- | --- |")
     for name, value in rows:

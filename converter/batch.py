@@ -287,8 +287,11 @@ class Journal:
 
 
 def convert_chunk(fmt: str, options: dict[str, Any], chunk: list[tuple[Path, Path]]) -> list[FileResult]:
-    """Convert a few files in this process (the unit of work sent to a pool worker)."""
+    """Convert a few files in this process (the unit of work sent to a pool worker): all at
+    once when the writer can (``write_many``: pandoc's formats, one pandoc process per chunk)."""
     writer = make_writer(fmt, **options)
+    if len(chunk) > 1 and callable(getattr(writer, "write_many", None)):
+        return _convert_together(writer, chunk)
     results = []
     for source, output in chunk:
         started = time.perf_counter()
@@ -304,6 +307,40 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: list[tuple[Path, Pat
         notes = [f"{source}: {w.message}" for w in caught]
         results.append(FileResult(source, output, "converted", "", time.perf_counter() - started, notes, stamp))
     return results
+
+
+def _convert_together(writer: Any, chunk: list[tuple[Path, Path]]) -> list[FileResult]:
+    """:func:`convert_chunk` through ``writer.write_many``: every file read, the documents
+    converted in one call, each output written atomically. Errors, warnings and seconds stay
+    with their file, and a file that fails costs only itself."""
+    results: dict[int, FileResult] = {}
+    read: list[tuple[int, Document, list[int] | None, list[str], float]] = []
+    for i, (source, _) in enumerate(chunk):
+        started = time.perf_counter()
+        stamp = _source_stamp(source)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                doc = read_file(source)
+            except ConversionError as exc:
+                results[i] = FileResult(source, None, "failed", str(exc.naming(str(source))),
+                                        time.perf_counter() - started)
+                continue
+        read.append((i, doc, stamp, [str(w.message) for w in caught], time.perf_counter() - started))
+    for (i, _, stamp, notes, seconds), item in zip(read, writer.write_many([doc for _, doc, *_ in read])):
+        source, output = chunk[i]
+        started = time.perf_counter()
+        try:
+            if isinstance(item.output, ConversionError):
+                raise item.output
+            write_atomic(output, item.output)
+        except ConversionError as exc:
+            results[i] = FileResult(source, None, "failed", str(exc.naming(str(source))),
+                                    seconds + item.seconds + time.perf_counter() - started)
+            continue
+        results[i] = FileResult(source, output, "converted", "", seconds + item.seconds + time.perf_counter() - started,
+                                [f"{source}: {note}" for note in notes + item.warnings], stamp)
+    return [results[i] for i in range(len(chunk))]
 
 
 def read_chunk(paths: list[Path]) -> list[Document | FileResult]:

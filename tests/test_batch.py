@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -213,3 +215,38 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(batch, "read_file", real_read)
     rerun = convert_tree(src, tmp_path / "out", "md", jobs=2)
     assert rerun.converted == 1 and rerun.skipped == 79
+
+
+@pytest.mark.parametrize("fmt", ["rst", "docx"])
+def test_pandoc_formats_convert_a_chunk_in_one_pandoc_and_a_failure_costs_only_its_file(
+        fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk goes to one pandoc process (write_many); outputs are what converting each file
+    alone writes; the file pandoc rejects fails alone, on one line naming it."""
+    from converter import render
+    from converter.files import read_file
+    from converter.writers import pandoc
+
+    src = make_tree(tmp_path / "src", 6, bad=(4,))
+    payload = pandoc.PandocWriter._payload
+    monkeypatch.setattr(pandoc.PandocWriter, "_payload",  # pandoc cannot read what it is given for doc00003
+                        lambda self, doc: b"{" if "第3号" in doc.meta.title else payload(self, doc))
+    batches = []
+    real_batch = pandoc.run_pandoc_batch
+    monkeypatch.setattr(pandoc, "run_pandoc_batch", lambda *a, **k: batches.append(1) or real_batch(*a, **k))
+    report = convert_tree(src, tmp_path / "out", fmt, jobs=1)
+    assert batches == [1] and report.converted == 4
+    failed = {r.source.name: r.error for r in report.failed}
+    assert failed.keys() == {"doc00003.txt", "doc00004.txt"} and "doc00004.txt: is empty" in failed["doc00004.txt"]
+    assert failed["doc00003.txt"].startswith(f"{src / 'a' / 'doc00003.txt'}: pandoc failed")
+    assert all("\n" not in error for error in failed.values())
+    assert all(r.seconds > 0 for r in report.results)
+    for result in report.results:
+        if result.status == "converted":
+            assert result.output is not None
+            alone = render(read_file(result.source), fmt)
+            got = result.output.read_bytes()
+            if isinstance(alone, bytes):  # docx: the same document XML
+                with zipfile.ZipFile(io.BytesIO(got)) as a, zipfile.ZipFile(io.BytesIO(alone)) as b:
+                    assert a.read("word/document.xml") == b.read("word/document.xml")
+            else:
+                assert got == alone.encode("utf-8")

@@ -579,3 +579,95 @@ def test_commonmark_reads_our_markdown_as_our_text(path: Path) -> None:
     markdown = render(doc, "markdown", front_matter=False)
     tree = json.loads(pandoc("-f", "commonmark+pipe_tables+strikeout", "-t", "json", data=markdown.encode()))
     assert pandoc_text(tree) == visible_text(doc)
+
+
+# ---------------------------------------------------------------------------- many documents, one pandoc
+
+
+def _xml_parts(output: str | bytes, fmt: str) -> Any:
+    """What must match between two conversions: text as it is; for docx and odt, the document
+    XML (the archives could differ in what pandoc stamps them with)."""
+    if isinstance(output, str):
+        return output
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(output)) as archive:
+        return archive.read("word/document.xml" if fmt == "docx" else "content.xml")
+
+
+def _count_processes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pandoc processes started from here on: ``one`` per document, ``batch`` per batch."""
+    P.api_version()  # learnt once per process, not a conversion
+    started: list[str] = []
+    one, batch = P.run_pandoc, P.run_pandoc_batch
+    monkeypatch.setattr(P, "run_pandoc", lambda *a, **k: started.append("one") or one(*a, **k))
+    monkeypatch.setattr(P, "run_pandoc_batch", lambda *a, **k: started.append("batch") or batch(*a, **k))
+    return started
+
+
+@pytest.mark.parametrize("fmt", ["rst", "docx", "latex"])
+def test_a_batch_writes_what_one_process_per_document_writes(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = [hostile_document()] + [parsed(p) for p in SEEDS[:1] + FEEDS[::97]]
+    writer = make_writer(fmt)
+    started = _count_processes(monkeypatch)
+    written = writer.write_many(docs)
+    assert started == ["batch"]
+    assert all(not isinstance(w.output, ConversionError) and w.seconds > 0 for w in written)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", P.PandocWarning)
+        alone = [writer.write(doc) for doc in docs]
+    for doc, w, output in zip(docs, written, alone):
+        assert type(w.output) is type(output)
+        assert _xml_parts(w.output, fmt) == _xml_parts(output, fmt), doc.meta.title
+        if fmt != "docx":
+            assert w.output == output  # text formats: byte for byte
+
+
+def test_a_failing_document_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pandoc rejects one document of a batch: it alone is converted again in a process of its
+    own, whose error is the one ``write`` gives; the others keep the batch's output."""
+    docs = [A.Document(A.Meta(title=f"t{i}"), [A.Paragraph([A.Text(f"正文 {i}")])]) for i in range(4)]
+    payload = P.PandocWriter._payload
+    monkeypatch.setattr(P.PandocWriter, "_payload",
+                        lambda self, doc: b"{not json" if doc.meta.title == "t2" else payload(self, doc))
+    started = _count_processes(monkeypatch)
+    writer = make_writer("rst")
+    written = writer.write_many(docs)
+    assert started == ["batch", "one"]
+    error = written[2].output
+    assert isinstance(error, P.PandocError) and "\n" not in str(error) and str(error).startswith("pandoc failed")
+    assert [w.output for i, w in enumerate(written) if i != 2] == [writer.write(docs[i]) for i in (0, 1, 3)]
+    assert "正文 3" in str(written[3].output)
+
+
+def test_a_batch_that_fails_as_a_whole_falls_back_to_one_process_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = [hostile_document(), A.Document(A.Meta(title="b"), [A.Paragraph([A.Text("x")])])]
+    writer = make_writer("rst")
+    monkeypatch.setattr(P, "_CGI_ENV", dict(P._CGI_ENV, PATH_INFO="/no-such-endpoint"))
+    with pytest.raises(P.PandocError, match="pandoc-server failed"):
+        P.run_pandoc_batch("rst", [writer._payload(doc) for doc in docs], timeout=60)
+    started = _count_processes(monkeypatch)
+    written = writer.write_many(docs)
+    assert started == ["batch", "one", "one"]
+    assert [w.output for w in written] == [writer.write(doc) for doc in docs]
+
+
+def test_batch_warnings_belong_to_their_document() -> None:
+    """pandoc's warnings come back per document, worded as the pandoc command words them."""
+    image = {"t": "Para", "c": [{"t": "Image", "c": [["", [], []], [], ["missing.png", ""]]}]}
+    tree = {"pandoc-api-version": P.api_version(), "meta": {}, "blocks": [image]}
+    warns = json.dumps(tree).encode()
+    quiet = json.dumps(dict(tree, blocks=[])).encode()
+    answers = P.run_pandoc_batch("docx", [quiet, warns, quiet], timeout=60)
+    assert [bool(a and a[1]) for a in answers] == [False, True, False]
+    with pytest.warns(P.PandocWarning) as caught:
+        P.run_pandoc(["-f", "json", "-t", "docx", "-o", "-"], warns)
+    assert answers[1] is not None and [f"pandoc: {m}" for m in answers[1][1]] == [str(w.message) for w in caught]
+
+
+def test_formats_whose_server_output_differs_are_not_batched(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = _count_processes(monkeypatch)
+    docs = [A.Document(A.Meta(title="t"), [A.Paragraph([A.Text("x")])])] * 2
+    assert [type(w.output) for w in make_writer("man").write_many(docs)] == [str, str]
+    assert started == ["one", "one"]

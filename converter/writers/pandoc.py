@@ -22,6 +22,7 @@ stays), as in our HTML and EPUB output: pandoc's HTML-based writers would otherw
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import importlib.util
@@ -32,9 +33,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -236,6 +238,100 @@ def _messages(stderr: bytes) -> list[str]:
         else:
             out.append(line.strip().removeprefix("[WARNING] ").removeprefix("[INFO] "))
     return list(dict.fromkeys(" ".join(m.split()) for m in out))
+
+
+# ---------------------------------------------------------------------------- many documents, one pandoc
+
+#: Formats whose output differs between pandoc-server and the pandoc command, which fills in
+#: template variables the server does not (``pandoc-version`` in man and ms, dzslides' script):
+#: always one process per document.
+_UNBATCHED = frozenset({"man", "ms", "dzslides"})
+#: JSON one batch holds at most, to bound its memory: a document larger than that is converted
+#: alone (its start-up is then small beside its conversion).
+_BATCH_BYTES = 16 * 2**20
+#: A batch may take this many times the per-document timeout before it is stopped and its
+#: documents are converted one process each: room for many slow documents, and a bounded loss
+#: to one that never finishes.
+_BATCH_TIMEOUTS = 2
+#: pandoc-server's ``/batch`` endpoint as a CGI request (and nothing of the user's environment).
+_CGI_ENV = {"REQUEST_METHOD": "POST", "PATH_INFO": "/batch", "CONTENT_TYPE": "application/json",
+            "HTTP_ACCEPT": "application/json", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1", "SCRIPT_NAME": "", "REMOTE_ADDR": "127.0.0.1"}
+_CGI_HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+#: One document converted by a batch: its output and pandoc's warnings about it.
+BatchAnswer = tuple[bytes, list[str]]
+
+
+def run_pandoc_batch(fmt: str, payloads: list[bytes], *, timeout: float) -> list[BatchAnswer | None]:
+    """Each JSON AST of ``payloads`` as a standalone document in ``fmt`` (``--wrap=preserve``),
+    with pandoc's warnings about it, from one pandoc process: pandoc-server's ``/batch`` endpoint,
+    run as a CGI program, saves pandoc's start-up on every document but the first.
+
+    The server runs every conversion in ``PandocPure``: no file, network or data directory of
+    the user's is touched (``--sandbox`` runs the same code). A document it could not convert is
+    ``None``; a batch that fails as a whole (no pandoc-server, a timeout, an answer that is not
+    one output per document) raises :class:`PandocError`.
+    """
+    params = [{"text": data.decode("utf-8"), "from": "json", "to": fmt, "standalone": True, "wrap": "preserve"}
+              for data in payloads]
+    body = json.dumps(params, ensure_ascii=False).encode("utf-8")
+    env = dict(_CGI_ENV, CONTENT_LENGTH=str(len(body)), PANDOC_SERVER_TIMEOUT=str(int(timeout) + 2))
+    try:
+        with tempfile.TemporaryDirectory(prefix="converter-pandoc-") as folder:
+            server = Path(folder) / "pandoc-server.cgi"  # the name that makes pandoc the server
+            server.symlink_to(pandoc_path())
+            done = subprocess.run([str(server)], input=body, env=env, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise PandocError(f"pandoc-server took longer than {timeout:g} s and was stopped") from None
+    except OSError as exc:
+        raise PandocError(f"pandoc-server could not be run: {exc.strerror or exc}") from None
+    answers = _batch_answers(done.stdout) if done.returncode == 0 else None
+    if answers is None or len(answers) != len(payloads):
+        reason = " ".join(_messages(done.stderr)) or done.stdout[:_MAX_REASON].decode("utf-8", "replace")
+        raise PandocError(f"pandoc-server failed (exit status {done.returncode}): {' '.join(reason.split())[:_MAX_REASON]}")
+    binary = PANDOC_FORMATS[fmt].binary if fmt in PANDOC_FORMATS else False
+    return [_batch_answer(answer, binary) for answer in answers]
+
+
+def _batch_answers(stdout: bytes) -> list[Any] | None:
+    """The JSON array of a CGI response with status 200, or ``None``."""
+    parts = _CGI_HEAD_END.split(stdout, maxsplit=1)
+    if len(parts) != 2 or not parts[0].startswith(b"Status: 200"):
+        return None
+    try:
+        answers = json.loads(parts[1])
+    except ValueError:
+        return None
+    return answers if isinstance(answers, list) else None
+
+
+def _batch_answer(answer: Any, binary: bool) -> BatchAnswer | None:
+    """One document's output (base64 for binary formats) and warnings, or ``None`` for an
+    ``{"error": …}`` or anything else. Like the pandoc command, only warnings are kept."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("output"), str) or answer.get("base64") is not binary:
+        return None
+    try:
+        output = base64.b64decode(answer["output"], validate=True) if binary else answer["output"].encode("utf-8")
+    except ValueError:
+        return None
+    messages = [m.get("message", "") for m in answer.get("messages") or [] if isinstance(m, dict)
+                and m.get("verbosity") in ("WARNING", "ERROR")]
+    return output, list(dict.fromkeys(" ".join(str(m).split()) for m in messages if str(m).strip()))
+
+
+def _batches(sizes: dict[int, int], limit: int) -> list[list[int]]:
+    """The keys of ``sizes`` in order, in runs whose sizes add up to at most ``limit`` (a
+    larger one alone)."""
+    out: list[list[int]] = [[]]
+    total = 0
+    for key, size in sizes.items():
+        if out[-1] and total + size > limit:
+            out.append([])
+            total = 0
+        out[-1].append(key)
+        total += size
+    return [run for run in out if run]
 
 
 @lru_cache(maxsize=1)
@@ -836,11 +932,82 @@ class PandocWriter(Writer):
         self.timeout = float(timeout)
 
     def write(self, doc: A.Document) -> str | bytes:
+        return self._decoded(run_pandoc(self._args(), self._payload(doc), timeout=self.timeout))
+
+    def write_many(self, docs: list[A.Document]) -> list[Written]:
+        """Each document's output (or the error converting it), what pandoc warned about it and
+        the seconds it took, from one pandoc process per batch (:func:`run_pandoc_batch`) rather
+        than one per document: pandoc's start-up costs more than converting a news article.
+
+        A document the batch could not convert, or every document of a batch that failed as a
+        whole, is converted as :meth:`write` does, so outputs and errors are :meth:`write`'s.
+        """
+        written: dict[int, Written] = {}
+        payloads: dict[int, bytes] = {}
+        spent: dict[int, float] = {}
+        for i, doc in enumerate(docs):
+            started = time.perf_counter()
+            try:
+                payloads[i] = self._payload(doc)
+            except ConversionError as exc:
+                written[i] = Written(exc)
+            spent[i] = time.perf_counter() - started
+        if self.format not in _UNBATCHED:
+            for batch in _batches({i: len(data) for i, data in payloads.items()}, _BATCH_BYTES):
+                if len(batch) > 1:
+                    written.update(self._batch(batch, payloads, spent))
+        for i in payloads.keys() - written.keys():
+            written[i] = self._alone(payloads[i])
+        for i, item in written.items():
+            item.seconds += spent[i]
+        return [written[i] for i in range(len(docs))]
+
+    def _batch(self, batch: list[int], payloads: dict[int, bytes], spent: dict[int, float]) -> dict[int, Written]:
+        """The documents of ``batch`` that one pandoc process converted (none if it failed),
+        each charged an equal share of its time."""
+        started = time.perf_counter()
+        try:
+            answers = run_pandoc_batch(self.format, [payloads[i] for i in batch],
+                                       timeout=self.timeout * _BATCH_TIMEOUTS)
+        except PandocError:
+            answers = [None] * len(batch)
+        share = (time.perf_counter() - started) / len(batch)
+        for i in batch:
+            spent[i] += share
+        return {i: Written(self._decoded(answer[0]), [f"pandoc: {m}" for m in answer[1]])
+                for i, answer in zip(batch, answers) if answer is not None}
+
+    def _alone(self, payload: bytes) -> Written:
+        """One document converted as :meth:`write` does, its warnings collected."""
+        started = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                output: str | bytes | ConversionError = self._decoded(
+                    run_pandoc(self._args(), payload, timeout=self.timeout))
+            except ConversionError as exc:
+                output = exc
+        return Written(output, [str(w.message) for w in caught], time.perf_counter() - started)
+
+    def _payload(self, doc: A.Document) -> bytes:
         tree = to_pandoc_json(doc, self.format)
-        data = json.dumps(tree, ensure_ascii=False, separators=(",", ":"))
-        args = ["--from", "json", "--to", self.format, "--standalone", "--wrap=preserve", "--output", "-"]
-        out = run_pandoc(args, data.encode("utf-8"), timeout=self.timeout)
+        return json.dumps(tree, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def _args(self) -> list[str]:
+        return ["--from", "json", "--to", self.format, "--standalone", "--wrap=preserve", "--output", "-"]
+
+    def _decoded(self, out: bytes) -> str | bytes:
         return out if self.binary else out.decode("utf-8")
+
+
+@dataclass(slots=True)
+class Written:
+    """One document of :meth:`PandocWriter.write_many`: its output or the error converting it,
+    pandoc's warnings about it, and the seconds it took (its share of a batch's)."""
+
+    output: str | bytes | ConversionError
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 @cache
