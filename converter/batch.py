@@ -484,7 +484,7 @@ def _run_on_pool(chunks: list[list[tuple[Path, Path]]], fmt: str, options: dict[
         except BrokenExecutor:
             lost.append(futures[future])
             return
-        for result in results:
+        for result in _with_own_paths(futures[future], results):
             finish(result)
 
     try:
@@ -513,9 +513,22 @@ def _run_isolated(chunk: list[tuple[Path, Path]], fmt: str, options: dict[str, A
             results = pool.submit(convert_chunk, fmt, options, chunk).result()
         except BrokenExecutor:
             return chunk
-    for result in results:
+    for result in _with_own_paths(chunk, results):
         finish(result)
     return []
+
+
+def _with_own_paths(chunk: list[tuple[Path, Path]], results: list[FileResult]) -> list[FileResult]:
+    """A worker's results (one per file of ``chunk``, in order) holding this process's path
+    objects instead of the copies unpickled with them: the report keeps one of each path, and
+    looking them up costs no re-hashing."""
+    if len(results) == len(chunk):
+        for (source, output), result in zip(chunk, results):
+            if result.source == source:
+                result.source = source
+                if result.output is not None and result.output == output:
+                    result.output = output
+    return results
 
 
 def _context() -> Any:
