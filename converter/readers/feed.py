@@ -16,7 +16,7 @@ from ..errors import InputError
 from . import header, rules
 from .decode import decode
 from .html import read_body
-from .language import detect_language
+from .language import SAMPLE, detect_language
 
 #: Front-matter keys that map onto ``Meta`` fields; every other key goes to ``Meta.extra``.
 _URL_KEYS = ("from", "url", "link", "source")
@@ -105,8 +105,16 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _text_of(blocks: list[A.Block]) -> str:
-    return " ".join(n.text for n in A.walk(blocks) if isinstance(n, A.Text))
+def _text_of(blocks: list[A.Block], limit: int = SAMPLE) -> str:
+    """The text of ``blocks``, as far as language detection looks at it."""
+    parts, size = [], 0
+    for node in A.walk(blocks):
+        if type(node) is A.Text:
+            parts.append(node.text)
+            size += len(node.text) + 1
+            if size > limit:
+                break
+    return " ".join(parts)
 
 
 def _clean_string(value: Any) -> str:

@@ -18,8 +18,9 @@ _RANGES = (
     (0xAC00, 0xD7AF, "G"),  # Hangul
     (0x41, 0x5A, "L"), (0x61, 0x7A, "L"), (0xC0, 0x24F, "L"),  # Latin
 )
-#: How much of the text to look at: enough to decide, cheap on huge documents.
-_SAMPLE = 20_000
+#: How much of the text to look at: enough to decide (the corpus's languages are the same
+#: from 2,000 characters on), cheap on long documents.
+SAMPLE = 4_000
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +56,7 @@ def detect_language(text: str, hint: str = "") -> str:
 
     ``hint`` (e.g. the article URL) breaks a tie between simplified and traditional.
     """
-    sample = text[:_SAMPLE]
+    sample = text[:SAMPLE]
     letters = sample.translate(_class_letters())
     simplified, traditional = letters.count("S"), letters.count("T")
     han = simplified + traditional + letters.count("H")
