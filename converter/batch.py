@@ -257,7 +257,7 @@ class Journal:
             if self._fh is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._fh = open(self.path, "a", encoding="utf-8")
-            self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self._fh.write(_journal_line(entry))
             self._fh.flush()
         except OSError as exc:
             self.broken = True
@@ -272,7 +272,7 @@ class Journal:
                 if self._fh is not None:
                     self._fh.close()
             self._fh = None
-            lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.entries.values())
+            lines = "".join(map(_journal_line, self.entries.values()))
             with contextlib.suppress(ConversionError):
                 write_atomic(self.path, lines)
 
@@ -281,6 +281,23 @@ class Journal:
         if name.startswith(self._prefix):  # the usual case, without relpath's cost
             return name[len(self._prefix):]
         return os.path.relpath(output, self.path.parent)
+
+
+def _journal_line(entry: dict[str, Any]) -> str:
+    """``json.dumps(entry, ensure_ascii=False)`` and a newline; the usual entry formatted
+    directly (the main process writes one per file, on the cores the workers need)."""
+    stamp = entry.get("source")
+    if (list(entry) == _JOURNAL_KEYS and type(entry["output"]) is str and type(entry["fingerprint"]) is str
+            and (stamp is None or (type(stamp) is list and len(stamp) == 2
+                                   and all(type(n) is int for n in stamp)))):
+        source = "null" if stamp is None else f"[{stamp[0]}, {stamp[1]}]"
+        return (f'{{"output": {_json_string(entry["output"])}, '
+                f'"fingerprint": {_json_string(entry["fingerprint"])}, "source": {source}}}\n')
+    return json.dumps(entry, ensure_ascii=False) + "\n"
+
+
+_json_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+_JOURNAL_KEYS = ["output", "fingerprint", "source"]
 
 
 # ---------------------------------------------------------------------------- execution

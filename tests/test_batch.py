@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from converter import convert_tree
 from converter.batch import STATE_FILE
@@ -250,3 +252,12 @@ def test_pandoc_formats_convert_a_chunk_in_one_pandoc_and_a_failure_costs_only_i
                     assert a.read("word/document.xml") == b.read("word/document.xml")
             else:
                 assert got == alone.encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({"output": st.text(), "fingerprint": st.text(max_size=16),
+                              "source": st.none() | st.lists(st.integers(0, 2**63), min_size=1, max_size=3)}))
+def test_journal_lines_are_json_dumps(entry: dict) -> None:
+    from converter.batch import _journal_line
+
+    assert _journal_line(entry) == json.dumps(entry, ensure_ascii=False) + "\n"
