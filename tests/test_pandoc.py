@@ -671,3 +671,13 @@ def test_formats_whose_server_output_differs_are_not_batched(monkeypatch: pytest
     docs = [A.Document(A.Meta(title="t"), [A.Paragraph([A.Text("x")])])] * 2
     assert [type(w.output) for w in make_writer("man").write_many(docs)] == [str, str]
     assert started == ["one", "one"]
+
+
+def test_very_long_text_is_a_string_per_line_and_keeps_its_text() -> None:
+    """A hostile paragraph of hundreds of thousands of words: a node per line, not per word,
+    so neither our process nor pandoc holds millions of nodes; the text still all arrives."""
+    words = "长段落 with words, " * 20_000
+    doc = A.Document(A.Meta(title="Long"), [A.Paragraph([A.Text(words + "\n" + words)])])
+    para = P.to_pandoc_json(doc, "rst")["blocks"][-1]["c"]
+    assert [node["t"] for node in para] == ["Str", "SoftBreak", "Str"]
+    assert kept(doc, "rst") >= 0.99

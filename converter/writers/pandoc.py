@@ -543,8 +543,11 @@ class PandocAst:
 
     def text(self, text: str) -> list[_Json]:
         """``text`` as words and the spaces between them (a line break in it is a soft one)."""
+        text = clean_text(text)
+        if len(text) > _LONG_TEXT:
+            return _long_text(text)
         out: list[_Json] = []
-        for piece in _SPACE_RUN.split(clean_text(text)):
+        for piece in _SPACE_RUN.split(text):
             if not piece:
                 continue
             if piece[0] in " \t\n\r\f":
@@ -643,6 +646,26 @@ def _hoisted(content: list[_Json]) -> tuple[list[_Json], list[_Json], list[_Json
     while end > start and content[end - 1] in _BREAKS:
         end -= 1
     return content[:start], content[start:end], content[end:]
+
+
+#: Text longer than this becomes one ``Str`` per line, spaces inside, instead of a node per
+#: word: a hostile 15 MB paragraph would otherwise take ~19 times its size as Python objects
+#: here, and far more in pandoc. (pandoc's writers run with ``--wrap=preserve``, so a space
+#: inside a ``Str`` is written as a ``Space`` would be.)
+_LONG_TEXT = 1 << 16
+_LINE_BREAK_RUN = re.compile(r"[ \t\r\f]*\n[ \t\n\r\f]*")
+_BLANKS = re.compile(r"[ \t\r\f]+")
+
+
+def _long_text(text: str) -> list[_Json]:
+    """Very long ``text`` as one ``Str`` per line, white space runs as single spaces."""
+    out: list[_Json] = []
+    for line in _LINE_BREAK_RUN.split(text):
+        if out:
+            out.append(_SOFT_BREAK)
+        if line:
+            out.append({"t": "Str", "c": _BLANKS.sub(" ", line)})
+    return out
 
 
 def _raw(fmt: str, text: str) -> _Json:
