@@ -311,18 +311,20 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: list[tuple[Path, Pat
         return _convert_together(writer, chunk)
     results = []
     for source, output in chunk:
+        read = _read_input(source)
+        if isinstance(read.doc, FileResult):
+            results.append(read.doc)
+            continue
         started = time.perf_counter()
-        stamp = _source_stamp(source)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                write_atomic(output, writer.write(read_file(source)))
+                write_atomic(output, writer.write(read.doc))
             except ConversionError as exc:
-                results.append(FileResult(source, None, "failed", str(exc.naming(str(source))),
-                                          time.perf_counter() - started))
+                results.append(_failure(source, exc, read.seconds + time.perf_counter() - started))
                 continue
-        notes = [f"{source}: {w.message}" for w in caught]
-        results.append(FileResult(source, output, "converted", "", time.perf_counter() - started, notes, stamp))
+        results.append(_success(source, output, read, read.seconds + time.perf_counter() - started,
+                                 [str(w.message) for w in caught]))
     return results
 
 
@@ -330,34 +332,54 @@ def _convert_together(writer: Any, chunk: list[tuple[Path, Path]]) -> list[FileR
     """:func:`convert_chunk` through ``writer.write_many``: every file read, the documents
     converted in one call, each output written atomically. Errors, warnings and seconds stay
     with their file, and a file that fails costs only itself."""
-    results: dict[int, FileResult] = {}
-    read: list[tuple[int, Document, list[int] | None, list[str], float]] = []
-    for i, (source, _) in enumerate(chunk):
-        started = time.perf_counter()
-        stamp = _source_stamp(source)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                doc = read_file(source)
-            except ConversionError as exc:
-                results[i] = FileResult(source, None, "failed", str(exc.naming(str(source))),
-                                        time.perf_counter() - started)
-                continue
-        read.append((i, doc, stamp, [str(w.message) for w in caught], time.perf_counter() - started))
-    for (i, _, stamp, notes, seconds), item in zip(read, writer.write_many([doc for _, doc, *_ in read])):
-        source, output = chunk[i]
+    reads = [_read_input(source) for source, _ in chunk]
+    results: list[FileResult | None] = [r.doc if isinstance(r.doc, FileResult) else None for r in reads]
+    todo = [i for i, r in enumerate(reads) if results[i] is None]
+    for i, item in zip(todo, writer.write_many([reads[i].doc for i in todo])):
+        (source, output), read = chunk[i], reads[i]
         started = time.perf_counter()
         try:
             if isinstance(item.output, ConversionError):
                 raise item.output
             write_atomic(output, item.output)
         except ConversionError as exc:
-            results[i] = FileResult(source, None, "failed", str(exc.naming(str(source))),
-                                    seconds + item.seconds + time.perf_counter() - started)
+            results[i] = _failure(source, exc, read.seconds + item.seconds + time.perf_counter() - started)
             continue
-        results[i] = FileResult(source, output, "converted", "", seconds + item.seconds + time.perf_counter() - started,
-                                [f"{source}: {note}" for note in notes + item.warnings], stamp)
-    return [results[i] for i in range(len(chunk))]
+        results[i] = _success(source, output, read, read.seconds + item.seconds + time.perf_counter() - started,
+                              item.warnings)
+    return results  # type: ignore[return-value]  # every slot is filled
+
+
+@dataclass(slots=True)
+class _Read:
+    """One input as a worker read it: the document (or the failed result), when it was read."""
+
+    doc: Document | FileResult
+    stamp: list[int] | None
+    notes: list[str]
+    seconds: float
+
+
+def _read_input(source: Path) -> _Read:
+    """Read ``source`` with its warnings caught; a failure becomes its ``FileResult``."""
+    started = time.perf_counter()
+    stamp = _source_stamp(source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            doc: Document | FileResult = read_file(source)
+        except ConversionError as exc:
+            doc = _failure(source, exc, time.perf_counter() - started)
+    return _Read(doc, stamp, [str(w.message) for w in caught], time.perf_counter() - started)
+
+
+def _failure(source: Path, exc: ConversionError, seconds: float) -> FileResult:
+    return FileResult(source, None, "failed", str(exc.naming(str(source))), seconds)
+
+
+def _success(source: Path, output: Path, read: _Read, seconds: float, notes: list[str]) -> FileResult:
+    return FileResult(source, output, "converted", "", seconds,
+                      [f"{source}: {note}" for note in read.notes + notes], read.stamp)
 
 
 def read_chunk(paths: list[Path]) -> list[Document | FileResult]:

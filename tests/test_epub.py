@@ -10,7 +10,6 @@ import functools
 import io
 import json
 import re
-import shutil
 import subprocess
 import uuid
 import warnings
@@ -28,6 +27,7 @@ from converter.images import FetchedImage, ImageCache, ImageWarning, sniff
 from converter.writers.article import document_title, language_tag
 from converter.writers.epub import UNDATED, EpubWriter, bundle
 from converter.writers.xhtml import XhtmlRenderer, safe_url
+from support import epubcheck_jar
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 UTC = dt.timezone.utc
@@ -475,16 +475,7 @@ def test_bundle_of_one_site_has_dates_at_the_top() -> None:
 # ---------------------------------------------------------------------------- EPUBCheck
 
 
-def _epubcheck_jar() -> Path | None:
-    try:
-        import epubcheck
-    except ImportError:
-        return None
-    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
-    return jar if jar.exists() and shutil.which("java") else None
-
-
-JAR = _epubcheck_jar()
+JAR = epubcheck_jar()
 needs_epubcheck = pytest.mark.skipif(JAR is None, reason="needs Java and the epubcheck package")
 
 

@@ -24,7 +24,6 @@ import json
 import os
 import random
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -46,6 +45,7 @@ from markdown_it import MarkdownIt
 import converter
 from converter import ConversionError, convert_file, load_json, parse, read_file, render
 from converter.writers.epub import bundle
+from support import epubcheck_jar
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -613,26 +613,17 @@ def test_private_hosts_are_fetched_only_when_allowed_and_then_cleaned(
 # ---------------------------------------------------------------------------- EPUBCheck
 
 
-def _epubcheck_jar() -> Path | None:
-    try:
-        import epubcheck
-    except ImportError:
-        return None
-    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
-    return jar if jar.exists() and shutil.which("java") else None
-
-
 def epubcheck(path: Path) -> list[str]:
     """EPUBCheck's messages of severity WARNING and above (one JVM run)."""
     report = path.with_suffix(".json")
-    subprocess.run(["java", "-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(_epubcheck_jar()),
+    subprocess.run(["java", "-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(epubcheck_jar()),
                     str(path), "--json", str(report)], capture_output=True, timeout=300, check=False)
     messages = json.loads(report.read_text("utf-8"))["messages"]
     return [f"{m['severity']} {m['ID']} {m['message']} {m['locations'][:1]}" for m in messages
             if m["severity"] in ("FATAL", "ERROR", "WARNING")]
 
 
-@pytest.mark.skipif(_epubcheck_jar() is None, reason="needs Java and the epubcheck package")
+@pytest.mark.skipif(epubcheck_jar() is None, reason="needs Java and the epubcheck package")
 def test_epubcheck_passes_books_made_of_hostile_input(server: http.server.ThreadingHTTPServer,
                                                       no_outside_dns: list[str], tmp_path: Path) -> None:
     """Two JVM runs: every convertible hostile input as one book, and one article whose images

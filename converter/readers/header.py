@@ -95,7 +95,7 @@ def parse_front_matter(source: str) -> dict[str, Any]:
         return {}
     except RecursionError:
         data = _TOO_DEEP
-    if data is _TOO_DEEP or isinstance(data, dict) and _depth(data) > MAX_FRONT_MATTER_DEPTH:
+    if data is _TOO_DEEP or isinstance(data, dict) and nesting_depth(data) > MAX_FRONT_MATTER_DEPTH:
         warnings.warn(f"front matter ignored: nested more than {MAX_FRONT_MATTER_DEPTH} levels deep",
                       stacklevel=3)
         return {}
@@ -105,7 +105,7 @@ def parse_front_matter(source: str) -> dict[str, Any]:
 _TOO_DEEP = object()
 
 
-def _depth(data: Any) -> int:
+def nesting_depth(data: Any) -> int:
     """How deeply lists and maps nest in ``data``, found without recursion."""
     deepest = 0
     stack = [(data, 1)]

@@ -17,7 +17,7 @@ from typing import Any
 from .. import ast as A
 from ..errors import InputError
 from .feed import clean_text
-from .header import MAX_FRONT_MATTER_DEPTH, _depth
+from .header import MAX_FRONT_MATTER_DEPTH, nesting_depth
 from .html import MAX_DEPTH
 
 #: Nodes nested deeper than this are refused: the HTML reader nests none deeper than its
@@ -92,7 +92,7 @@ def _check_meta(meta: Any) -> str:
     extra = meta.get("extra")
     if extra is not None and not isinstance(extra, dict):
         return "meta 'extra' is not an object"
-    if extra and _depth(extra) > MAX_FRONT_MATTER_DEPTH:
+    if extra and nesting_depth(extra) > MAX_FRONT_MATTER_DEPTH:
         return f"meta 'extra' is nested more than {MAX_FRONT_MATTER_DEPTH} levels deep"
     return ""
 
