@@ -29,6 +29,12 @@ _UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
 #: (ESC …). Dropped as the text is read; vertical tab, form feed and NEL separate words.
 _CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _SPACING_CONTROLS = frozenset("\x0b\x0c\x85")
+#: Character references that can name one of those (a superset: hex 00-1F, 70-9F, FFFE-FFFF,
+#: decimal 0-31, 127-159, 65534-65535), so the walk that removes them runs only when one may be there, not for
+#: every ``&#8217;``.
+_CONTROL_REFERENCE = re.compile(
+    r"&#(?:[xX]0*(?:1?[0-9a-fA-F]|[7-9][0-9a-fA-F]|[fF]{3}[eEfF])|0*(?:[12]?[0-9]|3[01]|12[7-9]|1[3-5][0-9]|6553[45]))"
+    r"(?![0-9a-fA-F])")
 
 
 def read(source: bytes | str, path: str | None = None) -> A.Document:
@@ -46,7 +52,7 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
         if not meta.title and path:
             meta.title = os.path.splitext(os.path.basename(path))[0]
     blocks = drop_title_heading(blocks, meta.title)
-    if "&#" in text:  # a character reference can spell a control character again
+    if _CONTROL_REFERENCE.search(text):  # a character reference can spell a control character again
         _drop_controls(meta, blocks)
     if not meta.language:
         meta.language = detect_language(meta.title + "\n" + _text_of(blocks), meta.url)
