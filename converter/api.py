@@ -100,10 +100,8 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     make_writer(to, **options)  # a bad format or option fails before any work
     ext = "." + extension(to)
     problems: list[batch.FileResult] = []
-    out_root = Path(out_dir) if out_dir is not None else root
-    pairs = [(source, (out_root / source.relative_to(root)).with_suffix(ext))
-             for source in batch.walk_inputs(root, include, exclude, problems)]
-    plan = batch.plan(pairs, problems, {output: out_root for _, output in pairs})
+    todo = batch.tree_jobs(root, root if out_dir is None else out_dir, ext, include, exclude, problems)
+    plan = batch.plan(todo, problems)
     return batch.run(plan, to, options, jobs=jobs, executor=executor, force=force,
                      on_result=on_result)
 

@@ -27,10 +27,11 @@ import re
 import signal
 import time
 import warnings
-from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, as_completed
+from array import array
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .version import __version__
 from .ast import Document
@@ -45,20 +46,53 @@ STATE_FILE = ".converter-state.jsonl"
 #: Files per task sent to a worker: large enough to amortise the hand-over, small enough that
 #: Ctrl-C is honoured quickly and the load stays balanced.
 CHUNK = 16
+#: Chunks handed to a pool ahead of the workers, per worker: enough to keep them busy, few
+#: enough that the main process holds only a window of the batch.
+AHEAD = 4
+
+#: A job: input, output, and the folder whose journal records it (None: not recorded).
+Job = tuple[str, str, "str | None"]
 
 
-@dataclass(slots=True)
 class FileResult:
-    """What happened to one input: ``converted``, ``skipped`` (up to date) or ``failed``."""
+    """What happened to one input: ``converted``, ``skipped`` (up to date) or ``failed``.
 
-    source: Path
-    output: Path | None
-    status: str
-    error: str = ""
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    #: The input's size and modification time when it was read, for the journal.
-    stamp: list[int] | None = None
+    A batch keeps one per input, so the paths are held as strings and handed out as ``Path``.
+    """
+
+    __slots__ = ("_source", "_output", "status", "error", "seconds", "warnings", "stamp")
+
+    def __init__(self, source: str | os.PathLike[str], output: str | os.PathLike[str] | None, status: str,
+                 error: str = "", seconds: float = 0.0, warnings: Iterable[str] = (),
+                 stamp: tuple[int, int] | None = None) -> None:
+        self._source = os.fspath(source)
+        self._output = None if output is None else os.fspath(output)
+        self.status, self.error, self.seconds = status, error, seconds
+        self.warnings: tuple[str, ...] = tuple(warnings)
+        #: The input's size and modification time when a worker read it, for the journal
+        #: (dropped once recorded).
+        self.stamp = stamp
+
+    @property
+    def source(self) -> Path:
+        return Path(self._source)
+
+    @property
+    def output(self) -> Path | None:
+        return None if self._output is None else Path(self._output)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self._source, self._output, self.status, self.error, self.seconds, self.warnings, self.stamp)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # compact pickles: results travel back from workers
+        return FileResult, self._fields()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileResult) and self._fields() == other._fields()
+
+    def __repr__(self) -> str:
+        return (f"FileResult(source={self._source!r}, output={self._output!r}, status={self.status!r}, "
+                f"error={self.error!r}, seconds={self.seconds!r})")
 
 
 @dataclass(slots=True)
@@ -96,59 +130,75 @@ class Report:
 
 @dataclass(slots=True)
 class Plan:
-    """Inputs paired with outputs, plus the inputs (or folders) that cannot be converted.
+    """Jobs to do, plus the inputs (or folders) that cannot be converted.
 
-    ``roots`` names, for each output of a folder conversion, the folder whose journal records
-    it: the output folder of the tree it belongs to (one journal per tree, not per subfolder).
-    Files named one by one have no root: they are always converted, as a user at the shell
-    expects.
+    Each job is ``(input, output, journal folder)``. The journal folder is the output folder of
+    the tree the file belongs to (one journal per tree); a file named on its own has none and is
+    always converted, as a user at the shell expects. Paths are strings: a plan holds a job per
+    file of the archive, and a ``Path`` costs several times the memory of its string.
     """
 
-    jobs: list[tuple[Path, Path]] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
     problems: list[FileResult] = field(default_factory=list)
-    roots: dict[Path, Path] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------- planning
 
 
-def walk_inputs(root: Path, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
-                problems: list[FileResult] | None = None) -> Iterator[Path]:
+def walk_inputs(root: str | os.PathLike[str], include: Iterable[str] = DEFAULT_INCLUDE,
+                exclude: Iterable[str] = (), problems: list[FileResult] | None = None) -> Iterator[Path]:
     """Files under ``root`` matching ``include`` and not ``exclude``, in sorted order.
 
     Hidden files and folders are skipped; symbolic links are followed, but a link back into a
     folder already visited is reported in ``problems`` instead of looping.
     """
+    return map(Path, _walk(os.fspath(root), include, exclude, problems))
+
+
+def tree_jobs(root: str | os.PathLike[str], out_root: str | os.PathLike[str], ext: str,
+              include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
+              problems: list[FileResult] | None = None) -> Iterator[Job]:
+    """A job for every input under ``root``: its output mirrored under ``out_root`` with the
+    extension ``ext`` (``.md``), recorded in ``out_root``'s journal."""
+    src, dst = os.fspath(root), os.fspath(out_root)
+    prefix, base = os.path.join(src, ""), os.path.join(dst, "")
+    for source in _walk(src, include, exclude, problems):
+        yield source, base + os.path.splitext(source[len(prefix):])[0] + ext, dst
+
+
+def _walk(root: str, include: Iterable[str], exclude: Iterable[str],
+          problems: list[FileResult] | None) -> Iterator[str]:
+    """:func:`walk_inputs` as strings, each starting with ``root``."""
     included, excluded = _pattern(include), _pattern(exclude)
     seen: set[tuple[int, int]] = set()
+    prefix = os.path.join(root, "")
 
-    def report(path: Path, message: str) -> None:
+    def report(path: str, message: str) -> None:
         if problems is not None:
             problems.append(FileResult(path, None, "failed", f"{path}: {message}"))
 
     def on_error(exc: OSError) -> None:
-        report(Path(exc.filename or root), f"cannot be read ({exc.strerror or exc})")
+        report(exc.filename or root, f"cannot be read ({exc.strerror or exc})")
 
     for folder, dirs, files in os.walk(root, onerror=on_error, followlinks=True):
-        here = Path(folder)
         try:
-            st = here.stat()
+            st = os.stat(folder)
         except OSError as exc:
             on_error(exc)
             dirs[:] = []
             continue
         if (st.st_dev, st.st_ino) in seen:
-            report(here, "symbolic link loop; not followed")
+            report(folder, "symbolic link loop; not followed")
             dirs[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
-        rel_dir = here.relative_to(root).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _matches(prefix + d, d, excluded))
+        here = os.path.join(folder, "")
+        rel_dir = here[len(prefix):].replace(os.sep, "/")
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _matches(rel_dir + d, d, excluded))
         for name in sorted(files):
-            rel = prefix + name
+            rel = rel_dir + name
             if not name.startswith(".") and _matches(rel, name, included) and not _matches(rel, name, excluded):
-                yield here / name
+                yield here + name
 
 
 def _pattern(globs: Iterable[str]) -> re.Pattern[str] | None:
@@ -163,24 +213,29 @@ def _matches(rel: str, name: str, pattern: re.Pattern[str] | None) -> bool:
                                     or pattern.match(os.path.normcase(rel)) is not None)
 
 
-def plan(pairs: Iterable[tuple[Path, Path]], problems: list[FileResult] | None = None,
-         roots: dict[Path, Path] | None = None) -> Plan:
-    """Check (input, output) pairs before anything is written.
+def plan(jobs: Iterable[tuple[Any, Any, Any]], problems: list[FileResult] | None = None) -> Plan:
+    """Check jobs ``(input, output, journal folder or None)`` before anything is written.
 
     Two inputs with the same output (``a.md`` and ``a.txt`` → ``a.epub``) are both refused, as
     is an output that is an input; nothing is overwritten silently.
     """
-    result = Plan(problems=list(problems or []), roots=dict(roots or {}))
-    pairs = list(pairs)
-    keys = [_key(output) for _, output in pairs]
-    inputs = {_key(source) for source, _ in pairs}
-    by_output: dict[str, list[Path]] = {}
-    for (source, _), key in zip(pairs, keys):
-        by_output.setdefault(key, []).append(source)
-    for (source, output), key in zip(pairs, keys):
-        claimants = by_output[key]
-        if len(claimants) > 1:
-            others = ", ".join(str(s) for s in claimants if s != source)
+    todo = [(os.fspath(source), os.fspath(output), None if root is None else os.fspath(root))
+            for source, output, root in jobs]  # first: walking the folders finds problems
+    result = Plan(problems=list(problems or []))
+    inputs = {_key(source) for source, _, _ in todo}
+    keys = [_key(output) for _, output, _ in todo]
+    owner: dict[str, str] = {}
+    shared: dict[str, list[str]] = {}  # outputs claimed by more than one input
+    for (source, _, _), key in zip(todo, keys):
+        if key in owner:
+            shared.setdefault(key, [owner[key]]).append(source)
+        else:
+            owner[key] = source
+    for job, key in zip(todo, keys):
+        source, output, _ = job
+        claimants = shared.get(key)
+        if claimants:
+            others = ", ".join(s for s in claimants if s != source)
             result.problems.append(FileResult(source, None, "failed",
                                               f"{source}: has the same output {output} as {others}; "
                                               "nothing was written for either"))
@@ -189,11 +244,11 @@ def plan(pairs: Iterable[tuple[Path, Path]], problems: list[FileResult] | None =
                                               f"{source}: its output {output} is an input; "
                                               "choose another output folder with -o"))
         else:
-            result.jobs.append((source, output))
+            result.jobs.append(job)
     return result
 
 
-def _key(path: Path) -> str:
+def _key(path: str) -> str:
     """What identifies a file's path: absolute, and in the file system's case."""
     return os.path.normcase(os.path.abspath(path))
 
@@ -215,102 +270,133 @@ def fingerprint(fmt: str, options: dict[str, Any]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def _source_stamp(path: Path) -> list[int] | None:
+def _source_stamp(path: str) -> tuple[int, int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns]
+    return st.st_size, st.st_mtime_ns
 
 
 class Journal:
-    """The record of converted outputs in one folder, appended to as files complete."""
+    """The record of converted outputs in one folder, appended to as files complete.
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / STATE_FILE
-        self._prefix = os.path.join(str(folder), "")
-        self.entries: dict[str, dict[str, Any]] = {}
-        with contextlib.suppress(OSError), open(self.path, encoding="utf-8") as fh:
-            for line in fh:
-                with contextlib.suppress(ValueError):  # a line cut short by a kill
-                    entry = json.loads(line)
-                    self.entries[entry["output"]] = entry
+    A line per output: ``{"output": its name in the folder, "fingerprint": fingerprint(...),
+    "source": [input size, input mtime in ns]}``. In memory: the lines read at the start, by
+    name, to tell what is up to date. Lines added during the run are kept in memory only when
+    the file is rewritten at the end (it had lines already: the rewrite keeps one per output);
+    a journal started afresh is only appended to, and is compact as it stands.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.path = os.path.join(folder, STATE_FILE)
+        self._prefix = os.path.join(folder, "")
+        self.lines, compact = _read_journal(self.path)
+        self._keep = bool(self.lines) or not compact  # the file gets rewritten: keep every line
+        self._newline = not compact  # it may end in a line cut short: start on a new one
+        self._pending: list[tuple[str, str]] = []
         self._fh: Any = None
         self.broken = False  # a write failed: stop trying (the rewrite in ``close`` may still work)
 
-    def up_to_date(self, source: Path, output: Path, mark: str) -> bool:
-        entry = self.entries.get(self._name(output))
-        return (entry is not None and entry.get("fingerprint") == mark
-                and entry.get("source") == _source_stamp(source) and output.exists())
+    def up_to_date(self, source: str, output: str, mark: str) -> bool:
+        name = self._name(output)
+        line = self.lines.get(name)
+        return (line is not None and line == _journal_line(name, mark, _source_stamp(source))
+                and os.path.exists(output))
 
-    def record(self, output: Path, mark: str, stamp: list[int] | None) -> str:
-        """Note ``output`` as done; return why it could not be noted ("" when it was).
+    def record(self, output: str, mark: str, stamp: tuple[int, int] | None) -> None:
+        """Note ``output`` as done (written out by :meth:`flush`)."""
+        name = self._name(output)
+        line = _journal_line(name, mark, stamp)
+        if self._keep or self.broken:
+            self.lines[name] = line
+        if not self.broken:
+            self._pending.append((name, line))
+
+    def flush(self) -> str:
+        """Append the lines recorded since the last flush; return why they could not be
+        appended ("" when they were).
 
         A journal that cannot be written (full disk, no permission) costs only incrementality:
         the outputs are there, and the next run converts them again.
         """
-        entry = {"output": self._name(output), "fingerprint": mark, "source": stamp}
-        self.entries[entry["output"]] = entry
-        if self.broken:
+        if not self._pending:
             return ""
+        pending, self._pending = self._pending, []
+        text = "".join(line for _, line in pending)
         try:
             if self._fh is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
                 self._fh = open(self.path, "a", encoding="utf-8")
-            self._fh.write(_journal_line(entry))
+                if self._newline:
+                    text = "\n" + text
+            self._fh.write(text)
             self._fh.flush()
         except OSError as exc:
             self.broken = True
+            self.lines.update(pending)
             return (f"{self.path}: cannot be written ({exc.strerror or exc}); outputs from here on "
                     "are not recorded and the next run converts them again")
         return ""
 
     def close(self) -> None:
-        """Rewrite the journal compactly (one line per output) and close it."""
-        if self._fh is not None or self.broken:
-            with contextlib.suppress(OSError):
-                if self._fh is not None:
-                    self._fh.close()
-            self._fh = None
-            lines = "".join(map(_journal_line, self.entries.values()))
+        """Append what is left, close, and rewrite the file with one line per output if it
+        holds more (outputs converted again, lines cut short) or lacks some (a failed write)."""
+        self.flush()
+        with contextlib.suppress(OSError):
+            if self._fh is not None:
+                self._fh.close()
+        if self.broken or (self._fh is not None and self._keep):
+            lines = self.lines if self._keep else {**_read_journal(self.path)[0], **self.lines}
             with contextlib.suppress(ConversionError):
-                write_atomic(self.path, lines)
+                write_atomic(self.path, "".join(lines.values()))
+        self._fh = None
 
-    def _name(self, output: Path) -> str:
-        name = str(output)
-        if name.startswith(self._prefix):  # the usual case, without relpath's cost
-            return name[len(self._prefix):]
-        return os.path.relpath(output, self.path.parent)
+    def _name(self, output: str) -> str:
+        if output.startswith(self._prefix):  # the usual case, without relpath's cost
+            return output[len(self._prefix):]
+        return os.path.relpath(output, os.path.dirname(self.path))
 
 
-def _journal_line(entry: dict[str, Any]) -> str:
-    """``json.dumps(entry, ensure_ascii=False)`` and a newline; the usual entry formatted
-    directly (the main process writes one per file, on the cores the workers need)."""
-    stamp = entry.get("source")
-    if (list(entry) == _JOURNAL_KEYS and type(entry["output"]) is str and type(entry["fingerprint"]) is str
-            and (stamp is None or (type(stamp) is list and len(stamp) == 2
-                                   and all(type(n) is int for n in stamp)))):
-        source = "null" if stamp is None else f"[{stamp[0]}, {stamp[1]}]"
-        return (f'{{"output": {_json_string(entry["output"])}, '
-                f'"fingerprint": {_json_string(entry["fingerprint"])}, "source": {source}}}\n')
-    return json.dumps(entry, ensure_ascii=False) + "\n"
+def _read_journal(path: str) -> tuple[dict[str, str], bool]:
+    """A journal's lines by output name (the last of each), and whether the file is compact:
+    one whole line per output (a kill can cut the last line short)."""
+    lines: dict[str, str] = {}
+    compact = True
+    with contextlib.suppress(OSError), open(path, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                name = json.loads(line)["output"]
+            except (ValueError, KeyError, TypeError):
+                compact = False
+                continue
+            if not line.endswith("\n") or name in lines:
+                compact, line = False, line.rstrip("\n") + "\n"
+            lines[name] = line
+    return lines, compact
+
+
+def _journal_line(name: str, mark: str, stamp: tuple[int, int] | None) -> str:
+    """One journal line, as ``json.dumps(..., ensure_ascii=False)`` writes it, formatted
+    directly: the main process writes one per file, on the cores the workers need."""
+    source = "null" if stamp is None else f"[{stamp[0]}, {stamp[1]}]"
+    return f'{{"output": {_json_string(name)}, "fingerprint": {_json_string(mark)}, "source": {source}}}\n'
 
 
 _json_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
-_JOURNAL_KEYS = ["output", "fingerprint", "source"]
 
 
 # ---------------------------------------------------------------------------- execution
 
 
-def convert_chunk(fmt: str, options: dict[str, Any], chunk: list[tuple[Path, Path]]) -> list[FileResult]:
+def convert_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> list[FileResult]:
     """Convert a few files in this process (the unit of work sent to a pool worker): all at
     once when the writer can (``write_many``: pandoc's formats, one pandoc process per chunk)."""
     writer = make_writer(fmt, **options)
     if len(chunk) > 1 and callable(getattr(writer, "write_many", None)):
         return _convert_together(writer, chunk)
     results = []
-    for source, output in chunk:
+    for source, output, _ in chunk:
         read = _read_input(source)
         if isinstance(read.doc, FileResult):
             results.append(read.doc)
@@ -328,15 +414,15 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: list[tuple[Path, Pat
     return results
 
 
-def _convert_together(writer: Any, chunk: list[tuple[Path, Path]]) -> list[FileResult]:
+def _convert_together(writer: Any, chunk: Sequence[Job]) -> list[FileResult]:
     """:func:`convert_chunk` through ``writer.write_many``: every file read, the documents
     converted in one call, each output written atomically. Errors, warnings and seconds stay
     with their file, and a file that fails costs only itself."""
-    reads = [_read_input(source) for source, _ in chunk]
+    reads = [_read_input(source) for source, _, _ in chunk]
     results: list[FileResult | None] = [r.doc if isinstance(r.doc, FileResult) else None for r in reads]
     todo = [i for i, r in enumerate(reads) if results[i] is None]
     for i, item in zip(todo, writer.write_many([reads[i].doc for i in todo])):
-        (source, output), read = chunk[i], reads[i]
+        (source, output, _), read = chunk[i], reads[i]
         started = time.perf_counter()
         try:
             if isinstance(item.output, ConversionError):
@@ -355,12 +441,12 @@ class _Read:
     """One input as a worker read it: the document (or the failed result), when it was read."""
 
     doc: Document | FileResult
-    stamp: list[int] | None
+    stamp: tuple[int, int] | None
     notes: list[str]
     seconds: float
 
 
-def _read_input(source: Path) -> _Read:
+def _read_input(source: str) -> _Read:
     """Read ``source`` with its warnings caught; a failure becomes its ``FileResult``."""
     started = time.perf_counter()
     stamp = _source_stamp(source)
@@ -373,16 +459,16 @@ def _read_input(source: Path) -> _Read:
     return _Read(doc, stamp, [str(w.message) for w in caught], time.perf_counter() - started)
 
 
-def _failure(source: Path, exc: ConversionError, seconds: float) -> FileResult:
-    return FileResult(source, None, "failed", str(exc.naming(str(source))), seconds)
+def _failure(source: str, exc: ConversionError, seconds: float) -> FileResult:
+    return FileResult(source, None, "failed", str(exc.naming(source)), seconds)
 
 
-def _success(source: Path, output: Path, read: _Read, seconds: float, notes: list[str]) -> FileResult:
+def _success(source: str, output: str, read: _Read, seconds: float, notes: list[str]) -> FileResult:
     return FileResult(source, output, "converted", "", seconds,
                       [f"{source}: {note}" for note in read.notes + notes], read.stamp)
 
 
-def read_chunk(paths: list[Path]) -> list[Document | FileResult]:
+def read_chunk(paths: Sequence[str | os.PathLike[str]]) -> list[Document | FileResult]:
     """Read a few documents in this process: each a ``Document``, or a failed ``FileResult``."""
     out: list[Document | FileResult] = []
     for path in paths:
@@ -393,7 +479,7 @@ def read_chunk(paths: list[Path]) -> list[Document | FileResult]:
     return out
 
 
-def read_documents(paths: list[Path], *, jobs: int | None = None,
+def read_documents(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None = None,
                    on_result: Callable[[FileResult], None] | None = None) -> tuple[list[Document], list[FileResult]]:
     """Read many documents, in parallel when there are many; failures are returned, not raised."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
@@ -436,138 +522,154 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
     """Carry out a plan: skip what is up to date, convert the rest, report every input."""
     started = time.perf_counter()
     mark = fingerprint(fmt, options)
-    journals: dict[Path, Journal] = {}
-    rows: dict[Path, FileResult] = {}
-    order = [source for source, _ in plan_.jobs]
-    pending: list[tuple[Path, Path]] = []
-    for result in plan_.problems:
-        rows[result.source] = result
-        order.append(result.source)
-    for source, output in plan_.jobs:
-        root = plan_.roots.get(output)
+    journals: dict[str, Journal] = {}
+    results: list[FileResult | None] = [None] * len(plan_.jobs)
+    pending = array("q")  # indices of the jobs to do: 8 bytes each
+    for i, (source, output, root) in enumerate(plan_.jobs):
         if root is not None and root not in journals:
             journals[root] = Journal(root)
         if root is not None and not force and journals[root].up_to_date(source, output, mark):
-            rows[source] = FileResult(source, output, "skipped")
+            results[i] = FileResult(source, output, "skipped")
         else:
-            pending.append((source, output))
-    for result in rows.values():
-        if on_result:
+            pending.append(i)
+    if on_result:
+        for result in [*plan_.problems, *(r for r in results if r is not None)]:
             on_result(result)
-    _sweep_stale_temporaries({output.parent for _, output in pending})
+    _sweep_stale_temporaries({os.path.dirname(plan_.jobs[i][1]) for i in pending})
 
-    def finish(result: FileResult) -> None:
-        root = plan_.roots.get(result.output) if result.output is not None else None
-        if result.status == "converted" and root is not None:
-            problem = journals[root].record(result.output, mark, result.stamp)
+    def finish(indices: Sequence[int], done: list[FileResult]) -> None:
+        """Take a chunk's results: record them in their journals, then report them."""
+        first: dict[str, FileResult] = {}  # per journal, the result to carry a write failure
+        for i, result in zip(indices, done):
+            source, output, root = plan_.jobs[i]
+            result._source = source  # the plan's strings, not the copies unpickled with the result
+            if result._output is not None:
+                result._output = output
+            if result.status == "converted" and root is not None:
+                journals[root].record(output, mark, result.stamp)
+                first.setdefault(root, result)
+            result.stamp = None
+            results[i] = result
+        for root, result in first.items():
+            problem = journals[root].flush()
             if problem:
-                result.warnings.append(problem)
-        rows[result.source] = result
+                result.warnings += (problem,)
         if on_result:
-            on_result(result)
+            for result in done:
+                on_result(result)
 
     interrupted = False
     try:
-        _execute(pending, fmt, options, jobs or default_jobs(), executor, finish)
+        _execute(plan_.jobs, pending, fmt, options, jobs or default_jobs(), executor, finish)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         for journal in journals.values():
             journal.close()
-    report = Report([rows[s] for s in dict.fromkeys(order) if s in rows], interrupted)
+    report = Report([r for r in results if r is not None] + plan_.problems, interrupted)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _execute(pending: list[tuple[Path, Path]], fmt: str, options: dict[str, Any], jobs: int,
-             executor: Executor | None, finish: Callable[[FileResult], None]) -> None:
-    """Convert ``pending`` in chunks: in this process for one job, else on a pool.
+#: What :func:`run` does with a chunk's results: the chunk's job indices, and their results.
+Finish = Callable[[Sequence[int], list[FileResult]], None]
+
+
+def _execute(jobs: list[Job], pending: Sequence[int], fmt: str, options: dict[str, Any], workers: int,
+             executor: Executor | None, finish: Finish) -> None:
+    """Convert the ``pending`` jobs in chunks: in this process for one worker, else on a pool.
 
     Files whose worker process died (killed, out of memory, a crash in a C library) are
     converted again one chunk, then one file, per fresh process, so that only the file that
     really kills its process is reported as failed and the others still convert.
     """
-    chunks = [pending[i:i + CHUNK] for i in range(0, len(pending), CHUNK)]
-    if executor is None and (jobs <= 1 or len(chunks) <= 1):
-        for chunk in chunks:
-            for result in convert_chunk(fmt, options, chunk):
-                finish(result)
+    chunks = (pending[i:i + CHUNK] for i in range(0, len(pending), CHUNK))
+    if executor is None and (workers <= 1 or len(pending) <= CHUNK):
+        for indices in chunks:
+            finish(indices, convert_chunk(fmt, options, [jobs[i] for i in indices]))
         return
-    lost = _run_on_pool(chunks, fmt, options, jobs, executor, finish)
-    _remove_temporaries(pair for chunk in lost for pair in chunk)
-    for chunk in lost:
-        if not _run_isolated(chunk, fmt, options, finish):
+    lost = _run_on_pool(jobs, chunks, fmt, options, workers, executor, finish)
+    _remove_temporaries(jobs[i] for indices in lost for i in indices)
+    for indices in lost:
+        if not _run_isolated(jobs, indices, fmt, options, finish):
             continue
-        _remove_temporaries(chunk)
-        for pair in chunk:  # the chunk killed its process again: find the file that does
-            if _run_isolated([pair], fmt, options, finish):
-                _remove_temporaries([pair])
-                finish(FileResult(pair[0], None, "failed",
-                                  f"{pair[0]}: the process converting it died (killed or crashed); "
-                                  "nothing was written"))
+        _remove_temporaries(jobs[i] for i in indices)
+        for i in indices:  # the chunk killed its process again: find the file that does
+            if _run_isolated(jobs, [i], fmt, options, finish):
+                _remove_temporaries([jobs[i]])
+                finish([i], [FileResult(jobs[i][0], None, "failed",
+                                        f"{jobs[i][0]}: the process converting it died (killed or crashed); "
+                                        "nothing was written")])
 
 
-def _run_on_pool(chunks: list[list[tuple[Path, Path]]], fmt: str, options: dict[str, Any], jobs: int,
-                 executor: Executor | None, finish: Callable[[FileResult], None]) -> list[list[tuple[Path, Path]]]:
-    """Run chunks on a pool; return the chunks whose worker died. Ctrl-C keeps what finished."""
-    own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint)
-    futures = {pool.submit(convert_chunk, fmt, options, chunk): chunk for chunk in chunks}
-    handled: set[Future[list[FileResult]]] = set()
-    lost: list[list[tuple[Path, Path]]] = []
+def _run_on_pool(jobs: list[Job], chunks: Iterator[Sequence[int]], fmt: str, options: dict[str, Any],
+                 workers: int, executor: Executor | None, finish: Finish) -> list[Sequence[int]]:
+    """Run chunks on a pool, a few per worker ahead; return the chunks whose worker died.
 
-    def collect(future: Future[list[FileResult]]) -> None:
-        handled.add(future)
+    A pool of our own that breaks is replaced and the batch goes on; one brought in cannot
+    be, so the chunks not yet run are returned with the lost ones. Ctrl-C keeps what finished.
+    """
+    lost: list[Sequence[int]] = []
+    while True:
+        pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                               initializer=_ignore_sigint)
+        running: dict[Future[list[FileResult]], Sequence[int]] = {}
+        broken = False
+
+        def collect(future: Future[list[FileResult]]) -> None:
+            nonlocal broken
+            indices = running.pop(future)
+            try:
+                results = future.result()
+            except BrokenExecutor:
+                lost.append(indices)
+                broken = True
+                return
+            finish(indices, results)
+
         try:
-            results = future.result()
-        except BrokenExecutor:
-            lost.append(futures[future])
-            return
-        for result in _with_own_paths(futures[future], results):
-            finish(result)
+            while True:
+                while not broken and len(running) < AHEAD * workers:
+                    indices = next(chunks, None)
+                    if indices is None:
+                        break
+                    try:
+                        running[pool.submit(convert_chunk, fmt, options, [jobs[i] for i in indices])] = indices
+                    except BrokenExecutor:
+                        lost.append(indices)
+                        broken = True
+                if not running:
+                    break
+                for future in wait(running, return_when=FIRST_COMPLETED).done:
+                    collect(future)
+        except KeyboardInterrupt:
+            for future in running:
+                future.cancel()
+            if executor is None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            for future in list(running):  # chunks already running were allowed to finish: keep them
+                if future.done() and not future.cancelled():
+                    collect(future)
+            raise
+        finally:
+            if executor is None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        if not broken:
+            return lost
+        if executor is not None:
+            return lost + list(chunks)
 
-    try:
-        for future in as_completed(futures):
-            collect(future)
-    except KeyboardInterrupt:
-        for future in futures:
-            future.cancel()
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
-        for future in futures:  # chunks already running were allowed to finish: keep them
-            if future not in handled and future.done() and not future.cancelled():
-                collect(future)
-        raise
-    finally:
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return lost
 
-
-def _run_isolated(chunk: list[tuple[Path, Path]], fmt: str, options: dict[str, Any],
-                  finish: Callable[[FileResult], None]) -> list[tuple[Path, Path]]:
-    """Convert a chunk in a process of its own; return the chunk if that process died too."""
+def _run_isolated(jobs: list[Job], indices: Sequence[int], fmt: str, options: dict[str, Any],
+                  finish: Finish) -> bool:
+    """Convert a chunk in a process of its own; return whether that process died too."""
     with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:
         try:
-            results = pool.submit(convert_chunk, fmt, options, chunk).result()
+            results = pool.submit(convert_chunk, fmt, options, [jobs[i] for i in indices]).result()
         except BrokenExecutor:
-            return chunk
-    for result in _with_own_paths(chunk, results):
-        finish(result)
-    return []
-
-
-def _with_own_paths(chunk: list[tuple[Path, Path]], results: list[FileResult]) -> list[FileResult]:
-    """A worker's results (one per file of ``chunk``, in order) holding this process's path
-    objects instead of the copies unpickled with them: the report keeps one of each path, and
-    looking them up costs no re-hashing."""
-    if len(results) == len(chunk):
-        for (source, output), result in zip(chunk, results):
-            if result.source == source:
-                result.source = source
-                if result.output is not None and result.output == output:
-                    result.output = output
-    return results
+            return True
+    finish(indices, results)
+    return False
 
 
 def _context() -> Any:
@@ -576,17 +678,18 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
 
 
-def _remove_temporaries(pairs: Iterable[tuple[Path, Path]]) -> None:
+def _remove_temporaries(jobs: Iterable[Job]) -> None:
     """Remove the temporary files of these outputs, which a dead worker left half written.
 
     Only their own (``.name.XXXX.tmp``): other workers may be writing beside them.
     """
-    by_folder: dict[Path, set[str]] = {}
-    for _, output in pairs:
-        by_folder.setdefault(output.parent, set()).add(output.name)
+    by_folder: dict[str, set[str]] = {}
+    for _, output, _ in jobs:
+        folder, name = os.path.split(output)
+        by_folder.setdefault(folder, set()).add(name)
     for folder, names in by_folder.items():
         with contextlib.suppress(OSError):
-            for entry in os.scandir(folder):
+            for entry in os.scandir(folder or "."):
                 name = entry.name
                 if (name.startswith(".") and name.endswith(".tmp")
                         and name[1:-4].rpartition(".")[0] in names and entry.is_file()):
@@ -594,11 +697,11 @@ def _remove_temporaries(pairs: Iterable[tuple[Path, Path]]) -> None:
                         os.unlink(entry.path)
 
 
-def _sweep_stale_temporaries(folders: Iterable[Path]) -> None:
+def _sweep_stale_temporaries(folders: Iterable[str]) -> None:
     """Remove temporary files a killed run left behind (``.name.XXXX.tmp``)."""
     for folder in folders:
         with contextlib.suppress(OSError):
-            for entry in os.scandir(folder):
+            for entry in os.scandir(folder or "."):
                 if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)

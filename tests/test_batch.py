@@ -254,10 +254,56 @@ def test_pandoc_formats_convert_a_chunk_in_one_pandoc_and_a_failure_costs_only_i
                 assert got == alone.encode("utf-8")
 
 
+def test_the_journal_keeps_one_whole_line_per_output(tmp_path: Path) -> None:
+    """Converting again appends to the journal and the end of the run rewrites it compactly; a
+    line cut short by a kill costs only its own output, which the next run converts again."""
+    src = make_tree(tmp_path / "src", 20)
+    out = tmp_path / "out"
+    journal = out / STATE_FILE
+
+    def recorded() -> list[str]:
+        return sorted(json.loads(line)["output"] for line in journal.read_text(encoding="utf-8").splitlines())
+
+    convert_tree(src, out, "md", jobs=2)
+    expected = sorted(outputs(out))
+    assert recorded() == expected
+    convert_tree(src, out, "md", force=True)
+    assert recorded() == expected  # 20 lines, not 40
+    text = journal.read_text(encoding="utf-8")
+    cut = json.loads(text.splitlines()[-1])["output"]
+    journal.write_text(text[:-25], encoding="utf-8")  # a kill in the middle of the last line
+    changed = src / "a" / "doc00001.txt"
+    changed.write_bytes(GOOD.replace("城市图书馆".encode(), "改过的图书馆".encode()))
+    again = convert_tree(src, out, "md", jobs=1)
+    converted = sorted(r.source.relative_to(src).with_suffix(".md").as_posix()
+                       for r in again.results if r.status == "converted")
+    assert converted == sorted({cut, "a/doc00001.md"}) and recorded() == expected
+    assert convert_tree(src, out, "md").converted == 0
+
+
+def test_a_new_journal_is_appended_to_without_keeping_its_lines(tmp_path: Path) -> None:
+    """What keeps a batch's memory flat: a journal started afresh holds no line in memory (it is
+    compact as written); one that had lines keeps them, to rewrite it at the end."""
+    from converter.batch import Journal
+
+    fresh = Journal(str(tmp_path))
+    for i in range(3):
+        fresh.record(str(tmp_path / f"{i}.md"), "mark", (i, i))
+    assert fresh.flush() == "" and fresh.lines == {}
+    fresh.close()
+    assert len((tmp_path / STATE_FILE).read_text(encoding="utf-8").splitlines()) == 3
+    again = Journal(str(tmp_path))
+    assert sorted(again.lines) == ["0.md", "1.md", "2.md"]
+    again.record(str(tmp_path / "3.md"), "mark", (3, 3))
+    assert sorted(again.lines) == ["0.md", "1.md", "2.md", "3.md"]
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.fixed_dictionaries({"output": st.text(), "fingerprint": st.text(max_size=16),
-                              "source": st.none() | st.lists(st.integers(0, 2**63), min_size=1, max_size=3)}))
-def test_journal_lines_are_json_dumps(entry: dict) -> None:
+@given(st.text(), st.text(max_size=16), st.none() | st.tuples(st.integers(0, 2**63), st.integers(-2**63, 2**63)))
+def test_journal_lines_are_json_dumps(name: str, mark: str, stamp: tuple[int, int] | None) -> None:
+    """Journal lines are formatted directly; they must be what ``json`` writes and reads."""
     from converter.batch import _journal_line
 
-    assert _journal_line(entry) == json.dumps(entry, ensure_ascii=False) + "\n"
+    entry = {"output": name, "fingerprint": mark, "source": None if stamp is None else list(stamp)}
+    line = _journal_line(name, mark, stamp)
+    assert line == json.dumps(entry, ensure_ascii=False) + "\n" and json.loads(line) == entry
