@@ -213,14 +213,13 @@ def _matches(rel: str, name: str, pattern: re.Pattern[str] | None) -> bool:
                                     or pattern.match(os.path.normcase(rel)) is not None)
 
 
-def plan(jobs: Iterable[tuple[Any, Any, Any]], problems: list[FileResult] | None = None) -> Plan:
+def plan(jobs: Iterable[Job], problems: list[FileResult] | None = None) -> Plan:
     """Check jobs ``(input, output, journal folder or None)`` before anything is written.
 
     Two inputs with the same output (``a.md`` and ``a.txt`` → ``a.epub``) are both refused, as
     is an output that is an input; nothing is overwritten silently.
     """
-    todo = [(os.fspath(source), os.fspath(output), None if root is None else os.fspath(root))
-            for source, output, root in jobs]  # first: walking the folders finds problems
+    todo = list(jobs)  # first: walking the folders finds problems
     result = Plan(problems=list(problems or []))
     inputs = {_key(source) for source, _, _ in todo}
     keys = [_key(output) for _, output, _ in todo]
