@@ -49,6 +49,18 @@ def test_header_metadata(path: Path) -> None:
     assert doc.meta.language in {"zh-Hans", "zh-Hant", "en"}
 
 
+@needs_corpus
+def test_the_first_look_at_the_language_never_changes_it() -> None:
+    """Every corpus document gets the language a look at the whole sample would give it."""
+    from converter.readers.feed import _language, _text_of
+    from converter.readers.language import detect_language
+
+    for path in FEEDS:
+        doc = _parsed(path)
+        full = detect_language(doc.meta.title + "\n" + _text_of(doc.blocks), doc.meta.url)
+        assert _language(doc.meta.title, doc.blocks, doc.meta.url) == full, path.name
+
+
 def _markdown_text(markdown: str) -> str:
     """What a CommonMark reader shows of our Markdown (GFM tables on)."""
     html = MarkdownIt("commonmark").enable("table").enable("strikethrough").render(markdown)

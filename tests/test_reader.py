@@ -161,6 +161,22 @@ def test_language_detection(body: str, language: str) -> None:
     assert doc_from("<!--1606752000-->\n[T](https://e.com/x)\n---\n" + body).meta.language == language
 
 
+def test_a_long_document_is_settled_by_its_first_thousand_characters() -> None:
+    """Long Chinese text plainly in one script is decided from a first look; text that is not
+    plain (kana, or both scripts' own characters) is looked at further, to the same answer."""
+    from converter.readers.language import FIRST_LOOK, detect_language, settled_chinese
+
+    simplified = "中国外交部发言人表示，这个问题应该通过对话解决。经济发展和国际关系都很重要。" * 40
+    traditional = "中國外交部發言人表示，這個問題應該透過對話解決。經濟發展與國際關係都很重要。" * 40
+    assert settled_chinese(simplified[:FIRST_LOOK]) == "zh-Hans" == detect_language(simplified)
+    assert settled_chinese(traditional[:FIRST_LOOK]) == "zh-Hant" == detect_language(traditional)
+    mixed = (simplified[:600] + traditional[:600]) * 4
+    japanese = "東京都は火曜日、新しい図書館を開くと発表しました。" * 60
+    assert settled_chinese(mixed[:FIRST_LOOK]) == "" and settled_chinese(japanese[:FIRST_LOOK]) == ""
+    for text, language in [(simplified, "zh-Hans"), (traditional, "zh-Hant"), (japanese, "ja")]:
+        assert doc_from("<!--1606752000-->\n[T](https://e.com/x)\n---\n<p>" + text + "</p>").meta.language == language
+
+
 def test_front_matter_language_wins_over_detection() -> None:
     assert doc_from("---\nlang: fr\n---\n" + BODY).meta.language == "fr"
 

@@ -16,7 +16,7 @@ from ..errors import InputError
 from . import header, rules
 from .decode import decode
 from .html import read_body
-from .language import SAMPLE, detect_language
+from .language import FIRST_LOOK, SAMPLE, detect_language, settled_chinese
 
 #: Front-matter keys that map onto ``Meta`` fields; every other key goes to ``Meta.extra``.
 _URL_KEYS = ("from", "url", "link", "source")
@@ -55,7 +55,7 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
     if _CONTROL_REFERENCE.search(text):  # a character reference can spell a control character again
         _drop_controls(meta, blocks)
     if not meta.language:
-        meta.language = detect_language(meta.title + "\n" + _text_of(blocks), meta.url)
+        meta.language = _language(meta.title, blocks, meta.url)
     return A.Document(meta, blocks)
 
 
@@ -111,8 +111,18 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def _language(title: str, blocks: list[A.Block], url: str) -> str:
+    """The document's language from its text: a first look settles most Chinese documents
+    (and is all the text of short ones); the rest are looked at further."""
+    first = _text_of(blocks, FIRST_LOOK)
+    if len(first) < FIRST_LOOK:  # all of the text
+        return detect_language(title + "\n" + first, url)
+    return settled_chinese(title + "\n" + first) or detect_language(title + "\n" + _text_of(blocks), url)
+
+
 def _text_of(blocks: list[A.Block], limit: int = SAMPLE) -> str:
-    """The text of ``blocks``, as far as language detection looks at it."""
+    """The text of ``blocks``, as far as language detection looks at it: all of it when
+    shorter than ``limit``, else ``limit`` characters or more."""
     parts, size = [], 0
     for node in A.walk(blocks):
         if type(node) is A.Text:

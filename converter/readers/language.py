@@ -21,6 +21,9 @@ _RANGES = (
 #: How much of the text to look at: enough to decide (the corpus's languages are the same
 #: from 2,000 characters on), cheap on long documents.
 SAMPLE = 4_000
+#: A first look, which settles most Chinese documents at a quarter of the cost (counting
+#: is most of the time language detection takes): see :func:`settled_chinese`.
+FIRST_LOOK = 1_000
 
 
 @lru_cache(maxsize=1)
@@ -57,10 +60,7 @@ def detect_language(text: str, hint: str = "") -> str:
     ``hint`` (e.g. the article URL) breaks a tie between simplified and traditional.
     """
     sample = text[:SAMPLE]
-    letters = sample.translate(_class_letters())
-    simplified, traditional = letters.count("S"), letters.count("T")
-    han = simplified + traditional + letters.count("H")
-    kana, hangul, latin = letters.count("K"), letters.count("G"), letters.count("L")
+    simplified, traditional, han, kana, hangul, latin = _counts(sample)
     cjk = han + kana + hangul
     if cjk and cjk >= latin * 0.2:
         if kana > han * 0.05 + 5:
@@ -71,6 +71,31 @@ def detect_language(text: str, hint: str = "") -> str:
     if latin >= 3:
         return latin_language(sample)
     return ""
+
+
+def settled_chinese(text: str) -> str:
+    """``zh-Hans`` or ``zh-Hant`` when ``text`` (a first look) is plainly Chinese in one
+    script, else ``""``: Han and no kana or Hangul, little Latin, and one script's own
+    characters four times the other's. :func:`detect_language` on more of the text then says
+    the same unless the rest of it is written differently, which news items are not.
+    """
+    simplified, traditional, han, kana, hangul, latin = _counts(text)
+    if kana or hangul or han < 200 or latin > han:
+        return ""
+    if simplified >= 4 * traditional + 20:
+        return "zh-Hans"
+    if traditional >= 4 * simplified + 20:
+        return "zh-Hant"
+    return ""
+
+
+def _counts(text: str) -> tuple[int, int, int, int, int, int]:
+    """Characters of ``text`` only in simplified script, only in traditional, Han in all
+    (those two included), kana, Hangul, Latin letters."""
+    letters = text.translate(_class_letters())
+    simplified, traditional = letters.count("S"), letters.count("T")
+    han = simplified + traditional + letters.count("H")
+    return simplified, traditional, han, letters.count("K"), letters.count("G"), letters.count("L")
 
 
 def chinese_script(simplified: int, traditional: int, hint: str = "") -> str:
