@@ -84,6 +84,8 @@ def normalize_space(text: str) -> str:
     """HTML white-space collapsing, minus the space a line break would put between CJK."""
     if not text.strip(_SPACE_CHARS):  # the white space between tags, most text nodes of many feeds
         return " " if text else ""
+    if text.isprintable() and "  " not in text:  # no white space but single spaces (all of
+        return text                              # ``_SPACE_CHARS`` but " " are unprintable)
     if "\n" in text:
         text = _CJK_BREAK.sub("", text)
     return _SPACES.sub(" ", text)
@@ -556,6 +558,9 @@ def paragraphs(run: list[A.Inline]) -> list[A.Block]:
     """
     if not run:
         return []
+    if len(run) == 1 and type(run[0]) is A.Text:  # most runs: one text, often only white space
+        content = tidy_paragraph(run)
+        return [A.Paragraph(content)] if content else []
     out: list[A.Block] = []
     for chunk in _split_on_double_breaks(run):
         content = tidy_paragraph(chunk)

@@ -248,7 +248,7 @@ def _is_plain_run(nodes: list[Inline]) -> bool:
 def _is_tidy(text: str) -> bool:
     """Text in which whitespace is already as a browser shows it: single spaces, none at the ends."""
     return (bool(text) and text[0] != " " and text[-1] != " " and "  " not in text
-            and _UNTIDY_SPACE.search(text) is None)
+            and (text.isprintable() or _UNTIDY_SPACE.search(text) is None))  # \t\n\r\f: unprintable
 
 
 def _flatten(nodes: list[Inline], breaks: bool) -> list[_Token]:
