@@ -161,7 +161,16 @@ def image_source(img: Element, base_url: str = "") -> str:
 def is_placeholder_url(url: str) -> bool:
     if url.startswith("data:"):
         return len(url) < _MIN_DATA_URL or not url.startswith("data:image/")
+    if url.isascii():  # the search backtracks at every "/": first a word it needs (lowercase
+        lower = url.lower()  # is what (?i) matches, for ASCII)
+        if not any(word in lower for word in _PLACEHOLDER_WORDS):
+            return False
     return bool(_PLACEHOLDER.search(url))
+
+
+#: Each alternative of ``_PLACEHOLDER`` holds one of these.
+_PLACEHOLDER_WORDS = ("spacer", "blank", "transparent", "placeholder", "pixel", "1x1", "lazy", "loading",
+                      "grey", "gray", "feedburner", "/~ff/", "doubleclick", "beacon")
 
 
 def largest_srcset(srcset: object) -> str:
