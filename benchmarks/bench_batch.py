@@ -128,23 +128,30 @@ def pandoc_binary() -> str | None:
 
 
 def run_size(a: argparse.Namespace, docs: int, work: Path) -> list[tuple[str, float, int, int]]:
-    """Every command on ``docs`` documents, in rounds; the median time of each."""
-    src, out = work / "src", work / "out"
-    shutil.rmtree(src, ignore_errors=True)
+    """Every command on ``docs`` documents, in rounds; the median time of each.
+
+    Each command writes into a folder of its own, and no output is deleted until the end:
+    ext4 passes over inodes freed in the last minute when it makes a file, so a command run
+    right after 10,000 files were deleted spends much of its time in the kernel.
+    """
+    src = work / f"src{docs}"
     files = build_corpus(a.corpus, src, docs)
     convert = str(BIN / "convert")
-    common = [str(src), "-o", str(out), "-q", "--force"]
-    commands = {
-        "convert --to md": [convert, *common, "--to", "md"],
-        "convert --to txt": [convert, *common, "--to", "txt"],
-        "convert --to md --jobs 1": [convert, *common, "--to", "md", "--jobs", "1"],
-        "html2text loop": [sys.executable, "-c", HTML2TEXT_LOOP, str(src), str(out)],
-    }
-    samples: dict[str, list[tuple[float, int, int]]] = {name: [] for name in commands}
+
+    def command(name: str, out: Path) -> list[str]:
+        common = [str(src), "-o", str(out), "-q", "--force"]
+        return {
+            "convert --to md": [convert, *common, "--to", "md"],
+            "convert --to txt": [convert, *common, "--to", "txt"],
+            "convert --to md --jobs 1": [convert, *common, "--to", "md", "--jobs", "1"],
+            "html2text loop": [sys.executable, "-c", HTML2TEXT_LOOP, str(src), str(out)],
+        }[name]
+
+    names = ["convert --to md", "convert --to txt", "convert --to md --jobs 1", "html2text loop"]
+    samples: dict[str, list[tuple[float, int, int]]] = {name: [] for name in names}
     for round_ in range(a.runs):
-        for name, cmd in commands.items():
-            shutil.rmtree(out, ignore_errors=True)
-            samples[name].append(measure(cmd))
+        for k, name in enumerate(names):
+            samples[name].append(measure(command(name, work / "out" / f"{docs}-{round_}-{k}")))
             seconds, _, tree = samples[name][-1]
             print(f"  {docs} docs, round {round_ + 1}: {name}: {seconds:.2f} s, "
                   f"{docs / seconds:.0f} docs/s, all processes' peak {tree} MB PSS", file=sys.stderr)
@@ -159,7 +166,6 @@ def run_size(a: argparse.Namespace, docs: int, work: Path) -> list[tuple[str, fl
                            capture_output=True)
         per_file = (time.perf_counter() - started) / len(sample)
         rows.append((f"pandoc per file (sample of {len(sample)}, extrapolated)", per_file * docs, 0, 0))
-    shutil.rmtree(out, ignore_errors=True)
     return rows
 
 
@@ -187,7 +193,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pandoc-sample", type=int, default=100)
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    ap.add_argument("--keep", type=Path, help="build the scaled corpus here and keep it")
+    ap.add_argument("--keep", type=Path, help="build the scaled corpora here and keep them")
     a = ap.parse_args()
     work = a.keep or Path(tempfile.mkdtemp(prefix="bench-batch-"))
     compileall.compile_dir(ROOT / "converter", quiet=1)
@@ -196,8 +202,7 @@ def main() -> None:
     for docs, rows in results:
         print_table(docs, a.runs, rows)
     print(f"\nload average before: {load_before}; after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    if not a.keep:
-        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work / "out" if a.keep else work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import contextlib
 import functools
 import os
 import tempfile
-from pathlib import Path
 
 from .ast import Document
 from .errors import InputError, OutputError
@@ -38,13 +37,13 @@ def read_file(path: str | os.PathLike[str]) -> Document:
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write via a temporary file in the same folder and a rename: never a truncated output."""
-    target = Path(path)
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = _temporary(folder or ".", name)
     except OSError as exc:
-        raise OutputError(f"cannot write here ({exc.strerror or exc})", str(target)) from None
+        raise OutputError(f"cannot write here ({exc.strerror or exc})", target) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -53,12 +52,32 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise OutputError(f"cannot be written ({exc.strerror or exc})", str(target)) from None
+        raise OutputError(f"cannot be written ({exc.strerror or exc})", target) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
+
+def _temporary(folder: str, name: str) -> tuple[int, str]:
+    """A new ``.name.XXXX.tmp`` in ``folder``, made first if need be.
+
+    Folders known to exist are not made again: a ``mkdir`` locks the folder above, which every
+    worker of a batch would otherwise take for every file.
+    """
+    if folder not in _FOLDERS_MADE:
+        os.makedirs(folder, exist_ok=True)
+        _FOLDERS_MADE.add(folder)
+    try:
+        return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    except FileNotFoundError:  # the folder went away since: make it again
+        _FOLDERS_MADE.discard(folder)
+        os.makedirs(folder, exist_ok=True)
+        return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+
+
+#: Folders this process has made or found, so as not to make them again for every output.
+_FOLDERS_MADE: set[str] = set()
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -382,3 +383,15 @@ def test_a_killed_worker_costs_only_its_file_and_a_rerun_completes(when: str, mo
     rerun = convert_tree(src, out, "md", jobs=2)
     assert rerun.ok and rerun.converted == 1 and rerun.skipped == 39
     assert outputs(out) == expected and temporaries(out) == []
+
+
+def test_an_output_folder_removed_between_writes_is_made_again(tmp_path: Path) -> None:
+    """A process remembers the folders it made (to spare a ``mkdir`` per file); one deleted
+    behind its back is made again, not reported as missing."""
+    from converter.files import write_atomic
+
+    folder = tmp_path / "a" / "b"
+    write_atomic(folder / "one.md", "one")
+    shutil.rmtree(tmp_path / "a")
+    write_atomic(folder / "two.md", "two")
+    assert (folder / "two.md").read_text(encoding="utf-8") == "two" and temporaries(folder) == []
