@@ -100,7 +100,8 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     make_writer(to, **options)  # a bad format or option fails before any work
     ext = "." + extension(to)
     problems: list[batch.FileResult] = []
-    todo = batch.tree_jobs(root, root if out_dir is None else out_dir, ext, include, exclude, problems)
+    todo = batch.Jobs()
+    todo.add_tree(root, root if out_dir is None else out_dir, ext, include, exclude, problems)
     plan = batch.plan(todo, problems)
     return batch.run(plan, to, options, jobs=jobs, executor=executor, force=force,
                      on_result=on_result)

@@ -10,6 +10,9 @@
 - *Execution*: chunks of files go to a process pool (or any ``concurrent.futures.Executor``);
   each output is written atomically by the worker. Ctrl-C cancels what has not started, lets
   running chunks finish, and the report says the run was interrupted.
+- *Memory* hardly grows with the archive: the plan holds each input's path and a few bytes
+  (outputs are worked out when needed), the journal only the lines it read, the pool a few
+  chunks per worker, and the report the rows of files that converted cleanly only when asked.
 """
 
 from __future__ import annotations
@@ -97,14 +100,17 @@ class FileResult:
 
 @dataclass(slots=True)
 class Report:
-    """The outcome of a batch: one row per input, in input order."""
+    """The outcome of a batch: one row per input, in input order (or, when the batch was run
+    with ``keep=False``, only the rows that failed or carry warnings), and the counts."""
 
     results: list[FileResult] = field(default_factory=list)
     interrupted: bool = False
     seconds: float = 0.0
+    #: Inputs per status (``converted``, ``skipped``, ``failed``).
+    counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
-        return sum(r.status == status for r in self.results)
+        return self.counts.get(status, 0)
 
     @property
     def converted(self) -> int:
@@ -120,25 +126,90 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.interrupted
+        return not self.count("failed") and not self.interrupted
 
     def summary(self) -> str:
-        text = (f"{self.converted} converted, {self.skipped} skipped, {len(self.failed)} failed "
+        text = (f"{self.converted} converted, {self.skipped} skipped, {self.count('failed')} failed "
                 f"in {self.seconds:.1f} s")
         return text + " (interrupted)" if self.interrupted else text
 
 
+class Tree:
+    """Where the outputs of one input tree go: ``src/rel/name.txt`` → ``out/rel/name.md``,
+    recorded in ``out``'s journal. A file named on its own is a tree of one, with its output
+    given and no journal (always converted, as a user at the shell expects)."""
+
+    __slots__ = ("_cut", "_base", "_ext", "_output", "root")
+
+    def __init__(self, src: str = "", out: str = "", ext: str = "", *, output: str | None = None) -> None:
+        self._cut = len(os.path.join(src, "")) if src else 0
+        self._base, self._ext = (os.path.join(out, "") if out else ""), ext
+        self._output = output
+        self.root = out if output is None else None
+
+    def output(self, source: str) -> str:
+        if self._output is not None:
+            return self._output
+        return self._base + os.path.splitext(source[self._cut:])[0] + self._ext
+
+
+class Jobs:
+    """The jobs of a plan: each input's path and its tree (the output is worked out when
+    needed). A batch plans every file of an archive before it converts any, so this is what
+    its memory grows with: a string and a few bytes per file."""
+
+    __slots__ = ("sources", "_tree_of", "trees")
+
+    def __init__(self) -> None:
+        self.sources: list[str] = []
+        self._tree_of = array("I")
+        self.trees: list[Tree] = []
+
+    def add_tree(self, root: str | os.PathLike[str], out_root: str | os.PathLike[str], ext: str,
+                 include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
+                 problems: list[FileResult] | None = None) -> None:
+        """Every input under ``root``, its output mirrored under ``out_root`` with the
+        extension ``ext`` (``.md``)."""
+        src = os.fspath(root)
+        tree = len(self.trees)
+        self.trees.append(Tree(src, os.fspath(out_root), ext))
+        for source in _walk(src, include, exclude, problems):
+            self.sources.append(source)
+            self._tree_of.append(tree)
+
+    def add_file(self, source: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
+        self.trees.append(Tree(output=os.fspath(output)))
+        self.sources.append(os.fspath(source))
+        self._tree_of.append(len(self.trees) - 1)
+
+    def tree(self, i: int) -> Tree:
+        return self.trees[self._tree_of[i]]
+
+    def output(self, i: int) -> str:
+        return self.trees[self._tree_of[i]].output(self.sources[i])
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, i: int) -> Job:
+        source, tree = self.sources[i], self.trees[self._tree_of[i]]
+        return source, tree.output(source), tree.root
+
+    def __iter__(self) -> Iterator[Job]:
+        return map(self.__getitem__, range(len(self.sources)))
+
+    def keep(self, wanted: Callable[[int], bool]) -> None:
+        """Drop the jobs ``wanted`` refuses."""
+        kept = [i for i in range(len(self.sources)) if wanted(i)]
+        self.sources = [self.sources[i] for i in kept]
+        self._tree_of = array("I", (self._tree_of[i] for i in kept))
+
+
 @dataclass(slots=True)
 class Plan:
-    """Jobs to do, plus the inputs (or folders) that cannot be converted.
+    """Jobs to do, plus the inputs (or folders) that cannot be converted."""
 
-    Each job is ``(input, output, journal folder)``. The journal folder is the output folder of
-    the tree the file belongs to (one journal per tree); a file named on its own has none and is
-    always converted, as a user at the shell expects. Paths are strings: a plan holds a job per
-    file of the archive, and a ``Path`` costs several times the memory of its string.
-    """
-
-    jobs: list[Job] = field(default_factory=list)
+    jobs: Jobs = field(default_factory=Jobs)
     problems: list[FileResult] = field(default_factory=list)
 
 
@@ -153,17 +224,6 @@ def walk_inputs(root: str | os.PathLike[str], include: Iterable[str] = DEFAULT_I
     folder already visited is reported in ``problems`` instead of looping.
     """
     return map(Path, _walk(os.fspath(root), include, exclude, problems))
-
-
-def tree_jobs(root: str | os.PathLike[str], out_root: str | os.PathLike[str], ext: str,
-              include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
-              problems: list[FileResult] | None = None) -> Iterator[Job]:
-    """A job for every input under ``root``: its output mirrored under ``out_root`` with the
-    extension ``ext`` (``.md``), recorded in ``out_root``'s journal."""
-    src, dst = os.fspath(root), os.fspath(out_root)
-    prefix, base = os.path.join(src, ""), os.path.join(dst, "")
-    for source in _walk(src, include, exclude, problems):
-        yield source, base + os.path.splitext(source[len(prefix):])[0] + ext, dst
 
 
 def _walk(root: str, include: Iterable[str], exclude: Iterable[str],
@@ -213,37 +273,42 @@ def _matches(rel: str, name: str, pattern: re.Pattern[str] | None) -> bool:
                                     or pattern.match(os.path.normcase(rel)) is not None)
 
 
-def plan(jobs: Iterable[Job], problems: list[FileResult] | None = None) -> Plan:
-    """Check jobs ``(input, output, journal folder or None)`` before anything is written.
+def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
+    """Check the jobs before anything is written.
 
     Two inputs with the same output (``a.md`` and ``a.txt`` → ``a.epub``) are both refused, as
-    is an output that is an input; nothing is overwritten silently.
+    is an output that is an input; nothing is overwritten silently. Paths are compared by
+    hash first and only the few that share one by their text, so that checking an archive
+    holds no second copy of its paths.
     """
-    todo = list(jobs)  # first: walking the folders finds problems
-    result = Plan(problems=list(problems or []))
-    inputs = {_key(source) for source, _, _ in todo}
-    keys = [_key(output) for _, output, _ in todo]
-    owner: dict[str, str] = {}
-    shared: dict[str, list[str]] = {}  # outputs claimed by more than one input
-    for (source, _, _), key in zip(todo, keys):
-        if key in owner:
-            shared.setdefault(key, [owner[key]]).append(source)
-        else:
-            owner[key] = source
-    for job, key in zip(todo, keys):
-        source, output, _ = job
-        claimants = shared.get(key)
-        if claimants:
-            others = ", ".join(s for s in claimants if s != source)
-            result.problems.append(FileResult(source, None, "failed",
-                                              f"{source}: has the same output {output} as {others}; "
-                                              "nothing was written for either"))
-        elif key in inputs:
-            result.problems.append(FileResult(source, None, "failed",
-                                              f"{source}: its output {output} is an input; "
-                                              "choose another output folder with -o"))
-        else:
-            result.jobs.append(job)
+    result = Plan(jobs, list(problems or []))
+    hashes = array("q", (hash(_key(jobs.output(i))) for i in range(len(jobs))))
+    seen: set[int] = set()
+    suspects: set[int] = set()
+    for h in hashes:
+        (suspects if h in seen else seen).add(h)
+    suspects.update(seen.intersection(hash(_key(source)) for source in jobs.sources))
+    del seen
+    if not suspects:
+        return result
+    claimants: dict[str, list[int]] = {}
+    for i, h in enumerate(hashes):
+        if h in suspects:
+            claimants.setdefault(_key(jobs.output(i)), []).append(i)
+    inputs = {key for key in map(_key, jobs.sources) if hash(key) in suspects}
+    refused: dict[int, FileResult] = {}
+    for key, indices in claimants.items():
+        for i in indices:
+            source, output = jobs.sources[i], jobs.output(i)
+            if len(indices) > 1:
+                others = ", ".join(jobs.sources[j] for j in indices if j != i)
+                refused[i] = FileResult(source, None, "failed", f"{source}: has the same output {output} as "
+                                        f"{others}; nothing was written for either")
+            elif key in inputs:
+                refused[i] = FileResult(source, None, "failed", f"{source}: its output {output} is an input; "
+                                        "choose another output folder with -o")
+    result.problems.extend(refused[i] for i in sorted(refused))
+    jobs.keep(lambda i: i not in refused)
     return result
 
 
@@ -517,55 +582,72 @@ def default_jobs() -> int:
 
 def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = None,
         executor: Executor | None = None, force: bool = False,
-        on_result: Callable[[FileResult], None] | None = None) -> Report:
-    """Carry out a plan: skip what is up to date, convert the rest, report every input."""
+        on_result: Callable[[FileResult], None] | None = None, keep: bool = True) -> Report:
+    """Carry out a plan: skip what is up to date, convert the rest, report every input.
+
+    ``keep=False`` keeps in the report only the rows that failed or carry warnings (the rest
+    are counted and passed to ``on_result``), so memory does not grow with the archive.
+    """
     started = time.perf_counter()
     mark = fingerprint(fmt, options)
+    todo = plan_.jobs
     journals: dict[str, Journal] = {}
-    results: list[FileResult | None] = [None] * len(plan_.jobs)
+    rows: list[FileResult | None] = [None] * len(todo)
+    counts: dict[str, int] = {}
     pending = array("q")  # indices of the jobs to do: 8 bytes each
-    for i, (source, output, root) in enumerate(plan_.jobs):
+
+    def take(i: int, result: FileResult) -> None:
+        counts[result.status] = counts.get(result.status, 0) + 1
+        if keep or result.status == "failed" or result.warnings:
+            rows[i] = result
+
+    for result in plan_.problems:
+        counts["failed"] = counts.get("failed", 0) + 1
+        if on_result:
+            on_result(result)
+    for i, source in enumerate(todo.sources):
+        root = todo.tree(i).root
         if root is not None and root not in journals:
             journals[root] = Journal(root)
-        if root is not None and not force and journals[root].up_to_date(source, output, mark):
-            results[i] = FileResult(source, output, "skipped")
+        if root is not None and not force and journals[root].up_to_date(source, todo.output(i), mark):
+            result = FileResult(source, todo.output(i), "skipped")
+            take(i, result)
+            if on_result:
+                on_result(result)
         else:
             pending.append(i)
-    if on_result:
-        for result in [*plan_.problems, *(r for r in results if r is not None)]:
-            on_result(result)
-    _sweep_stale_temporaries({os.path.dirname(plan_.jobs[i][1]) for i in pending})
+    _sweep_stale_temporaries({os.path.dirname(todo.output(i)) for i in pending})
 
     def finish(indices: Sequence[int], done: list[FileResult]) -> None:
         """Take a chunk's results: record them in their journals, then report them."""
         first: dict[str, FileResult] = {}  # per journal, the result to carry a write failure
         for i, result in zip(indices, done):
-            source, output, root = plan_.jobs[i]
-            result._source = source  # the plan's strings, not the copies unpickled with the result
+            output, root = todo.output(i), todo.tree(i).root
+            result._source = todo.sources[i]  # the plan's string, not the copy unpickled
             if result._output is not None:
                 result._output = output
             if result.status == "converted" and root is not None:
                 journals[root].record(output, mark, result.stamp)
                 first.setdefault(root, result)
             result.stamp = None
-            results[i] = result
         for root, result in first.items():
             problem = journals[root].flush()
             if problem:
                 result.warnings += (problem,)
-        if on_result:
-            for result in done:
+        for i, result in zip(indices, done):
+            take(i, result)
+            if on_result:
                 on_result(result)
 
     interrupted = False
     try:
-        _execute(plan_.jobs, pending, fmt, options, jobs or default_jobs(), executor, finish)
+        _execute(todo, pending, fmt, options, jobs or default_jobs(), executor, finish)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         for journal in journals.values():
             journal.close()
-    report = Report([r for r in results if r is not None] + plan_.problems, interrupted)
+    report = Report([r for r in rows if r is not None] + plan_.problems, interrupted, counts=counts)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -574,7 +656,7 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
 Finish = Callable[[Sequence[int], list[FileResult]], None]
 
 
-def _execute(jobs: list[Job], pending: Sequence[int], fmt: str, options: dict[str, Any], workers: int,
+def _execute(jobs: Jobs, pending: Sequence[int], fmt: str, options: dict[str, Any], workers: int,
              executor: Executor | None, finish: Finish) -> None:
     """Convert the ``pending`` jobs in chunks: in this process for one worker, else on a pool.
 
@@ -601,7 +683,7 @@ def _execute(jobs: list[Job], pending: Sequence[int], fmt: str, options: dict[st
                                         "nothing was written")])
 
 
-def _run_on_pool(jobs: list[Job], chunks: Iterator[Sequence[int]], fmt: str, options: dict[str, Any],
+def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options: dict[str, Any],
                  workers: int, executor: Executor | None, finish: Finish) -> list[Sequence[int]]:
     """Run chunks on a pool, a few per worker ahead; return the chunks whose worker died.
 
@@ -659,7 +741,7 @@ def _run_on_pool(jobs: list[Job], chunks: Iterator[Sequence[int]], fmt: str, opt
             return lost + list(chunks)
 
 
-def _run_isolated(jobs: list[Job], indices: Sequence[int], fmt: str, options: dict[str, Any],
+def _run_isolated(jobs: Jobs, indices: Sequence[int], fmt: str, options: dict[str, Any],
                   finish: Finish) -> bool:
     """Convert a chunk in a process of its own; return whether that process died too."""
     with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:

@@ -102,7 +102,8 @@ def main(
         raise typer.Exit(_to_stream(inputs, to, output, options))
     plan = _plan(inputs, to, output, include, exclude)
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
-        result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance)
+        result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
+                           keep=bool(report))
     for row in result.results:
         for note in row.warnings:
             typer.echo(f"convert: warning: {note}", err=True)
@@ -113,7 +114,7 @@ def main(
             batch.write_report(result, report)
         except ConversionError as exc:
             typer.echo(f"convert: error: {exc}", err=True)
-    if not quiet and (len(result.results) > 1 or result.interrupted):
+    if not quiet and (sum(result.counts.values()) > 1 or result.interrupted):
         typer.echo(f"convert: {result.summary()}", err=True)
     raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
 
@@ -124,7 +125,7 @@ def _bundle(inputs: list[str], book: str, title: str | None, order: str, options
     from .writers.epub import bundle
 
     plan = _plan(inputs, "json", None, include, exclude)
-    sources = [source for source, _, _ in plan.jobs]
+    sources = plan.jobs.sources
     with _progress(len(sources), enabled=not quiet and sys.stderr.isatty()) as advance:
         docs, failures = batch.read_documents(sources, jobs=jobs or None, on_result=advance)
     failures = plan.problems + failures
@@ -168,18 +169,18 @@ def _plan(inputs: list[str], to: str, output: str | None, include: list[str], ex
     """Pair every input with its output; missing inputs and unreadable folders become problems."""
     ext = "." + extension(to)
     many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
-    jobs: list[batch.Job] = []
+    jobs = batch.Jobs()
     problems: list[batch.FileResult] = []
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            jobs.extend(batch.tree_jobs(name, output or name, ext, include, exclude, problems))
+            jobs.add_tree(name, output or name, ext, include, exclude, problems)
         elif not path.exists():
             problems.append(batch.FileResult(name, None, "failed", f"{name}: no such file or folder"))
         elif not many and output is not None:
-            jobs.append((name, output, None))
+            jobs.add_file(name, output)
         else:
-            jobs.append((name, str((Path(output) / path.name if output else path).with_suffix(ext)), None))
+            jobs.add_file(name, (Path(output) / path.name if output else path).with_suffix(ext))
     return batch.plan(jobs, problems)
 
 

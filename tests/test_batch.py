@@ -110,6 +110,50 @@ def test_collisions_are_reported_and_nothing_is_overwritten(tmp_path: Path) -> N
     assert outputs(tmp_path / "out").keys() == {"b.json"}
 
 
+@pytest.mark.parametrize("same_hash", [False, True])
+def test_collisions_across_trees_and_with_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 same_hash: bool) -> None:
+    """Two folders mirrored into one output folder, a third converted beside itself. Paths
+    are compared by hash, then by text: with every hash made equal, the same files are refused."""
+    import converter.batch as batch
+
+    if same_hash:
+        monkeypatch.setattr(batch, "hash", lambda value: 0, raising=False)
+    for folder, names in [("one", ["x.txt", "y.txt"]), ("two", ["x.txt", "z.txt"]), ("three", ["note.md", "other.txt"])]:
+        (tmp_path / folder).mkdir()
+        for name in names:
+            (tmp_path / folder / name).write_bytes(GOOD)
+    jobs = batch.Jobs()
+    jobs.add_tree(tmp_path / "one", tmp_path / "out", ".md")
+    jobs.add_tree(tmp_path / "two", tmp_path / "out", ".md")
+    jobs.add_tree(tmp_path / "three", tmp_path / "three", ".md")
+    plan = batch.plan(jobs)
+    refused = {Path(r.source).relative_to(tmp_path).as_posix(): r.error for r in plan.problems}
+    assert sorted(refused) == ["one/x.txt", "three/note.md", "two/x.txt"]
+    assert f"as {tmp_path / 'two' / 'x.txt'};" in refused["one/x.txt"] and "is an input" in refused["three/note.md"]
+    assert [Path(s).relative_to(tmp_path).as_posix() for s in plan.jobs.sources] == \
+        ["one/y.txt", "two/z.txt", "three/other.txt"]
+    assert [Path(o).relative_to(tmp_path).as_posix() for _, o, _ in plan.jobs] == \
+        ["out/y.md", "out/z.md", "three/other.md"]
+
+
+def test_a_batch_that_keeps_only_what_went_wrong_counts_everything(tmp_path: Path) -> None:
+    """``keep=False`` (the command line without ``--report``): rows only for failures and
+    warnings, every file counted, every file passed to ``on_result``."""
+    import converter.batch as batch
+
+    src = make_tree(tmp_path / "src", 30, bad=(7,))
+    jobs = batch.Jobs()
+    jobs.add_tree(src, tmp_path / "out", ".md")
+    seen: list[str] = []
+    report = batch.run(batch.plan(jobs), "md", {}, jobs=2, keep=False,
+                       on_result=lambda r: seen.append(r.status))
+    assert [r.source.name for r in report.results] == ["doc00007.txt"] and report.results[0].status == "failed"
+    assert report.counts == {"converted": 29, "failed": 1} and sorted(seen) == ["converted"] * 29 + ["failed"]
+    again = batch.run(batch.plan(batch.Jobs()), "md", {}, keep=False)
+    assert again.counts == {} and again.summary().startswith("0 converted, 0 skipped, 0 failed")
+
+
 def test_output_beside_input_never_replaces_it(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
