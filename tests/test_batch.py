@@ -154,6 +154,35 @@ def test_a_batch_that_keeps_only_what_went_wrong_counts_everything(tmp_path: Pat
     assert again.counts == {} and again.summary().startswith("0 converted, 0 skipped, 0 failed")
 
 
+def test_the_heap_is_frozen_only_while_workers_run(tmp_path: Path) -> None:
+    """Workers are forked from a frozen heap (their collections then leave the pages they share
+    alone); afterwards the collector is as it was, a heap the caller froze included."""
+    import gc
+
+    import converter.batch as batch
+
+    src = make_tree(tmp_path / "src", 40)
+    frozen_while_running: list[int] = []
+    real = batch._run_on_pool
+
+    def run_on_pool(*args: object, **kw: object) -> object:
+        frozen_while_running.append(gc.get_freeze_count())
+        return real(*args, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(batch, "_run_on_pool", run_on_pool)
+        assert gc.get_freeze_count() == 0
+        convert_tree(src, tmp_path / "out", "md", jobs=2, force=True)
+        assert frozen_while_running[-1] > 0 and gc.get_freeze_count() == 0
+        gc.freeze()
+        try:
+            before = gc.get_freeze_count()
+            convert_tree(src, tmp_path / "out", "md", jobs=2, force=True)
+            assert gc.get_freeze_count() == before
+        finally:
+            gc.unfreeze()
+
+
 def test_output_beside_input_never_replaces_it(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
