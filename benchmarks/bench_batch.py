@@ -190,7 +190,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, nargs="+", default=[2_000, 10_000],
                     help="corpus sizes to measure (default: 2000 10000)")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5, help="rounds (default 5; medians reported)")
     ap.add_argument("--pandoc-sample", type=int, default=100)
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--keep", type=Path, help="build the scaled corpora here and keep them")
