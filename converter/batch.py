@@ -35,7 +35,7 @@ from array import array
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Container, Iterable, Iterator, Sequence
 
 from .version import __version__
 from .ast import Document
@@ -183,9 +183,6 @@ class Jobs:
         self.sources.append(os.fspath(source))
         self._tree_of.append(len(self.trees) - 1)
 
-    def tree(self, i: int) -> Tree:
-        return self.trees[self._tree_of[i]]
-
     def output(self, i: int) -> str:
         return self.trees[self._tree_of[i]].output(self.sources[i])
 
@@ -199,9 +196,9 @@ class Jobs:
     def __iter__(self) -> Iterator[Job]:
         return map(self.__getitem__, range(len(self.sources)))
 
-    def keep(self, wanted: Callable[[int], bool]) -> None:
-        """Drop the jobs ``wanted`` refuses."""
-        kept = [i for i in range(len(self.sources)) if wanted(i)]
+    def drop(self, indices: Container[int]) -> None:
+        """Drop the jobs at these indices."""
+        kept = [i for i in range(len(self.sources)) if i not in indices]
         self.sources = [self.sources[i] for i in kept]
         self._tree_of = array("I", (self._tree_of[i] for i in kept))
 
@@ -217,19 +214,14 @@ class Plan:
 # ---------------------------------------------------------------------------- planning
 
 
-def walk_inputs(root: str | os.PathLike[str], include: Iterable[str] = DEFAULT_INCLUDE,
-                exclude: Iterable[str] = (), problems: list[FileResult] | None = None) -> Iterator[Path]:
-    """Files under ``root`` matching ``include`` and not ``exclude``, in sorted order.
+def _walk(root: str, include: Iterable[str], exclude: Iterable[str],
+          problems: list[FileResult] | None) -> Iterator[str]:
+    """Files under ``root`` matching ``include`` and not ``exclude``, in sorted order, as
+    paths starting with ``root``.
 
     Hidden files and folders are skipped; symbolic links are followed, but a link back into a
     folder already visited is reported in ``problems`` instead of looping.
     """
-    return map(Path, _walk(os.fspath(root), include, exclude, problems))
-
-
-def _walk(root: str, include: Iterable[str], exclude: Iterable[str],
-          problems: list[FileResult] | None) -> Iterator[str]:
-    """:func:`walk_inputs` as strings, each starting with ``root``."""
     included, excluded = _pattern(include), _pattern(exclude)
     seen: set[tuple[int, int]] = set()
     prefix = os.path.join(root, "")
@@ -309,7 +301,7 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
                 refused[i] = FileResult(source, None, "failed", f"{source}: its output {output} is an input; "
                                         "choose another output folder with -o")
     result.problems.extend(refused[i] for i in sorted(refused))
-    jobs.keep(lambda i: i not in refused)
+    jobs.drop(refused)
     return result
 
 
@@ -606,12 +598,11 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
         counts["failed"] = counts.get("failed", 0) + 1
         if on_result:
             on_result(result)
-    for i, source in enumerate(todo.sources):
-        root = todo.tree(i).root
+    for i, (source, output, root) in enumerate(todo):
         if root is not None and root not in journals:
             journals[root] = Journal(root)
-        if root is not None and not force and journals[root].up_to_date(source, todo.output(i), mark):
-            result = FileResult(source, todo.output(i), "skipped")
+        if root is not None and not force and journals[root].up_to_date(source, output, mark):
+            result = FileResult(source, output, "skipped")
             take(i, result)
             if on_result:
                 on_result(result)
@@ -623,8 +614,8 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
         """Take a chunk's results: record them in their journals, then report them."""
         first: dict[str, FileResult] = {}  # per journal, the result to carry a write failure
         for i, result in zip(indices, done):
-            output, root = todo.output(i), todo.tree(i).root
-            result._source = todo.sources[i]  # the plan's string, not the copy unpickled
+            source, output, root = todo[i]
+            result._source = source  # the plan's string, not the copy unpickled
             if result._output is not None:
                 result._output = output
             if result.status == "converted" and root is not None:
@@ -787,23 +778,24 @@ def _remove_temporaries(jobs: Iterable[Job]) -> None:
         folder, name = os.path.split(output)
         by_folder.setdefault(folder, set()).add(name)
     for folder, names in by_folder.items():
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(folder or "."):
-                name = entry.name
-                if (name.startswith(".") and name.endswith(".tmp")
-                        and name[1:-4].rpartition(".")[0] in names and entry.is_file()):
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+        _unlink_temporaries(folder, names)
 
 
 def _sweep_stale_temporaries(folders: Iterable[str]) -> None:
     """Remove temporary files a killed run left behind (``.name.XXXX.tmp``)."""
     for folder in folders:
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(folder or "."):
-                if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+        _unlink_temporaries(folder, None)
+
+
+def _unlink_temporaries(folder: str, names: set[str] | None) -> None:
+    """Remove ``folder``'s temporary files (``.name.XXXX.tmp``) of outputs in ``names``, or all."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder or "."):
+            name = entry.name
+            if (name.startswith(".") and name.endswith(".tmp") and entry.is_file()
+                    and (names is None or name[1:-4].rpartition(".")[0] in names)):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 # ---------------------------------------------------------------------------- reports

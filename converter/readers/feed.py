@@ -30,8 +30,8 @@ _UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
 _CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _SPACING_CONTROLS = frozenset("\x0b\x0c\x85")
 #: Character references that can name one of those (a superset: hex 00-1F, 70-9F, FFFE-FFFF,
-#: decimal 0-31, 127-159, 65534-65535), so the walk that removes them runs only when one may be there, not for
-#: every ``&#8217;``.
+#: decimal 0-31, 127-159, 65534-65535), so the walk that removes them runs only when one may
+#: be there, not for every ``&#8217;``.
 _CONTROL_REFERENCE = re.compile(
     r"&#(?:[xX]0*(?:1?[0-9a-fA-F]|[7-9][0-9a-fA-F]|[fF]{3}[eEfF])|0*(?:[12]?[0-9]|3[01]|12[7-9]|1[3-5][0-9]|6553[45]))"
     r"(?![0-9a-fA-F])")
