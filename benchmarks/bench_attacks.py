@@ -31,9 +31,9 @@ import tempfile
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 HEADER = "<!--1738414025000-->\n[{title}](https://news.example.org/bench/{name})\n------\n"
 
@@ -130,8 +130,7 @@ def _table(folder: Path, n: int, fmt: str) -> list[str]:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(HEADER.format(title="table", name="table") + "<table>")
         row = "<tr>" + "<td>x</td>" * n + "</tr>"
-        for _ in range(n):
-            fh.write(row)
+        fh.writelines(row for _ in range(n))
         fh.write("</table>")
     return [str(path), "--to", fmt, "-o", str(folder / f"out.{fmt}")]
 
@@ -142,8 +141,7 @@ def _paragraphs(folder: Path, size: int, name: str) -> Path:
     count = size // len(unit.encode("utf-8")) + 1
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(HEADER.format(title="paragraphs", name="paragraphs"))
-        for _ in range(count // 1000):
-            fh.write(unit * 1000)
+        fh.writelines(unit * 1000 for _ in range(count // 1000))
     return path
 
 
@@ -207,15 +205,13 @@ class Outcome:
 
 def run(convert: str, args: list[str], stdin: Path | None, timeout: float, cap: int) -> Outcome:
     """Run ``convert args`` in a session of its own under an address-space cap."""
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
     started = time.perf_counter()
     with open(stdin or os.devnull, "rb") as source, open(os.devnull, "wb") as sink:
         import subprocess
 
         proc = subprocess.Popen([convert, *args], stdin=source, stdout=sink, stderr=subprocess.PIPE,
-                                preexec_fn=limit, start_new_session=True)
+                                start_new_session=True)
+        resource.prlimit(proc.pid, resource.RLIMIT_AS, (cap, cap))  # before it has read anything
         stderr_reader = threading.Thread(target=lambda: setattr(proc, "err", proc.stderr.read()), daemon=True)
         stderr_reader.start()
         ended = ""
