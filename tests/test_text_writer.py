@@ -11,10 +11,34 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from converter.ast import (Block, BlockQuote, BulletList, Code, CodeBlock, Div, Document, Emphasis,
-                           Figure, Heading, HorizontalRule, Image, Inline, LineBreak, Link, Meta,
-                           OrderedList, Paragraph, Strikeout, Strong, Subscript, Superscript,
-                           Table, TableCell, Text, walk)
+from converter.ast import (
+    Block,
+    BlockQuote,
+    BulletList,
+    Code,
+    CodeBlock,
+    Div,
+    Document,
+    Emphasis,
+    Figure,
+    Heading,
+    HorizontalRule,
+    Image,
+    Inline,
+    LineBreak,
+    Link,
+    Meta,
+    OrderedList,
+    Paragraph,
+    Strikeout,
+    Strong,
+    Subscript,
+    Superscript,
+    Table,
+    TableCell,
+    Text,
+    walk,
+)
 from converter.errors import OptionError
 from converter.wrap import display_width
 from converter.writers import get_writer_class, make_writer, writer_options

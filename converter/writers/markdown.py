@@ -27,10 +27,36 @@ from typing import Any
 
 import yaml
 
-from ..ast import (Block, BlockQuote, BulletList, Code, CodeBlock, Div, Document, Emphasis, Figure,
-                   Heading, HorizontalRule, Image, Inline, LineBreak, Link, Meta, OrderedList,
-                   Paragraph, Strikeout, Strong, Subscript, Superscript, Table, TableCell, Text,
-                   format_datetime, plain_text, walk)
+from ..ast import (
+    Block,
+    BlockQuote,
+    BulletList,
+    Code,
+    CodeBlock,
+    Div,
+    Document,
+    Emphasis,
+    Figure,
+    Heading,
+    HorizontalRule,
+    Image,
+    Inline,
+    LineBreak,
+    Link,
+    Meta,
+    OrderedList,
+    Paragraph,
+    Strikeout,
+    Strong,
+    Subscript,
+    Superscript,
+    Table,
+    TableCell,
+    Text,
+    format_datetime,
+    plain_text,
+    walk,
+)
 from . import Writer
 
 # ---------------------------------------------------------------------------- characters
@@ -674,8 +700,9 @@ def _simple_yaml(data: dict[str, Any]) -> str | None:
 _NOT_PLAIN_YAML = "\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029\U00010000-\U0010ffff"
 _PLAIN_YAML = re.compile(f"(?![{_NOT_PLAIN_YAML}])[^\\W\\d_](?:[^{_NOT_PLAIN_YAML}]*[^\\s:{_NOT_PLAIN_YAML}])?")
 #: Plain words YAML 1.1 reads as booleans or null.
-_YAML_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
-                        "null Null NULL".split())
+_YAML_WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
+                         "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+                         "null", "Null", "NULL"])
 _YAML_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 

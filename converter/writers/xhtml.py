@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import SplitResult, quote, urlsplit
 
 from .. import ast as A
