@@ -207,8 +207,8 @@ def test_table_rows_fill_the_grid() -> None:
         return out
 
     assert slots(head[1]) == [width]
-    assert slots(bodies[0][3]) == [width] * 4
-    assert bodies[0][3][0][1][0][2] == 4  # the rowspan of 5 stops at the end of the body
+    assert slots(bodies[0][3]) == [width] * 3  # the row without cells is left out, as in HTML
+    assert bodies[0][3][0][1][0][2] == 3  # the rowspan of 5 stops at the end of the body
     assert bodies[0][3][1][1][0][3] == 2  # "c" spans the columns it covers that others begin in
 
 

@@ -11,10 +11,34 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from converter.ast import (Block, BlockQuote, BulletList, Code, CodeBlock, Div, Document, Emphasis,
-                           Figure, Heading, HorizontalRule, Image, Inline, LineBreak, Link, Meta,
-                           OrderedList, Paragraph, Strikeout, Strong, Subscript, Superscript,
-                           Table, TableCell, Text, walk)
+from converter.ast import (
+    Block,
+    BlockQuote,
+    BulletList,
+    Code,
+    CodeBlock,
+    Div,
+    Document,
+    Emphasis,
+    Figure,
+    Heading,
+    HorizontalRule,
+    Image,
+    Inline,
+    LineBreak,
+    Link,
+    Meta,
+    OrderedList,
+    Paragraph,
+    Strikeout,
+    Strong,
+    Subscript,
+    Superscript,
+    Table,
+    TableCell,
+    Text,
+    walk,
+)
 from converter.errors import OptionError
 from converter.wrap import display_width
 from converter.writers import get_writer_class, make_writer, writer_options
@@ -355,8 +379,10 @@ def test_table_colspan_and_rowspan() -> None:
 
 
 def test_bogus_spans_are_clamped() -> None:
+    """The spans stop at the table's last row and at the last column a cell begins in: no
+    blank column is left between "a" and "b"."""
     out = render(Table([], [[cell("a", colspan=1000, rowspan=1000), cell("b")], [cell("c")]]))
-    assert out == "a   b\n    c\n"
+    assert out == "a  b\n   c\n"
 
 
 def test_line_break_in_a_cell_adds_no_space_between_cjk() -> None:

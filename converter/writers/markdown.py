@@ -27,11 +27,38 @@ from typing import Any
 
 import yaml
 
-from ..ast import (Block, BlockQuote, BulletList, Code, CodeBlock, Div, Document, Emphasis, Figure,
-                   Heading, HorizontalRule, Image, Inline, LineBreak, Link, Meta, OrderedList,
-                   Paragraph, Strikeout, Strong, Subscript, Superscript, Table, TableCell, Text,
-                   format_datetime, plain_text, walk)
+from ..ast import (
+    Block,
+    BlockQuote,
+    BulletList,
+    Code,
+    CodeBlock,
+    Div,
+    Document,
+    Emphasis,
+    Figure,
+    Heading,
+    HorizontalRule,
+    Image,
+    Inline,
+    LineBreak,
+    Link,
+    Meta,
+    OrderedList,
+    Paragraph,
+    Strikeout,
+    Strong,
+    Subscript,
+    Superscript,
+    Table,
+    TableCell,
+    Text,
+    format_datetime,
+    plain_text,
+    walk,
+)
 from . import Writer
+from .tables import PlacedCell, layout, row_inlines
 
 # ---------------------------------------------------------------------------- characters
 
@@ -576,40 +603,6 @@ def _list_item(marker: str, body: str) -> str:
     return "\n".join([head, *(pad + line if line else "" for line in lines[1:])])
 
 
-#: Grid slots a table may take per cell. Spans that would take more are ignored, and rows are
-#: padded only while the padded grid stays within it: hostile spans (``colspan=1000`` on every
-#: cell, a staircase of ``rowspan`` s, one very wide row above many short ones) would otherwise
-#: make the output grow with the square of the input.
-_SLOTS_PER_CELL = 16
-
-
-def _grid(rows: list[list[TableCell]]) -> tuple[list[list[TableCell | None]], int]:
-    """Cells laid out as HTML does, so that columns line up, and the number of columns: a
-    spanning cell fills its first slot and leaves the others empty (None); short rows are
-    padded, unless that would take more than ``_SLOTS_PER_CELL`` slots per cell (GFM fills
-    in the missing cells of a body row)."""
-    budget = _SLOTS_PER_CELL * sum(map(len, rows))
-    area = sum(min(max(cell.colspan, 1), 1000) * min(max(cell.rowspan, 1), len(rows) - r)
-               for r, row in enumerate(rows) for cell in row)
-    spans = area <= budget
-    slots: list[dict[int, TableCell | None]] = [{} for _ in rows]
-    for r, row in enumerate(rows):
-        col = 0
-        for cell in row:
-            while col in slots[r]:
-                col += 1
-            colspan = min(max(cell.colspan, 1), 1000) if spans else 1  # HTML's limit
-            rowspan = min(max(cell.rowspan, 1), len(rows) - r) if spans else 1
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    slots[r + dr][col + dc] = None if dr or dc else cell
-            col += colspan
-    width = max((max(s) + 1 for s in slots if s), default=0)
-    if width * len(rows) > budget:
-        return [[s.get(c) for c in range(max(s) + 1 if s else 0)] for s in slots], width
-    return [[s.get(c) for c in range(width)] for s in slots], width
-
-
 def _table_row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
@@ -674,8 +667,9 @@ def _simple_yaml(data: dict[str, Any]) -> str | None:
 _NOT_PLAIN_YAML = "\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029\U00010000-\U0010ffff"
 _PLAIN_YAML = re.compile(f"(?![{_NOT_PLAIN_YAML}])[^\\W\\d_](?:[^{_NOT_PLAIN_YAML}]*[^\\s:{_NOT_PLAIN_YAML}])?")
 #: Plain words YAML 1.1 reads as booleans or null.
-_YAML_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
-                        "null Null NULL".split())
+_YAML_WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
+                         "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+                         "null", "Null", "NULL"])
 _YAML_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
@@ -775,23 +769,27 @@ class MarkdownWriter(Writer):
         return "---"  # blocks are joined by blank lines, so never a setext underline
 
     def block_Table(self, node: Table) -> str:
-        """A GFM pipe table, then the caption paragraph. Without head rows the header row is
-        empty, so that every body row stays a body row."""
-        grid, width = _grid(node.head + node.body)
-        rows = [[self._cell(cell) for cell in row] for row in grid]
+        """A GFM pipe table laid out by :func:`~converter.writers.tables.layout`, then the
+        caption paragraph. GFM has no spans: a spanning cell fills its first slot and leaves
+        the others empty. Without head rows the header row is empty, so that every body row
+        stays a body row. A ``linear`` table is a paragraph per row (a Markdown renderer would
+        pad every row of a pipe table to its width)."""
+        table = layout(node)
         caption = self.block_Paragraph(Paragraph(node.caption))
-        if not width:
+        if table.linear:
+            rows = [self.block_Paragraph(Paragraph(row_inlines(row))) for row in table.rows]
+            return "\n\n".join(part for part in [*rows, caption] if part)
+        if not table.width:
             return caption
-        header, body = (rows[0], rows[1:]) if node.head else ([], rows)
-        header += [""] * (width - len(header))  # GFM: the header row sets the number of columns
-        table = "\n".join([_table_row(header), _table_row(["---"] * width), *map(_table_row, body)])
-        return f"{table}\n\n{caption}" if caption else table
+        grid = [[self._cell(slot.cell) if isinstance(slot, PlacedCell) else "" for slot in slots]
+                for slots in table.grid()]
+        header, body = (grid[0], grid[1:]) if table.head else ([""] * table.width, grid)
+        lines = [_table_row(header), _table_row(["---"] * table.width), *map(_table_row, body)]
+        return "\n".join(lines) + (f"\n\n{caption}" if caption else "")
 
-    def _cell(self, cell: TableCell | None) -> str:
+    def _cell(self, cell: TableCell) -> str:
         """Cell content on one line with every ``|`` escaped: GFM splits cells before it parses
         inlines, even inside code spans and link destinations."""
-        if cell is None:
-            return ""
         return self._inlines(_prepare(cell.content, breaks=False)).replace("|", "\\|")
 
     # ------------------------------------------------------------------------ inlines

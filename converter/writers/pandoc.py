@@ -45,7 +45,8 @@ from .. import ast as A
 from ..errors import ConversionError
 from . import Writer
 from .article import IMAGE_LABELS, language_tag, localized
-from .xhtml import PlacedCell, clean_text, safe_url, span_area, table_grid
+from .tables import COVERED, PlacedCell, Slot, layout, row_inlines
+from .xhtml import clean_text, safe_url
 
 #: Seconds a conversion may take before pandoc is stopped.
 DEFAULT_TIMEOUT = 60.0
@@ -61,10 +62,6 @@ _BREAKS = (_SPACE, _SOFT_BREAK, _LINE_BREAK)
 _SPACE_RUN = re.compile(r"([ \t\n\r\f]+)")
 _CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
 _IMAGE_SCHEMES = ("http", "https")
-#: Grid slots a table may take per cell, and in any case, before its spans are dropped and
-#: then before it is written as paragraphs (see :func:`_bounded_grid`).
-_SLOTS_PER_CELL = 16
-_GRID_SLOTS = 4096
 
 
 class PandocError(ConversionError):
@@ -483,21 +480,22 @@ class PandocAst:
         return [{"t": "HorizontalRule"}]
 
     def block_Table(self, node: A.Table) -> list[_Json]:
-        """A ``Table`` with one column spec per grid column and every row filling the grid
-        (short rows padded with empty cells), as pandoc's writers expect (docx refuses short
-        rows); spans are clipped to the grid as in our HTML
-        (:func:`~converter.writers.xhtml.table_grid`). A table whose grid is too large for its
-        cells (:func:`_bounded_grid`) becomes paragraphs instead."""
-        (head, body), width, fits = _bounded_grid([node.head, node.body])
-        if not width:
+        """A ``Table`` laid out by :func:`~converter.writers.tables.layout`: one column spec
+        per grid column and every row filling the grid (short rows padded with empty cells),
+        as pandoc's writers expect (docx refuses short rows). A ``linear`` table becomes
+        paragraphs instead."""
+        table = layout(node)
+        if not table.width:
             return self.block_Paragraph(A.Paragraph(node.caption))
-        if not fits:
-            return self._rows_as_paragraphs(node.caption, head + body)
+        if table.linear:
+            return self._rows_as_paragraphs(node.caption, table.rows)
+        grid = table.grid()
         caption = self.one_line(self.inlines(node.caption))
-        colspecs = [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}]] * width
+        colspecs = [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}]] * table.width
+        head, body = grid[:len(table.head)], grid[len(table.head):]
         return [{"t": "Table", "c": [
             _NO_ATTR, [None, [{"t": "Plain", "c": caption}] if caption else []], colspecs,
-            [_NO_ATTR, self._rows(head, width)], [[_NO_ATTR, 0, [], self._rows(body, width)]],
+            [_NO_ATTR, self._rows(head)], [[_NO_ATTR, 0, [], self._rows(body)]],
             [_NO_ATTR, []]]}]
 
     def _rows_as_paragraphs(self, caption: list[A.Inline], rows: list[list[PlacedCell]]) -> list[_Json]:
@@ -506,30 +504,24 @@ class PandocAst:
         ``Table`` to its full width itself, and takes minutes over a 5000 × 5000 grid)."""
         out = self.block_Paragraph(A.Paragraph(caption))
         for row in rows:
-            cells = [cell.content for _, _, _, cell in row if cell.content]
-            joined = [node for i, content in enumerate(cells) for node in [*([A.Text(" | ")] if i else []), *content]]
-            out += self.block_Paragraph(A.Paragraph(joined))
+            out += self.block_Paragraph(A.Paragraph(row_inlines(row)))
         return out
 
-    def _rows(self, rows: list[list[PlacedCell]], width: int) -> list[_Json]:
+    def _rows(self, grid: list[list[Slot]]) -> list[_Json]:
+        """Rows of ``Cell`` s: a placed cell where one is anchored, an empty one where no
+        cell reaches, nothing where a span covers the slot."""
         out: list[Any] = []
-        covered: dict[int, int] = {}  # column -> rows below still covered by a cell above
-        for row in rows:
-            cells = {col: (rowspan, colspan, cell) for col, rowspan, colspan, cell in row}
+        for slots in grid:
             line: list[Any] = []
-            col = 0
-            while col < width:
-                if covered.get(col):
-                    col += 1
+            for slot in slots:
+                if slot is COVERED:
                     continue
-                rowspan, colspan, cell = cells.get(col, (1, 1, A.TableCell([])))
+                rowspan, colspan, cell = ((slot.rowspan, slot.colspan, slot.cell) if slot is not None
+                                          else (1, 1, A.TableCell([])))
                 content = _trim(self.inlines(cell.content))
                 line.append([_NO_ATTR, {"t": "AlignDefault"}, rowspan, colspan,
                              [{"t": "Plain", "c": content}] if content else []])
-                covered.update(dict.fromkeys(range(col, col + colspan), rowspan))
-                col += colspan
             out.append([_NO_ATTR, line])
-            covered = {c: n - 1 for c, n in covered.items() if n > 1}
         return out
 
     # ------------------------------------------------------------------ inlines
@@ -610,19 +602,6 @@ class PandocAst:
     def shows_image(self, url: str) -> bool:
         """Whether the output shows the image at ``url`` as an image (else: a link to it)."""
         return not self.link_images
-
-
-def _bounded_grid(sections: list[list[list[A.TableCell]]]) -> tuple[list[list[list[PlacedCell]]], int, bool]:
-    """:func:`~converter.writers.xhtml.table_grid`'s layout, and whether its padded grid fits
-    a budget of ``_SLOTS_PER_CELL`` slots per cell (plus ``_GRID_SLOTS`` for any table); spans
-    covering more than that are dropped first. Hostile spans (a staircase of rowspans) or one
-    very wide row above many short ones would otherwise make the JSON grow with the square of
-    the input (the Markdown and text writers have such budgets too)."""
-    budget = _SLOTS_PER_CELL * sum(len(row) for rows in sections for row in rows) + _GRID_SLOTS
-    placed, width = table_grid(sections)
-    if span_area(placed) > budget:
-        placed, width = table_grid(sections, spans=False)
-    return placed, width, width * sum(map(len, placed)) <= budget
 
 
 def _image_label(language: str) -> str:

@@ -15,11 +15,32 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..ast import (Block, BlockQuote, BulletList, Code, CodeBlock, Div, Document, Figure,
-                   Heading, HorizontalRule, Image, Inline, LineBreak, Link, Meta, OrderedList,
-                   Paragraph, Strong, Table, TableCell, Text)
+from ..ast import (
+    Block,
+    BlockQuote,
+    BulletList,
+    Code,
+    CodeBlock,
+    Div,
+    Document,
+    Figure,
+    Heading,
+    HorizontalRule,
+    Image,
+    Inline,
+    LineBreak,
+    Link,
+    Meta,
+    OrderedList,
+    Paragraph,
+    Strong,
+    Table,
+    TableCell,
+    Text,
+)
 from ..wrap import collapse_space, display_width, wrap
 from . import Writer
+from .tables import PlacedCell, TableLayout, layout, within_budget
 
 INDENT = "    "
 RULE = "-" * 10
@@ -240,9 +261,9 @@ class TextWriter(Writer):
         return [RULE]
 
     def block_Table(self, node: Table) -> list[str]:
-        rows = [[(self._cell_text(cell), cell) for cell in row] for row in node.head + node.body]
-        lines = _render_table(rows, len(node.head)) if any(rows) else []
-        return lines + self._wrapped(self._inline_text(node.caption))
+        table = layout(node)
+        texts = {placed: self._cell_text(placed.cell) for row in table.rows for placed in row}
+        return _render_table(table, texts) + self._wrapped(self._inline_text(node.caption))
 
     def _cell_text(self, cell: TableCell) -> str:
         # a LineBreak becomes a line break first, so that collapse_space drops it between
@@ -290,88 +311,44 @@ class TextWriter(Writer):
 
 # ---------------------------------------------------------------------------- tables
 
-_Slot = tuple[str, int] | None  # (text, colspan) where a cell starts; None where a span covers
 
-#: Grid slots, and columns of padded output, a table may take per cell and per column of its
-#: text before spans are ignored and columns are no longer aligned: hostile spans
-#: (``colspan=1000`` on every cell, a staircase of ``rowspan`` s) or one very long cell above
-#: many short rows would otherwise make the output grow with the square of the input.
-_TABLE_BUDGET = 16
-
-
-def _render_table(rows: list[list[tuple[str, TableCell]]], head_rows: int) -> list[str]:
+def _render_table(table: TableLayout, texts: dict[PlacedCell, str]) -> list[str]:
     """Rows as columns aligned by display width, two spaces apart, a rule under the head.
 
     Rows with nothing in them are left out: a blank line would split the table in two. A
-    table whose aligned form would take more than ``_TABLE_BUDGET`` times the room of its text
-    has its cells written one after the other, two spaces apart, instead.
+    ``linear`` table, or one whose aligned form would take more room than the size budget
+    allows for its text (one very long cell above many short rows), is written as the other
+    writers write a ``linear`` table: a line per row, its non-empty cells separated by bars.
     """
-    cells = sum(map(len, rows))
-    text = sum(display_width(t) + 2 for row in rows for t, _ in row)
-    placed, ncols = _place(rows, spans=_span_area(rows) <= _TABLE_BUDGET * cells)
-    widths = _column_widths(placed, ncols)
-    aligned = len(placed) * (sum(widths) + 2 * ncols) <= _TABLE_BUDGET * text + 4096
+    widths = _column_widths(table, texts)
+    text = sum(display_width(t) + 2 for t in texts.values())
+    aligned = not table.linear and within_budget(len(table.rows) * (sum(widths) + 2 * table.width), text)
     if aligned:
-        lines = [_render_row([slots.get(c) for c in range(ncols)], widths) for slots in placed]
+        lines = [_render_row(row, texts, widths) for row in table.rows]
     else:
-        lines = ["  ".join(t for t, _ in row).rstrip() for row in rows]
-    head = [line for line in lines[:head_rows] if line]
-    body = [line for line in lines[head_rows:] if line]
+        lines = [" | ".join(filter(None, (texts[placed] for placed in row))) for row in table.rows]
+    head = [line for line in lines[:len(table.head)] if line]
+    body = [line for line in lines[len(table.head):] if line]
     if head:
         rule = widths if aligned else [max(map(display_width, head))]
         head.append("  ".join("-" * w for w in rule).rstrip())
     return head + body
 
 
-def _span_area(rows: list[list[tuple[str, TableCell]]]) -> int:
-    """The slots the cells would cover with their spans clamped as :func:`_place` does."""
-    most = max(len(row) for row in rows)
-    return sum(min(max(cell.colspan, 1), most) * min(max(cell.rowspan, 1), len(rows) - r)
-               for r, row in enumerate(rows) for _, cell in row)
-
-
-def _place(rows: list[list[tuple[str, TableCell]]], spans: bool = True) -> tuple[list[dict[int, tuple[str, int]]], int]:
-    """Put each cell in the first free slot of its row, reserving the slots its spans cover;
-    return each row's cells by column, and the number of columns.
-
-    Spans are clamped to the table (colspan to the most cells any row has, rowspan to the
-    rows left), so a bogus ``colspan=1000`` cannot blow the table up; without ``spans``
-    every cell takes one slot.
-    """
-    most = max(len(row) for row in rows)
-    covered: set[tuple[int, int]] = set()
-    placed: list[dict[int, tuple[str, int]]] = []
-    ncols = 0
-    for r, row in enumerate(rows):
-        slots: dict[int, tuple[str, int]] = {}
-        c = 0
-        for text, cell in row:
-            while (r, c) in covered:
-                c += 1
-            colspan = min(max(cell.colspan, 1), most) if spans else 1
-            rowspan = min(max(cell.rowspan, 1), len(rows) - r) if spans else 1
-            slots[c] = (text, colspan)
-            covered.update((r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan))
-            c += colspan
-            ncols = max(ncols, c)
-        placed.append(slots)
-    return placed, ncols
-
-
-def _column_widths(placed: list[dict[int, tuple[str, int]]], ncols: int) -> list[int]:
+def _column_widths(table: TableLayout, texts: dict[PlacedCell, str]) -> list[int]:
     """Widest single cell per column, then widened where a spanning cell needs more room."""
-    widths = [0] * ncols
+    widths = [0] * table.width
     spanning = []
-    for slots in placed:
-        for c, slot in slots.items():
-            if slot[1] == 1:
-                widths[c] = max(widths[c], display_width(slot[0]))
+    for row in table.rows:
+        for placed in row:
+            if placed.colspan == 1:
+                widths[placed.column] = max(widths[placed.column], display_width(texts[placed]))
             else:
-                spanning.append((c, slot))
-    for c, (text, span) in spanning:
-        short = display_width(text) - _span_width(widths, c, span)
+                spanning.append(placed)
+    for placed in spanning:
+        short = display_width(texts[placed]) - _span_width(widths, placed.column, placed.colspan)
         if short > 0:
-            widths[c + span - 1] += short
+            widths[placed.column + placed.colspan - 1] += short
     return widths
 
 
@@ -379,11 +356,14 @@ def _span_width(widths: list[int], c: int, span: int) -> int:
     return sum(widths[c:c + span]) + 2 * (span - 1)
 
 
-def _render_row(row: list[_Slot], widths: list[int]) -> str:
+def _render_row(row: list[PlacedCell], texts: dict[PlacedCell, str], widths: list[int]) -> str:
+    """A row's cells padded to their columns; slots without a cell anchored are blank."""
+    anchored = {placed.column: placed for placed in row}
     cells = []
     c = 0
-    while c < len(row):
-        text, span = row[c] or ("", 1)
-        cells.append(_pad(text, _span_width(widths, c, span)))
+    while c < len(widths):
+        placed = anchored.get(c)
+        span = placed.colspan if placed else 1
+        cells.append(_pad(texts[placed] if placed else "", _span_width(widths, c, span)))
         c += span
     return "  ".join(cells).rstrip()

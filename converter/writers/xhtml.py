@@ -11,20 +11,17 @@ event handlers, no ``javascript:`` URL and no malformed XML, whatever the docume
 
 from __future__ import annotations
 
-import bisect
 import ipaddress
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import SplitResult, quote, urlsplit
 
 from .. import ast as A
+from .tables import PlacedCell, layout, row_inlines
 
 #: Blocks (and inlines) nested deeper than this are flattened (their content is kept), so that
 #: hostile nesting can neither exhaust the stack nor exceed XML parsers' depth limits.
 MAX_DEPTH = 48
-#: HTML's limits on table cell spans.
-MAX_COLSPAN = 1000
-MAX_ROWSPAN = 65534
 
 #: Characters outside XML 1.0's ``Char`` production, plus C1 controls and non-characters
 #: (allowed by XML but rejected by HTML validators, and never meant as text).
@@ -44,8 +41,6 @@ _URL_SAFE = "!$&'()*+,;=:@/?-._~%"
 _CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
 
 ImageSource = Callable[[A.Image], "str | None"]
-#: A cell placed in its table's grid: ``(column, rowspan, colspan, cell)``.
-PlacedCell = tuple[int, int, int, A.TableCell]
 
 
 def clean_text(text: str) -> str:
@@ -140,59 +135,6 @@ def _leaf_blocks(blocks: list[A.Block]) -> list[A.Block]:
             stack.extend(reversed([block for item in node.items for block in item]))
         else:
             out.append(node)
-    return out
-
-
-def table_grid(sections: list[list[list[A.TableCell]]], *,
-               spans: bool = True) -> tuple[list[list[list[PlacedCell]]], int]:
-    """The rows of a table's sections (head, body) laid out as HTML lays them out, and the
-    table's width.
-
-    A cell takes the first free column; its colspan stops short of a cell spanning down from
-    above and its rowspan at the end of its section. Columns in which no cell begins are then
-    removed (the cells spanning them narrowed): HTML forbids them, and they show nothing.
-    Without ``spans`` every cell takes one slot, for writers whose output would grow with the
-    area the spans cover (see :func:`span_area`).
-    """
-    placed = [_layout(rows, spans) for rows in sections]
-    begun = sorted({col for rows in placed for row in rows for col, _, _, _ in row})
-    rank = {col: i for i, col in enumerate(begun)}
-    squeezed = [[[(rank[col], rowspan, bisect.bisect_left(begun, col + colspan) - rank[col], cell)
-                  for col, rowspan, colspan, cell in row] for row in rows] for rows in placed]
-    return squeezed, len(begun)
-
-
-def span_area(sections: list[list[list[PlacedCell]]]) -> int:
-    """The grid slots that the placed cells of :func:`table_grid` cover, spans included."""
-    return sum(rowspan * colspan for rows in sections for row in rows for _, rowspan, colspan, _ in row)
-
-
-def _layout(rows: list[list[A.TableCell]], spans: bool = True) -> list[list[PlacedCell]]:
-    """Each row's cells placed in the grid of one table section (see :func:`table_grid`).
-
-    Cells spanning down are kept as sorted, disjoint ``(first column, end column, last row)``
-    runs, so a row costs its cells plus the runs still open, however wide the spans.
-    """
-    out: list[list[PlacedCell]] = []
-    runs: list[tuple[int, int, int]] = []
-    for r, row in enumerate(rows):
-        runs = [run for run in runs if run[2] >= r]
-        line: list[PlacedCell] = []
-        opened: list[tuple[int, int, int]] = []
-        col = i = 0
-        for cell in row:
-            while i < len(runs) and runs[i][0] <= col:
-                col = max(col, runs[i][1])
-                i += 1
-            room = runs[i][0] - col if i < len(runs) else MAX_COLSPAN
-            colspan = min(max(int(cell.colspan), 1), MAX_COLSPAN, room) if spans else 1
-            rowspan = min(max(int(cell.rowspan), 1), MAX_ROWSPAN, len(rows) - r) if spans else 1
-            line.append((col, rowspan, colspan, cell))
-            if rowspan > 1:
-                opened.append((col, col + colspan, r + rowspan - 1))
-            col += colspan
-        out.append(line)
-        runs = sorted(runs + opened) if opened else runs
     return out
 
 
@@ -312,12 +254,15 @@ class XhtmlRenderer:
         return "<hr/>\n"
 
     def block_Table(self, node: A.Table) -> str:
-        """A table whose colspans fit its grid (see :func:`table_grid`); rows without cells
-        are left out, as HTML gives them no height."""
-        (head, body), _ = table_grid([[row for row in node.head if row], [row for row in node.body if row]])
-        head_rows = "".join(self._row(row, "th") for row in head)
-        body_rows = "".join(self._row(row, "td") for row in body)
+        """A table laid out by :func:`~converter.writers.tables.layout`, spans as attributes;
+        a ``linear`` one as a paragraph per row (an e-reader pads a table to its full grid)."""
+        table = layout(node)
         caption = self.inlines(node.caption)
+        if table.linear:
+            rows = "".join(self.block_Paragraph(A.Paragraph(row_inlines(row))) for row in table.rows)
+            return (f"<p>{caption}</p>\n" if caption.strip() else "") + rows
+        head_rows = "".join(self._row(row, "th") for row in table.head)
+        body_rows = "".join(self._row(row, "td") for row in table.body)
         if not head_rows and not body_rows:
             return f"<p>{caption}</p>\n" if caption.strip() else ""
         parts = ["<table>\n"]
@@ -334,12 +279,9 @@ class XhtmlRenderer:
         return f"<tr>{''.join(self._cell(c, tag) for c in cells)}</tr>\n"
 
     def _cell(self, placed: PlacedCell, tag: str) -> str:
-        """A cell with its spans fitted to the grid: a rowspan running past the end of its
-        table section is an error in HTML."""
-        _, rowspan, colspan, cell = placed
-        attrs = f' colspan="{colspan}"' if colspan > 1 else ""
-        attrs += f' rowspan="{rowspan}"' if rowspan > 1 else ""
-        return f"<{tag}{attrs}>{self.inlines(cell.content)}</{tag}>"
+        attrs = f' colspan="{placed.colspan}"' if placed.colspan > 1 else ""
+        attrs += f' rowspan="{placed.rowspan}"' if placed.rowspan > 1 else ""
+        return f"<{tag}{attrs}>{self.inlines(placed.cell.content)}</{tag}>"
 
     # ------------------------------------------------------------------ inlines
 
