@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import unicodedata
 import warnings
 import zipfile
@@ -51,8 +50,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 BENCH = ROOT / "benchmarks" / "bench_bounds.py"
 HEADER = "<!--1738414025000-->\n[敌意输入：{name}](https://news.example.org/zh/hostile/{name})\n------\n"
-#: Seconds any one small conversion may take: far more than any needs, far less than a hang.
-SMALL_BOUND = 20.0
 MD = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 #: Formats of ours, with options; pandoc's are added below when they are available.
 OUR_FORMATS: list[tuple[str, dict[str, Any]]] = [
@@ -341,7 +338,6 @@ def test_every_writer_converts_or_refuses_on_one_line(name: str, tmp_path: Path)
         if name in PANDOC_SKIP and (fmt, options) in PANDOC_FORMATS:
             continue
         out = tmp_path / f"out{i}.{extension_for(fmt)}"
-        started = time.monotonic()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -352,8 +348,6 @@ def test_every_writer_converts_or_refuses_on_one_line(name: str, tmp_path: Path)
                 assert name in REFUSED, f"{fmt}: {message}"
                 assert not out.exists() and not list(tmp_path.glob(".*.tmp"))
                 continue
-            finally:
-                assert time.monotonic() - started < SMALL_BOUND, f"{fmt} took too long"
         assert name not in REFUSED, f"{fmt} converted what should be refused"
         check_output(fmt, out, source)
         if name in MUST_KEEP and fmt in ("markdown", "text", "json"):
@@ -660,19 +654,17 @@ def _bounds(case: str) -> dict[str, Any]:
 
 
 @pytest.mark.skipif(not BENCH.exists(), reason="benchmarks/bench_bounds.py is not there")
-@pytest.mark.parametrize("case, seconds, ratio", [("deep", 20, 10), ("para", 60, 10), ("paras", 60, 30)])
-def test_big_inputs_finish_in_seconds_within_memory_bounds(case: str, seconds: float, ratio: float) -> None:
-    """20,000 nested elements and a 15 MB paragraph: seconds, and under 10× the input in memory.
+@pytest.mark.parametrize("case, ratio", [("deep", 10), ("para", 10), ("paras", 30)])
+def test_big_inputs_stay_within_memory_bounds(case: str, ratio: float) -> None:
+    """20,000 nested elements and a 15 MB paragraph: under 10× the input in memory.
     200,000 paragraphs: an AST node per paragraph costs more than the markup, so its bound is
-    looser (figures in benchmarks/bench_bounds.py's table)."""
+    looser. (Their time is measured by benchmarks/bench_bounds.py, not asserted here.)"""
     result = _bounds(case)
     assert "error" not in result, result["error"]
     assert set(result["writers"]) == {fmt for fmt, _ in OUR_FORMATS if fmt in AVAILABLE}
     size = result["input_bytes"]
-    assert result["parse_seconds"] < seconds
     for name, entry in result["writers"].items():
         assert "error" not in entry, f"{name}: {entry['error']}"
-        assert result["parse_seconds"] + entry["render_seconds"] < seconds, name
         if entry["peak_bytes"] is not None:
             assert entry["peak_bytes"] < ratio * size, f"{name}: {entry['peak_bytes'] / size:.1f}× the input"
 
@@ -700,23 +692,20 @@ def test_deep_nesting_needs_few_python_frames_anywhere() -> None:
             sys.setrecursionlimit(limit)
         assert "最深处" in re.sub(r"\s", "", render(document, "text"))
     if PANDOC and "rst" in AVAILABLE:
-        started = time.monotonic()
-        render(parse(doc("deep", "<div><span>" * 10_000 + "最深处")), "rst")
-        assert time.monotonic() - started < SMALL_BOUND
+        assert "最深处" in render(parse(doc("deep", "<div><span>" * 10_000 + "最深处")), "rst")
 
 
 _PANDOC_TABLES = """
-import json, resource, sys, time
+import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 from converter import parse
 from converter.writers.pandoc import to_pandoc_json
 data = sys.stdin.buffer.read()
-started = time.monotonic()
 try:
     size = len(json.dumps(to_pandoc_json(parse(data), "docx")))
 except MemoryError:
     size = -1
-print(json.dumps({"bytes": size, "seconds": time.monotonic() - started}))
+print(json.dumps({"bytes": size}))
 """
 
 
