@@ -9,7 +9,8 @@ Fetching a URL found in someone else's HTML is fetching on a stranger's behalf, 
   between the check and the request;
 - connect/read timeouts, an overall deadline and a size cap bound what one image can cost;
 - the content type is sniffed from the bytes, not taken from the server: only JPEG, PNG,
-  GIF, WebP and SVG are accepted, and SVG is stripped of scripts and external references.
+  GIF, WebP and SVG are accepted, and SVG is stripped of scripts, event handlers, foreign
+  content and everything that would load a resource from outside the file (CSS included).
 
 Results are kept in an on-disk cache (one file per URL hash), so a second run makes no
 request; ``offline`` reads the cache only. Failures are reported as :class:`ImageWarning`
@@ -28,9 +29,9 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 from urllib.parse import urljoin
 
 import httpx
@@ -58,9 +59,17 @@ USER_AGENT = "converter (feed article to e-book; image fetcher)"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _KEPT_ATTR_NAMESPACES = frozenset({"http://www.w3.org/1999/xlink", "http://www.w3.org/XML/1998/namespace"})
 _SVG_DROP = frozenset({"script", "foreignObject", "iframe", "audio", "video", "handler", "listener"})
-_EXTERNAL_CSS = re.compile(r"@import|url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
+_SVG_ANIMATIONS = frozenset({"set", "animate", "animateColor", "animateMotion", "animateTransform"})
+# CSS, read as its tokenizer would after preprocessing: escapes, comments, whitespace.
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(\n)|(.)|\Z)", re.DOTALL)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
+# What loads a resource besides @import: url() (unless it points inside the file: url(#id)),
+# and the functions that take a URL as a string, vendor-prefixed or not.
+_CSS_URL = re.compile(r"url\s*\([\s'\"]*(#)?")
+_CSS_URL_STRING_FUNCTION = re.compile(r"(?:image-set|image|src|cross-fade)\s*\(")
 
 
 class ImageWarning(UserWarning):
@@ -141,7 +150,9 @@ def _unwanted_svg_node(el: etree._Element) -> bool:
     namespace, _, name = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
     if namespace != _SVG_NS or name in _SVG_DROP:
         return el.getparent() is not None
-    return name == "style" and bool(_EXTERNAL_CSS.search(el.text or ""))
+    if name in _SVG_ANIMATIONS:  # <set attributeName="href" to="http://…">
+        return el.get("attributeName", "").rpartition(":")[2].strip() == "href"
+    return name == "style" and _css_loads_resource("".join(el.itertext()))
 
 
 def _clean_svg_attributes(el: etree._Element) -> None:
@@ -151,13 +162,53 @@ def _clean_svg_attributes(el: etree._Element) -> None:
 
 
 def _unwanted_svg_attribute(name: str, value: str) -> bool:
-    """Event handlers, foreign attributes, links out of the file, CSS that loads something."""
+    """Event handlers, foreign attributes, links out of the file, a base for links, and any
+    value that CSS would load something from: ``style``, and presentation attributes such as
+    ``fill``, ``filter``, ``mask`` or ``cursor`` (and animation values that set them)."""
     namespace = name[1:].partition("}")[0] if name.startswith("{") else ""
     local = name.rpartition("}")[2].lower()
+    if name in ("href", _XLINK_HREF):
+        return not value.strip().startswith("#")
     return ((bool(namespace) and namespace not in _KEPT_ATTR_NAMESPACES)
+            or name == _XML_BASE
             or local.startswith(("on", "data-"))
-            or (name in ("href", _XLINK_HREF) and not value.strip().startswith("#"))
-            or (local == "style" and bool(_EXTERNAL_CSS.search(value))))
+            or _css_loads_resource(value))
+
+
+def _css_loads_resource(css: str) -> bool:
+    """Whether CSS text would fetch anything outside its own file (only ``url(#id)`` is local).
+
+    Judged on every reading of the text a renderer might make: CSS escapes undone
+    (``u\\72l(``, ``@\\69mport``), and comments dropped before or after that, so that
+    neither an escape nor a comment inside a token hides a reference; case is ignored.
+    """
+    readings = {_css_unescape(css), _css_unescape(_CSS_COMMENT.sub("", css))}
+    readings |= {_CSS_COMMENT.sub("", text) for text in readings}
+    return any(_css_text_loads(text.lower()) for text in readings)
+
+
+def _css_text_loads(css: str) -> bool:
+    if "@import" in css or _CSS_URL_STRING_FUNCTION.search(css):
+        return True
+    return any(m.group(1) is None for m in _CSS_URL.finditer(css))
+
+
+def _css_unescape(css: str) -> str:
+    """CSS text with its escapes replaced by the characters they stand for (CSS Syntax 4.3.7)."""
+    text = css.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    return _CSS_ESCAPE.sub(_css_escaped_character, text)
+
+
+def _css_escaped_character(match: re.Match[str]) -> str:
+    digits, newline, character = match.groups()
+    if newline:
+        return ""  # an escaped line end continues the line
+    if character is not None:
+        return character
+    if digits is None:
+        return "\ufffd"  # a backslash at the end of the text
+    code = int(digits, 16)
+    return "\ufffd" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else chr(code)
 
 
 def _accept(url: str, data: bytes) -> FetchedImage:

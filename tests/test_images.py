@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import base64
+import concurrent.futures as cf
 import http.server
 import ipaddress
 import struct
 import threading
 import time
 import warnings
+import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from support import epubcheck_jar
 
+from converter import ast as A
 from converter import images
-from converter.images import FetchedImage, ImageFetcher, ImageWarning, clean_svg, sniff
+from converter.images import (
+    FetchedImage,
+    ImageCache,
+    ImageFetcher,
+    ImageWarning,
+    clean_svg,
+    sniff,
+)
+from converter.writers.epub import EpubWriter
 
 # ---------------------------------------------------------------------------- sample images
 
@@ -52,6 +64,49 @@ HOSTILE_SVG = (
     b'<image xlink:href="http://evil.example/a.png" width="1" height="1"/>'
     b'<a href="javascript:alert(3)"><rect id="r" width="5" height="5" onclick="alert(4)"/></a>'
     b'<use xlink:href="#r"/><x:thing/></svg>')
+def css_svg(body: str) -> bytes:
+    """An SVG with local references (a gradient, an element) and then ``body``."""
+    return ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" '
+            'height="10"><defs><linearGradient id="g"/></defs><rect id="r" width="5" height="5" fill="url(#g)"/>'
+            f"{body}</svg>").encode()
+
+
+#: Every way we know for CSS in an SVG (or an animation of it) to load something from elsewhere.
+CSS_VECTORS = {
+    "fill": '<rect width="1" height="1" fill="url(http://evil.example/fill.svg#p)"/>',
+    "stroke": '<rect width="1" height="1" stroke="url(http://evil.example/stroke.svg#p)"/>',
+    "filter": '<rect width="1" height="1" filter="url(http://evil.example/filter.svg#f)"/>',
+    "mask": """<rect width="1" height="1" mask="url('http://evil.example/mask.svg#m')"/>""",
+    "clip-path": '<rect width="1" height="1" clip-path="url( &quot;http://evil.example/clip.svg#c&quot; )"/>',
+    "marker": '<path d="M0 0L1 1" marker-end="url(http://evil.example/marker.svg#m)"/>',
+    "cursor": '<rect width="1" height="1" cursor="url(http://evil.example/cursor.png), auto"/>',
+    "character-reference": '<rect width="1" height="1" fill="&#x75;rl(http://evil.example/ref.svg#p)"/>',
+    "upper-case": '<rect width="1" height="1" style="fill: URL(http://evil.example/upper.svg#p)"/>',
+    "escape": r'<rect width="1" height="1" style="fill: u\72l(http://evil.example/escape.svg#p)"/>',
+    "escape-and-space": r'<rect width="1" height="1" style="fill: \75 rl(http://evil.example/space.svg#p)"/>',
+    "six-digit-escape": r'<style>rect { fill: \000075rl(http://evil.example/six.svg#p) }</style>',
+    "escaped-line-end": '<style>rect { fill: ur\\\nl(http://evil.example/line.svg#p) }</style>',
+    "comment-in-token": '<rect width="1" height="1" style="fill: u/**/rl(http://evil.example/comment.svg#p)"/>',
+    "comment-in-url": '<style>rect { fill: url(/**/http://evil.example/in-url.svg#p) }</style>',
+    "image-set": """<rect width="1" height="1" style="fill: image-set('http://evil.example/set.png' 1x)"/>""",
+    "webkit-image-set": """<rect style="fill: -webkit-image-set('http://evil.example/wk.png' 1x)"/>""",
+    "image": """<rect width="1" height="1" style="fill: image('http://evil.example/image.png')"/>""",
+    "src": """<style>@font-face { font-family: f; src: src("http://evil.example/font.woff") }</style>""",
+    "cross-fade": """<rect style="fill: cross-fade('http://evil.example/a.png', 'http://evil.example/b.png')"/>""",
+    "style-element": "<style>rect { fill: url(http://evil.example/element.svg#p) }</style>",
+    "cdata": "<style><![CDATA[rect { fill: url(http://evil.example/cdata.svg#p) }]]></style>",
+    "import": '<style>@import "http://evil.example/import.css";</style>',
+    "escaped-import": r'<style>@\69mport "http://evil.example/escaped.css";</style>',
+    "commented-import": "<style>@im/**/port url(http://evil.example/commented.css);</style>",
+    "animated-fill": '<rect width="1" height="1"><animate attributeName="fill" '
+                     'values="red;url(http://evil.example/animated.svg#p)" dur="1s"/></rect>',
+    "set-href": '<a href="#r"><set attributeName="href" to="http://evil.example/set-href" begin="0s"/>'
+                '<rect width="1" height="1"/></a>',
+    "animated-xlink-href": '<use xlink:href="#r"><animate attributeName="xlink:href" '
+                           'values="#r;http://evil.example/animated-href.svg#p" dur="1s"/></use>',
+    "xml-base": '<g xml:base="http://evil.example/base/"><use href="#r"/></g>',
+}
+CSS_SVG = css_svg("".join(CSS_VECTORS.values()))
 SAMPLES = {"image/jpeg": jpeg_bytes(), "image/png": png_bytes(), "image/gif": GIF,
            "image/webp": WEBP, "image/svg+xml": SVG}
 
@@ -62,7 +117,7 @@ SAMPLES = {"image/jpeg": jpeg_bytes(), "image/png": png_bytes(), "image/gif": GI
 class _Handler(http.server.BaseHTTPRequestHandler):
     """Routes of the test server; every request is logged as (path, Host header)."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         server: _Server = self.server  # type: ignore[assignment]
         with server.lock:
             server.log.append((self.path, self.headers.get("Host", "")))
@@ -82,6 +137,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                  "/pic.webp": (WEBP, "application/octet-stream"),  # wrong type: the bytes decide
                  "/logo.svg": (SVG, "image/svg+xml"),
                  "/evil.svg": (HOSTILE_SVG, "image/svg+xml"),
+                 "/css.svg": (CSS_SVG, "image/svg+xml"),
                  "/page.jpg": (b"<!doctype html><html><body>Not an image</body></html>", "image/jpeg")}
         if path in files:
             self._send(*files[path])
@@ -203,12 +259,29 @@ def test_clean_svg_strips_scripts_handlers_and_external_references() -> None:
 
 @pytest.mark.parametrize("data", [
     b'<svg xmlns="http://www.w3.org/2000/svg"><rect',  # not well-formed
-    b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
-    b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
+    (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+     b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>'),
     b'<svg><rect/></svg>',  # not in the SVG namespace
 ])
 def test_clean_svg_refuses_unusable_documents(data: bytes) -> None:
     assert clean_svg(data) is None
+
+
+@pytest.mark.parametrize("name", sorted(CSS_VECTORS))
+def test_clean_svg_drops_css_that_loads_a_resource(name: str) -> None:
+    cleaned = clean_svg(css_svg(CSS_VECTORS[name]))
+    assert cleaned is not None and b"evil.example" not in cleaned
+    assert b'<rect id="r" width="5" height="5" fill="url(#g)"/>' in cleaned
+
+
+def test_clean_svg_keeps_css_that_points_inside_the_file() -> None:
+    local = ("""<rect width="1" height="1" style="fill: url( '#g' ); filter: url(#f)" mask="url(&quot;#m&quot;)" """
+             'clip-path="URL(#c)" marker-start="u\\72l(#m)"/><style>rect { fill: url(#g) } /* url(#x) */</style>'
+             '<use xlink:href="#r"><animate attributeName="fill" values="url(#g);red" dur="1s"/></use>')
+    cleaned = clean_svg(css_svg(local))
+    assert cleaned is not None
+    for kept in (b"style=", b"mask=", b"clip-path=", b"marker-start=", b"<style>", b"values=", b'xlink:href="#r"'):
+        assert kept in cleaned
 
 
 # ---------------------------------------------------------------------------- fetching
@@ -358,3 +431,29 @@ def test_the_request_goes_to_the_address_that_was_checked(monkeypatch: pytest.Mo
     found, warned = _fetch(fetcher, [f"http://images.invalid:{server.server_port}/chart.png"])
     assert warned == [] and found
     assert server.log == [("/chart.png", f"images.invalid:{server.server_port}")]
+
+
+# ---------------------------------------------------------------------------- EPUBCheck
+
+
+@pytest.mark.skipif(epubcheck_jar() is None, reason="needs Java and the epubcheck package")
+def test_an_svg_with_remote_css_passes_epubcheck_once_cleaned(server: _Server, tmp_path: Path) -> None:
+    """The control book embeds the SVG as served (put in the cache, never cleaned): EPUBCheck
+    reports its remote references. The book that fetched it, cleaning it, passes."""
+    from test_epub import epubcheck
+
+    url = server.url("/css.svg")
+    doc = A.Document(A.Meta(title="svg", language="en", url="https://news.example/svg"),
+                     [A.Figure(A.Image(url, alt="chart"), []), A.Paragraph([A.Text("text")])])
+    fetched = EpubWriter(images="embed", allow_private_hosts=True, cache_dir=str(tmp_path / "fetched")).write(doc)
+    ImageCache(tmp_path / "served").store(FetchedImage(url, CSS_SVG, "image/svg+xml"))
+    served = EpubWriter(images="embed", offline=True, cache_dir=str(tmp_path / "served")).write(doc)
+    paths = [tmp_path / "served.epub", tmp_path / "fetched.epub"]
+    for path, data in zip(paths, (served, fetched), strict=True):
+        path.write_bytes(data)
+        with zipfile.ZipFile(path) as book:
+            assert [n for n in book.namelist() if n.endswith(".svg")]  # the SVG is in both books
+    with cf.ThreadPoolExecutor(2) as pool:
+        control, result = pool.map(epubcheck, paths)
+    assert [m for m in control if "RSC-006" in m and "evil.example" in m]
+    assert result == []
