@@ -1,13 +1,10 @@
 """Fetch the images of documents so that writers can embed them (EPUB forbids remote ones).
 
-Fetching a URL found in someone else's HTML is fetching on a stranger's behalf, so:
+Fetching a URL found in someone else's HTML is fetching on a stranger's behalf: the requests go
+through :class:`converter.net.Fetcher`, which owns the rules (``http``/``https`` only, no
+private addresses, the connection goes to the address checked, one deadline per URL, a size cap
+on the decoded body). On top of them:
 
-- only ``http``/``https``; never ``file:``, ``data:`` or a path;
-- every hop, redirects included, is resolved here and refused when any address it resolves
-  to is loopback, private, link-local or otherwise not global (unless ``allow_private_hosts``);
-  the connection then goes to the address that was checked, so DNS cannot change its answer
-  between the check and the request;
-- connect/read timeouts, an overall deadline and a size cap bound what one image can cost;
 - the content type is sniffed from the bytes, not taken from the server: only JPEG, PNG,
   GIF, WebP and SVG are accepted, and SVG is stripped of scripts, event handlers, foreign
   content and everything that would load a resource from outside the file (CSS included).
@@ -21,21 +18,18 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
-import ipaddress
 import os
 import re
-import socket
 import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin
 
-import httpx
 from lxml import etree
+
+from . import net
 
 #: Media type -> file extension, for every image type accepted.
 MEDIA_TYPES: dict[str, str] = {
@@ -45,18 +39,11 @@ MEDIA_TYPES: dict[str, str] = {
     "image/webp": "webp",
     "image/svg+xml": "svg",
 }
-DEFAULT_MAX_BYTES = 15 * 1024 * 1024
-DEFAULT_CONNECT_TIMEOUT = 5.0
-DEFAULT_READ_TIMEOUT = 15.0
-#: Wall-clock limit for one image, redirects included (defeats servers that trickle bytes).
-DEFAULT_DEADLINE = 60.0
-MAX_REDIRECTS = 5
 DEFAULT_WORKERS = 8
 #: How long a permanent failure (404, not an image, too large…) is remembered, in seconds.
 FAILURE_TTL = 7 * 24 * 3600
 USER_AGENT = "converter (feed article to e-book; image fetcher)"
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
@@ -281,54 +268,26 @@ class ImageCache:
             warnings.warn(f"image cache not written ({path.parent}): {exc}", ImageWarning, stacklevel=3)
 
 
-# ---------------------------------------------------------------------------- network
-
-
-def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Whether ``ip`` is a global unicast address (not loopback, private, link-local, reserved…)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """Every address ``host`` resolves to (an IP literal resolves to itself)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
+# ---------------------------------------------------------------------------- fetching
 
 
 class ImageFetcher:
-    """Fetches images over HTTP(S) with the checks above, several at once, through a cache.
+    """Fetches images over HTTP(S) through :mod:`converter.net`, several at once, through a cache.
 
-    Use as a context manager (or call :meth:`close`) to release connections.
+    Each image gets ``deadline`` seconds (redirects included) and ``max_bytes``.
     """
 
     def __init__(self, *, cache_dir: str | os.PathLike[str] | None = None, offline: bool = False,
-                 allow_private_hosts: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
-                 connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-                 read_timeout: float = DEFAULT_READ_TIMEOUT, deadline: float = DEFAULT_DEADLINE,
+                 allow_private_hosts: bool = False, max_bytes: int = net.DEFAULT_MAX_BYTES,
+                 connect_timeout: float = net.DEFAULT_CONNECT_TIMEOUT,
+                 read_timeout: float = net.DEFAULT_READ_TIMEOUT, deadline: float = net.DEFAULT_DEADLINE,
                  workers: int = DEFAULT_WORKERS) -> None:
         self.cache = ImageCache(cache_dir if cache_dir is not None else default_cache_dir())
         self.offline = offline
-        self.allow_private_hosts = allow_private_hosts
-        self.max_bytes = max_bytes
-        self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
-        self.deadline = deadline
         self.workers = max(1, workers)
-        self._clients: dict[str, httpx.Client] = {}
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> ImageFetcher:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            client.close()
+        limits = net.Limits(max_bytes=max_bytes, connect_timeout=connect_timeout, read_timeout=read_timeout,
+                            deadline=deadline, allow_private_hosts=allow_private_hosts)
+        self._http = net.Fetcher(limits, accept="image/*", user_agent=USER_AGENT)
 
     def fetch(self, url: str) -> FetchedImage | None:
         """One image, or ``None`` (with an :class:`ImageWarning`) when it cannot be had."""
@@ -366,97 +325,12 @@ class ImageFetcher:
         return image
 
     def _download(self, url: str) -> bytes:
-        """The body at ``url`` after following redirects, each hop checked like the first."""
-        deadline = time.monotonic() + self.deadline
-        current = url
-        for _ in range(MAX_REDIRECTS + 1):
-            request = self._request_for(current)
-            try:
-                with self._client(request.host).stream("GET", request.url, headers=request.headers,
-                                                       extensions=request.extensions) as response:
-                    location = response.headers.get("location")
-                    if response.status_code in _REDIRECTS and location:
-                        current = urljoin(current, location.strip())
-                        continue
-                    if response.status_code != 200:
-                        code = response.status_code
-                        raise _Failure(f"HTTP {code}", permanent=400 <= code < 500 and code not in (408, 429))
-                    return self._read_capped(response, deadline)
-            except httpx.TimeoutException:
-                raise _Failure("timed out") from None
-            except httpx.HTTPError as exc:
-                raise _Failure(f"request failed ({type(exc).__name__})") from None
-        raise _Failure(f"more than {MAX_REDIRECTS} redirects", permanent=True)
-
-    def _read_capped(self, response: httpx.Response, deadline: float) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise _Failure(f"larger than {self.max_bytes} bytes", permanent=True)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise _Failure(f"larger than {self.max_bytes} bytes", permanent=True)
-            if time.monotonic() > deadline:
-                raise _Failure(f"took longer than {self.deadline:g} s")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _request_for(self, url: str) -> _Request:
-        """The request for one hop, aimed at an address that passed the check."""
         try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError) as exc:
-            raise _Failure(f"invalid URL ({exc})", permanent=True) from None
-        if parsed.scheme not in ("http", "https"):
-            raise _Failure(f"refused: only http and https URLs are fetched, not {parsed.scheme or 'a path'}",
-                           permanent=True)
-        host = parsed.raw_host.decode("ascii")
-        if not host:
-            raise _Failure("invalid URL (no host)", permanent=True)
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        address = self._checked_address(host.strip("[]"), port)
-        extensions = {"sni_hostname": host} if parsed.scheme == "https" else {}
-        headers = {"Host": parsed.netloc.decode("ascii"), "User-Agent": USER_AGENT,
-                   "Accept": "image/*"}
-        target = parsed.copy_with(host=str(address), userinfo=b"", fragment=None)
-        return _Request(host, target, headers, extensions)
-
-    def _checked_address(self, host: str, port: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-        try:
-            addresses = resolve(host, port)
-        except (OSError, UnicodeError, ValueError):
-            raise _Failure(f"cannot resolve host {host}") from None
-        if not addresses:
-            raise _Failure(f"cannot resolve host {host}")
-        if not self.allow_private_hosts:
-            refused = [ip for ip in addresses if not is_public_address(ip)]
-            if refused:
-                raise _Failure(f"refused: {host} is a non-public address ({refused[0]}); "
-                               "allow private hosts to fetch it")
-        return addresses[0]
-
-    def _client(self, host: str) -> httpx.Client:
-        """One client per host name, so a pooled TLS connection is only reused for its host."""
-        with self._lock:
-            client = self._clients.get(host)
-            if client is None:
-                client = self._clients[host] = httpx.Client(
-                    timeout=self.timeout, follow_redirects=False, trust_env=False)
-            return client
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    host: str
-    url: httpx.URL
-    headers: dict[str, str]
-    extensions: dict[str, str]
+            return self._http.get(url).body
+        except net.FetchError as exc:
+            raise _Failure(str(exc), permanent=exc.permanent) from None
 
 
 def fetch_images(urls: Iterable[str], **options: object) -> dict[str, FetchedImage]:
-    """Fetch ``urls`` with a temporary :class:`ImageFetcher` (``options`` are its keywords)."""
-    with ImageFetcher(**options) as fetcher:  # type: ignore[arg-type]
-        return fetcher.fetch_all(urls)
-
+    """Fetch ``urls`` with a new :class:`ImageFetcher` (``options`` are its keywords)."""
+    return ImageFetcher(**options).fetch_all(urls)  # type: ignore[arg-type]

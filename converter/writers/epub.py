@@ -160,9 +160,9 @@ def _fetch(docs: Iterable[A.Document], options: _Options) -> dict[str, FetchedIm
     urls = [node.url for doc in docs for node in A.walk(doc.blocks) if isinstance(node, A.Image)]
     if not urls:
         return {}
-    with ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
-                      allow_private_hosts=options.allow_private_hosts) as fetcher:
-        return fetcher.fetch_all(urls)
+    fetcher = ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
+                           allow_private_hosts=options.allow_private_hosts)
+    return fetcher.fetch_all(urls)
 
 
 # ---------------------------------------------------------------------------- book
