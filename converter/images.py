@@ -5,6 +5,8 @@ through :class:`converter.net.Fetcher`, which owns the rules (``http``/``https``
 private addresses, the connection goes to the address checked, one deadline per URL, a size cap
 on the decoded body). On top of them:
 
+- all the images of one document share a time budget: once it is spent, the images not yet
+  fetched are not fetched, and one warning says how many;
 - the content type is sniffed from the bytes, not taken from the server: only JPEG, PNG,
   GIF, WebP and SVG are accepted, and SVG is stripped of scripts, event handlers, foreign
   content and everything that would load a resource from outside the file (CSS included).
@@ -17,6 +19,7 @@ warnings, never raised: a missing image must not stop a conversion.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import hashlib
 import os
 import re
@@ -40,6 +43,8 @@ MEDIA_TYPES: dict[str, str] = {
     "image/svg+xml": "svg",
 }
 DEFAULT_WORKERS = 8
+#: Wall-clock limit for all the images of one document (each image also has net's 60 s).
+DEFAULT_DOCUMENT_BUDGET = 180.0
 #: How long a permanent failure (404, not an image, too large…) is remembered, in seconds.
 FAILURE_TTL = 7 * 24 * 3600
 USER_AGENT = "converter (feed article to e-book; image fetcher)"
@@ -77,12 +82,14 @@ class FetchedImage:
 
 
 class _Failure(Exception):
-    """Why an image was not fetched; ``permanent`` failures are remembered by the cache."""
+    """Why an image was not fetched; ``permanent`` failures are remembered by the cache, ``late``
+    ones (the document's time budget ran out) are counted in one warning."""
 
-    def __init__(self, reason: str, *, permanent: bool = False, quiet: bool = False) -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, quiet: bool = False, late: bool = False) -> None:
         super().__init__(reason)
         self.permanent = permanent
         self.quiet = quiet
+        self.late = late
 
 
 # ---------------------------------------------------------------------------- content
@@ -274,16 +281,18 @@ class ImageCache:
 class ImageFetcher:
     """Fetches images over HTTP(S) through :mod:`converter.net`, several at once, through a cache.
 
-    Each image gets ``deadline`` seconds (redirects included) and ``max_bytes``.
+    Each image gets ``deadline`` seconds (redirects included) and ``max_bytes``; all the images
+    of one document share ``document_budget`` seconds.
     """
 
     def __init__(self, *, cache_dir: str | os.PathLike[str] | None = None, offline: bool = False,
                  allow_private_hosts: bool = False, max_bytes: int = net.DEFAULT_MAX_BYTES,
                  connect_timeout: float = net.DEFAULT_CONNECT_TIMEOUT,
                  read_timeout: float = net.DEFAULT_READ_TIMEOUT, deadline: float = net.DEFAULT_DEADLINE,
-                 workers: int = DEFAULT_WORKERS) -> None:
+                 document_budget: float = DEFAULT_DOCUMENT_BUDGET, workers: int = DEFAULT_WORKERS) -> None:
         self.cache = ImageCache(cache_dir if cache_dir is not None else default_cache_dir())
         self.offline = offline
+        self.document_budget = document_budget
         self.workers = max(1, workers)
         limits = net.Limits(max_bytes=max_bytes, connect_timeout=connect_timeout, read_timeout=read_timeout,
                             deadline=deadline, allow_private_hosts=allow_private_hosts)
@@ -293,20 +302,37 @@ class ImageFetcher:
         """One image, or ``None`` (with an :class:`ImageWarning`) when it cannot be had."""
         return self.fetch_all([url]).get(url)
 
-    def fetch_all(self, urls: Iterable[str]) -> dict[str, FetchedImage]:
-        """The images among ``urls`` that could be had, by URL; the rest are warned about."""
+    def fetch_all(self, urls: Iterable[str], *, documents: int = 1) -> dict[str, FetchedImage]:
+        """The images among ``urls`` that could be had, by URL; the rest are warned about.
+
+        ``urls`` are the images of ``documents`` documents, which share ``documents`` times the
+        per-document budget: once it is spent, the images not yet had are not fetched (those
+        being fetched are cut short), and one warning says how many.
+        """
         unique = list(dict.fromkeys(urls))
+        budget = self._budget(documents)
         with cf.ThreadPoolExecutor(min(self.workers, len(unique) or 1)) as pool:
-            outcomes = list(pool.map(self._get, unique))
+            outcomes = list(pool.map(functools.partial(self._get, budget=budget), unique))
         found: dict[str, FetchedImage] = {}
+        late = 0
         for url, outcome in zip(unique, outcomes, strict=True):
             if isinstance(outcome, FetchedImage):
                 found[url] = outcome
+            elif outcome.late:
+                late += 1
             elif not outcome.quiet:
                 warnings.warn(f"image not embedded: {url}: {outcome}", ImageWarning, stacklevel=2)
+        if late:
+            warnings.warn(f"{late} of {len(unique)} images not embedded: {budget.reason}", ImageWarning,
+                          stacklevel=2)
         return found
 
-    def _get(self, url: str) -> FetchedImage | _Failure:
+    def _budget(self, documents: int) -> net.Deadline:
+        seconds = self.document_budget * max(1, documents)
+        whose = "one document's images" if documents <= 1 else f"the images of {documents} documents"
+        return net.Deadline.after(seconds, f"the {seconds:g} s allowed for {whose} ran out")
+
+    def _get(self, url: str, budget: net.Deadline) -> FetchedImage | _Failure:
         cached = self.cache.load(url)
         if cached is not None:
             return cached
@@ -315,8 +341,10 @@ class ImageFetcher:
             return _Failure(f"{reason} (remembered)")
         if self.offline:
             return _Failure("offline and not in the cache", quiet=True)
+        if budget.expired():
+            return _Failure(budget.reason, late=True)
         try:
-            image = _accept(url, self._download(url))
+            image = _accept(url, self._download(url, budget))
         except _Failure as failure:
             if failure.permanent:
                 self.cache.store_failure(url, str(failure))
@@ -324,9 +352,11 @@ class ImageFetcher:
         self.cache.store(image)
         return image
 
-    def _download(self, url: str) -> bytes:
+    def _download(self, url: str, budget: net.Deadline) -> bytes:
         try:
-            return self._http.get(url).body
+            return self._http.get(url, budget).body
+        except net.FetchTimeout as exc:
+            raise _Failure(str(exc), late=budget.expired()) from None
         except net.FetchError as exc:
             raise _Failure(str(exc), permanent=exc.permanent) from None
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from support import epubcheck_jar
-from test_net import DOUBLE_BOMB
+from test_net import DOUBLE_BOMB, drip
 
 from converter import ast as A
 from converter import images, net
@@ -29,7 +29,7 @@ from converter.images import (
     clean_svg,
     sniff,
 )
-from converter.writers.epub import EpubWriter
+from converter.writers.epub import EpubWriter, bundle
 
 # ---------------------------------------------------------------------------- sample images
 
@@ -156,6 +156,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._stream_without_length(SAMPLES["image/jpeg"][:-2] + bytes(2_000_000))
         elif path == "/double-gzip.jpg":
             self._send(DOUBLE_BOMB, "image/jpeg", "gzip, gzip")
+        elif path == "/drip.jpg":
+            drip(self, b"HTTP/1.1 200 OK\r\nX-Slow: ")
         elif path == "/to-localhost.png":
             self._redirect(f"http://localhost:{server.server_port}/chart.png")
         elif path == "/to-file":
@@ -340,6 +342,41 @@ def test_several_images_are_fetched_at_once(server: _Server, fetcher: ImageFetch
     assert server.max_inflight > 1
 
 
+
+
+def test_the_images_of_a_document_share_a_time_budget(server: _Server, tmp_path: Path) -> None:
+    """Eight images whose servers drip their headers, two fetched at a time: each takes its
+    whole one-second deadline until the 1.5 s budget is spent; then the ones being fetched are
+    cut short, the rest are never requested, and one warning says how many were given up."""
+    fetcher = ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True, deadline=1.0, document_budget=1.5,
+                           workers=2, connect_timeout=30.0, read_timeout=30.0)
+    urls = [server.url(f"/drip.jpg?n={i}") for i in range(8)]
+    started = time.monotonic()
+    found, warned = _fetch(fetcher, urls)
+    assert time.monotonic() - started < 5 * 1.5
+    summary = [w for w in warned if w.endswith("not embedded: the 1.5 s allowed for one document's images ran out")]
+    assert found == {} and len(summary) == 1
+    given_up = int(summary[0].split(" of 8 ")[0])
+    singly = [w for w in warned if w not in summary]
+    assert given_up + len(singly) == 8 and all("took longer than 1 s" in w for w in singly)
+    assert len(server.log) < 8
+
+
+def test_a_bundle_gives_each_document_with_images_its_own_budget(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    calls: list[tuple[list[str], int]] = []
+
+    def record(self: ImageFetcher, urls: list[str], *, documents: int = 1) -> dict[str, FetchedImage]:
+        calls.append((list(urls), documents))
+        return {}
+
+    monkeypatch.setattr(ImageFetcher, "fetch_all", record)
+    pictures = [A.Document(A.Meta(title=f"d{n}", url=f"https://news.example/{n}"),
+                           [A.Figure(A.Image(f"https://img.example/{n}-{i}.jpg", alt="x"), []) for i in range(n)])
+                for n in (2, 1, 0)]
+    bundle(pictures, images="embed", cache_dir=str(tmp_path))
+    EpubWriter(images="embed", cache_dir=str(tmp_path)).write(pictures[0])
+    assert [documents for _, documents in calls] == [2, 1] and len(calls[0][0]) == 3
 
 
 def test_each_url_is_fetched_once_per_call(server: _Server, fetcher: ImageFetcher) -> None:
