@@ -245,7 +245,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 class _Inflater:
     """Undoes gzip or deflate in pieces of at most ``_PIECE`` bytes, however much it expands:
     zlib's ``max_length`` stops each step, and the input not yet used waits in
-    ``unconsumed_tail``. Only the first gzip member is read (as browsers and httpx do)."""
+    ``unconsumed_tail``. Only the first gzip member is read, as httpx does."""
 
     def __init__(self, coding: str) -> None:
         self._gzip = coding != "deflate"
