@@ -1,15 +1,15 @@
 """Fetch the images of documents so that writers can embed them (EPUB forbids remote ones).
 
-Fetching a URL found in someone else's HTML is fetching on a stranger's behalf, so:
+Fetching a URL found in someone else's HTML is fetching on a stranger's behalf: the requests go
+through :class:`converter.net.Fetcher`, which owns the rules (``http``/``https`` only, no
+private addresses, the connection goes to the address checked, one deadline per URL, a size cap
+on the decoded body). On top of them:
 
-- only ``http``/``https``; never ``file:``, ``data:`` or a path;
-- every hop, redirects included, is resolved here and refused when any address it resolves
-  to is loopback, private, link-local or otherwise not global (unless ``allow_private_hosts``);
-  the connection then goes to the address that was checked, so DNS cannot change its answer
-  between the check and the request;
-- connect/read timeouts, an overall deadline and a size cap bound what one image can cost;
+- all the images of one document share a time budget: once it is spent, the images not yet
+  fetched are not fetched, and one warning says how many;
 - the content type is sniffed from the bytes, not taken from the server: only JPEG, PNG,
-  GIF, WebP and SVG are accepted, and SVG is stripped of scripts and external references.
+  GIF, WebP and SVG are accepted, and SVG is stripped of scripts, event handlers, foreign
+  content and everything that would load a resource from outside the file (CSS included).
 
 Results are kept in an on-disk cache (one file per URL hash), so a second run makes no
 request; ``offline`` reads the cache only. Failures are reported as :class:`ImageWarning`
@@ -19,22 +19,20 @@ warnings, never raised: a missing image must not stop a conversion.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import hashlib
-import ipaddress
 import os
 import re
-import socket
 import tempfile
-import threading
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
-from urllib.parse import urljoin
 
-import httpx
 from lxml import etree
+
+from . import net
 
 #: Media type -> file extension, for every image type accepted.
 MEDIA_TYPES: dict[str, str] = {
@@ -44,23 +42,26 @@ MEDIA_TYPES: dict[str, str] = {
     "image/webp": "webp",
     "image/svg+xml": "svg",
 }
-DEFAULT_MAX_BYTES = 15 * 1024 * 1024
-DEFAULT_CONNECT_TIMEOUT = 5.0
-DEFAULT_READ_TIMEOUT = 15.0
-#: Wall-clock limit for one image, redirects included (defeats servers that trickle bytes).
-DEFAULT_DEADLINE = 60.0
-MAX_REDIRECTS = 5
 DEFAULT_WORKERS = 8
+#: Wall-clock limit for all the images of one document (each image also has net's 60 s).
+DEFAULT_DOCUMENT_BUDGET = 180.0
 #: How long a permanent failure (404, not an image, too large…) is remembered, in seconds.
 FAILURE_TTL = 7 * 24 * 3600
 USER_AGENT = "converter (feed article to e-book; image fetcher)"
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _KEPT_ATTR_NAMESPACES = frozenset({"http://www.w3.org/1999/xlink", "http://www.w3.org/XML/1998/namespace"})
 _SVG_DROP = frozenset({"script", "foreignObject", "iframe", "audio", "video", "handler", "listener"})
-_EXTERNAL_CSS = re.compile(r"@import|url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
+_SVG_ANIMATIONS = frozenset({"set", "animate", "animateColor", "animateMotion", "animateTransform"})
+# CSS, read as its tokenizer would after preprocessing: escapes, comments, whitespace.
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(\n)|(.)|\Z)", re.DOTALL)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
+# What loads a resource besides @import: url() (unless it points inside the file: url(#id)),
+# and the functions that take a URL as a string, vendor-prefixed or not.
+_CSS_URL = re.compile(r"url\s*\([\s'\"]*(#)?")
+_CSS_URL_STRING_FUNCTION = re.compile(r"(?:image-set|image|src|cross-fade)\s*\(")
 
 
 class ImageWarning(UserWarning):
@@ -81,12 +82,14 @@ class FetchedImage:
 
 
 class _Failure(Exception):
-    """Why an image was not fetched; ``permanent`` failures are remembered by the cache."""
+    """Why an image was not fetched; ``permanent`` failures are remembered by the cache, ``late``
+    ones (the document's time budget ran out) are counted in one warning."""
 
-    def __init__(self, reason: str, *, permanent: bool = False, quiet: bool = False) -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, quiet: bool = False, late: bool = False) -> None:
         super().__init__(reason)
         self.permanent = permanent
         self.quiet = quiet
+        self.late = late
 
 
 # ---------------------------------------------------------------------------- content
@@ -141,7 +144,9 @@ def _unwanted_svg_node(el: etree._Element) -> bool:
     namespace, _, name = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
     if namespace != _SVG_NS or name in _SVG_DROP:
         return el.getparent() is not None
-    return name == "style" and bool(_EXTERNAL_CSS.search(el.text or ""))
+    if name in _SVG_ANIMATIONS:  # <set attributeName="href" to="http://…">
+        return el.get("attributeName", "").rpartition(":")[2].strip() == "href"
+    return name == "style" and _css_loads_resource("".join(el.itertext()))
 
 
 def _clean_svg_attributes(el: etree._Element) -> None:
@@ -151,13 +156,53 @@ def _clean_svg_attributes(el: etree._Element) -> None:
 
 
 def _unwanted_svg_attribute(name: str, value: str) -> bool:
-    """Event handlers, foreign attributes, links out of the file, CSS that loads something."""
+    """Event handlers, foreign attributes, links out of the file, a base for links, and any
+    value that CSS would load something from: ``style``, and presentation attributes such as
+    ``fill``, ``filter``, ``mask`` or ``cursor`` (and animation values that set them)."""
     namespace = name[1:].partition("}")[0] if name.startswith("{") else ""
     local = name.rpartition("}")[2].lower()
+    if name in ("href", _XLINK_HREF):
+        return not value.strip().startswith("#")
     return ((bool(namespace) and namespace not in _KEPT_ATTR_NAMESPACES)
+            or name == _XML_BASE
             or local.startswith(("on", "data-"))
-            or (name in ("href", _XLINK_HREF) and not value.strip().startswith("#"))
-            or (local == "style" and bool(_EXTERNAL_CSS.search(value))))
+            or _css_loads_resource(value))
+
+
+def _css_loads_resource(css: str) -> bool:
+    """Whether CSS text would fetch anything outside its own file (only ``url(#id)`` is local).
+
+    Judged on every reading of the text a renderer might make: CSS escapes undone
+    (``u\\72l(``, ``@\\69mport``), and comments dropped before or after that, so that
+    neither an escape nor a comment inside a token hides a reference; case is ignored.
+    """
+    readings = {_css_unescape(css), _css_unescape(_CSS_COMMENT.sub("", css))}
+    readings |= {_CSS_COMMENT.sub("", text) for text in readings}
+    return any(_css_text_loads(text.lower()) for text in readings)
+
+
+def _css_text_loads(css: str) -> bool:
+    if "@import" in css or _CSS_URL_STRING_FUNCTION.search(css):
+        return True
+    return any(m.group(1) is None for m in _CSS_URL.finditer(css))
+
+
+def _css_unescape(css: str) -> str:
+    """CSS text with its escapes replaced by the characters they stand for (CSS Syntax 4.3.7)."""
+    text = css.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    return _CSS_ESCAPE.sub(_css_escaped_character, text)
+
+
+def _css_escaped_character(match: re.Match[str]) -> str:
+    digits, newline, character = match.groups()
+    if newline:
+        return ""  # an escaped line end continues the line
+    if character is not None:
+        return character
+    if digits is None:
+        return "\ufffd"  # a backslash at the end of the text
+    code = int(digits, 16)
+    return "\ufffd" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else chr(code)
 
 
 def _accept(url: str, data: bytes) -> FetchedImage:
@@ -230,73 +275,64 @@ class ImageCache:
             warnings.warn(f"image cache not written ({path.parent}): {exc}", ImageWarning, stacklevel=3)
 
 
-# ---------------------------------------------------------------------------- network
-
-
-def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Whether ``ip`` is a global unicast address (not loopback, private, link-local, reserved…)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """Every address ``host`` resolves to (an IP literal resolves to itself)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
+# ---------------------------------------------------------------------------- fetching
 
 
 class ImageFetcher:
-    """Fetches images over HTTP(S) with the checks above, several at once, through a cache.
+    """Fetches images over HTTP(S) through :mod:`converter.net`, several at once, through a cache.
 
-    Use as a context manager (or call :meth:`close`) to release connections.
+    Each image gets ``deadline`` seconds (redirects included) and ``max_bytes``; all the images
+    of one document share ``document_budget`` seconds.
     """
 
     def __init__(self, *, cache_dir: str | os.PathLike[str] | None = None, offline: bool = False,
-                 allow_private_hosts: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
-                 connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-                 read_timeout: float = DEFAULT_READ_TIMEOUT, deadline: float = DEFAULT_DEADLINE,
-                 workers: int = DEFAULT_WORKERS) -> None:
+                 allow_private_hosts: bool = False, max_bytes: int = net.DEFAULT_MAX_BYTES,
+                 connect_timeout: float = net.DEFAULT_CONNECT_TIMEOUT,
+                 read_timeout: float = net.DEFAULT_READ_TIMEOUT, deadline: float = net.DEFAULT_DEADLINE,
+                 document_budget: float = DEFAULT_DOCUMENT_BUDGET, workers: int = DEFAULT_WORKERS) -> None:
         self.cache = ImageCache(cache_dir if cache_dir is not None else default_cache_dir())
         self.offline = offline
-        self.allow_private_hosts = allow_private_hosts
-        self.max_bytes = max_bytes
-        self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
-        self.deadline = deadline
+        self.document_budget = document_budget
         self.workers = max(1, workers)
-        self._clients: dict[str, httpx.Client] = {}
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> ImageFetcher:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            client.close()
+        limits = net.Limits(max_bytes=max_bytes, connect_timeout=connect_timeout, read_timeout=read_timeout,
+                            deadline=deadline, allow_private_hosts=allow_private_hosts)
+        self._http = net.Fetcher(limits, accept="image/*", user_agent=USER_AGENT)
 
     def fetch(self, url: str) -> FetchedImage | None:
         """One image, or ``None`` (with an :class:`ImageWarning`) when it cannot be had."""
         return self.fetch_all([url]).get(url)
 
-    def fetch_all(self, urls: Iterable[str]) -> dict[str, FetchedImage]:
-        """The images among ``urls`` that could be had, by URL; the rest are warned about."""
+    def fetch_all(self, urls: Iterable[str], *, documents: int = 1) -> dict[str, FetchedImage]:
+        """The images among ``urls`` that could be had, by URL; the rest are warned about.
+
+        ``urls`` are the images of ``documents`` documents, which share ``documents`` times the
+        per-document budget: once it is spent, the images not yet had are not fetched (those
+        being fetched are cut short), and one warning says how many.
+        """
         unique = list(dict.fromkeys(urls))
+        budget = self._budget(documents)
         with cf.ThreadPoolExecutor(min(self.workers, len(unique) or 1)) as pool:
-            outcomes = list(pool.map(self._get, unique))
+            outcomes = list(pool.map(functools.partial(self._get, budget=budget), unique))
         found: dict[str, FetchedImage] = {}
+        late = 0
         for url, outcome in zip(unique, outcomes, strict=True):
             if isinstance(outcome, FetchedImage):
                 found[url] = outcome
+            elif outcome.late:
+                late += 1
             elif not outcome.quiet:
                 warnings.warn(f"image not embedded: {url}: {outcome}", ImageWarning, stacklevel=2)
+        if late:
+            warnings.warn(f"{late} of {len(unique)} images not embedded: {budget.reason}", ImageWarning,
+                          stacklevel=2)
         return found
 
-    def _get(self, url: str) -> FetchedImage | _Failure:
+    def _budget(self, documents: int) -> net.Deadline:
+        seconds = self.document_budget * max(1, documents)
+        whose = "one document's images" if documents <= 1 else f"the images of {documents} documents"
+        return net.Deadline.after(seconds, f"the {seconds:g} s allowed for {whose} ran out")
+
+    def _get(self, url: str, budget: net.Deadline) -> FetchedImage | _Failure:
         cached = self.cache.load(url)
         if cached is not None:
             return cached
@@ -305,8 +341,10 @@ class ImageFetcher:
             return _Failure(f"{reason} (remembered)")
         if self.offline:
             return _Failure("offline and not in the cache", quiet=True)
+        if budget.expired():
+            return _Failure(budget.reason, late=True)
         try:
-            image = _accept(url, self._download(url))
+            image = _accept(url, self._download(url, budget))
         except _Failure as failure:
             if failure.permanent:
                 self.cache.store_failure(url, str(failure))
@@ -314,98 +352,15 @@ class ImageFetcher:
         self.cache.store(image)
         return image
 
-    def _download(self, url: str) -> bytes:
-        """The body at ``url`` after following redirects, each hop checked like the first."""
-        deadline = time.monotonic() + self.deadline
-        current = url
-        for _ in range(MAX_REDIRECTS + 1):
-            request = self._request_for(current)
-            try:
-                with self._client(request.host).stream("GET", request.url, headers=request.headers,
-                                                       extensions=request.extensions) as response:
-                    location = response.headers.get("location")
-                    if response.status_code in _REDIRECTS and location:
-                        current = urljoin(current, location.strip())
-                        continue
-                    if response.status_code != 200:
-                        code = response.status_code
-                        raise _Failure(f"HTTP {code}", permanent=400 <= code < 500 and code not in (408, 429))
-                    return self._read_capped(response, deadline)
-            except httpx.TimeoutException:
-                raise _Failure("timed out") from None
-            except httpx.HTTPError as exc:
-                raise _Failure(f"request failed ({type(exc).__name__})") from None
-        raise _Failure(f"more than {MAX_REDIRECTS} redirects", permanent=True)
-
-    def _read_capped(self, response: httpx.Response, deadline: float) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise _Failure(f"larger than {self.max_bytes} bytes", permanent=True)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise _Failure(f"larger than {self.max_bytes} bytes", permanent=True)
-            if time.monotonic() > deadline:
-                raise _Failure(f"took longer than {self.deadline:g} s")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _request_for(self, url: str) -> _Request:
-        """The request for one hop, aimed at an address that passed the check."""
+    def _download(self, url: str, budget: net.Deadline) -> bytes:
         try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError) as exc:
-            raise _Failure(f"invalid URL ({exc})", permanent=True) from None
-        if parsed.scheme not in ("http", "https"):
-            raise _Failure(f"refused: only http and https URLs are fetched, not {parsed.scheme or 'a path'}",
-                           permanent=True)
-        host = parsed.raw_host.decode("ascii")
-        if not host:
-            raise _Failure("invalid URL (no host)", permanent=True)
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        address = self._checked_address(host.strip("[]"), port)
-        extensions = {"sni_hostname": host} if parsed.scheme == "https" else {}
-        headers = {"Host": parsed.netloc.decode("ascii"), "User-Agent": USER_AGENT,
-                   "Accept": "image/*"}
-        target = parsed.copy_with(host=str(address), userinfo=b"", fragment=None)
-        return _Request(host, target, headers, extensions)
-
-    def _checked_address(self, host: str, port: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-        try:
-            addresses = resolve(host, port)
-        except (OSError, UnicodeError, ValueError):
-            raise _Failure(f"cannot resolve host {host}") from None
-        if not addresses:
-            raise _Failure(f"cannot resolve host {host}")
-        if not self.allow_private_hosts:
-            refused = [ip for ip in addresses if not is_public_address(ip)]
-            if refused:
-                raise _Failure(f"refused: {host} is a non-public address ({refused[0]}); "
-                               "allow private hosts to fetch it")
-        return addresses[0]
-
-    def _client(self, host: str) -> httpx.Client:
-        """One client per host name, so a pooled TLS connection is only reused for its host."""
-        with self._lock:
-            client = self._clients.get(host)
-            if client is None:
-                client = self._clients[host] = httpx.Client(
-                    timeout=self.timeout, follow_redirects=False, trust_env=False)
-            return client
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    host: str
-    url: httpx.URL
-    headers: dict[str, str]
-    extensions: dict[str, str]
+            return self._http.get(url, budget).body
+        except net.FetchTimeout as exc:
+            raise _Failure(str(exc), late=budget.expired()) from None
+        except net.FetchError as exc:
+            raise _Failure(str(exc), permanent=exc.permanent) from None
 
 
 def fetch_images(urls: Iterable[str], **options: object) -> dict[str, FetchedImage]:
-    """Fetch ``urls`` with a temporary :class:`ImageFetcher` (``options`` are its keywords)."""
-    with ImageFetcher(**options) as fetcher:  # type: ignore[arg-type]
-        return fetcher.fetch_all(urls)
-
+    """Fetch ``urls`` with a new :class:`ImageFetcher` (``options`` are its keywords)."""
+    return ImageFetcher(**options).fetch_all(urls)  # type: ignore[arg-type]

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import base64
+import concurrent.futures as cf
 import http.server
 import ipaddress
 import struct
 import threading
 import time
 import warnings
+import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from support import epubcheck_jar
+from test_net import DOUBLE_BOMB, drip
 
-from converter import images
-from converter.images import FetchedImage, ImageFetcher, ImageWarning, clean_svg, sniff
+from converter import ast as A
+from converter import images, net
+from converter.images import (
+    FetchedImage,
+    ImageCache,
+    ImageFetcher,
+    ImageWarning,
+    clean_svg,
+    sniff,
+)
+from converter.writers.epub import EpubWriter, bundle
 
 # ---------------------------------------------------------------------------- sample images
 
@@ -52,6 +65,51 @@ HOSTILE_SVG = (
     b'<image xlink:href="http://evil.example/a.png" width="1" height="1"/>'
     b'<a href="javascript:alert(3)"><rect id="r" width="5" height="5" onclick="alert(4)"/></a>'
     b'<use xlink:href="#r"/><x:thing/></svg>')
+
+
+def css_svg(body: str) -> bytes:
+    """An SVG with local references (a gradient, an element) and then ``body``."""
+    return ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" '
+            'height="10"><defs><linearGradient id="g"/></defs><rect id="r" width="5" height="5" fill="url(#g)"/>'
+            f"{body}</svg>").encode()
+
+
+#: Every way we know for CSS in an SVG (or an animation of it) to load something from elsewhere.
+CSS_VECTORS = {
+    "fill": '<rect width="1" height="1" fill="url(http://evil.example/fill.svg#p)"/>',
+    "stroke": '<rect width="1" height="1" stroke="url(http://evil.example/stroke.svg#p)"/>',
+    "filter": '<rect width="1" height="1" filter="url(http://evil.example/filter.svg#f)"/>',
+    "mask": """<rect width="1" height="1" mask="url('http://evil.example/mask.svg#m')"/>""",
+    "clip-path": '<rect width="1" height="1" clip-path="url( &quot;http://evil.example/clip.svg#c&quot; )"/>',
+    "marker": '<path d="M0 0L1 1" marker-end="url(http://evil.example/marker.svg#m)"/>',
+    "cursor": '<rect width="1" height="1" cursor="url(http://evil.example/cursor.png), auto"/>',
+    "character-reference": '<rect width="1" height="1" fill="&#x75;rl(http://evil.example/ref.svg#p)"/>',
+    "upper-case": '<rect width="1" height="1" style="fill: URL(http://evil.example/upper.svg#p)"/>',
+    "escape": r'<rect width="1" height="1" style="fill: u\72l(http://evil.example/escape.svg#p)"/>',
+    "escape-and-space": r'<rect width="1" height="1" style="fill: \75 rl(http://evil.example/space.svg#p)"/>',
+    "six-digit-escape": r'<style>rect { fill: \000075rl(http://evil.example/six.svg#p) }</style>',
+    "escaped-line-end": '<style>rect { fill: ur\\\nl(http://evil.example/line.svg#p) }</style>',
+    "comment-in-token": '<rect width="1" height="1" style="fill: u/**/rl(http://evil.example/comment.svg#p)"/>',
+    "comment-in-url": '<style>rect { fill: url(/**/http://evil.example/in-url.svg#p) }</style>',
+    "image-set": """<rect width="1" height="1" style="fill: image-set('http://evil.example/set.png' 1x)"/>""",
+    "webkit-image-set": """<rect style="fill: -webkit-image-set('http://evil.example/wk.png' 1x)"/>""",
+    "image": """<rect width="1" height="1" style="fill: image('http://evil.example/image.png')"/>""",
+    "src": """<style>@font-face { font-family: f; src: src("http://evil.example/font.woff") }</style>""",
+    "cross-fade": """<rect style="fill: cross-fade('http://evil.example/a.png', 'http://evil.example/b.png')"/>""",
+    "style-element": "<style>rect { fill: url(http://evil.example/element.svg#p) }</style>",
+    "cdata": "<style><![CDATA[rect { fill: url(http://evil.example/cdata.svg#p) }]]></style>",
+    "import": '<style>@import "http://evil.example/import.css";</style>',
+    "escaped-import": r'<style>@\69mport "http://evil.example/escaped.css";</style>',
+    "commented-import": "<style>@im/**/port url(http://evil.example/commented.css);</style>",
+    "animated-fill": '<rect width="1" height="1"><animate attributeName="fill" '
+                     'values="red;url(http://evil.example/animated.svg#p)" dur="1s"/></rect>',
+    "set-href": '<a href="#r"><set attributeName="href" to="http://evil.example/set-href" begin="0s"/>'
+                '<rect width="1" height="1"/></a>',
+    "animated-xlink-href": '<use xlink:href="#r"><animate attributeName="xlink:href" '
+                           'values="#r;http://evil.example/animated-href.svg#p" dur="1s"/></use>',
+    "xml-base": '<g xml:base="http://evil.example/base/"><use href="#r"/></g>',
+}
+CSS_SVG = css_svg("".join(CSS_VECTORS.values()))
 SAMPLES = {"image/jpeg": jpeg_bytes(), "image/png": png_bytes(), "image/gif": GIF,
            "image/webp": WEBP, "image/svg+xml": SVG}
 
@@ -62,7 +120,7 @@ SAMPLES = {"image/jpeg": jpeg_bytes(), "image/png": png_bytes(), "image/gif": GI
 class _Handler(http.server.BaseHTTPRequestHandler):
     """Routes of the test server; every request is logged as (path, Host header)."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         server: _Server = self.server  # type: ignore[assignment]
         with server.lock:
             server.log.append((self.path, self.headers.get("Host", "")))
@@ -82,6 +140,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                  "/pic.webp": (WEBP, "application/octet-stream"),  # wrong type: the bytes decide
                  "/logo.svg": (SVG, "image/svg+xml"),
                  "/evil.svg": (HOSTILE_SVG, "image/svg+xml"),
+                 "/css.svg": (CSS_SVG, "image/svg+xml"),
                  "/page.jpg": (b"<!doctype html><html><body>Not an image</body></html>", "image/jpeg")}
         if path in files:
             self._send(*files[path])
@@ -95,6 +154,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(SAMPLES["image/jpeg"][:-2] + bytes(2_000_000) + b"\xff\xd9", "image/jpeg")
         elif path == "/huge-unannounced.jpg":
             self._stream_without_length(SAMPLES["image/jpeg"][:-2] + bytes(2_000_000))
+        elif path == "/double-gzip.jpg":
+            self._send(DOUBLE_BOMB, "image/jpeg", "gzip, gzip")
+        elif path == "/drip.jpg":
+            drip(self, b"HTTP/1.1 200 OK\r\nX-Slow: ")
         elif path == "/to-localhost.png":
             self._redirect(f"http://localhost:{server.server_port}/chart.png")
         elif path == "/to-file":
@@ -106,10 +169,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_error(404)
 
-    def _send(self, body: bytes, content_type: str) -> None:
+    def _send(self, body: bytes, content_type: str, encoding: str = "") -> None:
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.end_headers()
         self.wfile.write(body)
 
@@ -166,10 +231,9 @@ def server() -> Iterator[_Server]:
 
 
 @pytest.fixture
-def fetcher(tmp_path: Path) -> Iterator[ImageFetcher]:
-    with ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, max_bytes=1_000_000,
-                      read_timeout=0.5) as f:
-        yield f
+def fetcher(tmp_path: Path) -> ImageFetcher:
+    return ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, max_bytes=1_000_000,
+                        read_timeout=0.5)
 
 
 def _fetch(fetcher: ImageFetcher, urls: list[str]) -> tuple[dict[str, FetchedImage], list[str]]:
@@ -203,12 +267,29 @@ def test_clean_svg_strips_scripts_handlers_and_external_references() -> None:
 
 @pytest.mark.parametrize("data", [
     b'<svg xmlns="http://www.w3.org/2000/svg"><rect',  # not well-formed
-    b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
-    b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
+    (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+     b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>'),
     b'<svg><rect/></svg>',  # not in the SVG namespace
 ])
 def test_clean_svg_refuses_unusable_documents(data: bytes) -> None:
     assert clean_svg(data) is None
+
+
+@pytest.mark.parametrize("name", sorted(CSS_VECTORS))
+def test_clean_svg_drops_css_that_loads_a_resource(name: str) -> None:
+    cleaned = clean_svg(css_svg(CSS_VECTORS[name]))
+    assert cleaned is not None and b"evil.example" not in cleaned
+    assert b'<rect id="r" width="5" height="5" fill="url(#g)"/>' in cleaned
+
+
+def test_clean_svg_keeps_css_that_points_inside_the_file() -> None:
+    local = ("""<rect width="1" height="1" style="fill: url( '#g' ); filter: url(#f)" mask="url(&quot;#m&quot;)" """
+             'clip-path="URL(#c)" marker-start="u\\72l(#m)"/><style>rect { fill: url(#g) } /* url(#x) */</style>'
+             '<use xlink:href="#r"><animate attributeName="fill" values="url(#g);red" dur="1s"/></use>')
+    cleaned = clean_svg(css_svg(local))
+    assert cleaned is not None
+    for kept in (b"style=", b"mask=", b"clip-path=", b"marker-start=", b"<style>", b"values=", b'xlink:href="#r"'):
+        assert kept in cleaned
 
 
 # ---------------------------------------------------------------------------- fetching
@@ -235,6 +316,7 @@ def test_svg_is_cleaned_on_the_way_in(server: _Server, fetcher: ImageFetcher) ->
     ("/slow.jpg", "timed out"),
     ("/huge.jpg", "larger than"),
     ("/huge-unannounced.jpg", "larger than"),
+    ("/double-gzip.jpg", "refused: more than one content encoding"),
     ("/page.jpg", "not a JPEG"),
     ("/to-file", "only http and https"),
     ("/loop", "redirects"),
@@ -260,6 +342,43 @@ def test_several_images_are_fetched_at_once(server: _Server, fetcher: ImageFetch
     assert server.max_inflight > 1
 
 
+
+
+def test_the_images_of_a_document_share_a_time_budget(server: _Server, tmp_path: Path) -> None:
+    """Eight images whose servers drip their headers, two fetched at a time: each takes its
+    whole one-second deadline until the 1.5 s budget is spent; then the ones being fetched are
+    cut short, the rest are never requested, and one warning says how many were given up."""
+    fetcher = ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True, deadline=1.0, document_budget=1.5,
+                           workers=2, connect_timeout=30.0, read_timeout=30.0)
+    urls = [server.url(f"/drip.jpg?n={i}") for i in range(8)]
+    started = time.monotonic()
+    found, warned = _fetch(fetcher, urls)
+    assert time.monotonic() - started < 5 * 1.5
+    summary = [w for w in warned if w.endswith("not embedded: the 1.5 s allowed for one document's images ran out")]
+    assert found == {} and len(summary) == 1
+    given_up = int(summary[0].split(" of 8 ")[0])
+    singly = [w for w in warned if w not in summary]
+    assert given_up + len(singly) == 8 and all("took longer than 1 s" in w for w in singly)
+    assert len(server.log) < 8
+
+
+def test_a_bundle_gives_each_document_with_images_its_own_budget(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    calls: list[tuple[list[str], int]] = []
+
+    def record(self: ImageFetcher, urls: list[str], *, documents: int = 1) -> dict[str, FetchedImage]:
+        calls.append((list(urls), documents))
+        return {}
+
+    monkeypatch.setattr(ImageFetcher, "fetch_all", record)
+    pictures = [A.Document(A.Meta(title=f"d{n}", url=f"https://news.example/{n}"),
+                           [A.Figure(A.Image(f"https://img.example/{n}-{i}.jpg", alt="x"), []) for i in range(n)])
+                for n in (2, 1, 0)]
+    bundle(pictures, images="embed", cache_dir=str(tmp_path))
+    EpubWriter(images="embed", cache_dir=str(tmp_path)).write(pictures[0])
+    assert [documents for _, documents in calls] == [2, 1] and len(calls[0][0]) == 3
+
+
 def test_each_url_is_fetched_once_per_call(server: _Server, fetcher: ImageFetcher) -> None:
     _fetch(fetcher, [server.url("/photo.jpg")] * 5)
     assert len(server.log) == 1
@@ -269,11 +388,9 @@ def test_warm_cache_makes_no_request(server: _Server, tmp_path: Path) -> None:
     paths = ["/photo.jpg", "/chart.png", "/logo.svg", "/missing.jpg", "/page.jpg", "/huge.jpg"]
     urls = [server.url(p) for p in paths]
     options = {"cache_dir": tmp_path, "allow_private_hosts": True, "max_bytes": 1_000_000}
-    with ImageFetcher(**options) as cold:
-        first, _ = _fetch(cold, urls)
+    first, _ = _fetch(ImageFetcher(**options), urls)
     requests = len(server.log)
-    with ImageFetcher(**options) as warm:
-        second, warned = _fetch(warm, urls)
+    second, warned = _fetch(ImageFetcher(**options), urls)
     assert len(server.log) == requests == len(paths)
     assert {u: i.data for u, i in second.items()} == {u: i.data for u, i in first.items()}
     assert len(second) == 3 and all("remembered" in w for w in warned)
@@ -281,11 +398,9 @@ def test_warm_cache_makes_no_request(server: _Server, tmp_path: Path) -> None:
 
 def test_offline_makes_no_request_and_uses_the_cache(server: _Server, tmp_path: Path) -> None:
     url, other = server.url("/photo.jpg"), server.url("/chart.png")
-    with ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True) as online:
-        online.fetch(url)
+    ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True).fetch(url)
     server.log.clear()
-    with ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True, offline=True) as offline:
-        found, warned = _fetch(offline, [url, other])
+    found, warned = _fetch(ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True, offline=True), [url, other])
     assert server.log == []
     assert list(found) == [url] and warned == []
 
@@ -301,23 +416,10 @@ def test_default_cache_is_in_the_user_cache_directory(monkeypatch: pytest.Monkey
 
 
 def test_private_addresses_are_refused_without_the_option(server: _Server, tmp_path: Path) -> None:
-    with ImageFetcher(cache_dir=tmp_path) as strict:
-        urls = [server.url("/photo.jpg"), f"http://localhost:{server.server_port}/a.png"]
-        found, warned = _fetch(strict, urls)
+    urls = [server.url("/photo.jpg"), f"http://localhost:{server.server_port}/a.png"]
+    found, warned = _fetch(ImageFetcher(cache_dir=tmp_path), urls)
     assert found == {} and server.log == []
     assert len(warned) == 2 and all("refused" in w for w in warned)
-
-
-@pytest.mark.parametrize("address", ["10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "127.0.0.1",
-                                     "0.0.0.0", "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1",
-                                     "224.0.0.1"])
-def test_non_public_addresses_are_recognised(address: str) -> None:
-    assert not images.is_public_address(ipaddress.ip_address(address))
-
-
-def test_public_addresses_are_allowed() -> None:
-    assert images.is_public_address(ipaddress.ip_address("93.184.216.34"))
-    assert images.is_public_address(ipaddress.ip_address("2606:2800:220:1::1"))
 
 
 def test_file_urls_and_paths_are_never_read(tmp_path: Path) -> None:
@@ -325,8 +427,7 @@ def test_file_urls_and_paths_are_never_read(tmp_path: Path) -> None:
     secret.write_bytes(SAMPLES["image/png"])
     urls = [secret.as_uri(), str(secret), "secret.png", f"//{secret}", "ftp://127.0.0.1/a.png",
             "data:image/png;base64," + base64.b64encode(SAMPLES["image/png"]).decode()]
-    with ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True) as fetcher:
-        found, warned = _fetch(fetcher, urls)
+    found, warned = _fetch(ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True), urls)
     assert found == {} and len(warned) == len(urls)
 
 
@@ -340,12 +441,10 @@ def test_a_redirect_hop_to_a_private_address_is_refused(monkeypatch: pytest.Monk
     try:
         server.elsewhere = inner.url("/photo.jpg")
         # the first server stands in for a public host; the hop it redirects to is private
-        monkeypatch.setattr(images, "is_public_address", lambda ip: str(ip) == "127.0.0.1")
-        with ImageFetcher(cache_dir=tmp_path) as strict:
-            found, warned = _fetch(strict, [server.url("/elsewhere")])
+        monkeypatch.setattr(net, "is_public_address", lambda ip: str(ip) == "127.0.0.1")
+        found, warned = _fetch(ImageFetcher(cache_dir=tmp_path), [server.url("/elsewhere")])
         assert found == {} and inner.log == [] and "refused" in warned[0]
-        with ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True) as lenient:
-            found, _ = _fetch(lenient, [server.url("/elsewhere")])
+        found, _ = _fetch(ImageFetcher(cache_dir=tmp_path, allow_private_hosts=True), [server.url("/elsewhere")])
         assert found and inner.log == [("/photo.jpg", inner.url("")[7:])]
     finally:
         inner_server.close()
@@ -354,7 +453,32 @@ def test_a_redirect_hop_to_a_private_address_is_refused(monkeypatch: pytest.Monk
 def test_the_request_goes_to_the_address_that_was_checked(monkeypatch: pytest.MonkeyPatch,
                                                            server: _Server, fetcher: ImageFetcher) -> None:
     """No second DNS lookup after the check: a host that resolves only here is still reached."""
-    monkeypatch.setattr(images, "resolve", lambda host, port: [ipaddress.ip_address("127.0.0.1")])
+    monkeypatch.setattr(net, "resolve", lambda host, port: [ipaddress.ip_address("127.0.0.1")])
     found, warned = _fetch(fetcher, [f"http://images.invalid:{server.server_port}/chart.png"])
     assert warned == [] and found
     assert server.log == [("/chart.png", f"images.invalid:{server.server_port}")]
+
+# ---------------------------------------------------------------------------- EPUBCheck
+
+
+@pytest.mark.skipif(epubcheck_jar() is None, reason="needs Java and the epubcheck package")
+def test_an_svg_with_remote_css_passes_epubcheck_once_cleaned(server: _Server, tmp_path: Path) -> None:
+    """The control book embeds the SVG as served (put in the cache, never cleaned): EPUBCheck
+    reports its remote references. The book that fetched it, cleaning it, passes."""
+    from test_epub import epubcheck
+
+    url = server.url("/css.svg")
+    doc = A.Document(A.Meta(title="svg", language="en", url="https://news.example/svg"),
+                     [A.Figure(A.Image(url, alt="chart"), []), A.Paragraph([A.Text("text")])])
+    fetched = EpubWriter(images="embed", allow_private_hosts=True, cache_dir=str(tmp_path / "fetched")).write(doc)
+    ImageCache(tmp_path / "served").store(FetchedImage(url, CSS_SVG, "image/svg+xml"))
+    served = EpubWriter(images="embed", offline=True, cache_dir=str(tmp_path / "served")).write(doc)
+    paths = [tmp_path / "served.epub", tmp_path / "fetched.epub"]
+    for path, data in zip(paths, (served, fetched), strict=True):
+        path.write_bytes(data)
+        with zipfile.ZipFile(path) as book:
+            assert [n for n in book.namelist() if n.endswith(".svg")]  # the SVG is in both books
+    with cf.ThreadPoolExecutor(2) as pool:
+        control, result = pool.map(epubcheck, paths)
+    assert [m for m in control if "RSC-006" in m and "evil.example" in m]
+    assert result == []

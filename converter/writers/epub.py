@@ -155,14 +155,16 @@ class _ImageShelf:
 
 
 def _fetch(docs: Iterable[A.Document], options: _Options) -> dict[str, FetchedImage]:
+    """The images of ``docs``, fetched together within one time budget per document that has any."""
     if options.images != "embed":
         return {}
-    urls = [node.url for doc in docs for node in A.walk(doc.blocks) if isinstance(node, A.Image)]
+    per_document = [[node.url for node in A.walk(doc.blocks) if isinstance(node, A.Image)] for doc in docs]
+    urls = [url for doc_urls in per_document for url in doc_urls]
     if not urls:
         return {}
-    with ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
-                      allow_private_hosts=options.allow_private_hosts) as fetcher:
-        return fetcher.fetch_all(urls)
+    fetcher = ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
+                           allow_private_hosts=options.allow_private_hosts)
+    return fetcher.fetch_all(urls, documents=sum(1 for doc_urls in per_document if doc_urls))
 
 
 # ---------------------------------------------------------------------------- book
