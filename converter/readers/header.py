@@ -28,7 +28,7 @@ MAX_FRONT_MATTER = 64 * 1024
 #: nests two or three levels, and everything that handles metadata recurses through it.
 MAX_FRONT_MATTER_DEPTH = 32
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _STAMP = re.compile(r"\A\s*<!--\s*(\d{1,30})\s*-->[ \t]*\n?")  # implausible stamps give no date
 _TITLE_LINE = re.compile(r"\A[ \t]*\n?[ \t]*\[(.*)\]\((\S*?)\)[ \t]*\n[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
 #: Earliest and latest plausible publication times; outside them a stamp is an error.
@@ -89,7 +89,7 @@ def parse_front_matter(source: str) -> dict[str, Any]:
     # libyaml is much faster; it is only safe from alias bombs when there can be no aliases.
     loader = _NoAliasLoader if ("&" in source or "*" in source) else _FAST_SAFE_LOADER
     try:
-        data = yaml.load(source, Loader=loader)  # noqa: S506 - safe loaders only
+        data = yaml.load(source, Loader=loader)  # safe loaders only
     except yaml.YAMLError as exc:
         warnings.warn(f"front matter ignored: {' '.join(str(exc).split())}", stacklevel=3)
         return {}

@@ -9,8 +9,8 @@ and testable on its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from itertools import islice
-from typing import Iterable
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -22,22 +22,24 @@ Element = etree._Element
 
 #: Elements whose content is never article text.
 NON_CONTENT = frozenset(
-    "script style template svg math head title meta link base button input select option "
-    "optgroup textarea datalist form object canvas map area applet frame frameset dialog".split())
+    ["script", "style", "template", "svg", "math", "head", "title", "meta", "link", "base", "button",
+     "input", "select", "option", "optgroup", "textarea", "datalist", "form", "object", "canvas", "map",
+     "area", "applet", "frame", "frameset", "dialog"])
 #: HTML5 void elements the lxml parser does not know: it nests what follows inside them, so
 #: they are walked through as if transparent.
-UNKNOWN_VOIDS = frozenset("source track wbr embed param keygen".split())
+UNKNOWN_VOIDS = frozenset(["source", "track", "wbr", "embed", "param", "keygen"])
 #: Elements that become a link line ("Video: …") instead of silence.
-EMBEDS = frozenset("iframe video audio embed".split())
+EMBEDS = frozenset(["iframe", "video", "audio", "embed"])
 #: Block-level elements: they end the paragraph around them.
 BLOCKS = frozenset(
-    "address article aside blockquote body center details dd dir div dl dt fieldset figcaption "
-    "figure footer h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu nav ol p picture "
-    "pre section summary table tbody td tfoot th thead tr ul".split()) | EMBEDS
+    ["address", "article", "aside", "blockquote", "body", "center", "details", "dd", "dir", "div", "dl",
+     "dt", "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+     "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav", "ol", "p", "picture", "pre",
+     "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]) | EMBEDS
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 #: Elements whose strings are theirs alone: script and style code, templates, ruby
 #: annotations. Their text is neither walked nor part of the text of what holds them.
-OWN_TEXT = frozenset("script style template rt rp".split())
+OWN_TEXT = frozenset(["script", "style", "template", "rt", "rp"])
 #: Elements inside which white space is kept as written.
 _KEEP_SPACE = ("pre", "textarea")
 _ASCII_SPACE = " \t\n\r\f"
@@ -257,7 +259,7 @@ def site_of(url: str) -> str:
         host = urlsplit(url).hostname or ""
     except ValueError:
         return ""
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 # --------------------------------------------------------------------------- captions
@@ -267,7 +269,7 @@ _CAPTION_CLASS = re.compile(r"(?i)caption|picinfo|pic-?info|img-?desc|image-?des
 MAX_CAPTION = 400
 
 
-_NOT_IN_SMALL_CAPTIONS = frozenset("img p div table".split())
+_NOT_IN_SMALL_CAPTIONS = frozenset(["img", "p", "div", "table"])
 _FIGURE_CLASS = re.compile(r"(?i)\b(pic|img|image|photo|figure|media|wp-caption)")
 
 

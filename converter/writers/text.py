@@ -15,9 +15,29 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..ast import (Block, BlockQuote, BulletList, Code, CodeBlock, Div, Document, Figure,
-                   Heading, HorizontalRule, Image, Inline, LineBreak, Link, Meta, OrderedList,
-                   Paragraph, Strong, Table, TableCell, Text)
+from ..ast import (
+    Block,
+    BlockQuote,
+    BulletList,
+    Code,
+    CodeBlock,
+    Div,
+    Document,
+    Figure,
+    Heading,
+    HorizontalRule,
+    Image,
+    Inline,
+    LineBreak,
+    Link,
+    Meta,
+    OrderedList,
+    Paragraph,
+    Strong,
+    Table,
+    TableCell,
+    Text,
+)
 from ..wrap import collapse_space, display_width, wrap
 from . import Writer
 
