@@ -30,7 +30,13 @@ MAX_FRONT_MATTER_DEPTH = 32
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _STAMP = re.compile(r"\A\s*<!--\s*(\d{1,30})\s*-->[ \t]*\n?")  # implausible stamps give no date
-_TITLE_LINE = re.compile(r"\A[ \t]*\n?[ \t]*\[(.*)\]\((\S*?)\)[ \t]*\n[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
+#: What comes before the title's ``[``: white space, and at most one line break. (The line
+#: break is not optional between two runs of the same white space, which would make refusing
+#: a long run quadratic.)
+_TITLE_START = re.compile(r"[ \t]*(?:\n[ \t]*)?\[")
+#: The setext underline below the title line.
+_UNDERLINE = re.compile(r"[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
+_WHITE_SPACE = re.compile(r"\s")
 #: Earliest and latest plausible publication times; outside them a stamp is an error.
 _EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 _LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
@@ -74,14 +80,41 @@ def split(text: str) -> Parts:
     if stamp:
         parts.published = epoch_to_datetime(stamp.group(1))
         rest = rest[stamp.end():]
-    title = _TITLE_LINE.match(rest)
+    title = title_line(rest)
     if title:
-        parts.title = " ".join(html.unescape(title.group(1)).split())
-        parts.url = title.group(2).strip()
+        raw_title, url, end = title
+        parts.title = " ".join(html.unescape(raw_title).split())
+        parts.url = url.strip()
         parts.has_header = True
-        rest = rest[title.end():]
+        rest = rest[end:]
     parts.body = rest
     return parts
+
+
+def title_line(text: str) -> tuple[str, str, int] | None:
+    """The ``[title](url)`` line and its setext underline at the start of ``text`` (after at
+    most one line break): the title as written, the URL, and where the underline ends.
+
+    The title may hold brackets and ``](``: it runs to the last ``](`` of its line, and the URL,
+    which holds no white space, from there to the ``)`` that ends the line (spaces and tabs
+    aside). Found with string searches, not with one regular expression, which would try each
+    ``](`` against each character after it: quadratic in the length of the line.
+    """
+    start = _TITLE_START.match(text)
+    if start is None:
+        return None
+    line_end = text.find("\n", start.end())
+    underline = _UNDERLINE.match(text, line_end + 1) if line_end >= 0 else None
+    if underline is None:
+        return None
+    line = text[start.end():line_end].rstrip(" \t")
+    middle = line.rfind("](", 0, len(line) - 1)
+    if not line.endswith(")") or middle < 0:
+        return None
+    url = line[middle + 2:-1]
+    if _WHITE_SPACE.search(url):
+        return None
+    return line[:middle], url, underline.end()
 
 
 def parse_front_matter(source: str) -> dict[str, Any]:
