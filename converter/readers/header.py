@@ -37,6 +37,9 @@ _TITLE_START = re.compile(r"[ \t]*(?:\n[ \t]*)?\[")
 #: The setext underline below the title line.
 _UNDERLINE = re.compile(r"[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
 _WHITE_SPACE = re.compile(r"\s")
+#: A decimal character reference of eight digits or more: with its leading zeros it may be
+#: longer than ``int()`` takes; without them, if still eight digits long, it is beyond Unicode.
+_LONG_DECIMAL_REFERENCE = re.compile(r"&#([0-9]{8,})")
 #: Earliest and latest plausible publication times; outside them a stamp is an error.
 _EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 _LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
@@ -83,7 +86,7 @@ def split(text: str) -> Parts:
     title = title_line(rest)
     if title:
         raw_title, url, end = title
-        parts.title = " ".join(html.unescape(raw_title).split())
+        parts.title = " ".join(unescape(raw_title).split())
         parts.url = url.strip()
         parts.has_header = True
         rest = rest[end:]
@@ -115,6 +118,18 @@ def title_line(text: str) -> tuple[str, str, int] | None:
     if _WHITE_SPACE.search(url):
         return None
     return line[:middle], url, underline.end()
+
+
+def unescape(text: str) -> str:
+    """``html.unescape``, also where a decimal character reference has more digits than
+    ``int()`` takes (4,300): it is read without its leading zeros, and a number beyond Unicode
+    gives U+FFFD, however long."""
+    return html.unescape(_LONG_DECIMAL_REFERENCE.sub(_shortened_reference, text))
+
+
+def _shortened_reference(match: re.Match[str]) -> str:
+    digits = match.group(1).lstrip("0") or "0"
+    return f"&#{0x110000}" if len(digits) > 7 else "&#" + digits
 
 
 def parse_front_matter(source: str) -> dict[str, Any]:

@@ -200,15 +200,26 @@ def largest_srcset(srcset: object) -> str:
     return best
 
 
+#: A width or height in pixels. The white space before ``px`` belongs to the optional group,
+#: so that two runs of white space never meet (``\s*(px)?\s*`` made refusing one quadratic).
+_PIXELS = re.compile(r"\s*(\d+)(?:\s*px)?\s*")
+
+
 def is_tracking_pixel(img: Element) -> bool:
     """Tracking pixels and spacers: a declared width or height of 0–2 pixels."""
     for attr in ("width", "height"):
         value = img.get(attr)
         if isinstance(value, str):
-            digits = re.match(r"\s*(\d+)\s*(px)?\s*$", value)
-            if digits and int(digits.group(1)) <= 2:
+            digits = _PIXELS.fullmatch(value)
+            if digits and _at_most_two(digits.group(1)):
                 return True
     return False
+
+
+def _at_most_two(digits: str) -> bool:
+    """Whether decimal ``digits`` (of any script) spell 0, 1 or 2, however many zeros lead:
+    ``int()`` refuses strings of more than 4,300 digits."""
+    return int(digits[-1]) <= 2 and all(int(digit) == 0 for digit in digits[:-1])
 
 
 def image_alt(img: Element) -> str:
