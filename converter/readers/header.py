@@ -28,9 +28,18 @@ MAX_FRONT_MATTER = 64 * 1024
 #: nests two or three levels, and everything that handles metadata recurses through it.
 MAX_FRONT_MATTER_DEPTH = 32
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _STAMP = re.compile(r"\A\s*<!--\s*(\d{1,30})\s*-->[ \t]*\n?")  # implausible stamps give no date
-_TITLE_LINE = re.compile(r"\A[ \t]*\n?[ \t]*\[(.*)\]\((\S*?)\)[ \t]*\n[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
+#: What comes before the title's ``[``: white space, and at most one line break. (The line
+#: break is not optional between two runs of the same white space, which would make refusing
+#: a long run quadratic.)
+_TITLE_START = re.compile(r"[ \t]*(?:\n[ \t]*)?\[")
+#: The setext underline below the title line.
+_UNDERLINE = re.compile(r"[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
+_WHITE_SPACE = re.compile(r"\s")
+#: A decimal character reference of eight digits or more: with its leading zeros it may be
+#: longer than ``int()`` takes; without them, if still eight digits long, it is beyond Unicode.
+_LONG_DECIMAL_REFERENCE = re.compile(r"&#([0-9]{8,})")
 #: Earliest and latest plausible publication times; outside them a stamp is an error.
 _EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 _LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
@@ -74,14 +83,53 @@ def split(text: str) -> Parts:
     if stamp:
         parts.published = epoch_to_datetime(stamp.group(1))
         rest = rest[stamp.end():]
-    title = _TITLE_LINE.match(rest)
+    title = title_line(rest)
     if title:
-        parts.title = " ".join(html.unescape(title.group(1)).split())
-        parts.url = title.group(2).strip()
+        raw_title, url, end = title
+        parts.title = " ".join(unescape(raw_title).split())
+        parts.url = url.strip()
         parts.has_header = True
-        rest = rest[title.end():]
+        rest = rest[end:]
     parts.body = rest
     return parts
+
+
+def title_line(text: str) -> tuple[str, str, int] | None:
+    """The ``[title](url)`` line and its setext underline at the start of ``text`` (after at
+    most one line break): the title as written, the URL, and where the underline ends.
+
+    The title may hold brackets and ``](``: it runs to the last ``](`` of its line, and the URL,
+    which holds no white space, from there to the ``)`` that ends the line (spaces and tabs
+    aside). Found with string searches, not with one regular expression, which would try each
+    ``](`` against each character after it: quadratic in the length of the line.
+    """
+    start = _TITLE_START.match(text)
+    if start is None:
+        return None
+    line_end = text.find("\n", start.end())
+    underline = _UNDERLINE.match(text, line_end + 1) if line_end >= 0 else None
+    if underline is None:
+        return None
+    line = text[start.end():line_end].rstrip(" \t")
+    middle = line.rfind("](", 0, len(line) - 1)
+    if not line.endswith(")") or middle < 0:
+        return None
+    url = line[middle + 2:-1]
+    if _WHITE_SPACE.search(url):
+        return None
+    return line[:middle], url, underline.end()
+
+
+def unescape(text: str) -> str:
+    """``html.unescape``, also where a decimal character reference has more digits than
+    ``int()`` takes (4,300): it is read without its leading zeros, and a number beyond Unicode
+    gives U+FFFD, however long."""
+    return html.unescape(_LONG_DECIMAL_REFERENCE.sub(_shortened_reference, text))
+
+
+def _shortened_reference(match: re.Match[str]) -> str:
+    digits = match.group(1).lstrip("0") or "0"
+    return f"&#{0x110000}" if len(digits) > 7 else "&#" + digits
 
 
 def parse_front_matter(source: str) -> dict[str, Any]:
@@ -89,7 +137,7 @@ def parse_front_matter(source: str) -> dict[str, Any]:
     # libyaml is much faster; it is only safe from alias bombs when there can be no aliases.
     loader = _NoAliasLoader if ("&" in source or "*" in source) else _FAST_SAFE_LOADER
     try:
-        data = yaml.load(source, Loader=loader)  # noqa: S506 - safe loaders only
+        data = yaml.load(source, Loader=loader)  # safe loaders only
     except yaml.YAMLError as exc:
         warnings.warn(f"front matter ignored: {' '.join(str(exc).split())}", stacklevel=3)
         return {}

@@ -632,7 +632,9 @@ def _hoisted(content: list[_Json]) -> tuple[list[_Json], list[_Json], list[_Json
 #: here, and far more in pandoc. (pandoc's writers run with ``--wrap=preserve``, so a space
 #: inside a ``Str`` is written as a ``Space`` would be.)
 _LONG_TEXT = 1 << 16
-_LINE_BREAK_RUN = re.compile(r"[ \t\r\f]*\n[ \t\n\r\f]*")
+#: White space holding a line break. A match starts only where a run of white space starts:
+#: tried from every position of a long run without a line break, it was quadratic.
+_LINE_BREAK_RUN = re.compile(r"(?<![ \t\r\f])[ \t\r\f]*\n[ \t\n\r\f]*")
 _BLANKS = re.compile(r"[ \t\r\f]+")
 
 

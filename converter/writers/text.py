@@ -60,7 +60,10 @@ REFERENCE_STYLES = ("end", "inline", "none")
 # Stands for a LineBreak while a paragraph's inlines are joined into one string; it cannot
 # occur in the text itself because control characters are removed from every leaf.
 _BREAK = "\x00"
-_TRAILING_GAP = re.compile(r"[\s\x00]+\Z")  # spaces and line breaks at the end of a text
+#: Spaces and line breaks at the end of a text. The search starts only where a run of them
+#: starts: tried from every position of a long run in mid-text, each time to its end, it was
+#: quadratic in the length of the run.
+_TRAILING_GAP = re.compile(r"(?<![\s\x00])[\s\x00]+\Z")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 _CONTROLS = [*range(0x20), 0x7F, *range(0x80, 0xA0)]
