@@ -13,7 +13,7 @@ pandoc's warnings become Python warnings, its failures a one-line :class:`Pandoc
 timeout stops it.
 
 Where pandoc's writer for a format leaves text that the format reads as markup (rST, Org,
-AsciiDoc, MediaWiki, Texinfo), the AST handed to it is reshaped or escaped for that format
+AsciiDoc, MediaWiki, Texinfo, Textile), the AST handed to it is reshaped or escaped for that format
 (``_FORMAT_ASTS``), so that the format's own processor includes no file and runs no code a
 document wrote; formats where that cannot be done are marked ``unsafe`` in
 :data:`PANDOC_FORMATS`. pandoc's metadata is an allow-list (:meth:`PandocAst.meta`): a
@@ -842,18 +842,31 @@ _ORG_IMAGE_URL = re.compile(r"\.(?:jpe?g|png|gif|svg|webp|avif)$", re.IGNORECASE
 
 
 #: Where Emacs would run or expand text on export: an inline source block (``src_lang{…}``),
-#: a Babel call (``call_name()``), a macro (``{{{input-file}}}``), a link (``[[elisp:…]]``).
-#: A zero-width space, Org's own escape, goes at each of these places.
+#: a Babel call (``call_name()``), a macro (``{{{input-file}}}``), a link (``[[elisp:…]]``). A
+#: zero-width space, Org's own escape, goes at each of these places.
 _ORG_EXECUTABLE = re.compile(r"(?i)(?<=src)(?=_)|(?<=call)(?=_)|(?<=\{)(?=\{\{)|(?<=\[)(?=\[)")
 _ZERO_WIDTH_SPACE = "\u200b"
+#: A backslash that starts a LaTeX fragment (``\input{…}``), which Org's LaTeX export passes
+#: on as it is: it is Org's ``\backslash`` entity instead (pandoc's Org reader fails on a
+#: zero-width space after a backslash).
+_ORG_LATEX_START = re.compile(r"\\(?=[A-Za-z])")
+#: A keyword at a line's start (``#+INCLUDE:``, ``#+SETUPFILE:``, ``#+CALL:`` …), which pandoc
+#: escapes at the start of a paragraph's lines but not of a list item's.
+_ORG_KEYWORD_LINE = re.compile(r"#\+")
+
+
+def _org_escaped(text: str) -> str:
+    """Org text that Emacs shows as it is, without running or expanding any of it."""
+    return _ORG_EXECUTABLE.sub(_ZERO_WIDTH_SPACE, _ORG_LATEX_START.sub(r"\\backslash{}", text))
 
 
 class OrgAst(_LineMarkupAst):
     """Org mode as Emacs exports it:
 
-    - Babel's inline source blocks and calls, macros and links written as text get a
-      zero-width space, Org's escape character, that stops Emacs reading them (pandoc already
-      escapes a ``#+`` keyword at a line's start, such as ``#+INCLUDE:``);
+    - Babel's inline source blocks and calls, macros and links written as text or inline code
+      get a zero-width space, Org's escape character, that stops Emacs reading them; so does a
+      ``#+`` keyword (``#+INCLUDE:``) at the start of any line; a LaTeX fragment's backslash is
+      Org's ``\\backslash{}`` entity;
     - a code block has no language, so it is an example block that Babel never evaluates;
     - a link is shown as an image only when its URL ends in an image file extension. Any
       other image is a link to it, labelled with its alt text or else its URL (Org link text
@@ -862,7 +875,15 @@ class OrgAst(_LineMarkupAst):
     """
 
     def text(self, text: str) -> list[_Json]:
-        return _map_text(super().text(text), lambda s: [{"t": "Str", "c": _ORG_EXECUTABLE.sub(_ZERO_WIDTH_SPACE, s)}])
+        return _map_text(super().text(text), lambda s: [{"t": "Str", "c": _org_escaped(s)}])
+
+    def line_starts(self, inlines: list[_Json]) -> list[_Json]:
+        return _line_starts(inlines, _ORG_KEYWORD_LINE, {"t": "Str", "c": _ZERO_WIDTH_SPACE})
+
+    def inline_Code(self, node: A.Code) -> list[_Json]:
+        """Inline code is escaped as text is: pandoc's ``=…=`` is no verbatim for Emacs next to
+        a letter (CJK text has no spaces), another code span or a ``=`` inside, and is then text."""
+        return super().inline_Code(A.Code(_org_escaped(node.text)))
 
     def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
         return super().block_CodeBlock(A.CodeBlock(node.text))
@@ -1045,9 +1066,23 @@ class TexinfoAst(PandocAst):
         return [{"t": "RawBlock", "c": ["texinfo", f"@example\n{text}\n@end example"]}]
 
 
+class TextileAst(PandocAst):
+    """Textile, which passes inline HTML through. pandoc's ``@code@`` is no code span next to
+    a letter or another code span, and its text (``<script>``) is then live HTML: inline code
+    is a ``<code>`` element with its text escaped instead. A code block is always the escaped
+    ``<pre>`` pandoc writes for code holding a blank line: readers disagree on where a
+    ``bc(lang).`` block holding markup ends."""
+
+    def inline_Code(self, node: A.Code) -> list[_Json]:
+        return [_raw("textile", f"<code>{escape(node.text)}</code>")]
+
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+        return [{"t": "RawBlock", "c": ["textile", f"<pre>\n{escape(self.code(node.text))}\n</pre>"]}]
+
+
 #: The AST builder of the formats that need theirs reshaped (see each class).
 _FORMAT_ASTS: dict[str, type[PandocAst]] = {"rst": RstAst, "org": OrgAst, "asciidoc": AsciidocAst,
-                                            "mediawiki": MediawikiAst, "texinfo": TexinfoAst}
+                                            "mediawiki": MediawikiAst, "texinfo": TexinfoAst, "textile": TextileAst}
 
 
 def to_pandoc_json(doc: A.Document, fmt: str | None = None) -> _Json:
