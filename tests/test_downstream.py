@@ -60,7 +60,11 @@ RECIPES = [
     f'#include "{SECRET_NAME}"',                         # Typst
     f'#read("{SECRET_NAME}")',
     "{{:Secret page}}",                                  # MediaWiki templates
+    "....",                                              # AsciiDoc block delimiters, then
+    "----",                                              # a passthrough of raw HTML
+    "++++",
     "<script>alert(1)</script>",                         # raw HTML (Markdown, Textile …)
+    "++++",
     "```{=html}",
     "javascript:alert(1)//x",                            # a URI docutils would link
 ]
@@ -263,8 +267,11 @@ def test_asciidoctor_includes_nothing(folder: Path) -> None:
     (folder / "doc.adoc").write_text(written("asciidoc"), encoding="utf-8")
     done = run([asciidoctor, "--safe-mode", "unsafe", "-o", "-", "doc.adoc"], folder)
     assert done.returncode == 0 and SECRET not in done.stdout, done.stderr
-    shown = html.fromstring(done.stdout.encode()).text_content()
+    page = html.fromstring(done.stdout.encode())
+    shown = page.text_content()
     assert f"include::{SECRET_NAME}[]" in shown and "ifeval::[1 == 1]" in shown
+    assert [el for el in page.iter("script") if "alert" in (el.text or "")] == []  # no passthrough either
+    assert "<script>alert(1)</script>\n++++" in shown
     assert SECRET not in pandoc_reads("asciidoc", written("asciidoc"), folder)
     assert SECRET in pandoc_reads("asciidoc", RECIPES[1] + "\n", folder)
 

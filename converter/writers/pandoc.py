@@ -938,7 +938,9 @@ class AsciidocAst(_LineMarkupAst):
       next to a letter (CJK text has no spaces);
     - an image inside a link is its alt text, as the image's own brackets would end the link's;
     - a heading inside a list or quote, where AsciiDoc has no section titles, is a bold paragraph;
-    - a figure's image has no title, which would replace the figure's caption.
+    - a figure's image has no title, which would replace the figure's caption;
+    - in a code block, a preprocessor directive (``include::``, ``ifeval::``) starts with a
+      backslash, and the block's delimiter is longer than any line of the code that could end it.
     """
 
     def __init__(self, *, link_images: bool = False) -> None:
@@ -956,6 +958,19 @@ class AsciidocAst(_LineMarkupAst):
         """Asciidoctor's preprocessor runs ``include::`` and ``ifeval::`` lines even inside
         literal blocks; a backslash, which it removes, escapes them there."""
         return _ADOC_DIRECTIVE.sub(r"\\\g<0>", super().code(text))
+
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+        """A listing (with a language) or literal block whose delimiter is longer than any line
+        of the code made of its character: pandoc's ``....`` ends at such a line, and what
+        follows would be AsciiDoc (a ``++++`` passthrough of raw HTML)."""
+        language = code_language(node.language)
+        mark = "-" if language else "."
+        text = self.code(node.text)
+        longest = max((len(line.rstrip()) for line in text.split("\n") if line.strip() and not line.strip(mark)),
+                      default=0)
+        fence = mark * max(4, longest + 1)
+        head = f"[source,{language}]\n" if language else ""
+        return [{"t": "RawBlock", "c": ["asciidoc", f"{head}{fence}\n{text}\n{fence}\n"]}]
 
     def block_Heading(self, node: A.Heading) -> list[_Json]:
         if self._nesting:
