@@ -120,8 +120,7 @@ def pandoc_reads(fmt: str, text: str, cwd: Path) -> str:
 
 def tool(name: str, *folders: Path) -> str:
     """The path of a processor, or a skip naming what to install."""
-    found = next((shutil.which(name, path=str(f)) for f in folders if shutil.which(name, path=str(f))), None)
-    found = found or shutil.which(name)
+    found = next(filter(None, (shutil.which(name, path=str(f) if f else None) for f in (*folders, None))), None)
     if found is None:
         pytest.skip(f"{name} is not installed (.ci/run installs it)")
     return found
@@ -186,6 +185,20 @@ def test_front_matter_sets_no_template_variable_in_html_outputs(fmt: str) -> Non
         assert resources(tree) == resources(html.fromstring(plain_page))
         if fmt.startswith("epub"):
             etree.fromstring(page)  # XHTML stays well-formed
+
+
+def test_the_front_matter_recipes_work_on_pandoc_itself() -> None:
+    """The control: handed to pandoc as metadata, the recipes do what issue #11 says."""
+    meta = {key: {"t": "MetaString", "c": value} for key, value in (
+        ("title", "t"), ("lang", 'en" onmouseover="alert(1)'), ("revealjs-url", f"https://{EVIL_HOST}/reveal"),
+        ("description-meta", f'0;url=https://{EVIL_HOST}/r" http-equiv="refresh'))}
+    tree = json.dumps({"pandoc-api-version": P.api_version(), "meta": meta, "blocks": []}).encode()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", P.PandocWarning)
+        page, slides = (P.run_pandoc(["--from", "json", "--to", fmt, "--standalone"], tree).decode()
+                        for fmt in ("html5", "revealjs"))
+    assert 'onmouseover="alert(1)"' in page and 'http-equiv="refresh"' in page
+    assert f'<script src="https://{EVIL_HOST}/reveal' in slides
 
 
 def resources(tree: html.HtmlElement) -> list[str]:
