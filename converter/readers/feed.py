@@ -7,6 +7,7 @@ metadata from header, front matter, byline and text.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 from typing import Any
@@ -170,7 +171,8 @@ def _front_matter_date(value: Any) -> dt.datetime | None:
 
 
 def _json_safe(value: Any) -> Any:
-    """Front-matter values as JSON-ready data (dates become ISO 8601 strings)."""
+    """Front-matter values as JSON-ready data (dates become ISO 8601 strings, infinities and
+    NaN the strings ``inf``, ``-inf`` and ``nan``)."""
     if isinstance(value, dict):
         return {clean_text(str(k)): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
@@ -184,6 +186,8 @@ def _json_safe(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, str):
         return clean_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # YAML's .inf and .nan: JSON has no such number
     if value is None or isinstance(value, (int, float, bool)):
         return value
     return clean_text(str(value))

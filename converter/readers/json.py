@@ -5,20 +5,29 @@ node has a known type and fields of the right kinds (a writer must never meet a 
 it expects text), nodes nest no deeper than the HTML reader ever nests them (writers walk the
 tree with a few Python frames per level), and strings are cleaned as the HTML reader cleans
 text: control characters dropped, NUL and lone surrogates (which no writer could encode)
-replaced by U+FFFD. Anything else is an ``InputError``.
+replaced by U+FFFD. Anything else is an ``InputError``, ``NaN`` and ``Infinity`` included
+(Python's ``json`` reads them, but they are not JSON).
+
+A document loaded so then passes the reader's own field rules, as a parsed one does: link and
+image URLs through :func:`~converter.readers.rules.clean_url` (a link to a ``javascript:``,
+``file:`` or ``data:`` URL keeps only its text, an image without a usable URL goes, a figure's
+caption stays), a code block's language reduced to a class name
+(:func:`~converter.readers.rules.code_language`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from .. import ast as A
 from ..errors import InputError
 from .feed import clean_text
 from .header import MAX_FRONT_MATTER_DEPTH, nesting_depth
 from .html import MAX_DEPTH
+from .rules import clean_url, code_language, is_placeholder_url
 
 #: Nodes nested deeper than this are refused: the HTML reader nests none deeper than its
 #: ``MAX_DEPTH`` (plus a figure's image or a table's cells).
@@ -26,9 +35,10 @@ MAX_NESTING = MAX_DEPTH + 8
 #: Integers (heading levels, list starts, cell spans) outside this range are refused.
 _INT_RANGE = range(-2**31, 2**31)
 
-_INLINES = frozenset("Text Strong Emphasis Strikeout Superscript Subscript Code Link Image LineBreak".split())
-_BLOCKS = frozenset("Paragraph Heading Figure BulletList OrderedList BlockQuote CodeBlock HorizontalRule "
-                    "Table Div".split())
+_INLINES = frozenset({"Text", "Strong", "Emphasis", "Strikeout", "Superscript", "Subscript", "Code", "Link",
+                      "Image", "LineBreak"})
+_BLOCKS = frozenset({"Paragraph", "Heading", "Figure", "BulletList", "OrderedList", "BlockQuote", "CodeBlock",
+                     "HorizontalRule", "Table", "Div"})
 #: The kind of node each place in the tree holds.
 _KINDS = {"block": _BLOCKS, "inline": _INLINES, "cell": frozenset({"TableCell"}), "image": frozenset({"Image"})}
 #: Each node type's fields and their kinds: ``str``, ``int``, a node kind, or a list of them.
@@ -58,7 +68,7 @@ _UNCLEAN_BYTES = re.compile(b"\\\\u|\x7f|\xc2[\x80-\x9f]")
 def read(source: bytes | str, path: str | None = None) -> A.Document:
     """Load a document written by the JSON writer; ``InputError`` if it is not one."""
     try:
-        data = json.loads(source)
+        data = json.loads(source, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"is not valid JSON ({exc})", path) from None
     except RecursionError:
@@ -71,10 +81,24 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
     problem = _check_meta(data["meta"]) or _check_blocks(data["blocks"])
     if problem:
         raise InputError(f"is not a valid converter document: {problem}", path)
+    base_url = data["meta"].get("url")
+    _apply_reader_rules(data["blocks"], base_url if isinstance(base_url, str) else "")
     try:
         return A.document_from_dict(data)
     except (TypeError, ValueError, OverflowError) as exc:
         raise InputError(f"is not a valid converter document: {exc}", path) from None
+
+
+def _not_json(constant: str) -> NoReturn:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float, refused when it is too large for one (``1e999``)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
 
 
 def _check_meta(meta: Any) -> str:
@@ -147,3 +171,44 @@ def _clean_strings(data: Any) -> None:
                 container[key] = clean_text(value)
             elif isinstance(value, (dict, list)):
                 stack.append(value)
+
+
+def _apply_reader_rules(blocks: list[Any], base_url: str) -> None:
+    """The HTML reader's rules for URLs and code languages applied to a checked block tree, in
+    place and without recursion (see the module's docstring)."""
+    lists = [blocks]
+    while lists:
+        nodes = lists.pop()
+        pending, kept = nodes[::-1], []
+        while pending:
+            node = pending.pop()
+            kind = node["type"]
+            if kind in ("Link", "Image", "Figure"):
+                image = node.get("image") if kind == "Figure" else node
+                url = clean_url(image.get("url", "") if isinstance(image, dict) else "", base_url)
+                if not url or (url.startswith("data:") if kind == "Link" else is_placeholder_url(url)):
+                    pending += _without_target(node)[::-1]  # its text takes its place
+                    continue
+                image["url"] = url  # type: ignore[index]
+            elif kind == "CodeBlock":
+                node["language"] = code_language(node.get("language", ""))
+            kept.append(node)
+            lists += _node_lists(node)
+        nodes[:] = kept
+
+
+def _without_target(node: dict[str, Any]) -> list[Any]:
+    """What stays of a link, image or figure whose URL the reader drops: a link's text, a
+    figure's caption as a paragraph, nothing of an image (the HTML reader keeps no alt text)."""
+    if node["type"] == "Link":
+        return list(node.get("content", []))
+    caption = node.get("caption", []) if node["type"] == "Figure" else []
+    return [{"type": "Paragraph", "content": caption}] if caption else []
+
+
+def _node_lists(node: dict[str, Any]) -> list[list[Any]]:
+    """The lists of nodes directly inside ``node`` (table rows are lists of cells)."""
+    out = [node[name] for name in ("content", "caption") if isinstance(node.get(name), list)]
+    out += node.get("items", [])
+    out += node.get("head", []) + node.get("body", [])
+    return out

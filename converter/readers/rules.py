@@ -321,3 +321,15 @@ def _only_content_is_small(el: Element) -> bool:
     if any(child.tail and child.tail.strip() for child in el):
         return False
     return len(content) == 1 and content[0].tag == "small"
+
+
+# --------------------------------------------------------------------------- code blocks
+
+#: Characters a code block's language keeps: those of a class name (HTML's ``language-…``,
+#: pandoc's class), so that no writer meets markup in it (pandoc Markdown's ``{=html}``).
+_NOT_CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
+
+
+def code_language(raw: str) -> str:
+    """A code block's language as a safe class name: its first word, other characters dropped."""
+    return _NOT_CLASS_NAME.sub("", "".join(raw.split()[:1]))

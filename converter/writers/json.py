@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..ast import Document, document_to_dict, node_to_dict
+from ..errors import ConversionError
 from . import Writer
 
 
@@ -32,4 +33,9 @@ class JsonWriter(Writer):
         return f"{before}[\n{body}\n{' ' * self.indent}]{after}\n"
 
     def _dumps(self, data: object) -> str:
-        return json.dumps(data, ensure_ascii=False, indent=self.indent)
+        """``data`` as JSON text; a NaN or an infinity (which Python would write as ``NaN``,
+        ``Infinity``: not JSON) is an error, not output."""
+        try:
+            return json.dumps(data, ensure_ascii=False, indent=self.indent, allow_nan=False)
+        except ValueError:
+            raise ConversionError("the document holds a number JSON cannot hold (NaN or an infinity)") from None

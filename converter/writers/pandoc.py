@@ -13,7 +13,11 @@ pandoc's warnings become Python warnings, its failures a one-line :class:`Pandoc
 timeout stops it.
 
 Where pandoc's writer for a format leaves text that the format reads as markup (rST, Org,
-AsciiDoc), the AST handed to it is reshaped or escaped for that format (``_FORMAT_ASTS``).
+AsciiDoc, MediaWiki, Texinfo, Textile), the AST handed to it is reshaped or escaped for that format
+(``_FORMAT_ASTS``), so that the format's own processor includes no file and runs no code a
+document wrote; formats where that cannot be done are marked ``unsafe`` in
+:data:`PANDOC_FORMATS`. pandoc's metadata is an allow-list (:meth:`PandocAst.meta`): a
+document's front matter never sets the variables of pandoc's templates.
 
 Only ``http``, ``https`` and ``mailto`` links and ``http(s)`` images are kept (their text
 stays), as in our HTML and EPUB output: pandoc's HTML-based writers would otherwise carry a
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import datetime as dt
 import importlib.util
 import itertools
 import json
@@ -43,10 +46,11 @@ from typing import Any, ClassVar
 
 from .. import ast as A
 from ..errors import ConversionError
+from ..readers.rules import code_language
 from . import Writer
 from .article import IMAGE_LABELS, language_tag, localized
 from .tables import COVERED, PlacedCell, Slot, layout, row_inlines
-from .xhtml import clean_text, safe_url
+from .xhtml import clean_text, escape, safe_url
 
 #: Seconds a conversion may take before pandoc is stopped.
 DEFAULT_TIMEOUT = 60.0
@@ -60,8 +64,10 @@ _SOFT_BREAK: _Json = {"t": "SoftBreak"}
 _LINE_BREAK: _Json = {"t": "LineBreak"}
 _BREAKS = (_SPACE, _SOFT_BREAK, _LINE_BREAK)
 _SPACE_RUN = re.compile(r"([ \t\n\r\f]+)")
-_CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
 _IMAGE_SCHEMES = ("http", "https")
+#: The one metadata key that holds our own fields (url, site, tags) for pandoc: no default
+#: template or writer of pandoc's reads it (a test checks every template).
+_OWN_META = "converter"
 
 
 class PandocError(ConversionError):
@@ -84,10 +90,25 @@ class PandocFormat:
     binary: bool = False
     #: Whether pandoc would fetch images to embed them, which the sandbox forbids.
     embeds_images: bool = False
+    #: Why the format's own processor may include a file or run code that a document wrote
+    #: (``""``: nothing a document writes does; see SECURITY.md, "Downstream formats").
+    unsafe: str = ""
 
 
-def _f(extension: str, description: str, binary: bool = False, embeds_images: bool = False) -> PandocFormat:
-    return PandocFormat(extension, description + " (pandoc)", binary, embeds_images)
+#: What ``--list-formats`` shows after the description of a format marked unsafe.
+UNSAFE_NOTE = "UNSAFE for untrusted input"
+
+
+def _f(extension: str, description: str, binary: bool = False, embeds_images: bool = False,
+       unsafe: str = "") -> PandocFormat:
+    note = f"pandoc; {UNSAFE_NOTE}" if unsafe else "pandoc"
+    return PandocFormat(extension, f"{description} ({note})", binary, embeds_images, unsafe)
+
+
+#: Why some formats are unsafe for untrusted input: where their processors include files or run
+#: code, and pandoc's writer leaves a way in that has no clean escape.
+_CODE_BLOCK_ENDS = "a line of a code block can end it (there is no escape inside one), and what follows "
+_UNSAFE_BBCODE = "BBCode has no escape: tags in the text ([url=javascript:…], [/code]) are read as tags"
 
 
 #: pandoc's output formats we offer, by pandoc's name. A static table keeps the registry free
@@ -95,24 +116,27 @@ def _f(extension: str, description: str, binary: bool = False, embeds_images: bo
 PANDOC_FORMATS: dict[str, PandocFormat] = {
     "ansi": _f("txt", "Text with ANSI terminal escapes"),
     "asciidoc": _f("adoc", "AsciiDoc (Asciidoctor)"),
-    "asciidoc_legacy": _f("txt", "AsciiDoc (legacy AsciiDoc.py)"),
-    "bbcode": _f("bbcode", "BBCode"),
-    "bbcode_fluxbb": _f("bbcode", "BBCode (FluxBB)"),
-    "bbcode_hubzilla": _f("bbcode", "BBCode (Hubzilla)"),
-    "bbcode_phpbb": _f("bbcode", "BBCode (phpBB)"),
-    "bbcode_steam": _f("bbcode", "BBCode (Steam)"),
-    "bbcode_xenforo": _f("bbcode", "BBCode (XenForo)"),
+    "asciidoc_legacy": _f("txt", "AsciiDoc (legacy AsciiDoc.py)", unsafe=(
+        "AsciiDoc.py runs system attributes ({sys:…}, {eval:…}) and include and sys macros, in "
+        "code blocks too; pandoc escapes for Asciidoctor")),
+    "bbcode": _f("bbcode", "BBCode", unsafe=_UNSAFE_BBCODE),
+    "bbcode_fluxbb": _f("bbcode", "BBCode (FluxBB)", unsafe=_UNSAFE_BBCODE),
+    "bbcode_hubzilla": _f("bbcode", "BBCode (Hubzilla)", unsafe=_UNSAFE_BBCODE),
+    "bbcode_phpbb": _f("bbcode", "BBCode (phpBB)", unsafe=_UNSAFE_BBCODE),
+    "bbcode_steam": _f("bbcode", "BBCode (Steam)", unsafe=_UNSAFE_BBCODE),
+    "bbcode_xenforo": _f("bbcode", "BBCode (XenForo)", unsafe=_UNSAFE_BBCODE),
     "beamer": _f("tex", "LaTeX Beamer slides"),
     "chunkedhtml": _f("zip", "Zip of linked HTML pages", binary=True),
     "commonmark": _f("md", "CommonMark Markdown"),
     "commonmark_x": _f("md", "CommonMark with extensions"),
-    "context": _f("tex", "ConTeXt"),
+    "context": _f("tex", "ConTeXt", unsafe=_CODE_BLOCK_ENDS + "is TeX (\\stoptyping, then \\input …)"),
     "djot": _f("dj", "Djot"),
     "docbook": _f("xml", "DocBook 4"),
     "docbook4": _f("xml", "DocBook 4"),
     "docbook5": _f("xml", "DocBook 5"),
     "docx": _f("docx", "Word document", binary=True, embeds_images=True),
-    "dokuwiki": _f("txt", "DokuWiki markup"),
+    "dokuwiki": _f("txt", "DokuWiki markup", unsafe=_CODE_BLOCK_ENDS + "is markup (</code>, then <php>, <html>, "
+                                                                   "{{page>…}}); pandoc leaves those tags in text too"),
     "dzslides": _f("html", "DZSlides HTML slides"),
     "epub": _f("epub", "EPUB 3 e-book", binary=True, embeds_images=True),
     "epub2": _f("epub", "EPUB 2 e-book", binary=True, embeds_images=True),
@@ -129,18 +153,21 @@ PANDOC_FORMATS: dict[str, PandocFormat] = {
     "jats_archiving": _f("xml", "JATS XML (Archiving and Interchange)"),
     "jats_articleauthoring": _f("xml", "JATS XML (Article Authoring)"),
     "jats_publishing": _f("xml", "JATS XML (Journal Publishing)"),
-    "jira": _f("txt", "Jira wiki markup"),
+    "jira": _f("txt", "Jira wiki markup", unsafe=_CODE_BLOCK_ENDS + "is markup ({noformat}, then Confluence's "
+                                                            "{include} or {html})"),
     "json": _f("json", "pandoc JSON AST"),
     "latex": _f("tex", "LaTeX"),
     "man": _f("man", "roff man page"),
     "markdown": _f("md", "pandoc Markdown"),
-    "markdown_mmd": _f("md", "MultiMarkdown"),
+    "markdown_mmd": _f("md", "MultiMarkdown", unsafe="MultiMarkdown transcludes a file named as {{file}}, which pandoc "
+                                                 "leaves as text"),
     "markdown_phpextra": _f("md", "PHP Markdown Extra"),
     "markdown_strict": _f("md", "original Markdown"),
     "markua": _f("md", "Markua"),
     "mediawiki": _f("wiki", "MediaWiki markup"),
     "ms": _f("ms", "roff ms"),
-    "muse": _f("muse", "Emacs Muse"),
+    "muse": _f("muse", "Emacs Muse", unsafe=_CODE_BLOCK_ENDS + "is markup (</example>, then Emacs Muse's <include>, "
+                                                      "<lisp>, <command>)"),
     "native": _f("native", "pandoc native Haskell AST"),
     "odt": _f("odt", "OpenDocument text document", binary=True, embeds_images=True),
     "opendocument": _f("xml", "OpenDocument XML"),
@@ -160,7 +187,8 @@ PANDOC_FORMATS: dict[str, PandocFormat] = {
     "typst": _f("typ", "Typst"),
     "vimdoc": _f("txt", "Vim help file"),
     "xml": _f("xml", "pandoc XML AST"),
-    "xwiki": _f("txt", "XWiki markup"),
+    "xwiki": _f("txt", "XWiki markup", unsafe=_CODE_BLOCK_ENDS + "is markup ({{/code}}, then {{include}}, {{groovy}}, "
+                                                        "{{html}}); pandoc leaves macros in text too"),
     "zimwiki": _f("txt", "ZimWiki markup"),
 }
 
@@ -341,23 +369,6 @@ def api_version() -> list[int]:
 # ---------------------------------------------------------------------------- the JSON AST
 
 
-def _meta_value(value: Any) -> _Json | None:
-    """Plain data (front-matter values) as pandoc metadata; ``None`` for nothing."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return {"t": "MetaBool", "c": value}
-    if isinstance(value, dt.datetime):
-        return {"t": "MetaString", "c": A.format_datetime(value)}
-    if isinstance(value, (list, tuple)):
-        items = [_meta_value(v) for v in value]
-        return {"t": "MetaList", "c": [item for item in items if item is not None]}
-    if isinstance(value, dict):
-        entries = {clean_text(str(k)): _meta_value(v) for k, v in value.items()}
-        return {"t": "MetaMap", "c": {k: v for k, v in entries.items() if v is not None}}
-    return {"t": "MetaString", "c": clean_text(str(value))}
-
-
 def _trim(inlines: list[_Json]) -> list[_Json]:
     """Block content without spaces or line breaks at its ends and with runs of line breaks
     as one: empty lines inside a paragraph exist in no format but HTML (LaTeX rejects them)."""
@@ -396,7 +407,12 @@ class PandocAst:
     # ------------------------------------------------------------------ metadata
 
     def meta(self, meta: A.Meta) -> _Json:
-        """Title, author, date, lang (what pandoc's templates use), then ours and ``extra``."""
+        """An allow-list: the title, author, date and language pandoc's templates show, and our
+        own fields under ``_OWN_META``, a name no default template or writer reads. Never the
+        document's front-matter keys, which pandoc's templates and writers would obey
+        (``css``, ``header-includes``, ``revealjs-url``, ``description-meta`` …), and text
+        only as ``MetaInlines``, which writers escape (a ``MetaString`` reaches a template raw).
+        """
         out: _Json = {}
         title = self.one_line(self.text(meta.title))
         if title:
@@ -404,19 +420,38 @@ class PandocAst:
         author = self.one_line(self.text(meta.author))
         if author:
             out["author"] = {"t": "MetaList", "c": [{"t": "MetaInlines", "c": author}]}
-        standard = {"date": meta.published, "lang": meta.language.strip() or None,
-                    "url": meta.url or None, "site": meta.site or None,
-                    "tags": list(meta.tags) or None, "keywords": list(meta.tags) or None}
-        for key, value in [*standard.items(), *meta.extra.items()]:
-            converted = _meta_value(value)
-            if converted is not None and key not in out:
-                out[key] = converted
+        if meta.published is not None:
+            out["date"] = {"t": "MetaString", "c": A.format_datetime(meta.published)}
+        lang = language_tag(meta.language)
+        if lang != "und":  # only a well-formed BCP 47 tag, which cannot close an attribute
+            out["lang"] = {"t": "MetaString", "c": lang}
+        own: _Json = {}
+        for key, text in (("url", safe_url(meta.url) or ""), ("site", meta.site)):
+            value = self._meta_text(text)
+            if value is not None:
+                own[key] = value
+        tags = [tag for tag in map(self._meta_text, meta.tags) if tag is not None]
+        if tags:
+            own["tags"] = {"t": "MetaList", "c": tags}
+        if own:
+            out[_OWN_META] = {"t": "MetaMap", "c": own}
         return out
+
+    def _meta_text(self, text: str) -> _Json | None:
+        """One line of text as ``MetaInlines``, or ``None`` for none."""
+        inlines = self.one_line(self.text(text))
+        return {"t": "MetaInlines", "c": inlines} if inlines else None
 
     def one_line(self, inlines: list[_Json]) -> list[_Json]:
         """The inlines of a title, heading or caption, which most formats write on one line:
         a soft break in them is a space (pandoc would keep it as a line break)."""
-        return [_SPACE if node == _SOFT_BREAK else node for node in _trim(inlines)]
+        return self.line_starts([_SPACE if node == _SOFT_BREAK else node for node in _trim(inlines)])
+
+    def line_starts(self, inlines: list[_Json]) -> list[_Json]:
+        """Block content (a paragraph, heading, caption, table cell, title) whose first line and
+        each line after a break start a line of the output: formats whose processors read a
+        line's start as markup (rST's ``.. include::``) escape it here."""
+        return inlines
 
     # ------------------------------------------------------------------ blocks
 
@@ -428,7 +463,7 @@ class PandocAst:
         return method(node)
 
     def block_Paragraph(self, node: A.Paragraph) -> list[_Json]:
-        content = _trim(self.inlines(node.content))
+        content = self.line_starts(_trim(self.inlines(node.content)))
         return [{"t": "Para", "c": content}] if content else []
 
     def block_Heading(self, node: A.Heading) -> list[_Json]:
@@ -472,9 +507,13 @@ class PandocAst:
         return [{"t": "Div", "c": [_NO_ATTR, content]}] if content else []
 
     def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
-        language = _CLASS_NAME.sub("", "".join(node.language.split()[:1]))
+        language = code_language(node.language)
         attr = ["", [language] if language else [], []]
-        return [{"t": "CodeBlock", "c": [attr, clean_text(node.text).rstrip("\n")]}]
+        return [{"t": "CodeBlock", "c": [attr, self.code(node.text)]}]
+
+    def code(self, text: str) -> str:
+        """The text of a code block, as pandoc is to write it."""
+        return clean_text(text).rstrip("\n")
 
     def block_HorizontalRule(self, node: A.HorizontalRule) -> list[_Json]:
         return [{"t": "HorizontalRule"}]
@@ -518,7 +557,7 @@ class PandocAst:
                     continue
                 rowspan, colspan, cell = ((slot.rowspan, slot.colspan, slot.cell) if slot is not None
                                           else (1, 1, A.TableCell([])))
-                content = _trim(self.inlines(cell.content))
+                content = self.line_starts(_trim(self.inlines(cell.content)))
                 line.append([_NO_ATTR, {"t": "AlignDefault"}, rowspan, colspan,
                              [{"t": "Plain", "c": content}] if content else []])
             out.append([_NO_ATTR, line])
@@ -742,17 +781,35 @@ _RST_BLOCK_LINE = re.compile(
     r"|\.\.(?:\s|$)|:[^:\s][^:]*:(?:\s|$)|>>>\s|([!-)+-/:-@\[\]^{}~])\1+\s*$")
 
 
+#: A scheme docutils would read as the start of a standalone URI (and link), other than the
+#: schemes links may have: its colon is escaped, so ``javascript:alert(1)`` stays text.
+_RST_URI_SCHEME = re.compile(r"(?<![A-Za-z0-9.+-])(?!(?i:https?|mailto):)[A-Za-z][A-Za-z0-9.+-]*:(?=\S)")
+
+
 class RstAst(_LineMarkupAst):
-    """reStructuredText. A line that rST would read as markup starts with a backslash, which
-    escapes its first character. A ``<`` in a link's text is escaped too: docutils takes a
-    reference's URL from its last ``<…>``, pandoc's reader from its first (and then fails), so
-    only ``\\<`` is read alike by both."""
+    """reStructuredText, as docutils reads it with its defaults (file insertion and raw
+    directives enabled):
+
+    - a line that rST would read as markup (``.. include::``, a list item, a field …) starts
+      with a backslash, which escapes its first character, wherever pandoc starts a line
+      with text: paragraphs, list items, headings, captions, table cells, the title block;
+    - the colon of a standalone URI with another scheme than ``http(s)`` or ``mailto`` is
+      escaped, so docutils does not make a link of it;
+    - a ``<`` in a link's text is escaped: docutils takes a reference's URL from its last
+      ``<…>``, pandoc's reader from its first (and then fails), so only ``\\<`` is read alike
+      by both.
+    """
 
     _ANGLE = re.compile("<")
 
-    def block_Paragraph(self, node: A.Paragraph) -> list[_Json]:
-        return [{"t": "Para", "c": _line_starts(para["c"], _RST_BLOCK_LINE, _raw("rst", "\\"))}
-                for para in super().block_Paragraph(node)]
+    def line_starts(self, inlines: list[_Json]) -> list[_Json]:
+        return _line_starts(inlines, _RST_BLOCK_LINE, _raw("rst", "\\"))
+
+    def text(self, text: str) -> list[_Json]:
+        return _map_text(super().text(text), self._escape_uris)
+
+    def _escape_uris(self, text: str) -> list[_Json]:
+        return _escaped(text, _RST_URI_SCHEME, "rst", lambda scheme: scheme[:-1] + "\\:")
 
     def inline_Link(self, node: A.Link) -> list[_Json]:
         return [_in_link_text(out, self._escape) for out in super().inline_Link(node)]
@@ -765,11 +822,52 @@ class RstAst(_LineMarkupAst):
 _ORG_IMAGE_URL = re.compile(r"\.(?:jpe?g|png|gif|svg|webp|avif)$", re.IGNORECASE)
 
 
+#: Where Emacs would run or expand text on export: an inline source block (``src_lang{…}``),
+#: a Babel call (``call_name()``), a macro (``{{{input-file}}}``), a link (``[[elisp:…]]``). A
+#: zero-width space, Org's own escape, goes at each of these places.
+_ORG_EXECUTABLE = re.compile(r"(?i)(?<=src)(?=_)|(?<=call)(?=_)|(?<=\{)(?=\{\{)|(?<=\[)(?=\[)")
+_ZERO_WIDTH_SPACE = "\u200b"
+#: A backslash that starts a LaTeX fragment (``\input{…}``), which Org's LaTeX export passes
+#: on as it is: it is Org's ``\backslash`` entity instead (pandoc's Org reader fails on a
+#: zero-width space after a backslash).
+_ORG_LATEX_START = re.compile(r"\\(?=[A-Za-z])")
+#: A keyword at a line's start (``#+INCLUDE:``, ``#+SETUPFILE:``, ``#+CALL:`` …), which pandoc
+#: escapes at the start of a paragraph's lines but not of a list item's.
+_ORG_KEYWORD_LINE = re.compile(r"#\+")
+
+
+def _org_escaped(text: str) -> str:
+    """Org text that Emacs shows as it is, without running or expanding any of it."""
+    return _ORG_EXECUTABLE.sub(_ZERO_WIDTH_SPACE, _ORG_LATEX_START.sub(r"\\backslash{}", text))
+
+
 class OrgAst(_LineMarkupAst):
-    """Org mode shows a link as an image only when its URL ends in an image file extension. Any
-    other image is a link to it, labelled with its alt text or else its URL (Org link text cannot
-    hold our bracketed label); and a figure holding one becomes its caption followed by that link,
-    since Org drops a ``#+caption:`` that is not above an image."""
+    """Org mode as Emacs exports it:
+
+    - Babel's inline source blocks and calls, macros and links written as text or inline code
+      get a zero-width space, Org's escape character, that stops Emacs reading them; so does a
+      ``#+`` keyword (``#+INCLUDE:``) at the start of any line; a LaTeX fragment's backslash is
+      Org's ``\\backslash{}`` entity;
+    - a code block has no language, so it is an example block that Babel never evaluates;
+    - a link is shown as an image only when its URL ends in an image file extension. Any
+      other image is a link to it, labelled with its alt text or else its URL (Org link text
+      cannot hold our bracketed label); and a figure holding one becomes its caption followed
+      by that link, since Org drops a ``#+caption:`` that is not above an image.
+    """
+
+    def text(self, text: str) -> list[_Json]:
+        return _map_text(super().text(text), lambda s: [{"t": "Str", "c": _org_escaped(s)}])
+
+    def line_starts(self, inlines: list[_Json]) -> list[_Json]:
+        return _line_starts(inlines, _ORG_KEYWORD_LINE, {"t": "Str", "c": _ZERO_WIDTH_SPACE})
+
+    def inline_Code(self, node: A.Code) -> list[_Json]:
+        """Inline code is escaped as text is: pandoc's ``=…=`` is no verbatim for Emacs next to
+        a letter (CJK text has no spaces), another code span or a ``=`` inside, and is then text."""
+        return super().inline_Code(A.Code(_org_escaped(node.text)))
+
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+        return super().block_CodeBlock(A.CodeBlock(node.text))
 
     def shows_image(self, url: str) -> bool:
         return bool(_ORG_IMAGE_URL.search(url))
@@ -794,6 +892,10 @@ _ADOC_BLOCK_LINE = re.compile(
     r"(?:-{2,}|\.{4,}|={4,}|/{4,}|'{3,}|<{3,}|(?:[-*] ){2}[-*])\s*$"
     r"|\.[^\s.]|\.+\s|(?:-|\u2022+)\s|\d+\.\s|[A-Za-z]\.\s|[ivxlcdmIVXLCDM]+\)\s"
     r"|//|=+\s|(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION):\s|:!?\w[\w-]*!?:(?:\s|$)|\w+::\S*\[")
+#: A line Asciidoctor's preprocessor obeys wherever it stands, in literal blocks too (its own
+#: ``IncludeDirectiveRx`` and ``ConditionalDirectiveRx``, unescaped).
+_ADOC_DIRECTIVE = re.compile(
+    r"^(?:include::[^\s\[](?:[^\[]*[^\s\[])?|(?:ifdef|ifndef|ifeval|endif)::\S*?)\[.*\]$", re.MULTILINE)
 #: Characters of a URL that AsciiDoc's substitutions could turn into formatting or typography.
 _ADOC_URL_MARKUP = re.compile(r"[_*#~+']|--|\.\.\.|\((?:C|R|TM)\)")
 #: Characters of a link's text that open an attribute list (``=``, ``,``) or end the text
@@ -817,7 +919,9 @@ class AsciidocAst(_LineMarkupAst):
       next to a letter (CJK text has no spaces);
     - an image inside a link is its alt text, as the image's own brackets would end the link's;
     - a heading inside a list or quote, where AsciiDoc has no section titles, is a bold paragraph;
-    - a figure's image has no title, which would replace the figure's caption.
+    - a figure's image has no title, which would replace the figure's caption;
+    - in a code block, a preprocessor directive (``include::``, ``ifeval::``) starts with a
+      backslash, and the block's delimiter is longer than any line of the code that could end it.
     """
 
     def __init__(self, *, link_images: bool = False) -> None:
@@ -828,9 +932,26 @@ class AsciidocAst(_LineMarkupAst):
     def shows_image(self, url: str) -> bool:
         return not self._in_link and super().shows_image(url)
 
-    def block_Paragraph(self, node: A.Paragraph) -> list[_Json]:
-        return [{"t": "Para", "c": _line_starts(para["c"], _ADOC_BLOCK_LINE, _raw("asciidoc", "{empty}"))}
-                for para in super().block_Paragraph(node)]
+    def line_starts(self, inlines: list[_Json]) -> list[_Json]:
+        return _line_starts(inlines, _ADOC_BLOCK_LINE, _raw("asciidoc", "{empty}"))
+
+    def code(self, text: str) -> str:
+        """Asciidoctor's preprocessor runs ``include::`` and ``ifeval::`` lines even inside
+        literal blocks; a backslash, which it removes, escapes them there."""
+        return _ADOC_DIRECTIVE.sub(r"\\\g<0>", super().code(text))
+
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+        """A listing (with a language) or literal block whose delimiter is longer than any line
+        of the code made of its character: pandoc's ``....`` ends at such a line, and what
+        follows would be AsciiDoc (a ``++++`` passthrough of raw HTML)."""
+        language = code_language(node.language)
+        mark = "-" if language else "."
+        text = self.code(node.text)
+        longest = max((len(line.rstrip()) for line in text.split("\n") if line.strip() and not line.strip(mark)),
+                      default=0)
+        fence = mark * max(4, longest + 1)
+        head = f"[source,{language}]\n" if language else ""
+        return [{"t": "RawBlock", "c": ["asciidoc", f"{head}{fence}\n{text}\n{fence}\n"]}]
 
     def block_Heading(self, node: A.Heading) -> list[_Json]:
         if self._nesting:
@@ -908,8 +1029,56 @@ def _merged_styles(nodes: list[A.Inline]) -> list[A.Inline]:
     return out
 
 
+class MediawikiAst(PandocAst):
+    """MediaWiki, whose parser expands templates (``{{…}}``, ``{{{…}}}``), transcluding other
+    pages, wherever pandoc leaves braces: every ``{`` of the text is a character reference;
+    inline code is ``<nowiki>`` inside ``<code>`` (pandoc's ``<code>`` alone leaves templates
+    and quotes live); a code block has no language, so it is a ``<pre>``, whose content
+    MediaWiki does not parse (pandoc writes ``<syntaxhighlight>`` unescaped)."""
+
+    _BRACE = re.compile("{")
+
+    def text(self, text: str) -> list[_Json]:
+        return _map_text(super().text(text), lambda s: _escaped(s, self._BRACE, "mediawiki", _char_ref))
+
+    def inline_Code(self, node: A.Code) -> list[_Json]:
+        return [_raw("mediawiki", f"<code><nowiki>{escape(node.text)}</nowiki></code>")]
+
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+        return super().block_CodeBlock(A.CodeBlock(node.text))
+
+
+#: Characters Texinfo reads as commands.
+_TEXINFO_SPECIAL = str.maketrans({"@": "@@", "{": "@{", "}": "@}"})
+
+
+class TexinfoAst(PandocAst):
+    """Texinfo. pandoc writes a code block as ``@verbatim``, which a line ``@end verbatim``
+    inside it ends, letting the rest run as commands (``@verbatiminclude /etc/…``); it is an
+    ``@example`` with its ``@{}`` escaped instead, which looks the same."""
+
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+        text = self.code(node.text).translate(_TEXINFO_SPECIAL)
+        return [{"t": "RawBlock", "c": ["texinfo", f"@example\n{text}\n@end example"]}]
+
+
+class TextileAst(PandocAst):
+    """Textile, which passes inline HTML through. pandoc's ``@code@`` is no code span next to
+    a letter or another code span, and its text (``<script>``) is then live HTML: inline code
+    is a ``<code>`` element with its text escaped instead. A code block is always the escaped
+    ``<pre>`` pandoc writes for code holding a blank line: readers disagree on where a
+    ``bc(lang).`` block holding markup ends."""
+
+    def inline_Code(self, node: A.Code) -> list[_Json]:
+        return [_raw("textile", f"<code>{escape(node.text)}</code>")]
+
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+        return [{"t": "RawBlock", "c": ["textile", f"<pre>\n{escape(self.code(node.text))}\n</pre>"]}]
+
+
 #: The AST builder of the formats that need theirs reshaped (see each class).
-_FORMAT_ASTS: dict[str, type[PandocAst]] = {"rst": RstAst, "org": OrgAst, "asciidoc": AsciidocAst}
+_FORMAT_ASTS: dict[str, type[PandocAst]] = {"rst": RstAst, "org": OrgAst, "asciidoc": AsciidocAst,
+                                            "mediawiki": MediawikiAst, "texinfo": TexinfoAst, "textile": TextileAst}
 
 
 def to_pandoc_json(doc: A.Document, fmt: str | None = None) -> _Json:
