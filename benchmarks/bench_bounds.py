@@ -9,7 +9,9 @@ The cases (see ``make_input``):
 
 - ``deep``: 20,000 nested elements (``<div><span>`` repeated) around one sentence;
 - ``para``: one paragraph of 15 MB of mostly Chinese text;
-- ``paras``: 200,000 short paragraphs.
+- ``paras``: 200,000 short paragraphs;
+- ``table``: a table of 1,000 × 1,000 one-character cells (10 MB), the input that costs the
+  most memory per byte (an AST node per ten bytes of markup).
 
 Each (case, writer) pair runs in a fresh subprocess (``--worker``), which builds the input,
 warms up (imports, the language model, the writer, so that one-off costs are not counted),
@@ -40,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CASES = ("deep", "para", "paras")
+CASES = ("deep", "para", "paras", "table")
 WRITERS = ("markdown", "text", "json", "html", "epub")
 PANDOC = ("rst", "docx")
 #: Options per writer: the EPUB writer fetches nothing here.
@@ -49,6 +51,7 @@ HEADER = "<!--1738414025000-->\n[{title}](https://news.example.org/zh/bench/{cas
 DEEP_ELEMENTS = 20_000
 PARA_BYTES = 15_000_000
 PARAGRAPHS = 200_000
+TABLE_SIDE = 1000
 
 
 def make_input(case: str) -> bytes:
@@ -63,6 +66,8 @@ def make_input(case: str) -> bytes:
         body = "<p>" + unit * (PARA_BYTES // size + 1) + "</p>"
     elif case == "paras":
         body = "".join(f"<p>第{i}段：这是一个短段落。Paragraph {i}.</p>" for i in range(PARAGRAPHS))
+    elif case == "table":
+        body = "<table>" + ("<tr>" + "<td>x</td>" * TABLE_SIDE + "</tr>") * TABLE_SIDE + "</table>"
     else:
         raise SystemExit(f"unknown case {case!r}; choose from {', '.join(CASES)}")
     return (head + body).encode("utf-8")

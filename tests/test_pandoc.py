@@ -253,6 +253,31 @@ def test_timeout_is_a_conversion_error() -> None:
         P.run_pandoc(["-f", "json", "-t", "docx", "-o", "-"], big.encode(), timeout=0.001)
 
 
+def _big_table(side: int) -> A.Document:
+    row = [A.TableCell([A.Text("格")]) for _ in range(side)]
+    return A.Document(A.Meta(title="表"), [A.Table([], [list(row) for _ in range(side)])])
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_pandocs_heap_is_bounded_by_its_input(monkeypatch: pytest.MonkeyPatch, batched: bool) -> None:
+    """pandoc (alone, or as the batch server) stops at its heap limit with a one-line error:
+    here a limit of a byte per byte of input (the runtime raises it to its 64 MB minimum), which
+    a 300 × 300 table needs several times over; the same table converts with the real limit."""
+    doc = _big_table(300)
+    writer = make_writer("rst")
+    payload = writer._payload(doc)
+    assert P.heap_limit(len(payload)) == 512 * 2**20 + 64 * len(payload)
+    monkeypatch.setattr(P, "_HEAP_BASE", 0)
+    monkeypatch.setattr(P, "_HEAP_PER_BYTE", 1)
+    with pytest.raises(P.PandocError, match=r"pandoc needed more than \d+ MB of memory"):
+        if batched:
+            P.run_pandoc_batch("rst", [payload, payload], timeout=120)
+        else:
+            P.run_pandoc(writer._args(), payload, timeout=120)
+    monkeypatch.undo()
+    assert "格" in writer.write(doc)
+
+
 def test_missing_pandoc_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     P.pandoc_path.cache_clear()
     monkeypatch.setattr(P.importlib.util, "find_spec", lambda name: None)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 import uuid
 import zipfile
 from collections import Counter
@@ -30,8 +29,18 @@ from .. import ast as A
 from ..errors import InputError, OptionError
 from ..images import FetchedImage, ImageFetcher
 from . import Writer
-from .article import (IMAGE_LABELS, Chapter, chapter_header, clean_line, clean_lines, format_date,
-                      host_of, localized, stylesheet)
+from .article import (
+    IMAGE_LABELS,
+    Chapter,
+    chapter_header,
+    clean_line,
+    clean_lines,
+    format_date,
+    host_of,
+    localized,
+    stylesheet,
+)
+from .json import iter_json
 from .xhtml import XhtmlRenderer, clean_text, escape, safe_url
 
 IMAGE_MODES = ("embed", "link", "none")
@@ -187,9 +196,10 @@ def _document_identifier(doc: A.Document) -> str:
     url = clean_text(doc.meta.url).strip()
     if url:
         return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, url)}"
-    data = json.dumps(A.document_to_dict(doc), ensure_ascii=False, sort_keys=True, default=str)
-    digest = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"urn:uuid:{uuid.uuid5(_CONTENT_NAMESPACE, digest)}"
+    digest = hashlib.sha256()
+    for text in iter_json(doc, sort_keys=True, lenient=True):
+        digest.update(text.encode("utf-8", "surrogatepass"))
+    return f"urn:uuid:{uuid.uuid5(_CONTENT_NAMESPACE, digest.hexdigest())}"
 
 
 def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _Options, *,

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Iterator
+from functools import cache
+from itertools import islice
+from typing import Any
 
-from ..ast import Document, document_to_dict, node_to_dict
+from ..ast import JSON_VERSION, Document, meta_to_dict
 from ..errors import ConversionError
 from . import Writer
+
+#: Pieces of JSON text joined at a time (see :func:`text_batches`).
+_PIECES = 8192
 
 
 class JsonWriter(Writer):
@@ -18,24 +26,49 @@ class JsonWriter(Writer):
         self.indent = indent if indent > 0 else None
 
     def write(self, doc: Document) -> str:
-        """The same text as ``json.dumps(document_to_dict(doc), indent=…)``, built one top-level
-        block at a time: the dictionaries of a whole document take many times its size."""
-        head = self._dumps(document_to_dict(Document(doc.meta, [])))
-        if not doc.blocks:
-            return head + "\n"
-        before, _, after = head.rpartition("[]")  # "blocks" is the last key
-        if self.indent is None:
-            body = ", ".join(self._dumps(node_to_dict(block)) for block in doc.blocks)
-            return f"{before}[{body}]{after}\n"
-        pad = " " * (2 * self.indent)  # blocks sit two levels down; JSON text holds no raw newline
-        body = ",\n".join(pad + self._dumps(node_to_dict(block)).replace("\n", "\n" + pad)
-                          for block in doc.blocks)
-        return f"{before}[\n{body}\n{' ' * self.indent}]{after}\n"
-
-    def _dumps(self, data: object) -> str:
-        """``data`` as JSON text; a NaN or an infinity (which Python would write as ``NaN``,
-        ``Infinity``: not JSON) is an error, not output."""
+        """The same text as ``json.dumps(document_to_dict(doc), indent=…)`` and a newline.
+        A NaN or an infinity (which Python would write as ``NaN``, ``Infinity``: not JSON)
+        is an error, not output."""
         try:
-            return json.dumps(data, ensure_ascii=False, indent=self.indent, allow_nan=False)
+            return "".join(iter_json(doc, self.indent)) + "\n"
         except ValueError:
             raise ConversionError("the document holds a number JSON cannot hold (NaN or an infinity)") from None
+
+
+def iter_json(doc: Document, indent: int | None = None, *, sort_keys: bool = False,
+              lenient: bool = False) -> Iterator[str]:
+    """``doc``'s JSON form in pieces of text, encoded as the tree is walked: each node becomes
+    a dictionary only while the encoder is inside it, so memory does not grow with a second,
+    larger copy of the document (a table of a million cells takes ~0.5 GB as dictionaries).
+    ``lenient`` writes a value JSON has no form for as its ``str()`` instead of failing."""
+    encoder = _NodeEncoder(ensure_ascii=False, indent=indent, allow_nan=False, sort_keys=sort_keys)
+    encoder.lenient = lenient
+    data = {"version": JSON_VERSION, "meta": meta_to_dict(doc.meta), "blocks": doc.blocks}
+    return text_batches(encoder.iterencode(data))
+
+
+class _NodeEncoder(json.JSONEncoder):
+    """Encodes AST nodes as ``{"type": Name, field: value…}`` (what ``node_to_dict`` gives)."""
+
+    lenient = False
+
+    def default(self, o: Any) -> Any:
+        names = _field_names(type(o))
+        if names is None:
+            return str(o) if self.lenient else super().default(o)
+        out = {"type": type(o).__name__}
+        for name in names:
+            out[name] = getattr(o, name)
+        return out
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
+def text_batches(pieces: Iterator[str]) -> Iterator[str]:
+    """``pieces`` joined a few thousand at a time: the encoder yields a handful per node, and
+    a list of them all would take many times the text they make."""
+    while batch := "".join(islice(pieces, _PIECES)):
+        yield batch

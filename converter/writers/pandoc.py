@@ -237,11 +237,13 @@ def run_pandoc(args: list[str], data: bytes, *, timeout: float = DEFAULT_TIMEOUT
     try:
         with tempfile.TemporaryDirectory(prefix="converter-pandoc-") as empty:
             command = [pandoc_path(), "--sandbox", "--data-dir", empty, *args]
-            done = subprocess.run(command, input=data, capture_output=True, timeout=timeout, check=False)
+            done = subprocess.run(command, input=data, env=_bounded_heap(len(data)), capture_output=True,
+                                  timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise PandocError(f"pandoc took longer than {timeout:g} s and was stopped") from None
     except OSError as exc:
         raise PandocError(f"pandoc could not be run: {exc.strerror or exc}") from None
+    _refuse_heap_exhausted(done.returncode, len(data))
     messages = _messages(done.stderr)
     if done.returncode != 0:
         reason = " ".join(messages) or "no message"
@@ -250,6 +252,32 @@ def run_pandoc(args: list[str], data: bytes, *, timeout: float = DEFAULT_TIMEOUT
     for message in messages:
         warnings.warn(f"pandoc: {message}", PandocWarning, stacklevel=2)
     return done.stdout
+
+
+#: pandoc's heap may grow to this plus ``_HEAP_PER_BYTE`` times the size of its input: enough
+#: for any article (pandoc needs some 20-50 bytes per byte of JSON for a large table), and a
+#: bound for a hostile one, which would otherwise take gigabytes before the timeout stops it.
+_HEAP_BASE = 512 * 2**20
+_HEAP_PER_BYTE = 64
+#: The exit status of a GHC program whose heap reached its ``-M`` limit.
+_HEAP_EXHAUSTED = 251
+
+
+def heap_limit(size: int) -> int:
+    """The most heap pandoc may take for ``size`` bytes of input."""
+    return _HEAP_BASE + _HEAP_PER_BYTE * size
+
+
+def _bounded_heap(size: int) -> dict[str, str]:
+    """The environment pandoc runs in: the user's, with GHC's runtime told to stop pandoc at
+    :func:`heap_limit` (``GHCRTS``; a pandoc built without runtime options warns and goes on)."""
+    return dict(os.environ, GHCRTS=f"-M{heap_limit(size)}")
+
+
+def _refuse_heap_exhausted(status: int, size: int) -> None:
+    if status == _HEAP_EXHAUSTED:
+        raise PandocError(f"pandoc needed more than {heap_limit(size) // 2**20} MB of memory for this "
+                          "document and was stopped")
 
 
 def _messages(stderr: bytes) -> list[str]:
@@ -301,7 +329,8 @@ def run_pandoc_batch(fmt: str, payloads: list[bytes], *, timeout: float) -> list
     params = [{"text": data.decode("utf-8"), "from": "json", "to": fmt, "standalone": True, "wrap": "preserve"}
               for data in payloads]
     body = json.dumps(params, ensure_ascii=False).encode("utf-8")
-    env = dict(_CGI_ENV, CONTENT_LENGTH=str(len(body)), PANDOC_SERVER_TIMEOUT=str(int(timeout) + 2))
+    env = dict(_CGI_ENV, CONTENT_LENGTH=str(len(body)), PANDOC_SERVER_TIMEOUT=str(int(timeout) + 2),
+               GHCRTS=f"-M{heap_limit(len(body))}")
     try:
         with tempfile.TemporaryDirectory(prefix="converter-pandoc-") as folder:
             server = Path(folder) / "pandoc-server.cgi"  # the name that makes pandoc the server
@@ -311,6 +340,7 @@ def run_pandoc_batch(fmt: str, payloads: list[bytes], *, timeout: float) -> list
         raise PandocError(f"pandoc-server took longer than {timeout:g} s and was stopped") from None
     except OSError as exc:
         raise PandocError(f"pandoc-server could not be run: {exc.strerror or exc}") from None
+    _refuse_heap_exhausted(done.returncode, len(body))
     answers = _batch_answers(done.stdout) if done.returncode == 0 else None
     if answers is None or len(answers) != len(payloads):
         reason = " ".join(_messages(done.stderr)) or done.stdout[:_MAX_REASON].decode("utf-8", "replace")
