@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from . import batch
 from .ast import Document
 from .errors import ConversionError, InputError, OutputError
 from .files import read_file, write_atomic
-from .readers import feed, json as json_reader
+from .readers import feed
+from .readers import json as json_reader
 from .writers import FormatInfo, format_infos, get_writer_class, make_writer
-
 
 
 def parse(source: bytes | str, *, path: str | None = None) -> Document:

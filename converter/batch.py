@@ -32,15 +32,23 @@ import signal
 import time
 import warnings
 from array import array
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable, Iterator, Sequence
+from typing import Any
 
-from .version import __version__
 from .ast import Document
 from .errors import ConversionError, OutputError
 from .files import read_file, write_atomic
+from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
 
 #: Inputs taken from a folder unless ``include`` says otherwise.
@@ -64,7 +72,7 @@ class FileResult:
     A batch keeps one per input, so the paths are held as strings and handed out as ``Path``.
     """
 
-    __slots__ = ("_source", "_output", "status", "error", "seconds", "warnings", "stamp")
+    __slots__ = ("_output", "_source", "error", "seconds", "stamp", "status", "warnings")
 
     def __init__(self, source: str | os.PathLike[str], output: str | os.PathLike[str] | None, status: str,
                  error: str = "", seconds: float = 0.0, warnings: Iterable[str] = (),
@@ -140,7 +148,7 @@ class Tree:
     recorded in ``out``'s journal. A file named on its own is a tree of one, with its output
     given and no journal (always converted, as a user at the shell expects)."""
 
-    __slots__ = ("_cut", "_base", "_ext", "_output", "root")
+    __slots__ = ("_base", "_cut", "_ext", "_output", "root")
 
     def __init__(self, src: str = "", out: str = "", ext: str = "", *, output: str | None = None) -> None:
         self._cut = len(os.path.join(src, "")) if src else 0
@@ -159,7 +167,7 @@ class Jobs:
     needed). A batch plans every file of an archive before it converts any, so this is what
     its memory grows with: a string and a few bytes per file."""
 
-    __slots__ = ("sources", "_tree_of", "trees")
+    __slots__ = ("_tree_of", "sources", "trees")
 
     def __init__(self) -> None:
         self.sources: list[str] = []
@@ -384,7 +392,7 @@ class Journal:
         try:
             if self._fh is None:
                 os.makedirs(os.path.dirname(self.path), exist_ok=True)
-                self._fh = open(self.path, "a", encoding="utf-8")
+                self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
                 if self._newline:
                     text = "\n" + text
             self._fh.write(text)
@@ -684,10 +692,10 @@ def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options:
     be, so the chunks not yet run are returned with the lost ones. Ctrl-C keeps what finished.
     """
     lost: list[Sequence[int]] = []
+    running: dict[Future[list[FileResult]], Sequence[int]] = {}  # empty again whenever a pool is done
     while True:
         pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                                initializer=_ignore_sigint)
-        running: dict[Future[list[FileResult]], Sequence[int]] = {}
         broken = False
 
         def collect(future: Future[list[FileResult]]) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -18,6 +19,9 @@ from .api import extension, formats, parse, read_file, render, write_atomic
 from .errors import ConversionError, FormatError, OptionError
 from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
+
+#: Default of --include (typer wants a list).
+_INCLUDE = list(batch.DEFAULT_INCLUDE)
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,11 +43,11 @@ def _list_formats(value: bool) -> None:
 
 @app.command()
 def main(
-    inputs: list[str] = typer.Argument(None, metavar="INPUT...", show_default=False,
-                                       help="Files, folders (converted recursively) or - for stdin."),
-    to: Optional[str] = typer.Option(None, "--to", "-t", metavar="FORMAT",
-                                     help="Output format: markdown (md), text (txt), json … see --list-formats."),
-    output: Optional[str] = typer.Option(
+    inputs: Annotated[list[str] | None, typer.Argument(
+        metavar="INPUT...", show_default=False, help="Files, folders (converted recursively) or - for stdin.")] = None,
+    to: str | None = typer.Option(None, "--to", "-t", metavar="FORMAT",
+                                  help="Output format: markdown (md), text (txt), json … see --list-formats."),
+    output: str | None = typer.Option(
         None, "--output", "-o", metavar="OUTPUT",
         help="Output file, folder (for several inputs or a folder), or - for stdout. "
              "Default: beside each input, with the new extension."),
@@ -56,25 +60,25 @@ def main(
     images: str = typer.Option("embed", "--images", metavar="embed|link|none",
                                help="EPUB: download images into the book (embed), show them as links, or drop them."),
     offline: bool = typer.Option(False, "--offline", help="EPUB: make no network request at all."),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", metavar="DIR",
-                                            help="EPUB: where downloaded images are cached."),
+    cache_dir: str | None = typer.Option(None, "--cache-dir", metavar="DIR",
+                                         help="EPUB: where downloaded images are cached."),
     allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts",
                                              help="EPUB: allow images from loopback and private addresses."),
-    bundle: Optional[str] = typer.Option(None, "--bundle", metavar="BOOK.epub",
-                                         help="EPUB: put every input in one book, a chapter each."),
-    title: Optional[str] = typer.Option(None, "--title", help="Bundle: the book's title."),
+    bundle: str | None = typer.Option(None, "--bundle", metavar="BOOK.epub",
+                                      help="EPUB: put every input in one book, a chapter each."),
+    title: str | None = typer.Option(None, "--title", help="Bundle: the book's title."),
     order: str = typer.Option("newest", "--order", metavar="newest|oldest",
                               help="Bundle: chapters newest or oldest first."),
-    include: list[str] = typer.Option(list(batch.DEFAULT_INCLUDE), "--include", metavar="GLOB",
-                                      help="Folders: convert files matching this (repeatable)."),
-    exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB",
-                                      help="Folders: skip files and folders matching this (repeatable)."),
-    files_from: Optional[str] = typer.Option(None, "--files-from", metavar="FILE",
-                                             help="Also convert the files listed in FILE (- for stdin), one per line."),
+    include: Annotated[list[str], typer.Option(
+        "--include", metavar="GLOB", help="Folders: convert files matching this (repeatable).")] = _INCLUDE,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", metavar="GLOB", help="Folders: skip files and folders matching this (repeatable).")] = None,
+    files_from: str | None = typer.Option(None, "--files-from", metavar="FILE",
+                                          help="Also convert the files listed in FILE (- for stdin), one per line."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes to use (0: all cores)."),
     force: bool = typer.Option(False, "--force", help="Convert even outputs that are up to date."),
-    report: Optional[str] = typer.Option(None, "--report", metavar="FILE",
-                                         help="Write one row per input to FILE (.json or .csv)."),
+    report: str | None = typer.Option(None, "--report", metavar="FILE",
+                                      help="Write one row per input to FILE (.json or .csv)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
     list_formats: bool = typer.Option(False, "--list-formats", callback=_list_formats, is_eager=True,
                                       help="List the output formats and exit."),
@@ -83,6 +87,7 @@ def main(
 ) -> None:
     """Convert feed-HTML news items to Markdown, plain text, JSON and more."""
     inputs = list(inputs or []) + (_read_list(files_from) if files_from else [])
+    exclude = exclude or []
     if not inputs:
         raise typer.BadParameter("give at least one INPUT (a file, a folder, or - for stdin)", param_hint="INPUT")
     if bundle and (to or "epub").lower() != "epub":
@@ -188,8 +193,14 @@ def _progress(total: int, enabled: bool) -> Any:
     """A rich progress bar on a terminal; otherwise nothing (the summary line says it all)."""
     if not enabled or total < 2:
         return _NoProgress()
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(TextColumn("converting"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),

@@ -9,7 +9,8 @@ import tempfile
 
 from .ast import Document
 from .errors import InputError, OutputError
-from .readers import feed, json as json_reader
+from .readers import feed
+from .readers import json as json_reader
 
 #: Largest input read, so a stray huge file fails cleanly instead of exhausting memory.
 MAX_INPUT_BYTES = 256 * 1024 * 1024

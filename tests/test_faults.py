@@ -17,8 +17,9 @@ import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,6 +27,9 @@ import converter.batch
 import converter.files
 from converter import convert_tree
 from converter.batch import STATE_FILE, FileResult
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 ROOT = Path(__file__).parents[1]
 GOOD = (ROOT / "examples" / "item.txt").read_bytes()
@@ -80,7 +84,7 @@ class _FailingFile:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def __enter__(self) -> _FailingFile:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -148,7 +152,7 @@ def test_a_full_disk_on_the_command_line_is_one_line_per_file(tmp_path: Path) ->
         "sys.argv = ['convert'] + sys.argv[1:]\n"
         "run()\n")
     done = subprocess.run([sys.executable, "-c", script, str(src), "--to", "md", "-o", str(out), "-j", "1"],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("convert: error: ")]
     assert errors == [f"convert: error: {out / 'doc001.md'}: cannot be written (No space left on device)"]
@@ -174,7 +178,7 @@ class _Journal:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def __enter__(self) -> _Journal:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -360,7 +364,7 @@ def test_a_killed_worker_costs_only_its_file_and_a_rerun_completes(when: str, mo
                 self.real.flush()
                 os._exit(9)
 
-            def __enter__(self) -> _DiesMidway:
+            def __enter__(self) -> Self:
                 return self
 
             def __exit__(self, *exc: object) -> None:
