@@ -17,6 +17,7 @@ import typer
 from . import batch
 from .api import extension, formats, parse, read_file, render, write_atomic
 from .errors import ConversionError, FormatError, OptionError
+from .files import read_stream
 from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
 
@@ -73,6 +74,10 @@ def main(
         "--include", metavar="GLOB", help="Folders: convert files matching this (repeatable).")] = _INCLUDE,
     exclude: Annotated[list[str] | None, typer.Option(
         "--exclude", metavar="GLOB", help="Folders: skip files and folders matching this (repeatable).")] = None,
+    follow_symlinks: bool | None = typer.Option(
+        None, "--follow-symlinks/--no-follow-symlinks", show_default=False,
+        help="Folders: follow symbolic links wherever they lead, or none at all. Default: follow "
+             "those that stay inside the folder. A link named as an INPUT is always read."),
     files_from: str | None = typer.Option(None, "--files-from", metavar="FILE",
                                           help="Also convert the files listed in FILE (- for stdin), one per line."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes to use (0: all cores)."),
@@ -102,15 +107,16 @@ def main(
                                    "allow_private_hosts": allow_private_hosts})
     warnings.showwarning = _print_warning
     if bundle:
-        raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, jobs, quiet))
+        raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, follow_symlinks, jobs,
+                                 quiet))
     if inputs == ["-"] or output == "-":
         raise typer.Exit(_to_stream(inputs, to, output, options))
-    plan = _plan(inputs, to, output, include, exclude)
+    plan = _plan(inputs, to, output, include, exclude, follow_symlinks)
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
         result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
                            keep=bool(report))
     for row in result.results:
-        for note in row.warnings:
+        for note in _notes(row):
             typer.echo(f"convert: warning: {note}", err=True)
     for row in result.failed:
         typer.echo(f"convert: error: {row.error}", err=True)
@@ -124,16 +130,24 @@ def main(
     raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
 
 
+def _notes(row: batch.FileResult) -> list[str]:
+    """A row's warnings, and why it was skipped when it was left out (a link not followed)."""
+    return [*row.warnings, row.error] if row.status == "skipped" and row.error else list(row.warnings)
+
+
 def _bundle(inputs: list[str], book: str, title: str | None, order: str, options: dict[str, Any],
-            include: list[str], exclude: list[str], jobs: int, quiet: bool) -> int:
+            include: list[str], exclude: list[str], follow_symlinks: bool | None, jobs: int, quiet: bool) -> int:
     """Read every input, then write one book; inputs that fail are named and left out."""
     from .writers.epub import bundle
 
-    plan = _plan(inputs, "json", None, include, exclude)
+    plan = _plan(inputs, "json", None, include, exclude, follow_symlinks)
     sources = plan.jobs.sources
     with _progress(len(sources), enabled=not quiet and sys.stderr.isatty()) as advance:
         docs, failures = batch.read_documents(sources, jobs=jobs or None, on_result=advance)
-    failures = plan.problems + failures
+    for row in plan.problems:
+        for note in _notes(row):
+            typer.echo(f"convert: warning: {note}", err=True)
+    failures = [row for row in plan.problems if row.status == "failed"] + failures
     for row in failures:
         typer.echo(f"convert: error: {row.error}", err=True)
     if not docs:
@@ -170,8 +184,11 @@ def _read_list(name: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _plan(inputs: list[str], to: str, output: str | None, include: list[str], exclude: list[str]) -> batch.Plan:
-    """Pair every input with its output; missing inputs and unreadable folders become problems."""
+def _plan(inputs: list[str], to: str, output: str | None, include: list[str], exclude: list[str],
+          follow_symlinks: bool | None) -> batch.Plan:
+    """Pair every input with its output; missing inputs and unreadable folders become problems.
+    A file named here is read even when it is a symbolic link (``follow_symlinks`` is for
+    the links found in folders)."""
     ext = "." + extension(to)
     many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
     jobs = batch.Jobs()
@@ -179,7 +196,7 @@ def _plan(inputs: list[str], to: str, output: str | None, include: list[str], ex
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            jobs.add_tree(name, output or name, ext, include, exclude, problems)
+            jobs.add_tree(name, output or name, ext, include, exclude, problems, follow_symlinks)
         elif not path.exists():
             problems.append(batch.FileResult(name, None, "failed", f"{name}: no such file or folder"))
         elif not many and output is not None:
@@ -248,7 +265,7 @@ def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str
         raise typer.BadParameter("-o - (stdout) and - (stdin) take exactly one INPUT", param_hint="--output")
     name = inputs[0]
     try:
-        doc = parse(sys.stdin.buffer.read(), path="<stdin>") if name == "-" else read_file(name)
+        doc = parse(read_stream(sys.stdin.buffer), path="<stdin>") if name == "-" else read_file(name)
         data = render(doc, to, **options)
         if output in (None, "-"):
             _write_stdout(data)

@@ -285,14 +285,14 @@ def test_an_output_path_taken_by_a_folder_fails_that_file_only(tmp_path: Path) -
 def test_an_unreadable_input_is_reported_and_left_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     src = make_tree(tmp_path / "src", 4)
     before = snapshot(src)
-    real_open = open
+    real_open = os.open
 
-    def files_open(file: Any, *args: Any, **kw: Any) -> Any:
+    def os_open(file: Any, *args: Any, **kw: Any) -> int:
         if str(file).endswith("doc001.txt"):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
         return real_open(file, *args, **kw)
 
-    monkeypatch.setattr(converter.files, "open", files_open, raising=False)
+    monkeypatch.setattr(converter.files.os, "open", os_open)
     report = convert_tree(src, tmp_path / "out", "md", jobs=1)
     assert failed(report) == {"doc001.txt": f"{src / 'doc001.txt'}: cannot be read (Permission denied)"}
     assert snapshot(src) == before

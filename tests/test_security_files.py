@@ -1,0 +1,288 @@
+"""What an input folder can hold against the converter, and what it does about each.
+
+Special files (a FIFO, links to endless devices), stdin beyond the size cap, symbolic links
+leading out of the folder: each recipe is run as a user would run it (the ``convert`` command
+in a subprocess, with a time limit and, where memory is at stake, an address-space limit) or
+through the library, and the promise of SECURITY.md it proves is named in each test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from converter import (
+    InputError,
+    OutputError,
+    Report,
+    convert_file,
+    convert_tree,
+    files,
+    read_file,
+)
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, devices and POSIX symbolic links")
+
+ROOT = Path(__file__).parents[1]
+GOOD = (ROOT / "examples" / "item.txt").read_bytes()
+#: Address space a converter process is given where a recipe would make it grow without bound:
+#: far above what it needs (an input at the cap, 256 MiB, and the interpreter), far below
+#: what the recipes cost without the checks (several GB).
+MEMORY_LIMIT = 1 << 30
+#: Run ``python -m converter`` with ``MEMORY_LIMIT`` as its address-space limit.
+LIMITED = (f"import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_LIMIT},) * 2); "
+           "sys.argv = ['convert'] + sys.argv[1:]; runpy.run_module('converter', run_name='__main__')")
+
+
+def convert(*args: str | os.PathLike[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """The ``convert`` command with limited memory; a hang fails the test after ``timeout``."""
+    return subprocess.run([sys.executable, "-c", LIMITED, *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout, check=False)
+
+
+@contextlib.contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail, instead of hanging, when what runs in this process blocks for ``seconds``."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still blocked after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def doc(title: str) -> bytes:
+    """A good document, told apart from the others by its title."""
+    return GOOD.replace("城市图书馆".encode(), title.encode())
+
+
+def errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("convert: error: ")]
+
+
+def warnings_of(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("convert: warning: ")]
+
+
+def converted(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name[0] != ".")
+
+
+# ---------------------------------------------------------------------------- special files (item 5)
+
+
+def test_a_fifo_in_a_folder_is_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
+    """A FIFO named like a document used to hang the batch in ``open`` (nothing written)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes(GOOD)
+    os.mkfifo(src / "x.txt")
+    out = tmp_path / "out"
+    result = convert(src, "--to", "md", "-o", out, "-j", "1", timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert errors(result.stderr) == [f"convert: error: {src / 'x.txt'}: is not a regular file (a FIFO)"]
+    assert converted(out) == ["a.md"] and (out / ".converter-state.jsonl").exists()
+
+
+def test_a_fifo_named_on_the_command_line_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "news.txt"
+    os.mkfifo(fifo)
+    result = convert(fifo, "--to", "md", timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == f"convert: error: {fifo}: is not a regular file (a FIFO)\n"
+    with deadline(30), pytest.raises(InputError, match="is not a regular file \\(a FIFO\\)"):
+        read_file(fifo)  # no writer: an open that blocks never returns
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_links_to_endless_devices_are_refused_without_reading_them(device: str, tmp_path: Path) -> None:
+    """A link to ``/dev/zero`` claims a size of 0, so the size check before reading let it
+    through, and reading it ended in a ``MemoryError`` at 2.7 GB. Followed (``--follow-symlinks``,
+    or named on the command line), it is refused on the kind of file it leads to."""
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes(GOOD)
+    (src / "endless.txt").symlink_to(device)
+    expected = f"{src / 'endless.txt'}: is not a regular file (a character device)"
+    result = convert(src / "endless.txt", "--to", "md", "-o", "-")
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", f"convert: error: {expected}\n")
+    result = convert(src, "--to", "md", "-o", tmp_path / "out", "--follow-symlinks", "-j", "1")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert errors(result.stderr) == [f"convert: error: {expected}"] and converted(tmp_path / "out") == ["a.md"]
+
+
+def test_the_cap_holds_whatever_size_a_file_claims(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``/proc`` files are regular files that claim a size of 0 and hold more: the cap is
+    counted on what is read, not on what the file says."""
+    monkeypatch.setattr(files, "MAX_INPUT_BYTES", 64)
+    at_cap, over = tmp_path / "at_cap.txt", tmp_path / "over.txt"
+    at_cap.write_bytes(b"x" * 64)
+    over.write_bytes(b"x" * 65)
+    assert files.read_input(str(at_cap)) == b"x" * 64
+    with pytest.raises(InputError, match="inputs over"):
+        files.read_input(str(over))
+    status = "/proc/self/status"
+    if not os.path.exists(status) or os.path.getsize(status) != 0:
+        pytest.skip("no /proc file claiming a size of 0")
+    with pytest.raises(InputError, match=f"^{status}: holds more than .* inputs over .* are refused$"):
+        read_file(status)
+
+
+def test_a_file_over_the_cap_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as fh:  # sparse: 257 MiB claimed, nothing on disk
+        fh.truncate(files.MAX_INPUT_BYTES + 2**20)
+    with pytest.raises(InputError, match="is 257 MiB; inputs over 256 MiB are refused"):
+        read_file(big)
+
+
+def test_stdin_over_the_cap_is_refused_as_it_is_read(tmp_path: Path) -> None:
+    """300 MB on stdin used to be read whole (5.25 GB at the peak); now reading stops one
+    byte past the cap, within the memory limit."""
+    proc = subprocess.Popen([sys.executable, "-c", LIMITED, "-", "--to", "md", "-o", "-"], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    chunk = b"<p>" + b"a" * (2**20 - 7) + b"</p>\n"
+    with contextlib.suppress(BrokenPipeError):
+        for _ in range(300):  # 300 MiB, unless the converter stops reading first
+            proc.stdin.write(chunk)
+    with contextlib.suppress(BrokenPipeError):
+        proc.stdin.close()
+    stderr, stdout = proc.stderr.read(), proc.stdout.read()  # a line at most: nothing waits on the other pipe
+    assert proc.wait(timeout=120) == 1 and stdout == b""
+    assert stderr.decode() == "convert: error: <stdin>: holds more than 256 MiB; inputs over 256 MiB are refused\n"
+
+
+# ---------------------------------------------------------------------------- symbolic links (item 19)
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> Path:
+    """A folder with links inside it and links leading out of it (to a file and a folder)."""
+    src, outside = tmp_path / "src", tmp_path / "outside"
+    for folder in (src / "sub", src / ".store", outside):
+        folder.mkdir(parents=True)
+    (src / "a.txt").write_bytes(doc("甲馆"))
+    (src / "sub" / "b.txt").write_bytes(doc("乙馆"))
+    (src / ".store" / "c.txt").write_bytes(doc("丙馆"))
+    (outside / "secret.txt").write_bytes(doc("秘密"))
+    (src / "same.txt").symlink_to("a.txt")  # inside: followed
+    (src / "store").symlink_to(".store", target_is_directory=True)  # inside: followed
+    (src / "subdir").symlink_to("sub", target_is_directory=True)  # inside, but walked already as sub
+    (src / "escape.txt").symlink_to(outside / "secret.txt")  # outside: not followed
+    (src / "away").symlink_to(outside, target_is_directory=True)  # outside: not followed
+    return src
+
+
+def skipped(report: Report) -> dict[str, str]:
+    return {r.source.name: r.error for r in report.results if r.status == "skipped"}
+
+
+def test_links_leaving_the_folder_are_skipped_and_reported_once(linked: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report = convert_tree(linked, out, "md", jobs=1)
+    assert converted(out) == ["a.md", "same.md", "store/c.md", "sub/b.md"]
+    assert report.ok and report.converted == 4 and sorted(skipped(report)) == ["away", "escape.txt", "subdir"]
+    assert skipped(report)["escape.txt"] == (
+        f"{linked / 'escape.txt'}: is a symbolic link to {tmp_path / 'outside' / 'secret.txt'}, outside {linked}; "
+        "not followed (--follow-symlinks follows it)")
+    assert skipped(report)["subdir"] == (f"{linked / 'subdir'}: is the folder {linked / 'sub'} again "
+                                         "(symbolic links lead to both); not followed")
+    assert all("秘密" not in p.read_text(encoding="utf-8") for p in out.rglob("*.md"))
+    result = convert(linked, "--to", "md", "-o", tmp_path / "cli", "-j", "1")
+    assert result.returncode == 0 and errors(result.stderr) == []
+    assert [w.split(": is ")[0] for w in warnings_of(result.stderr)] == \
+        [f"convert: warning: {linked / name}" for name in ("away", "escape.txt", "subdir")]
+    assert "4 converted, 3 skipped, 0 failed" in result.stderr
+
+
+def test_follow_symlinks_everywhere_or_nowhere(linked: Path, tmp_path: Path) -> None:
+    everywhere = convert(linked, "--to", "md", "-o", tmp_path / "all", "--follow-symlinks", "-j", "1")
+    assert everywhere.returncode == 0 and len(warnings_of(everywhere.stderr)) == 1  # subdir, walked as sub
+    assert converted(tmp_path / "all") == ["a.md", "away/secret.md", "escape.md", "same.md", "store/c.md",
+                                           "sub/b.md"]
+    nowhere = convert_tree(linked, tmp_path / "none", "md", jobs=1, follow_symlinks=False)
+    assert converted(tmp_path / "none") == ["a.md", "sub/b.md"]
+    assert sorted(skipped(nowhere)) == ["away", "escape.txt", "same.txt", "store", "subdir"]
+    assert skipped(nowhere)["same.txt"].endswith("same.txt: is a symbolic link; not followed (links are not followed)")
+    result = convert(linked, "--to", "md", "-o", tmp_path / "cli", "--no-follow-symlinks", "-j", "1")
+    assert result.returncode == 0 and len(warnings_of(result.stderr)) == 5
+    assert converted(tmp_path / "cli") == ["a.md", "sub/b.md"]
+
+
+def test_a_link_named_on_the_command_line_is_always_read(linked: Path, tmp_path: Path) -> None:
+    result = convert(linked / "escape.txt", "--to", "md", "-o", tmp_path / "escape.md", "--no-follow-symlinks")
+    assert result.returncode == 0, result.stderr
+    assert "秘密" in (tmp_path / "escape.md").read_text(encoding="utf-8")
+    (tmp_path / "link").symlink_to(linked, target_is_directory=True)  # a linked folder: its tree is the target's
+    report = convert_tree(tmp_path / "link", tmp_path / "out", "md", jobs=1)
+    assert report.converted == 4 and sorted(skipped(report)) == ["away", "escape.txt", "subdir"]
+
+
+def test_a_broken_link_and_a_link_to_a_fifo_inside_the_folder(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    os.mkfifo(src / "pipe")
+    (src / "fifo.txt").symlink_to("pipe")
+    (src / "gone.txt").symlink_to("nothing-here.txt")
+    with deadline(60):
+        report = convert_tree(src, tmp_path / "out", "md", jobs=1)
+    assert {r.source.name: r.error.split(": ", 1)[1] for r in report.failed} == {
+        "fifo.txt": "is not a regular file (a FIFO)",
+        "gone.txt": "is a symbolic link to nothing (its target is missing)"}
+
+
+# ---------------------------------------------------------------------------- outputs that are inputs (item 14)
+
+
+def test_an_output_folder_linked_to_the_input_folder_is_the_input_folder(tmp_path: Path) -> None:
+    """``-o`` through a symbolic link to the input folder used to overwrite the inputs that
+    have the output's extension: paths were compared as text."""
+    for name in ("cli", "library"):
+        src = tmp_path / name
+        src.mkdir()
+        (src / "note.md").write_bytes(doc("笔记"))
+        (src / "other.txt").write_bytes(doc("其他"))
+        (tmp_path / f"{name}-link").symlink_to(src, target_is_directory=True)
+    result = convert(tmp_path / "cli", "--to", "md", "-o", tmp_path / "cli-link", "-j", "1")
+    expected = (f"{tmp_path / 'cli' / 'note.md'}: its output {tmp_path / 'cli-link' / 'note.md'} is an input "
+                f"({tmp_path / 'cli' / 'note.md'}); choose another output folder with -o")
+    assert result.returncode == 1 and errors(result.stderr) == [f"convert: error: {expected}"]
+    report = convert_tree(tmp_path / "library", tmp_path / "library-link", "md", jobs=1)
+    assert [r.source.name for r in report.failed] == ["note.md"] and "is an input" in report.failed[0].error
+    for name in ("cli", "library"):
+        assert (tmp_path / name / "note.md").read_bytes() == doc("笔记")
+        assert "其他" in (tmp_path / name / "other.md").read_text(encoding="utf-8")
+
+
+def test_a_single_output_through_a_linked_folder_or_onto_a_link_target(tmp_path: Path) -> None:
+    """One file with ``-o``: the output is refused when it is the input reached another way,
+    or the file the input (a symbolic link) leads to."""
+    src, elsewhere = tmp_path / "src", tmp_path / "elsewhere"
+    src.mkdir()
+    elsewhere.mkdir()
+    (src / "note.md").write_bytes(doc("笔记"))
+    (tmp_path / "link").symlink_to(src, target_is_directory=True)
+    (src / "alias.txt").symlink_to(elsewhere / "real.md")
+    (elsewhere / "real.md").write_bytes(doc("真身"))
+    for source, output in [(src / "note.md", tmp_path / "link" / "note.md"), (src / "alias.txt", elsewhere / "real.md")]:
+        result = convert(source, "--to", "md", "-o", output)
+        assert result.returncode == 1 and errors(result.stderr) == [result.stderr.strip()]
+        assert "is an input" in result.stderr
+        with pytest.raises(OutputError, match="would overwrite the input"):
+            convert_file(source, "md", output)
+    assert (src / "note.md").read_bytes() == doc("笔记") and (elsewhere / "real.md").read_bytes() == doc("真身")
