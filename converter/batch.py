@@ -50,7 +50,7 @@ from typing import Any
 
 from .ast import Document
 from .errors import ConversionError, OutputError
-from .files import not_regular, read_file, write_atomic
+from .files import not_regular, read_file, remove_temporaries, write_atomic
 from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
 
@@ -870,33 +870,20 @@ def _context() -> Any:
 
 
 def _remove_temporaries(jobs: Iterable[Job]) -> None:
-    """Remove the temporary files of these outputs, which a dead worker left half written.
-
-    Only their own (``.name.XXXX.tmp``): other workers may be writing beside them.
-    """
+    """Remove the temporary files of these outputs, which a dead worker left half written
+    (others, live workers' included, are left alone: see :func:`files.remove_temporaries`)."""
     by_folder: dict[str, set[str]] = {}
     for _, output, _ in jobs:
         folder, name = os.path.split(output)
         by_folder.setdefault(folder, set()).add(name)
     for folder, names in by_folder.items():
-        _unlink_temporaries(folder, names)
+        remove_temporaries(folder, names)
 
 
 def _sweep_stale_temporaries(folders: Iterable[str]) -> None:
-    """Remove temporary files a killed run left behind (``.name.XXXX.tmp``)."""
+    """Remove the temporary files a killed run left behind (not those of a run still writing)."""
     for folder in folders:
-        _unlink_temporaries(folder, None)
-
-
-def _unlink_temporaries(folder: str, names: set[str] | None) -> None:
-    """Remove ``folder``'s temporary files (``.name.XXXX.tmp``) of outputs in ``names``, or all."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(folder or "."):
-            name = entry.name
-            if (name.startswith(".") and name.endswith(".tmp") and entry.is_file()
-                    and (names is None or name[1:-4].rpartition(".")[0] in names)):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+        remove_temporaries(folder)
 
 
 # ---------------------------------------------------------------------------- reports

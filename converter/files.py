@@ -1,19 +1,28 @@
-"""Reading inputs and writing outputs safely: regular files only, size-capped reads, atomic writes."""
+"""Reading inputs and writing outputs safely: regular files only, size-capped reads, atomic
+writes through temporary files a sweep can tell from a dead run's."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Callable
+import time
+import zlib
+from collections.abc import Callable, Collection
 from typing import BinaryIO
 
 from .ast import Document
 from .errors import InputError, OutputError
 from .readers import feed
 from .readers import json as json_reader
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; temporaries are then swept by age only
+    fcntl = None  # type: ignore[assignment]
 
 #: Largest input read, so a stray huge file fails cleanly instead of exhausting memory.
 MAX_INPUT_BYTES = 256 * 1024 * 1024
@@ -22,6 +31,16 @@ _CHUNK = 1 << 20
 #: How inputs are opened: without waiting for a FIFO's writer or taking a terminal as ours.
 _INPUT_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
                 | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+#: How a sweep opens a temporary to test its lock: for writing (locks over NFS need it),
+#: never through a symbolic link, never blocking.
+_PROBE_FLAGS = (os.O_RDWR | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+                | getattr(os, "O_CLOEXEC", 0))
+#: Our temporary files, ``.converter-<tag of the output's name>-<random>.tmp``: short whatever
+#: the output's name (a 255-byte name still has room for its temporary), and no name a user
+#: gives a file by chance (``.notes.tmp``).
+_TEMPORARY = re.compile(r"\.converter-([0-9a-f]{8})-\w+\.tmp\Z")
+#: Where there are no locks, a temporary this old (seconds) is taken for a dead run's.
+STALE_SECONDS = 3600.0
 #: Kinds of files that are not inputs, as errors name them.
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISSOCK, "a socket"))
@@ -114,7 +133,11 @@ def _read_capped(read: Callable[[int], bytes], expected: int, name: str) -> byte
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write via a temporary file in the same folder and a rename: never a truncated output."""
+    """Write via a temporary file in the same folder and a rename: never a truncated output.
+
+    The temporary stays locked until it has its final name, so that a sweep (ours, in another
+    run on the same folder) never takes it for a dead run's.
+    """
     target = os.fspath(path)
     folder, name = os.path.split(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -125,8 +148,12 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+            fh.flush()
+            os.chmod(tmp, 0o666 & ~_umask())
+            if fcntl is not None:
+                os.replace(tmp, target)
+        if fcntl is None:  # Windows renames no open file (and has no lock to keep)
+            os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -138,7 +165,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
 
 
 def _temporary(folder: str, name: str) -> tuple[int, str]:
-    """A new ``.name.XXXX.tmp`` in ``folder``, made first if need be.
+    """A new temporary file for the output ``name`` in ``folder`` (made first if need be), locked.
 
     Folders known to exist are not made again: a ``mkdir`` locks the folder above, which every
     worker of a batch would otherwise take for every file.
@@ -146,12 +173,43 @@ def _temporary(folder: str, name: str) -> tuple[int, str]:
     if folder not in _FOLDERS_MADE:
         os.makedirs(folder, exist_ok=True)
         _FOLDERS_MADE.add(folder)
+    prefix = _temporary_prefix(name)
+    while True:
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+        except FileNotFoundError:  # the folder went away since: make it again
+            _FOLDERS_MADE.discard(folder)
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+        if _hold(fd):
+            return fd, tmp
+        os.close(fd)
+
+
+def _temporary_prefix(name: str) -> str:
+    """How the temporaries of the output ``name`` start."""
+    return f".converter-{_tag(name)}-"
+
+
+def _tag(name: str) -> str:
+    """What a temporary's name keeps of its output's: a hash, not the name (which may leave no
+    room), so that a dead worker's temporaries can be found from its outputs."""
+    return f"{zlib.crc32(name.encode('utf-8', 'surrogatepass')):08x}"
+
+
+def _hold(fd: int) -> bool:
+    """Lock a new temporary for as long as it is open; False when a sweep removed it before
+    the lock was taken (the sweep unlinks while holding the lock, so this waits and sees it).
+
+    A file system without locks (``ENOLCK``) leaves it unlocked: a sweep then goes by age.
+    """
+    if fcntl is None:
+        return True
     try:
-        return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    except FileNotFoundError:  # the folder went away since: make it again
-        _FOLDERS_MADE.discard(folder)
-        os.makedirs(folder, exist_ok=True)
-        return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        return True
+    return os.fstat(fd).st_nlink > 0
 
 
 #: Folders this process has made or found, so as not to make them again for every output.
@@ -164,3 +222,55 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# ---------------------------------------------------------------------------- temporaries left behind
+
+
+def remove_temporaries(folder: str, names: Collection[str] | None = None) -> None:
+    """Remove from ``folder`` the temporaries that processes now gone left half written: those
+    of the outputs ``names`` (their worker died), or all of them (a run starting).
+
+    Only our own names, and only files no live writer holds locked; where there are no locks,
+    only those older than ``STALE_SECONDS``, unless their outputs' worker is known to be dead.
+    """
+    tags = None if names is None else {_tag(name) for name in names}
+    with contextlib.suppress(OSError), os.scandir(folder or ".") as entries:
+        for entry in entries:
+            match = _TEMPORARY.match(entry.name)
+            if match and (tags is None or match[1] in tags) and entry.is_file(follow_symlinks=False):
+                _remove_abandoned(entry.path, dead=names is not None)
+
+
+def _remove_abandoned(path: str, dead: bool) -> None:
+    """Remove the temporary ``path`` unless a live writer holds it (or, without locks, unless
+    it is recent and not known to be ``dead``'s)."""
+    if fcntl is not None and _unlink_unlocked(path) is not None:
+        return
+    with contextlib.suppress(OSError):
+        if dead or time.time() - os.stat(path).st_mtime > STALE_SECONDS:
+            os.unlink(path)
+
+
+def _unlink_unlocked(path: str) -> bool | None:
+    """Unlink ``path`` while holding its lock, if no one else holds it; whether it was
+    unlinked, or None when its lock cannot be tested here."""
+    try:
+        fd = os.open(path, _PROBE_FLAGS)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # a live writer holds it
+        os.close(fd)
+        return False
+    except OSError:  # no locks on this file system
+        os.close(fd)
+        return None
+    try:
+        os.unlink(path)  # still locked: a writer that has just made it waits, then sees it gone
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)

@@ -58,6 +58,12 @@ def temporaries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob(".*.tmp")) if folder.is_dir() else []
 
 
+def temporary_of(*names: str) -> Callable[[str], bool]:
+    """Whether a temporary file (its path) is one of the outputs ``names``'s, by its name's tag."""
+    prefixes = tuple(converter.files._temporary_prefix(name) for name in names)
+    return lambda path: os.path.basename(path).startswith(prefixes)
+
+
 def reference(src: Path, tmp_path: Path, fmt: str = "md") -> dict[str, bytes]:
     """What a fault-free batch writes."""
     report = convert_tree(src, tmp_path / "reference", fmt, jobs=1)
@@ -122,7 +128,7 @@ def test_a_full_disk_fails_only_the_files_it_hits_and_a_rerun_completes(monkeypa
     expected = reference(src, tmp_path)
     before = snapshot(src)
     out = tmp_path / "out"
-    fail_output_writes(monkeypatch, lambda path: ".doc003.md." in path or ".doc017.md." in path, no_space())
+    fail_output_writes(monkeypatch, temporary_of("doc003.md", "doc017.md"), no_space())
     report = convert_tree(src, out, "md", jobs=1)
     assert set(failed(report)) == {"doc003.txt", "doc017.txt"} and report.converted == 22
     for name, error in failed(report).items():
@@ -373,7 +379,7 @@ def test_a_killed_worker_costs_only_its_file_and_a_rerun_completes(when: str, mo
         def fdopen(fd: int, *args: Any, **kw: Any) -> Any:
             real = real_fdopen(fd, *args, **kw)
             target = os.readlink(f"/proc/self/fd/{fd}") if os.path.exists(f"/proc/self/fd/{fd}") else ""
-            return _DiesMidway(real) if os.getpid() != parent and ".doc020.md." in target else real
+            return _DiesMidway(real) if os.getpid() != parent and temporary_of("doc020.md")(target) else real
 
         monkeypatch.setattr(converter.files.os, "fdopen", fdopen)
     report = convert_tree(src, out, "md", jobs=2)  # must not raise

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -286,3 +287,165 @@ def test_a_single_output_through_a_linked_folder_or_onto_a_link_target(tmp_path:
         with pytest.raises(OutputError, match="would overwrite the input"):
             convert_file(source, "md", output)
     assert (src / "note.md").read_bytes() == doc("笔记") and (elsewhere / "real.md").read_bytes() == doc("真身")
+
+
+# ---------------------------------------------------------------------------- temporary files (items 11 and 16)
+
+#: ``convert`` whose first output write stops halfway until the file ``$GATE.go`` exists
+#: (having made ``$GATE.ready``): a run caught in the middle of writing an output.
+HALTED = """
+import os, sys, time
+gate = os.environ["GATE"]
+real_fdopen = os.fdopen
+
+class Halted:
+    def __init__(self, real):
+        self.real = real
+
+    def write(self, data):
+        if os.path.exists(gate + ".go"):
+            return self.real.write(data)
+        self.real.write(data[: len(data) // 2])
+        self.real.flush()
+        open(gate + ".ready", "w").close()
+        while not os.path.exists(gate + ".go"):
+            time.sleep(0.01)
+        return self.real.write(data[len(data) // 2:])
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.real.close()
+
+os.fdopen = lambda fd, *args, **kw: Halted(real_fdopen(fd, *args, **kw))
+from converter.cli import run
+sys.argv = ["convert"] + sys.argv[1:]
+run()
+"""
+
+
+def user_files(folder: Path) -> dict[str, bytes]:
+    """Hidden files a user keeps in a folder, named like temporary files."""
+    names = (".notes.tmp", ".draft.txt.tmp", ".a.md.x7k2p9q1.tmp")
+    for name in names:
+        (folder / name).write_text(f"mine: {name}", encoding="utf-8")
+    return {name: (folder / name).read_bytes() for name in names}
+
+
+def test_temporary_files_of_users_are_never_swept(tmp_path: Path) -> None:
+    """The start-up sweep used to remove every hidden ``*.tmp`` of the output folders."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    (src / "a.txt").write_bytes(GOOD)
+    kept = {folder: user_files(folder) for folder in (src, out)}
+    for args in ([src, "-o", out], [src]):  # into another folder, then beside the inputs
+        result = convert(*args, "--to", "md", "-j", "1")
+        assert result.returncode == 0, result.stderr
+    for folder, files_ in kept.items():
+        assert {name: (folder / name).read_bytes() for name in files_} == files_
+
+
+def test_a_second_run_leaves_the_temporary_a_first_run_is_writing(tmp_path: Path) -> None:
+    """Two runs into one output folder: the second one's sweep used to delete the first one's
+    temporary in the middle of its write, and ``a.md`` was then missing."""
+    one, two, out, gate = tmp_path / "one", tmp_path / "two", tmp_path / "out", tmp_path / "gate"
+    one.mkdir()
+    two.mkdir()
+    (one / "a.txt").write_bytes(doc("甲馆"))
+    (two / "b.txt").write_bytes(doc("乙馆"))
+    first = subprocess.Popen([sys.executable, "-c", HALTED, str(one), "--to", "md", "-o", str(out), "-j", "1"],
+                             cwd=ROOT, env={**os.environ, "GATE": str(gate)}, stderr=subprocess.PIPE, text=True)
+    try:
+        with deadline(60):
+            while not Path(f"{gate}.ready").exists() and first.poll() is None:
+                time.sleep(0.01)
+        assert first.poll() is None, first.stderr.read() if first.stderr else ""
+        halfway = [p.name for p in out.glob(".*.tmp")]
+        second = convert(two, "--to", "md", "-o", out, "-j", "1")
+        assert second.returncode == 0, second.stderr
+        assert [p.name for p in out.glob(".*.tmp")] == halfway != []
+    finally:
+        Path(f"{gate}.go").touch()
+        _, stderr = first.communicate(timeout=60)
+    assert first.returncode == 0, stderr
+    assert "甲馆" in (out / "a.md").read_text(encoding="utf-8") and "乙馆" in (out / "b.md").read_text(encoding="utf-8")
+    assert list(out.glob(".*.tmp")) == []
+
+
+def test_only_temporaries_no_live_writer_holds_are_swept(tmp_path: Path) -> None:
+    """A temporary is locked while it is written: a sweep removes a dead process's (its lock
+    went with it), never a live writer's, and never a file that is not ours."""
+    mine = user_files(tmp_path)
+    live_fd, live = files._temporary(str(tmp_path), "live.md")
+    dies = "import os, sys, converter.files as f; print(f._temporary(sys.argv[1], 'dead.md')[1], flush=True); os._exit(9)"
+    made = subprocess.run([sys.executable, "-c", dies, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=60, check=False)
+    dead = made.stdout.strip()
+    assert made.returncode == 9 and os.path.exists(dead)
+    try:
+        files.remove_temporaries(str(tmp_path))
+        assert os.path.exists(live) and not os.path.exists(dead)
+    finally:
+        os.close(live_fd)
+    files.remove_temporaries(str(tmp_path))  # the writer is gone now
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(mine)
+
+
+def test_a_temporary_swept_before_its_lock_is_made_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The one moment a live temporary is unlocked, between its creation and its lock: a sweep
+    that takes it then unlinks it while holding the lock, and the writer, once it has the
+    lock, sees the file gone and makes another."""
+    real_mkstemp = files.tempfile.mkstemp
+    swept: list[str] = []
+
+    def mkstemp(*args: object, **kw: object) -> tuple[int, str]:
+        fd, path = real_mkstemp(*args, **kw)  # type: ignore[call-overload]
+        if not swept:
+            files.remove_temporaries(str(tmp_path))  # another run's sweep, just then
+            swept.append(path)
+        return fd, path
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", mkstemp)
+    files.write_atomic(tmp_path / "a.md", "complete")
+    assert swept and not os.path.exists(swept[0])
+    assert [p.name for p in tmp_path.iterdir()] == ["a.md"] and (tmp_path / "a.md").read_text() == "complete"
+
+
+def test_without_locks_temporaries_are_swept_by_age(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Where there is no ``fcntl`` (Windows): a sweep removes what is older than
+    ``STALE_SECONDS``; a dead worker's temporaries go at once, and only theirs."""
+    monkeypatch.setattr(files, "fcntl", None)
+    mine = user_files(tmp_path)
+    paths = {}
+    for name in ("recent.md", "old.md", "dead.md"):
+        fd, paths[name] = files._temporary(str(tmp_path), name)
+        os.close(fd)
+    stale = time.time() - files.STALE_SECONDS - 60
+    os.utime(paths["old.md"], (stale, stale))
+    files.remove_temporaries(str(tmp_path))
+    assert [name for name, path in paths.items() if os.path.exists(path)] == ["recent.md", "dead.md"]
+    files.remove_temporaries(str(tmp_path), {"dead.md"})
+    assert [name for name, path in paths.items() if os.path.exists(path)] == ["recent.md"]
+    files.write_atomic(tmp_path / "x.md", "written without a lock")
+    assert (tmp_path / "x.md").read_text() == "written without a lock"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*mine, os.path.basename(paths["recent.md"]), "x.md"])
+
+
+def test_an_output_name_of_255_bytes_is_written(tmp_path: Path) -> None:
+    """The temporary file was named after its output, so a name of 246 bytes or more had no
+    room for it: ``File name too long`` for an output the file system takes."""
+    src = tmp_path / "src"
+    src.mkdir()
+    stem = "长" * 82  # 246 bytes in UTF-8
+    (src / f"{stem}.txt").write_bytes(GOOD)
+    result = convert(src, "--to", "md", "-o", tmp_path / "out", "-j", "1")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / f"{stem}.md").read_bytes().startswith(b"---\n")
+    longest = "x" * 252 + ".md"
+    files.write_atomic(tmp_path / longest, "255 bytes")
+    assert (tmp_path / longest).read_text() == "255 bytes"
