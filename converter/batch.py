@@ -50,7 +50,7 @@ from typing import Any
 
 from .ast import Document
 from .errors import ConversionError, OutputError
-from .files import not_regular, read_file, remove_temporaries, write_atomic
+from .files import not_regular, printable, read_file, remove_temporaries, write_atomic
 from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
 
@@ -521,7 +521,8 @@ def _read_journal(path: str) -> tuple[dict[str, str], bool]:
     one whole line per output (a kill can cut the last line short)."""
     lines: dict[str, str] = {}
     compact = True
-    with contextlib.suppress(OSError), open(path, encoding="utf-8") as fh:
+    # bytes that are not UTF-8 (a damaged file) make their line match nothing: it is converted again
+    with contextlib.suppress(OSError), open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             try:
                 name = json.loads(line)["output"]
@@ -541,7 +542,20 @@ def _journal_line(name: str, mark: str, stamp: tuple[int, int] | None) -> str:
     return f'{{"output": {_json_string(name)}, "fingerprint": {_json_string(mark)}, "source": {source}}}\n'
 
 
-_json_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+def _json_string(text: str) -> str:
+    """``text`` as ``json.dumps(..., ensure_ascii=False)`` writes it, but for lone surrogates
+    (a file name's bytes that were not UTF-8, as ``os.scandir`` hands them over), which UTF-8
+    cannot hold: they are written ``\\udce9``, which ``json.loads`` reads back as they were,
+    so the journal names such a file exactly and a rerun finds it up to date."""
+    return _SURROGATE.sub(_escaped_surrogate, _encode_basestring(text))
+
+
+_encode_basestring = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 # ---------------------------------------------------------------------------- execution
@@ -890,9 +904,12 @@ def _sweep_stale_temporaries(folders: Iterable[str]) -> None:
 
 
 def write_report(report: Report, path: str | os.PathLike[str]) -> None:
-    """One row per input (input, status, output, error, seconds) as ``.json`` or ``.csv``."""
-    rows = [{"input": str(r.source), "status": r.status, "output": str(r.output) if r.output else "",
-             "error": r.error, "seconds": round(r.seconds, 4)} for r in report.results]
+    """One row per input (input, status, output, error, seconds) as ``.json`` or ``.csv``;
+    paths are written as :func:`files.printable` shows them (a cell is one line, whatever a
+    file's name holds)."""
+    rows = [{"input": printable(str(r.source)), "status": r.status,
+             "output": printable(str(r.output)) if r.output else "", "error": printable(r.error),
+             "seconds": round(r.seconds, 4)} for r in report.results]
     target = Path(path)
     if target.suffix.lower() == ".csv":
         buffer = io.StringIO()

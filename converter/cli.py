@@ -17,7 +17,7 @@ import typer
 from . import batch
 from .api import extension, formats, parse, read_file, render, write_atomic
 from .errors import ConversionError, FormatError, OptionError
-from .files import read_stream
+from .files import printable, read_stream
 from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
 
@@ -115,24 +115,35 @@ def main(
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
         result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
                            keep=bool(report))
-    for row in result.results:
-        for note in _notes(row):
-            typer.echo(f"convert: warning: {note}", err=True)
-    for row in result.failed:
-        typer.echo(f"convert: error: {row.error}", err=True)
+    _tell(result.results)
     if report:
         try:
             batch.write_report(result, report)
         except ConversionError as exc:
-            typer.echo(f"convert: error: {exc}", err=True)
+            _say(f"error: {exc}")
     if not quiet and (sum(result.counts.values()) > 1 or result.interrupted):
-        typer.echo(f"convert: {result.summary()}", err=True)
+        _say(result.summary())
     raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
 
 
-def _notes(row: batch.FileResult) -> list[str]:
-    """A row's warnings, and why it was skipped when it was left out (a link not followed)."""
-    return [*row.warnings, row.error] if row.status == "skipped" and row.error else list(row.warnings)
+def _say(text: str) -> None:
+    """One line on stderr, after the program's name. Paths in it are shown escaped
+    (:func:`printable`): a file's name can hold no escape sequence or line break for the
+    terminal, and bytes that are not UTF-8 show as ``\\xe9``."""
+    typer.echo(f"convert: {printable(text)}", err=True)
+
+
+def _tell(rows: list[batch.FileResult]) -> None:
+    """The warnings of these rows (and why those that were left out were), then the errors of
+    those that failed."""
+    for row in rows:
+        for note in row.warnings:
+            _say(f"warning: {note}")
+        if row.status == "skipped" and row.error:  # a symbolic link not followed
+            _say(f"warning: {row.error}")
+    for row in rows:
+        if row.status == "failed":
+            _say(f"error: {row.error}")
 
 
 def _bundle(inputs: list[str], book: str, title: str | None, order: str, options: dict[str, Any],
@@ -144,22 +155,18 @@ def _bundle(inputs: list[str], book: str, title: str | None, order: str, options
     sources = plan.jobs.sources
     with _progress(len(sources), enabled=not quiet and sys.stderr.isatty()) as advance:
         docs, failures = batch.read_documents(sources, jobs=jobs or None, on_result=advance)
-    for row in plan.problems:
-        for note in _notes(row):
-            typer.echo(f"convert: warning: {note}", err=True)
+    _tell(plan.problems + failures)
     failures = [row for row in plan.problems if row.status == "failed"] + failures
-    for row in failures:
-        typer.echo(f"convert: error: {row.error}", err=True)
     if not docs:
-        typer.echo(f"convert: error: {book}: no document could be read; no book written", err=True)
+        _say(f"error: {book}: no document could be read; no book written")
         return 1
     try:
         write_atomic(book, bundle(docs, title=title, order=order, **options))
     except ConversionError as exc:
-        typer.echo(f"convert: error: {exc}", err=True)
+        _say(f"error: {exc}")
         return 1
     if not quiet:
-        typer.echo(f"convert: {book}: {len(docs)} chapters, {len(failures)} failed", err=True)
+        _say(f"{book}: {len(docs)} chapters, {len(failures)} failed")
     return 1 if failures else 0
 
 
@@ -272,7 +279,7 @@ def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str
         else:
             write_atomic(output, data)
     except ConversionError as exc:
-        typer.echo(f"convert: error: {exc}", err=True)
+        _say(f"error: {exc}")
         return 1
     return 0
 
@@ -284,7 +291,7 @@ def _write_stdout(data: str | bytes) -> None:
 
 def _print_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
                    line: Any = None) -> None:
-    typer.echo(f"convert: warning: {message}", err=True)
+    _say(f"warning: {message}")
 
 
 def run() -> None:

@@ -1,5 +1,5 @@
 """Reading inputs and writing outputs safely: regular files only, size-capped reads, atomic
-writes through temporary files a sweep can tell from a dead run's."""
+writes through temporary files a sweep can tell from a dead run's, paths made fit to print."""
 
 from __future__ import annotations
 
@@ -274,3 +274,27 @@ def _unlink_unlocked(path: str) -> bool | None:
         return False
     finally:
         os.close(fd)
+
+
+# ---------------------------------------------------------------------------- printing paths
+
+#: What a path must not carry raw to a terminal or a report: C0 and C1 controls and DEL
+#: (escape sequences, line breaks), the line and paragraph separators, the bidirectional
+#: controls that reorder what is shown, and lone surrogates (bytes that were not UTF-8).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """``text`` (a path, or a message naming one) fit for one line of a terminal or a report
+    cell: what a terminal would act on shown as Python writes it escaped (``\\x1b``, ``\\n``,
+    ``\\u202e``), a byte that was not UTF-8 as that byte (``caf\\xe9.txt``)."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return _SHORT_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")

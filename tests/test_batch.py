@@ -380,3 +380,30 @@ def test_journal_lines_are_json_dumps(name: str, mark: str, stamp: tuple[int, in
     entry = {"output": name, "fingerprint": mark, "source": None if stamp is None else list(stamp)}
     line = _journal_line(name, mark, stamp)
     assert line == json.dumps(entry, ensure_ascii=False) + "\n" and json.loads(line) == entry
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(exclude_categories=())))
+def test_journal_lines_hold_names_that_are_not_utf8(name: str) -> None:
+    """A name os.scandir decoded from bytes that are not UTF-8 holds lone surrogates: its
+    journal line is still UTF-8, and JSON that reads back as the same name."""
+    from converter.batch import _journal_line
+
+    line = _journal_line(name, "mark", (1, 2))
+    line.encode("utf-8")
+    assert json.loads(line)["output"] == name and line.endswith("}\n") and line.count("\n") == 1
+
+
+def test_a_damaged_journal_costs_only_its_damaged_lines(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 in the journal (a damaged disk): no traceback, and only the
+    output whose line they hit is converted again."""
+    src = make_tree(tmp_path / "src", 4)
+    out = tmp_path / "out"
+    convert_tree(src, out, "md")
+    journal = out / STATE_FILE
+    lines = journal.read_bytes().splitlines(keepends=True)
+    damaged = json.loads(lines[1])["output"]
+    journal.write_bytes(b"".join([lines[0], lines[1].replace(b"doc", b"d\xffc"), *lines[2:]]))
+    again = convert_tree(src, out, "md")
+    assert [r.source.relative_to(src).with_suffix(".md").as_posix() for r in again.results
+            if r.status == "converted"] == [damaged] and again.skipped == 3

@@ -9,6 +9,9 @@ through the library, and the promise of SECURITY.md it proves is named in each t
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
+import json
 import os
 import signal
 import subprocess
@@ -449,3 +452,84 @@ def test_an_output_name_of_255_bytes_is_written(tmp_path: Path) -> None:
     longest = "x" * 252 + ".md"
     files.write_atomic(tmp_path / longest, "255 bytes")
     assert (tmp_path / longest).read_text() == "255 bytes"
+
+
+# ---------------------------------------------------------------------------- names that are not text (items 10 and 15)
+
+
+def named(folder: Path, name: bytes, data: bytes) -> Path:
+    """A file whose name is these bytes (skipped where the file system refuses them)."""
+    path = os.path.join(os.fsencode(folder), name)
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        pytest.skip(f"this file system refuses the name {name!r}: {exc}")
+    return Path(os.fsdecode(path))
+
+
+def test_a_name_that_is_not_utf8_is_converted_journaled_and_skipped_next_time(tmp_path: Path) -> None:
+    """``caf\\xe9.txt`` (Latin-1) used to crash every run at the journal with a traceback."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    named(src, b"caf\xe9.txt", GOOD)
+    (src / "ok.txt").write_bytes(doc("好馆"))
+    first = convert(src, "--to", "md", "-o", out, "--report", tmp_path / "r.json", "-j", "1")
+    assert first.returncode == 0 and "Traceback" not in first.stderr, first.stderr
+    assert sorted(os.listdir(os.fsencode(out))) == [b".converter-state.jsonl", b"caf\xe9.md", b"ok.md"]
+    journal = (out / ".converter-state.jsonl").read_bytes().decode("utf-8")  # UTF-8 still
+    assert sorted(json.loads(line)["output"] for line in journal.splitlines()) == [os.fsdecode(b"caf\xe9.md"), "ok.md"]
+    rows = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"]
+    assert sorted(row["input"] for row in rows) == [f"{src}/caf\\xe9.txt", f"{src}/ok.txt"]
+    again = convert(src, "--to", "md", "-o", out, "-j", "1")
+    assert again.returncode == 0 and "0 converted, 2 skipped, 0 failed" in again.stderr
+    report = convert_tree(src, out, "md", jobs=1)
+    assert report.skipped == 2 and report.converted == 0
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "json"])
+def test_a_title_taken_from_a_name_that_is_not_utf8_is_text(fmt: str, tmp_path: Path) -> None:
+    """A document without a header is titled after its file; ``t\\xe9st.txt`` gave a title
+    holding a lone surrogate, which no writer could encode."""
+    source = named(tmp_path, b"t\xe9st.txt", b"<p>Only a paragraph, and no header.</p>\n")
+    result = convert(source, "--to", fmt, "-o", "-")
+    assert result.returncode == 0, result.stderr
+    assert "t\ufffdst" in result.stdout
+    assert read_file(source).meta.title == "t\ufffdst"
+
+
+HOSTILE_NAMES = {  # as created → as shown
+    "evil\x1b]0;owned\x07.txt": "evil\\x1b]0;owned\\x07.txt",
+    "red\x1b[31m.txt": "red\\x1b[31m.txt",
+    "two\nconvert: 0 failed.txt": "two\\nconvert: 0 failed.txt",
+    "back\rspace.txt": "back\\rspace.txt",
+    "rlo\u202etxt.exe.txt": "rlo\\u202etxt.exe.txt",
+}
+
+
+def test_names_with_escape_sequences_and_line_breaks_are_shown_escaped(tmp_path: Path) -> None:
+    """File names reached stderr and the report raw: an escape sequence for the terminal, a
+    line break that forges a line. They are shown escaped, and errors still name the file."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in HOSTILE_NAMES:
+        (src / name).write_bytes(b"")  # empty: each one fails, and is named
+    result = convert(src, "--to", "md", "-o", tmp_path / "out", "--report", tmp_path / "r.csv", "-j", "1")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(HOSTILE_NAMES) + 1 and all(line.startswith("convert: ") for line in lines)
+    assert not any(char in result.stderr for char in "\x1b\x07\r\u202e")
+    assert sorted(errors(result.stderr)) == sorted(f"convert: error: {src}/{shown}: is empty"
+                                                   for shown in HOSTILE_NAMES.values())
+    report = (tmp_path / "r.csv").read_text(encoding="utf-8")
+    assert not any(char in report for char in "\x1b\x07\u202e")
+    rows = list(csv.DictReader(io.StringIO(report)))
+    assert sorted(row["input"] for row in rows) == sorted(f"{src}/{shown}" for shown in HOSTILE_NAMES.values())
+    assert report.count("\n") == len(HOSTILE_NAMES) + 1  # a line per row: no name breaks one
+
+
+def test_printable_escapes_what_a_terminal_acts_on_and_nothing_else() -> None:
+    assert files.printable("新闻/2024/a.txt") == "新闻/2024/a.txt"
+    assert files.printable("a\tb\x00c\x7fd\x9be\u2028f") == "a\\tb\\x00c\\x7fd\\x9be\\u2028f"
+    assert files.printable(os.fsdecode(b"caf\xe9.txt")) == "caf\\xe9.txt"
+    assert files.printable("\ud800") == "\\ud800"
