@@ -325,7 +325,7 @@ def _not_followed(target: str, inside: str, root: str, follow_symlinks: bool | N
     """Why a symbolic link to ``target`` found under ``root`` (real path ``inside``) is not
     followed ("" when it is)."""
     if follow_symlinks is False:
-        return "is a symbolic link; not followed (links are not followed)"
+        return "is a symbolic link; not followed (--no-follow-symlinks)"
     if follow_symlinks is None and not os.path.join(target, "").startswith(inside):
         return f"is a symbolic link to {target}, outside {root}; not followed (--follow-symlinks follows it)"
     return ""

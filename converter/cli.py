@@ -184,11 +184,14 @@ def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_list(name: str) -> list[str]:
+    """The paths listed in ``name`` (- for stdin), one a line. Bytes that are not UTF-8 are
+    kept as the file system keeps them in a name (surrogate escapes), so any file can be listed."""
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
         raise typer.BadParameter(f"cannot read {name}: {exc}", param_hint="--files-from") from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    return [line.strip() for line in lines if line.strip()]
 
 
 def _plan(inputs: list[str], to: str, output: str | None, include: list[str], exclude: list[str],

@@ -80,7 +80,7 @@ def read_input(name: str) -> bytes:
             raise InputError(problem, name)
         if st.st_size > MAX_INPUT_BYTES:
             raise InputError(_too_big(f"is {st.st_size // 2**20} MiB"), name)
-        if hasattr(os, "O_NONBLOCK"):  # a regular file: reads may wait for the disk again
+        if hasattr(os, "O_NONBLOCK"):  # a regular file after all: plain reads from here on
             os.set_blocking(fd, True)
         return _read_capped(functools.partial(os.read, fd), st.st_size, name)
     except OSError as exc:
@@ -105,7 +105,6 @@ def not_regular(mode: int) -> str:
         return "is a folder, not a file"
     kind = next((name for test, name in _KINDS if test(mode)), "a special file")
     return f"is not a regular file ({kind})"
-
 
 
 def _too_big(what: str) -> str:

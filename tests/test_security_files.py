@@ -222,7 +222,7 @@ def test_follow_symlinks_everywhere_or_nowhere(linked: Path, tmp_path: Path) -> 
     nowhere = convert_tree(linked, tmp_path / "none", "md", jobs=1, follow_symlinks=False)
     assert converted(tmp_path / "none") == ["a.md", "sub/b.md"]
     assert sorted(skipped(nowhere)) == ["away", "escape.txt", "same.txt", "store", "subdir"]
-    assert skipped(nowhere)["same.txt"].endswith("same.txt: is a symbolic link; not followed (links are not followed)")
+    assert skipped(nowhere)["same.txt"].endswith("same.txt: is a symbolic link; not followed (--no-follow-symlinks)")
     result = convert(linked, "--to", "md", "-o", tmp_path / "cli", "--no-follow-symlinks", "-j", "1")
     assert result.returncode == 0 and len(warnings_of(result.stderr)) == 5
     assert converted(tmp_path / "cli") == ["a.md", "sub/b.md"]
@@ -533,3 +533,14 @@ def test_printable_escapes_what_a_terminal_acts_on_and_nothing_else() -> None:
     assert files.printable("a\tb\x00c\x7fd\x9be\u2028f") == "a\\tb\\x00c\\x7fd\\x9be\\u2028f"
     assert files.printable(os.fsdecode(b"caf\xe9.txt")) == "caf\\xe9.txt"
     assert files.printable("\ud800") == "\\ud800"
+
+
+def test_a_list_of_files_may_name_files_that_are_not_utf8(tmp_path: Path) -> None:
+    """``--files-from`` takes names as the file system does: bytes, not only UTF-8."""
+    source = named(tmp_path, b"caf\xe9.txt", GOOD)
+    listing = tmp_path / "list"
+    listing.write_bytes(os.fsencode(source) + b"\n")
+    (tmp_path / "other.txt").write_bytes(doc("其他"))
+    result = convert(tmp_path / "other.txt", "--files-from", listing, "--to", "md", "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(os.fsencode(tmp_path / "out"))) == [b"caf\xe9.md", b"other.md"]
