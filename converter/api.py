@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from . import batch
 from .ast import Document
 from .errors import ConversionError, InputError, OutputError
 from .files import read_file, write_atomic
-from .readers import feed, json as json_reader
+from .readers import feed
+from .readers import json as json_reader
 from .writers import FormatInfo, format_infos, get_writer_class, make_writer
-
 
 
 def parse(source: bytes | str, *, path: str | None = None) -> Document:
@@ -85,7 +86,7 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
                  jobs: int | None = None, executor: Executor | None = None,
                  include: Iterable[str] = batch.DEFAULT_INCLUDE, exclude: Iterable[str] = (),
                  force: bool = False, on_result: Callable[[batch.FileResult], None] | None = None,
-                 **options: Any) -> batch.Report:
+                 follow_symlinks: bool | None = None, **options: Any) -> batch.Report:
     """Convert every document under ``src_dir`` into ``out_dir``, mirroring the tree.
 
     Each output is ``<name>.<ext>``; without ``out_dir`` outputs go beside their inputs.
@@ -93,6 +94,11 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     (any ``concurrent.futures.Executor``). Outputs already converted from the same input with
     the same options are skipped unless ``force``. A file that fails is recorded in the report
     and the rest still convert; ``on_result`` is called for each file as it completes.
+
+    Symbolic links are followed while they stay inside ``src_dir`` (a link leading out of it
+    is reported as skipped), wherever they lead with ``follow_symlinks=True``, or not at all
+    with ``follow_symlinks=False``. Only regular files are read: a FIFO, socket or device
+    matching ``include`` is reported as failed, never opened.
     """
     root = Path(src_dir)
     if not root.is_dir():
@@ -101,7 +107,7 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     ext = "." + extension(to)
     problems: list[batch.FileResult] = []
     todo = batch.Jobs()
-    todo.add_tree(root, root if out_dir is None else out_dir, ext, include, exclude, problems)
+    todo.add_tree(root, root if out_dir is None else out_dir, ext, include, exclude, problems, follow_symlinks)
     plan = batch.plan(todo, problems)
     return batch.run(plan, to, options, jobs=jobs, executor=executor, force=force,
                      on_result=on_result)

@@ -1,8 +1,9 @@
 """Converting many files: plan, skip what is up to date, convert in parallel, report.
 
-- *Planning* walks the inputs (include/exclude globs, hidden files skipped, symlink loops and
-  unreadable folders reported) and maps each input to its output, refusing collisions and
-  outputs that would overwrite an input, before anything is written.
+- *Planning* walks the inputs (include/exclude globs, hidden files skipped; special files,
+  symlink loops, symlinks leaving the folder and unreadable folders reported) and maps each
+  input to its output, refusing collisions and outputs that would overwrite an input, before
+  anything is written.
 - *Incremental*: a journal beside the outputs (``.converter-state.jsonl``) records, for each
   output, the input's size and modification time and a fingerprint of the converter version,
   format and options. An output whose record matches is skipped. The journal is appended to as
@@ -29,18 +30,28 @@ import multiprocessing
 import os
 import re
 import signal
+import stat
 import time
 import warnings
 from array import array
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable, Iterator, Sequence
+from typing import Any
 
-from .version import __version__
 from .ast import Document
 from .errors import ConversionError, OutputError
-from .files import read_file, write_atomic
+from .files import not_regular, printable, read_file, remove_temporaries, write_atomic
+from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
 
 #: Inputs taken from a folder unless ``include`` says otherwise.
@@ -64,7 +75,7 @@ class FileResult:
     A batch keeps one per input, so the paths are held as strings and handed out as ``Path``.
     """
 
-    __slots__ = ("_source", "_output", "status", "error", "seconds", "warnings", "stamp")
+    __slots__ = ("_output", "_source", "error", "seconds", "stamp", "status", "warnings")
 
     def __init__(self, source: str | os.PathLike[str], output: str | os.PathLike[str] | None, status: str,
                  error: str = "", seconds: float = 0.0, warnings: Iterable[str] = (),
@@ -140,7 +151,7 @@ class Tree:
     recorded in ``out``'s journal. A file named on its own is a tree of one, with its output
     given and no journal (always converted, as a user at the shell expects)."""
 
-    __slots__ = ("_cut", "_base", "_ext", "_output", "root")
+    __slots__ = ("_base", "_cut", "_ext", "_output", "root")
 
     def __init__(self, src: str = "", out: str = "", ext: str = "", *, output: str | None = None) -> None:
         self._cut = len(os.path.join(src, "")) if src else 0
@@ -159,29 +170,34 @@ class Jobs:
     needed). A batch plans every file of an archive before it converts any, so this is what
     its memory grows with: a string and a few bytes per file."""
 
-    __slots__ = ("sources", "_tree_of", "trees")
+    __slots__ = ("_tree_of", "sources", "targets", "trees")
 
     def __init__(self) -> None:
         self.sources: list[str] = []
         self._tree_of = array("I")
         self.trees: list[Tree] = []
+        #: The real path of each input that is a symbolic link (few), for :func:`plan`.
+        self.targets: dict[str, str] = {}
 
     def add_tree(self, root: str | os.PathLike[str], out_root: str | os.PathLike[str], ext: str,
                  include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
-                 problems: list[FileResult] | None = None) -> None:
+                 problems: list[FileResult] | None = None, follow_symlinks: bool | None = None) -> None:
         """Every input under ``root``, its output mirrored under ``out_root`` with the
-        extension ``ext`` (``.md``)."""
+        extension ``ext`` (``.md``); symbolic links followed as :func:`_walk` says."""
         src = os.fspath(root)
         tree = len(self.trees)
         self.trees.append(Tree(src, os.fspath(out_root), ext))
-        for source in _walk(src, include, exclude, problems):
+        for source in _walk(src, include, exclude, problems, follow_symlinks, self.targets):
             self.sources.append(source)
             self._tree_of.append(tree)
 
     def add_file(self, source: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
+        name = os.fspath(source)
         self.trees.append(Tree(output=os.fspath(output)))
-        self.sources.append(os.fspath(source))
+        self.sources.append(name)
         self._tree_of.append(len(self.trees) - 1)
+        if os.path.islink(name):
+            self.targets[name] = os.path.realpath(name)
 
     def output(self, i: int) -> str:
         return self.trees[self._tree_of[i]].output(self.sources[i])
@@ -205,7 +221,8 @@ class Jobs:
 
 @dataclass(slots=True)
 class Plan:
-    """Jobs to do, plus the inputs (or folders) that cannot be converted."""
+    """Jobs to do, plus the inputs (or folders) that cannot be converted (failed) or that
+    were left out (skipped: a symbolic link not followed)."""
 
     jobs: Jobs = field(default_factory=Jobs)
     problems: list[FileResult] = field(default_factory=list)
@@ -214,44 +231,104 @@ class Plan:
 # ---------------------------------------------------------------------------- planning
 
 
-def _walk(root: str, include: Iterable[str], exclude: Iterable[str],
-          problems: list[FileResult] | None) -> Iterator[str]:
+def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: list[FileResult] | None,
+          follow_symlinks: bool | None = None, targets: dict[str, str] | None = None) -> Iterator[str]:
     """Files under ``root`` matching ``include`` and not ``exclude``, in sorted order, as
     paths starting with ``root``.
 
-    Hidden files and folders are skipped; symbolic links are followed, but a link back into a
-    folder already visited is reported in ``problems`` instead of looping.
+    Hidden files and folders are skipped. Only regular files are inputs: a FIFO, socket or
+    device that matches is reported in ``problems``, never opened. Symbolic links are
+    followed while they stay inside ``root`` (``follow_symlinks=None``), wherever they lead
+    (True) or not at all (False); a link not followed is reported as skipped. A folder is
+    walked once: a link back into a folder being walked is reported instead of looping, a
+    second way into one is skipped. ``targets`` receives the real path of each link yielded.
     """
     included, excluded = _pattern(include), _pattern(exclude)
-    seen: set[tuple[int, int]] = set()
+    inside = os.path.join(os.path.realpath(root), "")
+    seen: dict[tuple[int, int], str] = {}
     prefix = os.path.join(root, "")
 
-    def report(path: str, message: str) -> None:
+    def report(path: str, message: str, status: str = "failed") -> None:
         if problems is not None:
-            problems.append(FileResult(path, None, "failed", f"{path}: {message}"))
+            problems.append(FileResult(path, None, status, f"{path}: {message}"))
 
-    def on_error(exc: OSError) -> None:
-        report(exc.filename or root, f"cannot be read ({exc.strerror or exc})")
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        rel_dir = os.path.join(folder, "")[len(prefix):].replace(os.sep, "/")
+        subfolders: list[str] = []
+        for entry in _listing(folder, seen, report):
+            name, rel = entry.name, rel_dir + entry.name
+            if name.startswith(".") or _matches(rel, name, excluded):
+                continue
+            try:
+                mode = _mode(entry)
+            except OSError as exc:
+                report(entry.path, f"cannot be read ({exc.strerror or exc})")
+                continue
+            if not stat.S_ISDIR(mode) and not _matches(rel, name, included):
+                continue
+            target = os.path.realpath(entry.path) if entry.is_symlink() else None
+            if target is not None:
+                why = _not_followed(target, inside, root, follow_symlinks)
+                if why:
+                    report(entry.path, why, "skipped")
+                    continue
+            if stat.S_ISDIR(mode):
+                subfolders.append(entry.path)
+                continue
+            problem = not_regular(mode) if mode else "is a symbolic link to nothing (its target is missing)"
+            if problem:
+                report(entry.path, problem)
+                continue
+            if target is not None and targets is not None:
+                targets[entry.path] = target
+            yield entry.path
+        folders.extend(reversed(subfolders))
 
-    for folder, dirs, files in os.walk(root, onerror=on_error, followlinks=True):
-        try:
-            st = os.stat(folder)
-        except OSError as exc:
-            on_error(exc)
-            dirs[:] = []
-            continue
-        if (st.st_dev, st.st_ino) in seen:
-            report(folder, "symbolic link loop; not followed")
-            dirs[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        here = os.path.join(folder, "")
-        rel_dir = here[len(prefix):].replace(os.sep, "/")
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _matches(rel_dir + d, d, excluded))
-        for name in sorted(files):
-            rel = rel_dir + name
-            if not name.startswith(".") and _matches(rel, name, included) and not _matches(rel, name, excluded):
-                yield here + name
+
+def _listing(folder: str, seen: dict[tuple[int, int], str],
+             report: Callable[[str, str, str], None]) -> list[os.DirEntry[str]]:
+    """The entries of ``folder`` sorted by name; none, reported, for a folder that cannot be
+    read or was visited already (by ``seen``: each folder's first path): a link loop, or a
+    second way in that is skipped, so that links cannot multiply the paths to walk."""
+    try:
+        st = os.stat(folder)
+        first = seen.setdefault((st.st_dev, st.st_ino), folder)
+        if first != folder:
+            if folder.startswith(os.path.join(first, "")):
+                report(folder, "symbolic link loop; not followed", "failed")
+            else:
+                report(folder, f"is the folder {first} again (symbolic links lead to both); not followed", "skipped")
+            return []
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except OSError as exc:
+        report(exc.filename or folder, f"cannot be read ({exc.strerror or exc})", "failed")
+        return []
+
+
+def _mode(entry: os.DirEntry[str]) -> int:
+    """The kind of file an entry is, links followed (0: a link to nothing); from the folder's
+    listing where it says (a folder or a regular file), so most files cost no system call."""
+    if entry.is_dir(follow_symlinks=False):
+        return stat.S_IFDIR
+    if entry.is_file(follow_symlinks=False):
+        return stat.S_IFREG
+    try:
+        return entry.stat().st_mode
+    except FileNotFoundError:
+        return 0
+
+
+def _not_followed(target: str, inside: str, root: str, follow_symlinks: bool | None) -> str:
+    """Why a symbolic link to ``target`` found under ``root`` (real path ``inside``) is not
+    followed ("" when it is)."""
+    if follow_symlinks is False:
+        return "is a symbolic link; not followed (--no-follow-symlinks)"
+    if follow_symlinks is None and not os.path.join(target, "").startswith(inside):
+        return f"is a symbolic link to {target}, outside {root}; not followed (--follow-symlinks follows it)"
+    return ""
 
 
 def _pattern(globs: Iterable[str]) -> re.Pattern[str] | None:
@@ -270,44 +347,68 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
     """Check the jobs before anything is written.
 
     Two inputs with the same output (``a.md`` and ``a.txt`` → ``a.epub``) are both refused, as
-    is an output that is an input; nothing is overwritten silently. Paths are compared by
-    hash first and only the few that share one by their text, so that checking an archive
-    holds no second copy of its paths.
+    is an output that is an input; nothing is overwritten silently. Paths are compared as the
+    files they name (:func:`_file_keys`: an output folder reached through a symbolic link to the
+    input folder is the input folder; an input that is a link is also the file it leads to).
+    They are compared by hash first and only the few that share one by their text, so that
+    checking an archive holds no second copy of its paths.
     """
     result = Plan(jobs, list(problems or []))
-    hashes = array("q", (hash(_key(jobs.output(i))) for i in range(len(jobs))))
+    key = _file_keys()
+    hashes = array("q", (hash(key(jobs.output(i))) for i in range(len(jobs))))
     seen: set[int] = set()
     suspects: set[int] = set()
     for h in hashes:
         (suspects if h in seen else seen).add(h)
-    suspects.update(seen.intersection(hash(_key(source)) for source in jobs.sources))
+    # an input is its path, and the file it leads to when it is a symbolic link
+    suspects.update(seen.intersection(hash(key(path)) for path in chain(jobs.sources, jobs.targets.values())))
     del seen
     if not suspects:
         return result
     claimants: dict[str, list[int]] = {}
     for i, h in enumerate(hashes):
         if h in suspects:
-            claimants.setdefault(_key(jobs.output(i)), []).append(i)
-    inputs = {key for key in map(_key, jobs.sources) if hash(key) in suspects}
+            claimants.setdefault(key(jobs.output(i)), []).append(i)
+    inputs: dict[str, str] = {}  # key: the input it names
+    for source, path in chain(zip(jobs.sources, jobs.sources), jobs.targets.items()):
+        k = key(path)
+        if hash(k) in suspects:
+            inputs.setdefault(k, source)
     refused: dict[int, FileResult] = {}
-    for key, indices in claimants.items():
+    for k, indices in claimants.items():
         for i in indices:
             source, output = jobs.sources[i], jobs.output(i)
             if len(indices) > 1:
                 others = ", ".join(jobs.sources[j] for j in indices if j != i)
                 refused[i] = FileResult(source, None, "failed", f"{source}: has the same output {output} as "
                                         f"{others}; nothing was written for either")
-            elif key in inputs:
-                refused[i] = FileResult(source, None, "failed", f"{source}: its output {output} is an input; "
+            elif k in inputs:
+                named = "" if inputs[k] == output else f" ({inputs[k]})"
+                refused[i] = FileResult(source, None, "failed", f"{source}: its output {output} is an input{named}; "
                                         "choose another output folder with -o")
     result.problems.extend(refused[i] for i in sorted(refused))
     jobs.drop(refused)
     return result
 
 
-def _key(path: str) -> str:
-    """What identifies a file's path: absolute, and in the file system's case."""
-    return os.path.normcase(os.path.abspath(path))
+def _file_keys() -> Callable[[str], str]:
+    """What identifies the file a path names, to compare paths: the real path of its folder
+    (symbolic links resolved, once per folder) and its name, in the file system's case.
+
+    A rename replaces the name in the real folder, whatever the name is (a link included),
+    so this is what an output would overwrite.
+    """
+    folders: dict[str, str] = {}
+    split, case = os.path.split, os.path.normcase
+
+    def key(path: str) -> str:
+        folder, name = split(path)
+        base = folders.get(folder)
+        if base is None:
+            base = folders[folder] = os.path.join(case(os.path.realpath(folder or os.curdir)), "")
+        return base + case(name)
+
+    return key
 
 
 # ---------------------------------------------------------------------------- incremental state
@@ -384,7 +485,7 @@ class Journal:
         try:
             if self._fh is None:
                 os.makedirs(os.path.dirname(self.path), exist_ok=True)
-                self._fh = open(self.path, "a", encoding="utf-8")
+                self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
                 if self._newline:
                     text = "\n" + text
             self._fh.write(text)
@@ -420,7 +521,8 @@ def _read_journal(path: str) -> tuple[dict[str, str], bool]:
     one whole line per output (a kill can cut the last line short)."""
     lines: dict[str, str] = {}
     compact = True
-    with contextlib.suppress(OSError), open(path, encoding="utf-8") as fh:
+    # bytes that are not UTF-8 (a damaged file) make their line match nothing: it is converted again
+    with contextlib.suppress(OSError), open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             try:
                 name = json.loads(line)["output"]
@@ -440,7 +542,20 @@ def _journal_line(name: str, mark: str, stamp: tuple[int, int] | None) -> str:
     return f'{{"output": {_json_string(name)}, "fingerprint": {_json_string(mark)}, "source": {source}}}\n'
 
 
-_json_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+def _json_string(text: str) -> str:
+    """``text`` as ``json.dumps(..., ensure_ascii=False)`` writes it, but for lone surrogates
+    (a file name's bytes that were not UTF-8, as ``os.scandir`` hands them over), which UTF-8
+    cannot hold: they are written ``\\udce9``, which ``json.loads`` reads back as they were,
+    so the journal names such a file exactly and a rerun finds it up to date."""
+    return _SURROGATE.sub(_escaped_surrogate, _encode_basestring(text))
+
+
+_encode_basestring = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 # ---------------------------------------------------------------------------- execution
@@ -594,8 +709,8 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
         if keep or result.status == "failed" or result.warnings:
             rows[i] = result
 
-    for result in plan_.problems:
-        counts["failed"] = counts.get("failed", 0) + 1
+    for result in plan_.problems:  # failed, or skipped (a symbolic link not followed)
+        counts[result.status] = counts.get(result.status, 0) + 1
         if on_result:
             on_result(result)
     for i, (source, output, root) in enumerate(todo):
@@ -684,10 +799,10 @@ def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options:
     be, so the chunks not yet run are returned with the lost ones. Ctrl-C keeps what finished.
     """
     lost: list[Sequence[int]] = []
+    running: dict[Future[list[FileResult]], Sequence[int]] = {}  # empty again whenever a pool is done
     while True:
         pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                                initializer=_ignore_sigint)
-        running: dict[Future[list[FileResult]], Sequence[int]] = {}
         broken = False
 
         def collect(future: Future[list[FileResult]]) -> None:
@@ -769,42 +884,32 @@ def _context() -> Any:
 
 
 def _remove_temporaries(jobs: Iterable[Job]) -> None:
-    """Remove the temporary files of these outputs, which a dead worker left half written.
-
-    Only their own (``.name.XXXX.tmp``): other workers may be writing beside them.
-    """
+    """Remove the temporary files of these outputs, which a dead worker left half written
+    (others, live workers' included, are left alone: see :func:`files.remove_temporaries`)."""
     by_folder: dict[str, set[str]] = {}
     for _, output, _ in jobs:
         folder, name = os.path.split(output)
         by_folder.setdefault(folder, set()).add(name)
     for folder, names in by_folder.items():
-        _unlink_temporaries(folder, names)
+        remove_temporaries(folder, names)
 
 
 def _sweep_stale_temporaries(folders: Iterable[str]) -> None:
-    """Remove temporary files a killed run left behind (``.name.XXXX.tmp``)."""
+    """Remove the temporary files a killed run left behind (not those of a run still writing)."""
     for folder in folders:
-        _unlink_temporaries(folder, None)
-
-
-def _unlink_temporaries(folder: str, names: set[str] | None) -> None:
-    """Remove ``folder``'s temporary files (``.name.XXXX.tmp``) of outputs in ``names``, or all."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(folder or "."):
-            name = entry.name
-            if (name.startswith(".") and name.endswith(".tmp") and entry.is_file()
-                    and (names is None or name[1:-4].rpartition(".")[0] in names)):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+        remove_temporaries(folder)
 
 
 # ---------------------------------------------------------------------------- reports
 
 
 def write_report(report: Report, path: str | os.PathLike[str]) -> None:
-    """One row per input (input, status, output, error, seconds) as ``.json`` or ``.csv``."""
-    rows = [{"input": str(r.source), "status": r.status, "output": str(r.output) if r.output else "",
-             "error": r.error, "seconds": round(r.seconds, 4)} for r in report.results]
+    """One row per input (input, status, output, error, seconds) as ``.json`` or ``.csv``;
+    paths are written as :func:`files.printable` shows them (a cell is one line, whatever a
+    file's name holds)."""
+    rows = [{"input": printable(str(r.source)), "status": r.status,
+             "output": printable(str(r.output)) if r.output else "", "error": printable(r.error),
+             "seconds": round(r.seconds, 4)} for r in report.results]
     target = Path(path)
     if target.suffix.lower() == ".csv":
         buffer = io.StringIO()

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Annotated, Any
 
 import typer
 
 from . import batch
 from .api import extension, formats, parse, read_file, render, write_atomic
 from .errors import ConversionError, FormatError, OptionError
+from .files import printable, read_stream
 from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
+
+#: Default of --include (typer wants a list).
+_INCLUDE = list(batch.DEFAULT_INCLUDE)
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,11 +44,11 @@ def _list_formats(value: bool) -> None:
 
 @app.command()
 def main(
-    inputs: list[str] = typer.Argument(None, metavar="INPUT...", show_default=False,
-                                       help="Files, folders (converted recursively) or - for stdin."),
-    to: Optional[str] = typer.Option(None, "--to", "-t", metavar="FORMAT",
-                                     help="Output format: markdown (md), text (txt), json … see --list-formats."),
-    output: Optional[str] = typer.Option(
+    inputs: Annotated[list[str] | None, typer.Argument(
+        metavar="INPUT...", show_default=False, help="Files, folders (converted recursively) or - for stdin.")] = None,
+    to: str | None = typer.Option(None, "--to", "-t", metavar="FORMAT",
+                                  help="Output format: markdown (md), text (txt), json … see --list-formats."),
+    output: str | None = typer.Option(
         None, "--output", "-o", metavar="OUTPUT",
         help="Output file, folder (for several inputs or a folder), or - for stdout. "
              "Default: beside each input, with the new extension."),
@@ -56,25 +61,29 @@ def main(
     images: str = typer.Option("embed", "--images", metavar="embed|link|none",
                                help="EPUB: download images into the book (embed), show them as links, or drop them."),
     offline: bool = typer.Option(False, "--offline", help="EPUB: make no network request at all."),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", metavar="DIR",
-                                            help="EPUB: where downloaded images are cached."),
+    cache_dir: str | None = typer.Option(None, "--cache-dir", metavar="DIR",
+                                         help="EPUB: where downloaded images are cached."),
     allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts",
                                              help="EPUB: allow images from loopback and private addresses."),
-    bundle: Optional[str] = typer.Option(None, "--bundle", metavar="BOOK.epub",
-                                         help="EPUB: put every input in one book, a chapter each."),
-    title: Optional[str] = typer.Option(None, "--title", help="Bundle: the book's title."),
+    bundle: str | None = typer.Option(None, "--bundle", metavar="BOOK.epub",
+                                      help="EPUB: put every input in one book, a chapter each."),
+    title: str | None = typer.Option(None, "--title", help="Bundle: the book's title."),
     order: str = typer.Option("newest", "--order", metavar="newest|oldest",
                               help="Bundle: chapters newest or oldest first."),
-    include: list[str] = typer.Option(list(batch.DEFAULT_INCLUDE), "--include", metavar="GLOB",
-                                      help="Folders: convert files matching this (repeatable)."),
-    exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB",
-                                      help="Folders: skip files and folders matching this (repeatable)."),
-    files_from: Optional[str] = typer.Option(None, "--files-from", metavar="FILE",
-                                             help="Also convert the files listed in FILE (- for stdin), one per line."),
+    include: Annotated[list[str], typer.Option(
+        "--include", metavar="GLOB", help="Folders: convert files matching this (repeatable).")] = _INCLUDE,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", metavar="GLOB", help="Folders: skip files and folders matching this (repeatable).")] = None,
+    follow_symlinks: bool | None = typer.Option(
+        None, "--follow-symlinks/--no-follow-symlinks", show_default=False,
+        help="Folders: follow symbolic links wherever they lead, or none at all. Default: follow "
+             "those that stay inside the folder. A link named as an INPUT is always read."),
+    files_from: str | None = typer.Option(None, "--files-from", metavar="FILE",
+                                          help="Also convert the files listed in FILE (- for stdin), one per line."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes to use (0: all cores)."),
     force: bool = typer.Option(False, "--force", help="Convert even outputs that are up to date."),
-    report: Optional[str] = typer.Option(None, "--report", metavar="FILE",
-                                         help="Write one row per input to FILE (.json or .csv)."),
+    report: str | None = typer.Option(None, "--report", metavar="FILE",
+                                      help="Write one row per input to FILE (.json or .csv)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
     list_formats: bool = typer.Option(False, "--list-formats", callback=_list_formats, is_eager=True,
                                       help="List the output formats and exit."),
@@ -83,6 +92,7 @@ def main(
 ) -> None:
     """Convert feed-HTML news items to Markdown, plain text, JSON and more."""
     inputs = list(inputs or []) + (_read_list(files_from) if files_from else [])
+    exclude = exclude or []
     if not inputs:
         raise typer.BadParameter("give at least one INPUT (a file, a folder, or - for stdin)", param_hint="INPUT")
     if bundle and (to or "epub").lower() != "epub":
@@ -97,50 +107,66 @@ def main(
                                    "allow_private_hosts": allow_private_hosts})
     warnings.showwarning = _print_warning
     if bundle:
-        raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, jobs, quiet))
+        raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, follow_symlinks, jobs,
+                                 quiet))
     if inputs == ["-"] or output == "-":
         raise typer.Exit(_to_stream(inputs, to, output, options))
-    plan = _plan(inputs, to, output, include, exclude)
+    plan = _plan(inputs, to, output, include, exclude, follow_symlinks)
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
         result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
                            keep=bool(report))
-    for row in result.results:
-        for note in row.warnings:
-            typer.echo(f"convert: warning: {note}", err=True)
-    for row in result.failed:
-        typer.echo(f"convert: error: {row.error}", err=True)
+    _tell(result.results)
     if report:
         try:
             batch.write_report(result, report)
         except ConversionError as exc:
-            typer.echo(f"convert: error: {exc}", err=True)
+            _say(f"error: {exc}")
     if not quiet and (sum(result.counts.values()) > 1 or result.interrupted):
-        typer.echo(f"convert: {result.summary()}", err=True)
+        _say(result.summary())
     raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
 
 
+def _say(text: str) -> None:
+    """One line on stderr, after the program's name. Paths in it are shown escaped
+    (:func:`printable`): a file's name can hold no escape sequence or line break for the
+    terminal, and bytes that are not UTF-8 show as ``\\xe9``."""
+    typer.echo(f"convert: {printable(text)}", err=True)
+
+
+def _tell(rows: list[batch.FileResult]) -> None:
+    """The warnings of these rows (and why those that were left out were), then the errors of
+    those that failed."""
+    for row in rows:
+        for note in row.warnings:
+            _say(f"warning: {note}")
+        if row.status == "skipped" and row.error:  # a symbolic link not followed
+            _say(f"warning: {row.error}")
+    for row in rows:
+        if row.status == "failed":
+            _say(f"error: {row.error}")
+
+
 def _bundle(inputs: list[str], book: str, title: str | None, order: str, options: dict[str, Any],
-            include: list[str], exclude: list[str], jobs: int, quiet: bool) -> int:
+            include: list[str], exclude: list[str], follow_symlinks: bool | None, jobs: int, quiet: bool) -> int:
     """Read every input, then write one book; inputs that fail are named and left out."""
     from .writers.epub import bundle
 
-    plan = _plan(inputs, "json", None, include, exclude)
+    plan = _plan(inputs, "json", None, include, exclude, follow_symlinks)
     sources = plan.jobs.sources
     with _progress(len(sources), enabled=not quiet and sys.stderr.isatty()) as advance:
         docs, failures = batch.read_documents(sources, jobs=jobs or None, on_result=advance)
-    failures = plan.problems + failures
-    for row in failures:
-        typer.echo(f"convert: error: {row.error}", err=True)
+    _tell(plan.problems + failures)
+    failures = [row for row in plan.problems if row.status == "failed"] + failures
     if not docs:
-        typer.echo(f"convert: error: {book}: no document could be read; no book written", err=True)
+        _say(f"error: {book}: no document could be read; no book written")
         return 1
     try:
         write_atomic(book, bundle(docs, title=title, order=order, **options))
     except ConversionError as exc:
-        typer.echo(f"convert: error: {exc}", err=True)
+        _say(f"error: {exc}")
         return 1
     if not quiet:
-        typer.echo(f"convert: {book}: {len(docs)} chapters, {len(failures)} failed", err=True)
+        _say(f"{book}: {len(docs)} chapters, {len(failures)} failed")
     return 1 if failures else 0
 
 
@@ -158,15 +184,21 @@ def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_list(name: str) -> list[str]:
+    """The paths listed in ``name`` (- for stdin), one a line. Bytes that are not UTF-8 are
+    kept as the file system keeps them in a name (surrogate escapes), so any file can be listed."""
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
         raise typer.BadParameter(f"cannot read {name}: {exc}", param_hint="--files-from") from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    return [line.strip() for line in lines if line.strip()]
 
 
-def _plan(inputs: list[str], to: str, output: str | None, include: list[str], exclude: list[str]) -> batch.Plan:
-    """Pair every input with its output; missing inputs and unreadable folders become problems."""
+def _plan(inputs: list[str], to: str, output: str | None, include: list[str], exclude: list[str],
+          follow_symlinks: bool | None) -> batch.Plan:
+    """Pair every input with its output; missing inputs and unreadable folders become problems.
+    A file named here is read even when it is a symbolic link (``follow_symlinks`` is for
+    the links found in folders)."""
     ext = "." + extension(to)
     many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
     jobs = batch.Jobs()
@@ -174,7 +206,7 @@ def _plan(inputs: list[str], to: str, output: str | None, include: list[str], ex
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            jobs.add_tree(name, output or name, ext, include, exclude, problems)
+            jobs.add_tree(name, output or name, ext, include, exclude, problems, follow_symlinks)
         elif not path.exists():
             problems.append(batch.FileResult(name, None, "failed", f"{name}: no such file or folder"))
         elif not many and output is not None:
@@ -188,8 +220,14 @@ def _progress(total: int, enabled: bool) -> Any:
     """A rich progress bar on a terminal; otherwise nothing (the summary line says it all)."""
     if not enabled or total < 2:
         return _NoProgress()
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(TextColumn("converting"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -237,14 +275,14 @@ def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str
         raise typer.BadParameter("-o - (stdout) and - (stdin) take exactly one INPUT", param_hint="--output")
     name = inputs[0]
     try:
-        doc = parse(sys.stdin.buffer.read(), path="<stdin>") if name == "-" else read_file(name)
+        doc = parse(read_stream(sys.stdin.buffer), path="<stdin>") if name == "-" else read_file(name)
         data = render(doc, to, **options)
         if output in (None, "-"):
             _write_stdout(data)
         else:
             write_atomic(output, data)
     except ConversionError as exc:
-        typer.echo(f"convert: error: {exc}", err=True)
+        _say(f"error: {exc}")
         return 1
     return 0
 
@@ -256,7 +294,7 @@ def _write_stdout(data: str | bytes) -> None:
 
 def _print_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
                    line: Any = None) -> None:
-    typer.echo(f"convert: warning: {message}", err=True)
+    _say(f"warning: {message}")
 
 
 def run() -> None:

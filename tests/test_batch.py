@@ -42,7 +42,7 @@ def outputs(folder: Path) -> dict[str, bytes]:
 
 def cli(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "converter", *args], capture_output=True, text=True,
-                          timeout=300, **kw)  # type: ignore[call-overload]
+                          timeout=300, check=False, **kw)  # type: ignore[call-overload]
 
 
 def test_bad_file_in_the_middle_is_reported_and_the_rest_converted(tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ def test_collisions_across_trees_and_with_inputs(tmp_path: Path, monkeypatch: py
                                                  same_hash: bool) -> None:
     """Two folders mirrored into one output folder, a third converted beside itself. Paths
     are compared by hash, then by text: with every hash made equal, the same files are refused."""
-    import converter.batch as batch
+    from converter import batch
 
     if same_hash:
         monkeypatch.setattr(batch, "hash", lambda value: 0, raising=False)
@@ -140,7 +140,7 @@ def test_collisions_across_trees_and_with_inputs(tmp_path: Path, monkeypatch: py
 def test_a_batch_that_keeps_only_what_went_wrong_counts_everything(tmp_path: Path) -> None:
     """``keep=False`` (the command line without ``--report``): rows only for failures and
     warnings, every file counted, every file passed to ``on_result``."""
-    import converter.batch as batch
+    from converter import batch
 
     src = make_tree(tmp_path / "src", 30, bad=(7,))
     jobs = batch.Jobs()
@@ -159,7 +159,7 @@ def test_the_heap_is_frozen_only_while_workers_run(tmp_path: Path) -> None:
     alone); afterwards the collector is as it was, a heap the caller froze included."""
     import gc
 
-    import converter.batch as batch
+    from converter import batch
 
     src = make_tree(tmp_path / "src", 40)
     frozen_while_running: list[int] = []
@@ -217,7 +217,7 @@ def test_report_rows_match_what_happened(tmp_path: Path) -> None:
     (src / "b" / "doc00004.txt").write_bytes(GOOD.replace("城市".encode(), "乡村".encode()))
     result = cli(str(src), "--to", "md", "-o", str(out), "--report", str(tmp_path / "r.csv"), "-q")
     assert result.returncode == 1
-    rows = {Path(r["input"]).name: r for r in csv.DictReader(open(tmp_path / "r.csv", encoding="utf-8"))}
+    rows = {Path(r["input"]).name: r for r in csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8")))}
     assert {n: r["status"] for n, r in rows.items()} == {
         "doc00000.txt": "skipped", "doc00001.txt": "skipped", "doc00002.txt": "failed",
         "doc00003.txt": "skipped", "doc00004.txt": "converted", "doc00005.txt": "skipped"}
@@ -272,7 +272,7 @@ def test_ctrl_c_stops_and_exits_130_after_the_summary(tmp_path: Path) -> None:
 def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file that kills its worker process (as a crash in a C library or the OOM killer would)
     is reported; every other file still converts, in the pool or in a fresh process."""
-    import converter.batch as batch
+    from converter import batch
 
     real_read = batch.read_file
 
@@ -380,3 +380,30 @@ def test_journal_lines_are_json_dumps(name: str, mark: str, stamp: tuple[int, in
     entry = {"output": name, "fingerprint": mark, "source": None if stamp is None else list(stamp)}
     line = _journal_line(name, mark, stamp)
     assert line == json.dumps(entry, ensure_ascii=False) + "\n" and json.loads(line) == entry
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(exclude_categories=())))
+def test_journal_lines_hold_names_that_are_not_utf8(name: str) -> None:
+    """A name os.scandir decoded from bytes that are not UTF-8 holds lone surrogates: its
+    journal line is still UTF-8, and JSON that reads back as the same name."""
+    from converter.batch import _journal_line
+
+    line = _journal_line(name, "mark", (1, 2))
+    line.encode("utf-8")
+    assert json.loads(line)["output"] == name and line.endswith("}\n") and line.count("\n") == 1
+
+
+def test_a_damaged_journal_costs_only_its_damaged_lines(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 in the journal (a damaged disk): no traceback, and only the
+    output whose line they hit is converted again."""
+    src = make_tree(tmp_path / "src", 4)
+    out = tmp_path / "out"
+    convert_tree(src, out, "md")
+    journal = out / STATE_FILE
+    lines = journal.read_bytes().splitlines(keepends=True)
+    damaged = json.loads(lines[1])["output"]
+    journal.write_bytes(b"".join([lines[0], lines[1].replace(b"doc", b"d\xffc"), *lines[2:]]))
+    again = convert_tree(src, out, "md")
+    assert [r.source.relative_to(src).with_suffix(".md").as_posix() for r in again.results
+            if r.status == "converted"] == [damaged] and again.skipped == 3

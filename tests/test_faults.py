@@ -17,8 +17,9 @@ import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,6 +27,9 @@ import converter.batch
 import converter.files
 from converter import convert_tree
 from converter.batch import STATE_FILE, FileResult
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 ROOT = Path(__file__).parents[1]
 GOOD = (ROOT / "examples" / "item.txt").read_bytes()
@@ -54,6 +58,12 @@ def temporaries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob(".*.tmp")) if folder.is_dir() else []
 
 
+def temporary_of(*names: str) -> Callable[[str], bool]:
+    """Whether a temporary file (its path) is one of the outputs ``names``'s, by its name's tag."""
+    prefixes = tuple(converter.files._temporary_prefix(name) for name in names)
+    return lambda path: os.path.basename(path).startswith(prefixes)
+
+
 def reference(src: Path, tmp_path: Path, fmt: str = "md") -> dict[str, bytes]:
     """What a fault-free batch writes."""
     report = convert_tree(src, tmp_path / "reference", fmt, jobs=1)
@@ -80,7 +90,7 @@ class _FailingFile:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def __enter__(self) -> _FailingFile:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -118,7 +128,7 @@ def test_a_full_disk_fails_only_the_files_it_hits_and_a_rerun_completes(monkeypa
     expected = reference(src, tmp_path)
     before = snapshot(src)
     out = tmp_path / "out"
-    fail_output_writes(monkeypatch, lambda path: ".doc003.md." in path or ".doc017.md." in path, no_space())
+    fail_output_writes(monkeypatch, temporary_of("doc003.md", "doc017.md"), no_space())
     report = convert_tree(src, out, "md", jobs=1)
     assert set(failed(report)) == {"doc003.txt", "doc017.txt"} and report.converted == 22
     for name, error in failed(report).items():
@@ -148,7 +158,7 @@ def test_a_full_disk_on_the_command_line_is_one_line_per_file(tmp_path: Path) ->
         "sys.argv = ['convert'] + sys.argv[1:]\n"
         "run()\n")
     done = subprocess.run([sys.executable, "-c", script, str(src), "--to", "md", "-o", str(out), "-j", "1"],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("convert: error: ")]
     assert errors == [f"convert: error: {out / 'doc001.md'}: cannot be written (No space left on device)"]
@@ -174,7 +184,7 @@ class _Journal:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def __enter__(self) -> _Journal:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -281,14 +291,14 @@ def test_an_output_path_taken_by_a_folder_fails_that_file_only(tmp_path: Path) -
 def test_an_unreadable_input_is_reported_and_left_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     src = make_tree(tmp_path / "src", 4)
     before = snapshot(src)
-    real_open = open
+    real_open = os.open
 
-    def files_open(file: Any, *args: Any, **kw: Any) -> Any:
+    def os_open(file: Any, *args: Any, **kw: Any) -> int:
         if str(file).endswith("doc001.txt"):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
         return real_open(file, *args, **kw)
 
-    monkeypatch.setattr(converter.files, "open", files_open, raising=False)
+    monkeypatch.setattr(converter.files.os, "open", os_open)
     report = convert_tree(src, tmp_path / "out", "md", jobs=1)
     assert failed(report) == {"doc001.txt": f"{src / 'doc001.txt'}: cannot be read (Permission denied)"}
     assert snapshot(src) == before
@@ -360,7 +370,7 @@ def test_a_killed_worker_costs_only_its_file_and_a_rerun_completes(when: str, mo
                 self.real.flush()
                 os._exit(9)
 
-            def __enter__(self) -> _DiesMidway:
+            def __enter__(self) -> Self:
                 return self
 
             def __exit__(self, *exc: object) -> None:
@@ -369,7 +379,7 @@ def test_a_killed_worker_costs_only_its_file_and_a_rerun_completes(when: str, mo
         def fdopen(fd: int, *args: Any, **kw: Any) -> Any:
             real = real_fdopen(fd, *args, **kw)
             target = os.readlink(f"/proc/self/fd/{fd}") if os.path.exists(f"/proc/self/fd/{fd}") else ""
-            return _DiesMidway(real) if os.getpid() != parent and ".doc020.md." in target else real
+            return _DiesMidway(real) if os.getpid() != parent and temporary_of("doc020.md")(target) else real
 
         monkeypatch.setattr(converter.files.os, "fdopen", fdopen)
     report = convert_tree(src, out, "md", jobs=2)  # must not raise

@@ -50,8 +50,8 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
     blocks, heading = read_body(body, meta.url)
     if not meta.title:
         meta.title = heading
-        if not meta.title and path:
-            meta.title = os.path.splitext(os.path.basename(path))[0]
+        if not meta.title and path:  # as text: bytes of the name that were not UTF-8 become U+FFFD
+            meta.title = _clean_string(os.path.splitext(os.path.basename(path))[0])
     blocks = drop_title_heading(blocks, meta.title)
     if _CONTROL_REFERENCE.search(text):  # a character reference can spell a control character again
         _drop_controls(meta, blocks)
