@@ -318,12 +318,20 @@ CASES: list[Case] = [
          lambda url: OrgAst().shows_image(url),
          lambda url: False),
     # ------------------------------------------------------------ images.py
-    Case("SVG style with white space", "images.py: _EXTERNAL_CSS",
+    Case("SVG style with white space", "images.py: _CSS_URL",
          lambda: (_svg_style("fill:url(" + " " * SIZE + "#a)"),),
          lambda data: _has_style(clean_svg(data)),
-         lambda data: False),  # only url(#…) with nothing between is known to stay inside
-    Case("SVG style with local references", "images.py: _EXTERNAL_CSS",
+         lambda data: True),  # white space inside url( ) is allowed: still a local reference
+    Case("SVG style with local references", "images.py: _CSS_URL",
          lambda: (_svg_style("fill:url(#a)" * (SIZE // 12)),),
+         lambda data: _has_style(clean_svg(data)),
+         lambda data: True),
+    Case("SVG style with an unclosed comment", "images.py: _CSS_COMMENT",
+         lambda: (_svg_style("fill:red/*" + "/*" * (SIZE // 2)),),
+         lambda data: _has_style(clean_svg(data)),
+         lambda data: True),
+    Case("SVG style of escapes", "images.py: _CSS_ESCAPE",
+         lambda: (_svg_style("fill:" + "\\75 " * (SIZE // 4)),),
          lambda data: _has_style(clean_svg(data)),
          lambda data: True),
 ]
