@@ -116,9 +116,10 @@ def test_collisions_across_trees_and_with_inputs(tmp_path: Path, monkeypatch: py
     """Two folders mirrored into one output folder, a third converted beside itself. Paths
     are compared by hash, then by text: with every hash made equal, the same files are refused."""
     from converter import batch
+    from converter.batch import planning
 
     if same_hash:
-        monkeypatch.setattr(batch, "hash", lambda value: 0, raising=False)
+        monkeypatch.setattr(planning, "hash", lambda value: 0, raising=False)
     for folder, names in [("one", ["x.txt", "y.txt"]), ("two", ["x.txt", "z.txt"]), ("three", ["note.md", "other.txt"])]:
         (tmp_path / folder).mkdir()
         for name in names:
@@ -159,18 +160,18 @@ def test_the_heap_is_frozen_only_while_workers_run(tmp_path: Path) -> None:
     alone); afterwards the collector is as it was, a heap the caller froze included."""
     import gc
 
-    from converter import batch
+    from converter.batch import execution
 
     src = make_tree(tmp_path / "src", 40)
     frozen_while_running: list[int] = []
-    real = batch._run_on_pool
+    real = execution._run_on_pool
 
     def run_on_pool(*args: object, **kw: object) -> object:
         frozen_while_running.append(gc.get_freeze_count())
         return real(*args, **kw)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(batch, "_run_on_pool", run_on_pool)
+        mp.setattr(execution, "_run_on_pool", run_on_pool)
         assert gc.get_freeze_count() == 0
         convert_tree(src, tmp_path / "out", "md", jobs=2, force=True)
         assert frozen_while_running[-1] > 0 and gc.get_freeze_count() == 0
@@ -272,22 +273,22 @@ def test_ctrl_c_stops_and_exits_130_after_the_summary(tmp_path: Path) -> None:
 def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file that kills its worker process (as a crash in a C library or the OOM killer would)
     is reported; every other file still converts, in the pool or in a fresh process."""
-    from converter import batch
+    from converter.batch import execution
 
-    real_read = batch.read_file
+    real_read = execution.read_file
 
     def read_or_die(path: Path) -> object:
         if Path(path).name == "doc00021.txt":
             os._exit(3)
         return real_read(path)
 
-    monkeypatch.setattr(batch, "read_file", read_or_die)  # inherited by forked workers
+    monkeypatch.setattr(execution, "read_file", read_or_die)  # inherited by forked workers
     src = make_tree(tmp_path / "src", 80)
     report = convert_tree(src, tmp_path / "out", "md", jobs=2)
     assert [r.source.name for r in report.failed] == ["doc00021.txt"]
     assert "process converting it died" in report.failed[0].error
     assert report.converted == 79 and len(outputs(tmp_path / "out")) == 79
-    monkeypatch.setattr(batch, "read_file", real_read)
+    monkeypatch.setattr(execution, "read_file", real_read)
     rerun = convert_tree(src, tmp_path / "out", "md", jobs=2)
     assert rerun.converted == 1 and rerun.skipped == 79
 
@@ -375,7 +376,7 @@ def test_a_new_journal_is_appended_to_without_keeping_its_lines(tmp_path: Path) 
 @given(st.text(), st.text(max_size=16), st.none() | st.tuples(st.integers(0, 2**63), st.integers(-2**63, 2**63)))
 def test_journal_lines_are_json_dumps(name: str, mark: str, stamp: tuple[int, int] | None) -> None:
     """Journal lines are formatted directly; they must be what ``json`` writes and reads."""
-    from converter.batch import _journal_line
+    from converter.batch.journal import _journal_line
 
     entry = {"output": name, "fingerprint": mark, "source": None if stamp is None else list(stamp)}
     line = _journal_line(name, mark, stamp)
@@ -387,7 +388,7 @@ def test_journal_lines_are_json_dumps(name: str, mark: str, stamp: tuple[int, in
 def test_journal_lines_hold_names_that_are_not_utf8(name: str) -> None:
     """A name os.scandir decoded from bytes that are not UTF-8 holds lone surrogates: its
     journal line is still UTF-8, and JSON that reads back as the same name."""
-    from converter.batch import _journal_line
+    from converter.batch.journal import _journal_line
 
     line = _journal_line(name, "mark", (1, 2))
     line.encode("utf-8")
