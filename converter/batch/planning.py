@@ -11,11 +11,13 @@ import os
 import re
 import stat
 from array import array
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
+from pathlib import Path
 
 from ..files import not_regular
+from ..writers import get_writer_class
 from .report import FileResult
 
 #: Inputs taken from a folder unless ``include`` says otherwise.
@@ -106,6 +108,36 @@ class Plan:
     jobs: Jobs = field(default_factory=Jobs)
     problems: list[FileResult] = field(default_factory=list)
 
+
+def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str | os.PathLike[str] | None = None,
+                *, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
+                follow_symlinks: bool | None = None) -> Plan:
+    """The plan for what a user names: files and folders, and an output file, folder or none.
+
+    The one place where inputs are paired with outputs, for the command line and the library
+    alike. A folder's tree is mirrored in the folder ``output``, or its outputs go beside its
+    files. A file goes to ``output`` when it is the only input and ``output`` is not a folder;
+    otherwise into the folder ``output``, or beside the file. An input that does not exist, a
+    folder that cannot be read, and what :func:`plan` refuses become problems. A file named
+    here is read even when it is a symbolic link (``follow_symlinks`` is for the links found
+    in folders, see :func:`_walk`).
+    """
+    ext = "." + get_writer_class(to).extension
+    include, exclude = tuple(include), tuple(exclude)  # read once per folder
+    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
+    jobs = Jobs()
+    problems: list[FileResult] = []
+    for name in inputs:
+        path = Path(name)
+        if path.is_dir():
+            jobs.add_tree(name, output or name, ext, include, exclude, problems, follow_symlinks)
+        elif not path.exists():
+            problems.append(FileResult(name, None, "failed", f"{name}: no such file or folder"))
+        elif not many and output is not None:
+            jobs.add_file(name, output)
+        else:
+            jobs.add_file(name, (Path(output) / path.name if output else path).with_suffix(ext))
+    return plan(jobs, problems)
 
 
 def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: list[FileResult] | None,
