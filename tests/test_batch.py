@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -17,9 +18,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import HALTED, halted
 
 from converter import convert_tree
 from converter.batch import STATE_FILE
+from converter.batch.execution import AHEAD, CHUNK
 
 ROOT = Path(__file__).parents[1]
 GOOD = (ROOT / "examples" / "item.txt").read_bytes()
@@ -230,44 +233,80 @@ def test_report_rows_match_what_happened(tmp_path: Path) -> None:
     assert len(data["files"]) == 6
 
 
+#: The halted runs below patch the command's process; its workers inherit the patch by fork.
+needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                                reason="needs fork: workers inherit the patch that halts them")
+
+
+def halted_run(src: Path, out: Path, gate: Path, halt_after: int, workers: int) -> subprocess.Popen[str]:
+    """``convert SRC --to md -o OUT`` on ``workers`` processes, each of which writes ``halt_after``
+    outputs and then stops halfway through the next (:data:`support.HALTED`); returned once all
+    of them have stopped."""
+    proc = subprocess.Popen([sys.executable, "-c", HALTED, str(src), "--to", "md", "-o", str(out), "-j", str(workers)],
+                            env={**os.environ, "GATE": str(gate), "HALT_AFTER": str(halt_after)},
+                            start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120  # a generous bound on waiting, not on how fast it goes
+    while halted(gate) < workers and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if halted(gate) < workers:
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, err = proc.communicate()
+        pytest.fail(f"{halted(gate)} of {workers} workers stopped at the gate: {err}")
+    return proc
+
+
+def journaled(out: Path) -> set[str]:
+    """The outputs the journal in ``out`` records (a line cut short records nothing)."""
+    journal = out / STATE_FILE
+    names = set()
+    for line in journal.read_text(encoding="utf-8").splitlines() if journal.exists() else []:
+        try:
+            names.add(json.loads(line)["output"])
+        except ValueError:
+            continue
+    return names
+
+
+@needs_fork
 def test_killed_batch_leaves_no_partial_file_and_rerun_finishes(tmp_path: Path) -> None:
-    src = make_tree(tmp_path / "src", 1500)
+    """Killed while each worker is halfway through an output, after its first chunk and part of
+    its second: no output is partial, and the rerun skips exactly what the journal records and
+    converts everything else, outputs written but not yet journaled included."""
+    src = make_tree(tmp_path / "src", 200)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "converter", str(src), "--to", "md", "-o", str(out), "-q"],
-                            start_new_session=True, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(out.rglob("*.md"))) < 100:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done = outputs(out)
-    assert 100 <= len(done) < 1500, "the kill should land mid-way"
-    for name, data in done.items():  # every output present is complete
-        assert data.endswith(b"\n") and data.startswith(b"---\n"), name
-    result = cli(str(src), "--to", "md", "-o", str(out))
-    converted = int(result.stderr.split(" converted")[0].split()[-1])
-    assert result.returncode == 0 and converted <= 1500 - len(done) + 2 * 16  # at most the chunks in flight
     reference = tmp_path / "ref"
     convert_tree(src, reference, "md")
-    assert outputs(out) == outputs(reference)
-    assert not [p for p in out.rglob(".*.tmp")]
+    expected = outputs(reference)
+    halt_after = CHUNK + CHUNK // 4
+    proc = halted_run(src, out, tmp_path / "gate", halt_after, workers=2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    done, recorded = outputs(out), journaled(out)
+    assert len(done) == 2 * halt_after and all(data == expected[name] for name, data in done.items())
+    assert len(list(out.rglob(".*.tmp"))) == 2, "each worker was killed halfway through a write"
+    assert recorded <= done.keys() and len(done.keys() - recorded) >= 2 * (halt_after - CHUNK)  # second chunks'
+    rerun = convert_tree(src, out, "md", jobs=2)
+    status = {r.output.relative_to(out).as_posix(): r.status for r in rerun.results if r.output is not None}
+    assert rerun.ok and {name for name, s in status.items() if s == "skipped"} == recorded
+    assert {name for name, s in status.items() if s == "converted"} == expected.keys() - recorded
+    assert outputs(out) == expected and not list(out.rglob(".*.tmp"))
 
 
+@needs_fork
 def test_ctrl_c_stops_and_exits_130_after_the_summary(tmp_path: Path) -> None:
-    src = make_tree(tmp_path / "src", 1500)
+    """Ctrl-C while every worker is halfway through its first output: what is under way finishes
+    and is journaled, no chunk is handed to the pool after it, and the summary says so."""
+    in_flight = AHEAD * 2 * CHUNK  # chunks handed to a pool of two workers at most, in files
+    src = make_tree(tmp_path / "src", 2 * in_flight)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "converter", str(src), "--to", "md", "-o", str(out)],
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(out.rglob("*.md"))) < 50:
-        time.sleep(0.05)
+    proc = halted_run(src, out, tmp_path / "gate", 0, workers=2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "(interrupted)" in err and "Traceback" not in err
-    journal = out / STATE_FILE
-    recorded = len(journal.read_text(encoding="utf-8").splitlines())
-    assert recorded == len(outputs(out)) < 1500
+    recorded = journaled(out)
+    assert recorded == outputs(out).keys() and 2 * CHUNK <= len(recorded) <= in_flight
+    assert not list(out.rglob(".*.tmp"))
 
 
 def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
