@@ -5,6 +5,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
+#: The corpus of real documents beside the repository (``../shared/corpus``), read where it is
+#: and never copied in: a fresh clone has no such folder.
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+#: Its news items and its reference document (the seed); empty where the corpus is absent.
+FEEDS = sorted((CORPUS / "feeds").glob("s*")) if (CORPUS / "feeds").is_dir() else []
+SEEDS = sorted((CORPUS / "seed").glob("*")) if (CORPUS / "seed").is_dir() else []
+#: For a test that reads the news items, or the seed: skipped, saying why, where they are absent.
+needs_corpus = pytest.mark.skipif(not FEEDS, reason="../shared/corpus is not present")
+needs_seed = pytest.mark.skipif(not SEEDS, reason="../shared/corpus/seed is not present")
+
 #: ``convert`` run as ``python -c HALTED ARG...``, caught in the middle of writing however fast
 #: or loaded the machine: in each of its processes, the output writes after the first
 #: ``$HALT_AFTER`` (default 0) stop halfway; the process makes ``$GATE.ready.<pid>`` and waits
