@@ -104,11 +104,7 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     if not root.is_dir():
         raise InputError("is not a folder", str(root))
     make_writer(to, **options)  # a bad format or option fails before any work
-    ext = "." + extension(to)
-    problems: list[batch.FileResult] = []
-    todo = batch.Jobs()
-    todo.add_tree(root, root if out_dir is None else out_dir, ext, include, exclude, problems, follow_symlinks)
-    plan = batch.plan(todo, problems)
+    plan = batch.plan_inputs([root], to, out_dir, include=include, exclude=exclude, follow_symlinks=follow_symlinks)
     return batch.run(plan, to, options, jobs=jobs, executor=executor, force=force,
                      on_result=on_result)
 

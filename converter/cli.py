@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from . import batch
-from .api import extension, formats, parse, read_file, render, write_atomic
+from .api import formats, parse, read_file, render, write_atomic
 from .errors import ConversionError, FormatError, OptionError
 from .files import printable, read_stream
 from .version import __version__
@@ -111,7 +111,8 @@ def main(
                                  quiet))
     if inputs == ["-"] or output == "-":
         raise typer.Exit(_to_stream(inputs, to, output, options))
-    plan = _plan(inputs, to, output, include, exclude, follow_symlinks)
+    plan = batch.plan_inputs(inputs, to, output, include=include, exclude=exclude,
+                             follow_symlinks=follow_symlinks)
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
         result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
                            keep=bool(report))
@@ -151,7 +152,7 @@ def _bundle(inputs: list[str], book: str, title: str | None, order: str, options
     """Read every input, then write one book; inputs that fail are named and left out."""
     from .writers.epub import bundle
 
-    plan = _plan(inputs, "json", None, include, exclude, follow_symlinks)
+    plan = batch.plan_inputs(inputs, "json", include=include, exclude=exclude, follow_symlinks=follow_symlinks)
     sources = plan.jobs.sources
     with _progress(len(sources), enabled=not quiet and sys.stderr.isatty()) as advance:
         docs, failures = batch.read_documents(sources, jobs=jobs or None, on_result=advance)
@@ -192,28 +193,6 @@ def _read_list(name: str) -> list[str]:
         raise typer.BadParameter(f"cannot read {name}: {exc}", param_hint="--files-from") from None
     lines = data.decode("utf-8", "surrogateescape").split("\n")
     return [line.strip() for line in lines if line.strip()]
-
-
-def _plan(inputs: list[str], to: str, output: str | None, include: list[str], exclude: list[str],
-          follow_symlinks: bool | None) -> batch.Plan:
-    """Pair every input with its output; missing inputs and unreadable folders become problems.
-    A file named here is read even when it is a symbolic link (``follow_symlinks`` is for
-    the links found in folders)."""
-    ext = "." + extension(to)
-    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
-    jobs = batch.Jobs()
-    problems: list[batch.FileResult] = []
-    for name in inputs:
-        path = Path(name)
-        if path.is_dir():
-            jobs.add_tree(name, output or name, ext, include, exclude, problems, follow_symlinks)
-        elif not path.exists():
-            problems.append(batch.FileResult(name, None, "failed", f"{name}: no such file or folder"))
-        elif not many and output is not None:
-            jobs.add_file(name, output)
-        else:
-            jobs.add_file(name, (Path(output) / path.name if output else path).with_suffix(ext))
-    return batch.plan(jobs, problems)
 
 
 def _progress(total: int, enabled: bool) -> Any:

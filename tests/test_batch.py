@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -17,9 +18,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import HALTED, halted
 
 from converter import convert_tree
 from converter.batch import STATE_FILE
+from converter.batch.execution import AHEAD, CHUNK
 
 ROOT = Path(__file__).parents[1]
 GOOD = (ROOT / "examples" / "item.txt").read_bytes()
@@ -116,9 +119,10 @@ def test_collisions_across_trees_and_with_inputs(tmp_path: Path, monkeypatch: py
     """Two folders mirrored into one output folder, a third converted beside itself. Paths
     are compared by hash, then by text: with every hash made equal, the same files are refused."""
     from converter import batch
+    from converter.batch import planning
 
     if same_hash:
-        monkeypatch.setattr(batch, "hash", lambda value: 0, raising=False)
+        monkeypatch.setattr(planning, "hash", lambda value: 0, raising=False)
     for folder, names in [("one", ["x.txt", "y.txt"]), ("two", ["x.txt", "z.txt"]), ("three", ["note.md", "other.txt"])]:
         (tmp_path / folder).mkdir()
         for name in names:
@@ -159,18 +163,18 @@ def test_the_heap_is_frozen_only_while_workers_run(tmp_path: Path) -> None:
     alone); afterwards the collector is as it was, a heap the caller froze included."""
     import gc
 
-    from converter import batch
+    from converter.batch import execution
 
     src = make_tree(tmp_path / "src", 40)
     frozen_while_running: list[int] = []
-    real = batch._run_on_pool
+    real = execution._run_on_pool
 
     def run_on_pool(*args: object, **kw: object) -> object:
         frozen_while_running.append(gc.get_freeze_count())
         return real(*args, **kw)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(batch, "_run_on_pool", run_on_pool)
+        mp.setattr(execution, "_run_on_pool", run_on_pool)
         assert gc.get_freeze_count() == 0
         convert_tree(src, tmp_path / "out", "md", jobs=2, force=True)
         assert frozen_while_running[-1] > 0 and gc.get_freeze_count() == 0
@@ -229,65 +233,101 @@ def test_report_rows_match_what_happened(tmp_path: Path) -> None:
     assert len(data["files"]) == 6
 
 
+#: The halted runs below patch the command's process; its workers inherit the patch by fork.
+needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                                reason="needs fork: workers inherit the patch that halts them")
+
+
+def halted_run(src: Path, out: Path, gate: Path, halt_after: int, workers: int) -> subprocess.Popen[str]:
+    """``convert SRC --to md -o OUT`` on ``workers`` processes, each of which writes ``halt_after``
+    outputs and then stops halfway through the next (:data:`support.HALTED`); returned once all
+    of them have stopped."""
+    proc = subprocess.Popen([sys.executable, "-c", HALTED, str(src), "--to", "md", "-o", str(out), "-j", str(workers)],
+                            env={**os.environ, "GATE": str(gate), "HALT_AFTER": str(halt_after)},
+                            start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120  # a generous bound on waiting, not on how fast it goes
+    while halted(gate) < workers and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if halted(gate) < workers:
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, err = proc.communicate()
+        pytest.fail(f"{halted(gate)} of {workers} workers stopped at the gate: {err}")
+    return proc
+
+
+def journaled(out: Path) -> set[str]:
+    """The outputs the journal in ``out`` records (a line cut short records nothing)."""
+    journal = out / STATE_FILE
+    names = set()
+    for line in journal.read_text(encoding="utf-8").splitlines() if journal.exists() else []:
+        try:
+            names.add(json.loads(line)["output"])
+        except ValueError:
+            continue
+    return names
+
+
+@needs_fork
 def test_killed_batch_leaves_no_partial_file_and_rerun_finishes(tmp_path: Path) -> None:
-    src = make_tree(tmp_path / "src", 1500)
+    """Killed while each worker is halfway through an output, after its first chunk and part of
+    its second: no output is partial, and the rerun skips exactly what the journal records and
+    converts everything else, outputs written but not yet journaled included."""
+    src = make_tree(tmp_path / "src", 200)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "converter", str(src), "--to", "md", "-o", str(out), "-q"],
-                            start_new_session=True, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(out.rglob("*.md"))) < 100:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done = outputs(out)
-    assert 100 <= len(done) < 1500, "the kill should land mid-way"
-    for name, data in done.items():  # every output present is complete
-        assert data.endswith(b"\n") and data.startswith(b"---\n"), name
-    result = cli(str(src), "--to", "md", "-o", str(out))
-    converted = int(result.stderr.split(" converted")[0].split()[-1])
-    assert result.returncode == 0 and converted <= 1500 - len(done) + 2 * 16  # at most the chunks in flight
     reference = tmp_path / "ref"
     convert_tree(src, reference, "md")
-    assert outputs(out) == outputs(reference)
-    assert not [p for p in out.rglob(".*.tmp")]
+    expected = outputs(reference)
+    halt_after = CHUNK + CHUNK // 4
+    proc = halted_run(src, out, tmp_path / "gate", halt_after, workers=2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    done, recorded = outputs(out), journaled(out)
+    assert len(done) == 2 * halt_after and all(data == expected[name] for name, data in done.items())
+    assert len(list(out.rglob(".*.tmp"))) == 2, "each worker was killed halfway through a write"
+    assert recorded <= done.keys() and len(done.keys() - recorded) >= 2 * (halt_after - CHUNK)  # second chunks'
+    rerun = convert_tree(src, out, "md", jobs=2)
+    status = {r.output.relative_to(out).as_posix(): r.status for r in rerun.results if r.output is not None}
+    assert rerun.ok and {name for name, s in status.items() if s == "skipped"} == recorded
+    assert {name for name, s in status.items() if s == "converted"} == expected.keys() - recorded
+    assert outputs(out) == expected and not list(out.rglob(".*.tmp"))
 
 
+@needs_fork
 def test_ctrl_c_stops_and_exits_130_after_the_summary(tmp_path: Path) -> None:
-    src = make_tree(tmp_path / "src", 1500)
+    """Ctrl-C while every worker is halfway through its first output: what is under way finishes
+    and is journaled, no chunk is handed to the pool after it, and the summary says so."""
+    in_flight = AHEAD * 2 * CHUNK  # chunks handed to a pool of two workers at most, in files
+    src = make_tree(tmp_path / "src", 2 * in_flight)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "converter", str(src), "--to", "md", "-o", str(out)],
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(out.rglob("*.md"))) < 50:
-        time.sleep(0.05)
+    proc = halted_run(src, out, tmp_path / "gate", 0, workers=2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "(interrupted)" in err and "Traceback" not in err
-    journal = out / STATE_FILE
-    recorded = len(journal.read_text(encoding="utf-8").splitlines())
-    assert recorded == len(outputs(out)) < 1500
+    recorded = journaled(out)
+    assert recorded == outputs(out).keys() and 2 * CHUNK <= len(recorded) <= in_flight
+    assert not list(out.rglob(".*.tmp"))
 
 
 def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file that kills its worker process (as a crash in a C library or the OOM killer would)
     is reported; every other file still converts, in the pool or in a fresh process."""
-    from converter import batch
+    from converter.batch import execution
 
-    real_read = batch.read_file
+    real_read = execution.read_file
 
     def read_or_die(path: Path) -> object:
         if Path(path).name == "doc00021.txt":
             os._exit(3)
         return real_read(path)
 
-    monkeypatch.setattr(batch, "read_file", read_or_die)  # inherited by forked workers
+    monkeypatch.setattr(execution, "read_file", read_or_die)  # inherited by forked workers
     src = make_tree(tmp_path / "src", 80)
     report = convert_tree(src, tmp_path / "out", "md", jobs=2)
     assert [r.source.name for r in report.failed] == ["doc00021.txt"]
     assert "process converting it died" in report.failed[0].error
     assert report.converted == 79 and len(outputs(tmp_path / "out")) == 79
-    monkeypatch.setattr(batch, "read_file", real_read)
+    monkeypatch.setattr(execution, "read_file", real_read)
     rerun = convert_tree(src, tmp_path / "out", "md", jobs=2)
     assert rerun.converted == 1 and rerun.skipped == 79
 
@@ -375,7 +415,7 @@ def test_a_new_journal_is_appended_to_without_keeping_its_lines(tmp_path: Path) 
 @given(st.text(), st.text(max_size=16), st.none() | st.tuples(st.integers(0, 2**63), st.integers(-2**63, 2**63)))
 def test_journal_lines_are_json_dumps(name: str, mark: str, stamp: tuple[int, int] | None) -> None:
     """Journal lines are formatted directly; they must be what ``json`` writes and reads."""
-    from converter.batch import _journal_line
+    from converter.batch.journal import _journal_line
 
     entry = {"output": name, "fingerprint": mark, "source": None if stamp is None else list(stamp)}
     line = _journal_line(name, mark, stamp)
@@ -387,7 +427,7 @@ def test_journal_lines_are_json_dumps(name: str, mark: str, stamp: tuple[int, in
 def test_journal_lines_hold_names_that_are_not_utf8(name: str) -> None:
     """A name os.scandir decoded from bytes that are not UTF-8 holds lone surrogates: its
     journal line is still UTF-8, and JSON that reads back as the same name."""
-    from converter.batch import _journal_line
+    from converter.batch.journal import _journal_line
 
     line = _journal_line(name, "mark", (1, 2))
     line.encode("utf-8")

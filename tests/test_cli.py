@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,18 @@ def test_missing_input_is_named_and_others_convert(tmp_path: Path) -> None:
     code, _, err = invoke(str(EXAMPLE), str(tmp_path / "nope.txt"), "--to", "txt", "-o", str(out))
     assert code == 1 and "nope.txt: no such file" in err
     assert (out / "item.txt").exists()
+
+
+def test_a_bundle_takes_files_and_folders_and_names_what_it_left_out(tree: Path, tmp_path: Path) -> None:
+    """``--bundle`` plans its inputs as a conversion does: folders walked, missing inputs named."""
+    book = tmp_path / "book.epub"
+    code, _, err = invoke(str(EXAMPLE), str(tree), str(tmp_path / "nope.txt"), "--bundle", str(book), "--offline")
+    assert code == 1 and "nope.txt: no such file or folder" in err
+    assert "bad.txt: is empty" in err and "image.txt: is a binary file" in err
+    assert err.splitlines()[-1] == f"convert: {book}: 3 chapters, 3 failed"
+    with zipfile.ZipFile(book) as epub:
+        chapters = [epub.read(name).decode("utf-8") for name in epub.namelist() if name.startswith("EPUB/ch")]
+    assert len(chapters) == 3 and sum("乡村图书馆" in chapter for chapter in chapters) == 1
 
 
 def test_output_never_overwrites_input(tmp_path: Path) -> None:

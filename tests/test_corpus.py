@@ -9,25 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import lxml.html
 import pytest
 from markdown_it import MarkdownIt
+from support import FEEDS, SEEDS, needs_corpus, needs_seed
 
 from converter import ast as A
 from converter import load_json, parse, render
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-FEEDS = sorted((CORPUS / "feeds").glob("s*")) if (CORPUS / "feeds").is_dir() else []
-SEEDS = sorted((CORPUS / "seed").glob("*")) if (CORPUS / "seed").is_dir() else []
-needs_corpus = pytest.mark.skipif(not FEEDS, reason="../shared/corpus is not present")
-
 _HEADER = re.compile(r"<!--(\d{10,13})-->\n\[(.*)\]\((\S+)\)\n-{3,}\n")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parsed(path: Path) -> A.Document:
     return parse(path.read_bytes(), path=str(path))
 
@@ -132,7 +128,7 @@ def test_json_round_trip_renders_identically(path: Path) -> None:
         assert render(again, fmt) == render(doc, fmt)
 
 
-@pytest.mark.skipif(not SEEDS, reason="../shared/corpus/seed is not present")
+@needs_seed
 def test_seed_document_in_every_format() -> None:
     doc = _parsed(SEEDS[0])
     m = doc.meta

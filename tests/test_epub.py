@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from support import FEEDS, SEEDS, epubcheck_jar, needs_corpus, needs_seed
 
 from converter import ast as A
 from converter.errors import InputError, OptionError
@@ -27,9 +28,7 @@ from converter.images import FetchedImage, ImageCache, ImageWarning, sniff
 from converter.writers.article import document_title, language_tag
 from converter.writers.epub import UNDATED, EpubWriter, bundle
 from converter.writers.xhtml import XhtmlRenderer, safe_url
-from support import epubcheck_jar
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 UTC = dt.timezone.utc
 SEED_URL = "https://www.dw.com/zh/a-71481279"
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
@@ -58,9 +57,10 @@ HOSTILE_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert
 
 
 def meta(**kw: object) -> A.Meta:
-    base = dict(title="专访：DeepSeek为何能在AI大模型中脱颖而出", url=SEED_URL,
-                published=dt.datetime(2025, 2, 1, 12, 20, 12, tzinfo=UTC), author="德才", site="DW",
-                language="zh-Hans", tags=["AI", "科技"])
+    base: dict[str, object] = {
+        "title": "专访：DeepSeek为何能在AI大模型中脱颖而出", "url": SEED_URL,
+        "published": dt.datetime(2025, 2, 1, 12, 20, 12, tzinfo=UTC), "author": "德才", "site": "DW",
+        "language": "zh-Hans", "tags": ["AI", "科技"]}
     base.update(kw)
     return A.Meta(**base)  # type: ignore[arg-type]
 
@@ -279,8 +279,9 @@ def test_any_document_renders_to_well_formed_script_free_xhtml(blocks: list[A.Bl
                 assert re.match(r"(https?|mailto):", value) and safe_url(value) == value
 
 
-_ALLOWED_ELEMENTS = set("body p h1 h2 h3 h4 h5 h6 figure figcaption img ul ol li blockquote div pre code hr "
-                        "table caption thead tbody tr th td strong em s sup sub a br".split())
+_ALLOWED_ELEMENTS = {"body", "p", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "img", "ul", "ol",
+                     "li", "blockquote", "div", "pre", "code", "hr", "table", "caption", "thead", "tbody", "tr", "th",
+                     "td", "strong", "em", "s", "sup", "sub", "a", "br"}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -494,14 +495,13 @@ def _corpus_docs() -> tuple[A.Document, ...]:
     """Every corpus feed document, parsed once for all the tests that need them."""
     from converter import parse
 
-    paths = sorted(p for p in (CORPUS / "feeds").glob("*") if p.suffix in (".txt", ".md"))
-    return tuple(parse(p.read_bytes(), path=str(p)) for p in paths)
+    return tuple(parse(p.read_bytes(), path=str(p)) for p in FEEDS)
 
 
 def _seed() -> A.Document:
     from converter import parse
 
-    return parse(next((CORPUS / "seed").glob("*.txt")).read_bytes())
+    return parse(SEEDS[0].read_bytes())
 
 
 def _sample_books(tmp: Path) -> dict[str, bytes]:
@@ -512,8 +512,9 @@ def _sample_books(tmp: Path) -> dict[str, bytes]:
         "bare": EpubWriter().write(A.Document(A.Meta(), [])),
         "tricky-bundle": bundle(BOOK + [tricky_doc(title="t" * 2000, url="", language="")], images="link"),
     }
-    if CORPUS.is_dir():
+    if SEEDS:
         books["seed"] = EpubWriter(offline=True, cache_dir=str(tmp / "cache")).write(_seed())
+    if FEEDS:
         books["corpus-bundle"] = bundle(_corpus_docs(), images="link")
     return books
 
@@ -540,7 +541,8 @@ def test_epubcheck_finds_no_error_or_warning(epubcheck_results: dict[str, list[s
     assert epubcheck_results[name] == []
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the corpus is not available")
+@needs_corpus
+@needs_seed
 def test_seed_and_corpus_bundle_are_reproducible() -> None:
     assert EpubWriter(images="link").write(_seed()) == EpubWriter(images="link").write(_seed())
     assert bundle(_corpus_docs(), images="link") == bundle(_corpus_docs(), images="link")

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-import converter.batch
+import converter.batch.execution
+import converter.batch.journal
 import converter.files
 from converter import convert_tree
 from converter.batch import STATE_FILE, FileResult
@@ -223,7 +224,7 @@ def test_a_journal_that_cannot_be_written_is_reported_not_raised(fault: str, mon
             real_replace(a, b, *args, **kw)
             written["count"] += 1
 
-        monkeypatch.setattr(converter.batch, "open", batch_open, raising=False)
+        monkeypatch.setattr(converter.batch.journal, "open", batch_open, raising=False)
         monkeypatch.setattr(converter.files.os, "replace", replace)
     report = convert_tree(src, out, "md", jobs=1)  # must not raise
     assert len(report.results) == 20 and all(r.error and "\n" not in r.error for r in report.failed)
@@ -350,14 +351,14 @@ def test_a_killed_worker_costs_only_its_file_and_a_rerun_completes(when: str, mo
     out = tmp_path / "out"
     parent = os.getpid()
     if when == "reading":
-        real_read = converter.batch.read_file
+        real_read = converter.batch.execution.read_file
 
         def read_file(path: Any) -> Any:
             if os.getpid() != parent and Path(path).name == "doc020.txt":
                 os._exit(9)
             return real_read(path)
 
-        monkeypatch.setattr(converter.batch, "read_file", read_file)
+        monkeypatch.setattr(converter.batch.execution, "read_file", read_file)
     else:
         real_fdopen = os.fdopen
 

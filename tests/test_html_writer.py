@@ -17,6 +17,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from support import FEEDS, SEEDS, needs_corpus
 
 from converter import ast as A
 from converter import parse, render
@@ -24,9 +25,6 @@ from converter.writers import get_writer_class
 from converter.writers.article import Chapter, chapter_header
 from converter.writers.html import HtmlWriter
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-FEEDS = sorted((CORPUS / "feeds").glob("s*")) if (CORPUS / "feeds").is_dir() else []
-SEEDS = sorted((CORPUS / "seed").glob("*")) if (CORPUS / "seed").is_dir() else []
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -136,7 +134,7 @@ def test_hostile_document_yields_nothing_executable() -> None:
     assert '<html lang="und">' in page
 
 
-@pytest.mark.skipif(not FEEDS, reason="../shared/corpus is not present")
+@needs_corpus
 def test_corpus_pages_yield_nothing_executable() -> None:
     for path in FEEDS[::5]:
         assert _executable_parts(render(parsed(path), "html")) == [], path.name

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import FEEDS, SEEDS, needs_corpus, needs_seed
 
 from converter import ast as A
 from converter import parse, render
@@ -33,12 +34,6 @@ from converter.writers import (
 )
 from converter.writers import pandoc as P
 from converter.writers.xhtml import clean_text
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-FEEDS = sorted((CORPUS / "feeds").glob("s*")) if (CORPUS / "feeds").is_dir() else []
-SEEDS = sorted((CORPUS / "seed").glob("*")) if (CORPUS / "seed").is_dir() else []
-needs_corpus = pytest.mark.skipif(not FEEDS, reason="../shared/corpus is not present")
-needs_seed = pytest.mark.skipif(not SEEDS, reason="../shared/corpus/seed is not present")
 
 #: Formats whose text must survive a round trip through pandoc (``html`` is our writer).
 RETENTION_FORMATS = ("docx", "odt", "html", "rst", "latex", "org", "asciidoc")
@@ -613,6 +608,7 @@ def pandoc_text(tree: Any) -> str:
     return "".join("".join(out).split())
 
 
+@needs_corpus
 @pytest.mark.parametrize("path", SEEDS + FEEDS[::5], ids=lambda p: p.name)
 def test_commonmark_reads_our_markdown_as_our_text(path: Path) -> None:
     """pandoc's CommonMark reader (GFM tables and strikeout on) finds our AST's text exactly."""
@@ -647,6 +643,7 @@ def _count_processes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return started
 
 
+@needs_corpus
 @pytest.mark.parametrize("fmt", ["rst", "docx", "latex"])
 def test_a_batch_writes_what_one_process_per_document_writes(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = [hostile_document()] + [parsed(p) for p in SEEDS[:1] + FEEDS[::97]]

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import HALTED, halted
 
 from converter import (
     InputError,
@@ -294,43 +295,6 @@ def test_a_single_output_through_a_linked_folder_or_onto_a_link_target(tmp_path:
 
 # ---------------------------------------------------------------------------- temporary files (items 11 and 16)
 
-#: ``convert`` whose first output write stops halfway until the file ``$GATE.go`` exists
-#: (having made ``$GATE.ready``): a run caught in the middle of writing an output.
-HALTED = """
-import os, sys, time
-gate = os.environ["GATE"]
-real_fdopen = os.fdopen
-
-class Halted:
-    def __init__(self, real):
-        self.real = real
-
-    def write(self, data):
-        if os.path.exists(gate + ".go"):
-            return self.real.write(data)
-        self.real.write(data[: len(data) // 2])
-        self.real.flush()
-        open(gate + ".ready", "w").close()
-        while not os.path.exists(gate + ".go"):
-            time.sleep(0.01)
-        return self.real.write(data[len(data) // 2:])
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.real.close()
-
-os.fdopen = lambda fd, *args, **kw: Halted(real_fdopen(fd, *args, **kw))
-from converter.cli import run
-sys.argv = ["convert"] + sys.argv[1:]
-run()
-"""
-
-
 def user_files(folder: Path) -> dict[str, bytes]:
     """Hidden files a user keeps in a folder, named like temporary files."""
     names = (".notes.tmp", ".draft.txt.tmp", ".a.md.x7k2p9q1.tmp")
@@ -365,7 +329,7 @@ def test_a_second_run_leaves_the_temporary_a_first_run_is_writing(tmp_path: Path
                              cwd=ROOT, env={**os.environ, "GATE": str(gate)}, stderr=subprocess.PIPE, text=True)
     try:
         with deadline(60):
-            while not Path(f"{gate}.ready").exists() and first.poll() is None:
+            while not halted(gate) and first.poll() is None:
                 time.sleep(0.01)
         assert first.poll() is None, first.stderr.read() if first.stderr else ""
         halfway = [p.name for p in out.glob(".*.tmp")]

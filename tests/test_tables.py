@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from support import FEEDS, SEEDS, needs_corpus
 
 from converter import ast as A
 from converter import parse, render
@@ -28,8 +28,7 @@ from converter.writers.tables import (
     within_budget,
 )
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-CORPUS_FILES = sorted([*(CORPUS / "feeds").glob("s*"), *(CORPUS / "seed").glob("*")]) if CORPUS.is_dir() else []
+CORPUS_FILES = sorted(FEEDS + SEEDS)
 MD = MarkdownIt("commonmark").enable("table")
 
 
@@ -257,7 +256,7 @@ def test_every_writer_gives_a_table_the_same_columns(name: str) -> None:
     assert len(set(counts.values())) == 1, counts
 
 
-@pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus is not present")
+@needs_corpus
 def test_every_writer_gives_corpus_tables_the_same_columns() -> None:
     found = {}
     for path in CORPUS_FILES:

@@ -1,0 +1,26 @@
+"""Converting many files: plan, skip what is up to date, convert in parallel, report.
+
+- :mod:`.planning` walks the inputs and maps each input to its output, refusing collisions and
+  outputs that would overwrite an input, before anything is written.
+- :mod:`.journal` is the incremental state: what was converted from which input with which
+  options, so that a rerun converts only what is missing or changed.
+- :mod:`.execution` converts the plan in chunks on a process pool, survives dead workers and
+  honours Ctrl-C.
+- :mod:`.report` is what comes back: a row per input, the counts, and the report files.
+
+*Memory* hardly grows with the archive: the plan holds each input's path and a few bytes
+(outputs are worked out when needed), the journal only the lines it read, the pool a few
+chunks per worker, and the report the rows of files that converted cleanly only when asked.
+"""
+
+from __future__ import annotations
+
+from .execution import default_jobs, read_documents, run
+from .journal import STATE_FILE, Journal
+from .planning import DEFAULT_INCLUDE, Jobs, Plan, plan, plan_inputs
+from .report import FileResult, Report, write_report
+
+__all__ = [
+    "DEFAULT_INCLUDE", "STATE_FILE", "FileResult", "Jobs", "Journal", "Plan", "Report", "default_jobs", "plan",
+    "plan_inputs", "read_documents", "run", "write_report",
+]

@@ -1,0 +1,167 @@
+"""The incremental state of a batch: a journal beside the outputs (``.converter-state.jsonl``)
+records, for each output, the input's size and modification time and a fingerprint of the
+converter version, format and options. An output whose record matches is skipped. The journal
+is appended to as files complete, so an interrupted run loses nothing: a rerun converts only
+what is missing."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import json
+import os
+import re
+from typing import Any
+
+from ..errors import ConversionError
+from ..files import write_atomic
+from ..version import __version__
+from ..writers import get_writer_class, writer_options
+
+#: The journal of what was converted with which options, kept in the output folder.
+STATE_FILE = ".converter-state.jsonl"
+
+
+def fingerprint(fmt: str, options: dict[str, Any]) -> str:
+    """What an output depends on besides its input: converter version, format, options.
+
+    Options are taken with the writer's defaults filled in, so ``width=80`` and no ``width``
+    are the same thing.
+    """
+    cls = get_writer_class(fmt)
+    params = inspect.signature(cls.__init__).parameters
+    effective = {name: options.get(name, params[name].default) for name in writer_options(cls)}
+    data = json.dumps({"version": __version__, "format": cls.name, "options": effective},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _source_stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+class Journal:
+    """The record of converted outputs in one folder, appended to as files complete.
+
+    A line per output: ``{"output": its name in the folder, "fingerprint": fingerprint(...),
+    "source": [input size, input mtime in ns]}``. In memory: the lines read at the start, by
+    name, to tell what is up to date. Lines added during the run are kept in memory only when
+    the file is rewritten at the end (it had lines already: the rewrite keeps one per output);
+    a journal started afresh is only appended to, and is compact as it stands.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.path = os.path.join(folder, STATE_FILE)
+        self._prefix = os.path.join(folder, "")
+        self.lines, compact = _read_journal(self.path)
+        self._keep = bool(self.lines) or not compact  # the file gets rewritten: keep every line
+        self._newline = not compact  # it may end in a line cut short: start on a new one
+        self._pending: list[tuple[str, str]] = []
+        self._fh: Any = None
+        self.broken = False  # a write failed: stop trying (the rewrite in ``close`` may still work)
+
+    def up_to_date(self, source: str, output: str, mark: str) -> bool:
+        name = self._name(output)
+        line = self.lines.get(name)
+        return (line is not None and line == _journal_line(name, mark, _source_stamp(source))
+                and os.path.exists(output))
+
+    def record(self, output: str, mark: str, stamp: tuple[int, int] | None) -> None:
+        """Note ``output`` as done (written out by :meth:`flush`)."""
+        name = self._name(output)
+        line = _journal_line(name, mark, stamp)
+        if self._keep or self.broken:
+            self.lines[name] = line
+        if not self.broken:
+            self._pending.append((name, line))
+
+    def flush(self) -> str:
+        """Append the lines recorded since the last flush; return why they could not be
+        appended ("" when they were).
+
+        A journal that cannot be written (full disk, no permission) costs only incrementality:
+        the outputs are there, and the next run converts them again.
+        """
+        if not self._pending:
+            return ""
+        pending, self._pending = self._pending, []
+        text = "".join(line for _, line in pending)
+        try:
+            if self._fh is None:
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+                self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+                if self._newline:
+                    text = "\n" + text
+            self._fh.write(text)
+            self._fh.flush()
+        except OSError as exc:
+            self.broken = True
+            self.lines.update(pending)
+            return (f"{self.path}: cannot be written ({exc.strerror or exc}); outputs from here on "
+                    "are not recorded and the next run converts them again")
+        return ""
+
+    def close(self) -> None:
+        """Append what is left, close, and rewrite the file with one line per output if it
+        holds more (outputs converted again, lines cut short) or lacks some (a failed write)."""
+        self.flush()
+        with contextlib.suppress(OSError):
+            if self._fh is not None:
+                self._fh.close()
+        if self.broken or (self._fh is not None and self._keep):
+            lines = self.lines if self._keep else {**_read_journal(self.path)[0], **self.lines}
+            with contextlib.suppress(ConversionError):
+                write_atomic(self.path, "".join(lines.values()))
+        self._fh = None
+
+    def _name(self, output: str) -> str:
+        if output.startswith(self._prefix):  # the usual case, without relpath's cost
+            return output[len(self._prefix):]
+        return os.path.relpath(output, os.path.dirname(self.path))
+
+
+def _read_journal(path: str) -> tuple[dict[str, str], bool]:
+    """A journal's lines by output name (the last of each), and whether the file is compact:
+    one whole line per output (a kill can cut the last line short)."""
+    lines: dict[str, str] = {}
+    compact = True
+    # bytes that are not UTF-8 (a damaged file) make their line match nothing: it is converted again
+    with contextlib.suppress(OSError), open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                name = json.loads(line)["output"]
+            except (ValueError, KeyError, TypeError):
+                compact = False
+                continue
+            if not line.endswith("\n") or name in lines:
+                compact, line = False, line.rstrip("\n") + "\n"
+            lines[name] = line
+    return lines, compact
+
+
+def _journal_line(name: str, mark: str, stamp: tuple[int, int] | None) -> str:
+    """One journal line, as ``json.dumps(..., ensure_ascii=False)`` writes it, formatted
+    directly: the main process writes one per file, on the cores the workers need."""
+    source = "null" if stamp is None else f"[{stamp[0]}, {stamp[1]}]"
+    return f'{{"output": {_json_string(name)}, "fingerprint": {_json_string(mark)}, "source": {source}}}\n'
+
+
+def _json_string(text: str) -> str:
+    """``text`` as ``json.dumps(..., ensure_ascii=False)`` writes it, but for lone surrogates
+    (a file name's bytes that were not UTF-8, as ``os.scandir`` hands them over), which UTF-8
+    cannot hold: they are written ``\\udce9``, which ``json.loads`` reads back as they were,
+    so the journal names such a file exactly and a rerun finds it up to date."""
+    return _SURROGATE.sub(_escaped_surrogate, _encode_basestring(text))
+
+
+_encode_basestring = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"

@@ -1,0 +1,320 @@
+"""Planning a batch: walk the inputs (include/exclude globs, hidden files skipped; special
+files, symlink loops, symlinks leaving the folder and unreadable folders reported) and map each
+input to its output, refusing collisions and outputs that would overwrite an input, before
+anything is written. The plan holds each input's path and a few bytes (outputs are worked out
+when needed), so that it hardly grows with the archive."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from array import array
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+
+from ..files import not_regular
+from ..writers import get_writer_class
+from .report import FileResult
+
+#: Inputs taken from a folder unless ``include`` says otherwise.
+DEFAULT_INCLUDE = ("*.txt", "*.md", "*.html", "*.htm", "*.xhtml")
+
+#: A job: input, output, and the folder whose journal records it (None: not recorded).
+Job = tuple[str, str, "str | None"]
+
+
+class Tree:
+    """Where the outputs of one input tree go: ``src/rel/name.txt`` → ``out/rel/name.md``,
+    recorded in ``out``'s journal. A file named on its own is a tree of one, with its output
+    given and no journal (always converted, as a user at the shell expects)."""
+
+    __slots__ = ("_base", "_cut", "_ext", "_output", "root")
+
+    def __init__(self, src: str = "", out: str = "", ext: str = "", *, output: str | None = None) -> None:
+        self._cut = len(os.path.join(src, "")) if src else 0
+        self._base, self._ext = (os.path.join(out, "") if out else ""), ext
+        self._output = output
+        self.root = out if output is None else None
+
+    def output(self, source: str) -> str:
+        if self._output is not None:
+            return self._output
+        return self._base + os.path.splitext(source[self._cut:])[0] + self._ext
+
+
+class Jobs:
+    """The jobs of a plan: each input's path and its tree (the output is worked out when
+    needed). A batch plans every file of an archive before it converts any, so this is what
+    its memory grows with: a string and a few bytes per file."""
+
+    __slots__ = ("_tree_of", "sources", "targets", "trees")
+
+    def __init__(self) -> None:
+        self.sources: list[str] = []
+        self._tree_of = array("I")
+        self.trees: list[Tree] = []
+        #: The real path of each input that is a symbolic link (few), for :func:`plan`.
+        self.targets: dict[str, str] = {}
+
+    def add_tree(self, root: str | os.PathLike[str], out_root: str | os.PathLike[str], ext: str,
+                 include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
+                 problems: list[FileResult] | None = None, follow_symlinks: bool | None = None) -> None:
+        """Every input under ``root``, its output mirrored under ``out_root`` with the
+        extension ``ext`` (``.md``); symbolic links followed as :func:`_walk` says."""
+        src = os.fspath(root)
+        tree = len(self.trees)
+        self.trees.append(Tree(src, os.fspath(out_root), ext))
+        for source in _walk(src, include, exclude, problems, follow_symlinks, self.targets):
+            self.sources.append(source)
+            self._tree_of.append(tree)
+
+    def add_file(self, source: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
+        name = os.fspath(source)
+        self.trees.append(Tree(output=os.fspath(output)))
+        self.sources.append(name)
+        self._tree_of.append(len(self.trees) - 1)
+        if os.path.islink(name):
+            self.targets[name] = os.path.realpath(name)
+
+    def output(self, i: int) -> str:
+        return self.trees[self._tree_of[i]].output(self.sources[i])
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, i: int) -> Job:
+        source, tree = self.sources[i], self.trees[self._tree_of[i]]
+        return source, tree.output(source), tree.root
+
+    def __iter__(self) -> Iterator[Job]:
+        return map(self.__getitem__, range(len(self.sources)))
+
+    def drop(self, indices: Container[int]) -> None:
+        """Drop the jobs at these indices."""
+        kept = [i for i in range(len(self.sources)) if i not in indices]
+        self.sources = [self.sources[i] for i in kept]
+        self._tree_of = array("I", (self._tree_of[i] for i in kept))
+
+
+@dataclass(slots=True)
+class Plan:
+    """Jobs to do, plus the inputs (or folders) that cannot be converted (failed) or that
+    were left out (skipped: a symbolic link not followed)."""
+
+    jobs: Jobs = field(default_factory=Jobs)
+    problems: list[FileResult] = field(default_factory=list)
+
+
+def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str | os.PathLike[str] | None = None,
+                *, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
+                follow_symlinks: bool | None = None) -> Plan:
+    """The plan for what a user names: files and folders, and an output file, folder or none.
+
+    The one place where inputs are paired with outputs, for the command line and the library
+    alike. A folder's tree is mirrored in the folder ``output``, or its outputs go beside its
+    files. A file goes to ``output`` when it is the only input and ``output`` is not a folder;
+    otherwise into the folder ``output``, or beside the file. An input that does not exist, a
+    folder that cannot be read, and what :func:`plan` refuses become problems. A file named
+    here is read even when it is a symbolic link (``follow_symlinks`` is for the links found
+    in folders, see :func:`_walk`).
+    """
+    ext = "." + get_writer_class(to).extension
+    include, exclude = tuple(include), tuple(exclude)  # read once per folder
+    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
+    jobs = Jobs()
+    problems: list[FileResult] = []
+    for name in inputs:
+        path = Path(name)
+        if path.is_dir():
+            jobs.add_tree(name, output or name, ext, include, exclude, problems, follow_symlinks)
+        elif not path.exists():
+            problems.append(FileResult(name, None, "failed", f"{name}: no such file or folder"))
+        elif not many and output is not None:
+            jobs.add_file(name, output)
+        else:
+            jobs.add_file(name, (Path(output) / path.name if output else path).with_suffix(ext))
+    return plan(jobs, problems)
+
+
+def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: list[FileResult] | None,
+          follow_symlinks: bool | None = None, targets: dict[str, str] | None = None) -> Iterator[str]:
+    """Files under ``root`` matching ``include`` and not ``exclude``, in sorted order, as
+    paths starting with ``root``.
+
+    Hidden files and folders are skipped. Only regular files are inputs: a FIFO, socket or
+    device that matches is reported in ``problems``, never opened. Symbolic links are
+    followed while they stay inside ``root`` (``follow_symlinks=None``), wherever they lead
+    (True) or not at all (False); a link not followed is reported as skipped. A folder is
+    walked once: a link back into a folder being walked is reported instead of looping, a
+    second way into one is skipped. ``targets`` receives the real path of each link yielded.
+    """
+    included, excluded = _pattern(include), _pattern(exclude)
+    inside = os.path.join(os.path.realpath(root), "")
+    seen: dict[tuple[int, int], str] = {}
+    prefix = os.path.join(root, "")
+
+    def report(path: str, message: str, status: str = "failed") -> None:
+        if problems is not None:
+            problems.append(FileResult(path, None, status, f"{path}: {message}"))
+
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        rel_dir = os.path.join(folder, "")[len(prefix):].replace(os.sep, "/")
+        subfolders: list[str] = []
+        for entry in _listing(folder, seen, report):
+            name, rel = entry.name, rel_dir + entry.name
+            if name.startswith(".") or _matches(rel, name, excluded):
+                continue
+            try:
+                mode = _mode(entry)
+            except OSError as exc:
+                report(entry.path, f"cannot be read ({exc.strerror or exc})")
+                continue
+            if not stat.S_ISDIR(mode) and not _matches(rel, name, included):
+                continue
+            target = os.path.realpath(entry.path) if entry.is_symlink() else None
+            if target is not None:
+                why = _not_followed(target, inside, root, follow_symlinks)
+                if why:
+                    report(entry.path, why, "skipped")
+                    continue
+            if stat.S_ISDIR(mode):
+                subfolders.append(entry.path)
+                continue
+            problem = not_regular(mode) if mode else "is a symbolic link to nothing (its target is missing)"
+            if problem:
+                report(entry.path, problem)
+                continue
+            if target is not None and targets is not None:
+                targets[entry.path] = target
+            yield entry.path
+        folders.extend(reversed(subfolders))
+
+
+def _listing(folder: str, seen: dict[tuple[int, int], str],
+             report: Callable[[str, str, str], None]) -> list[os.DirEntry[str]]:
+    """The entries of ``folder`` sorted by name; none, reported, for a folder that cannot be
+    read or was visited already (by ``seen``: each folder's first path): a link loop, or a
+    second way in that is skipped, so that links cannot multiply the paths to walk."""
+    try:
+        st = os.stat(folder)
+        first = seen.setdefault((st.st_dev, st.st_ino), folder)
+        if first != folder:
+            if folder.startswith(os.path.join(first, "")):
+                report(folder, "symbolic link loop; not followed", "failed")
+            else:
+                report(folder, f"is the folder {first} again (symbolic links lead to both); not followed", "skipped")
+            return []
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except OSError as exc:
+        report(exc.filename or folder, f"cannot be read ({exc.strerror or exc})", "failed")
+        return []
+
+
+def _mode(entry: os.DirEntry[str]) -> int:
+    """The kind of file an entry is, links followed (0: a link to nothing); from the folder's
+    listing where it says (a folder or a regular file), so most files cost no system call."""
+    if entry.is_dir(follow_symlinks=False):
+        return stat.S_IFDIR
+    if entry.is_file(follow_symlinks=False):
+        return stat.S_IFREG
+    try:
+        return entry.stat().st_mode
+    except FileNotFoundError:
+        return 0
+
+
+def _not_followed(target: str, inside: str, root: str, follow_symlinks: bool | None) -> str:
+    """Why a symbolic link to ``target`` found under ``root`` (real path ``inside``) is not
+    followed ("" when it is)."""
+    if follow_symlinks is False:
+        return "is a symbolic link; not followed (--no-follow-symlinks)"
+    if follow_symlinks is None and not os.path.join(target, "").startswith(inside):
+        return f"is a symbolic link to {target}, outside {root}; not followed (--follow-symlinks follows it)"
+    return ""
+
+
+def _pattern(globs: Iterable[str]) -> re.Pattern[str] | None:
+    """One regular expression for a list of globs (None for none), as ``fnmatch`` reads them."""
+    globs = [os.path.normcase(g) for g in globs]
+    return re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
+
+
+def _matches(rel: str, name: str, pattern: re.Pattern[str] | None) -> bool:
+    """Whether the file's name or its path under the root matches one of the globs."""
+    return pattern is not None and (pattern.match(os.path.normcase(name)) is not None
+                                    or pattern.match(os.path.normcase(rel)) is not None)
+
+
+def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
+    """Check the jobs before anything is written.
+
+    Two inputs with the same output (``a.md`` and ``a.txt`` → ``a.epub``) are both refused, as
+    is an output that is an input; nothing is overwritten silently. Paths are compared as the
+    files they name (:func:`_file_keys`: an output folder reached through a symbolic link to the
+    input folder is the input folder; an input that is a link is also the file it leads to).
+    They are compared by hash first and only the few that share one by their text, so that
+    checking an archive holds no second copy of its paths.
+    """
+    result = Plan(jobs, list(problems or []))
+    key = _file_keys()
+    hashes = array("q", (hash(key(jobs.output(i))) for i in range(len(jobs))))
+    seen: set[int] = set()
+    suspects: set[int] = set()
+    for h in hashes:
+        (suspects if h in seen else seen).add(h)
+    # an input is its path, and the file it leads to when it is a symbolic link
+    suspects.update(seen.intersection(hash(key(path)) for path in chain(jobs.sources, jobs.targets.values())))
+    del seen
+    if not suspects:
+        return result
+    claimants: dict[str, list[int]] = {}
+    for i, h in enumerate(hashes):
+        if h in suspects:
+            claimants.setdefault(key(jobs.output(i)), []).append(i)
+    inputs: dict[str, str] = {}  # key: the input it names
+    for source, path in chain(zip(jobs.sources, jobs.sources), jobs.targets.items()):
+        k = key(path)
+        if hash(k) in suspects:
+            inputs.setdefault(k, source)
+    refused: dict[int, FileResult] = {}
+    for k, indices in claimants.items():
+        for i in indices:
+            source, output = jobs.sources[i], jobs.output(i)
+            if len(indices) > 1:
+                others = ", ".join(jobs.sources[j] for j in indices if j != i)
+                refused[i] = FileResult(source, None, "failed", f"{source}: has the same output {output} as "
+                                        f"{others}; nothing was written for either")
+            elif k in inputs:
+                named = "" if inputs[k] == output else f" ({inputs[k]})"
+                refused[i] = FileResult(source, None, "failed", f"{source}: its output {output} is an input{named}; "
+                                        "choose another output folder with -o")
+    result.problems.extend(refused[i] for i in sorted(refused))
+    jobs.drop(refused)
+    return result
+
+
+def _file_keys() -> Callable[[str], str]:
+    """What identifies the file a path names, to compare paths: the real path of its folder
+    (symbolic links resolved, once per folder) and its name, in the file system's case.
+
+    A rename replaces the name in the real folder, whatever the name is (a link included),
+    so this is what an output would overwrite.
+    """
+    folders: dict[str, str] = {}
+    split, case = os.path.split, os.path.normcase
+
+    def key(path: str) -> str:
+        folder, name = split(path)
+        base = folders.get(folder)
+        if base is None:
+            base = folders[folder] = os.path.join(case(os.path.realpath(folder or os.curdir)), "")
+        return base + case(name)
+
+    return key
