@@ -139,7 +139,8 @@ SPACE_DISCARDING_CLASS = "".join(f"{chr(first)}-{chr(last)}" for first, last in 
 def is_space_discarding(ch: str) -> bool:
     """Whether ``ch`` (one character) belongs to ``SPACE_DISCARDING_BLOCKS``.
 
-    A table lookup: this runs per character in the reader, the wrapper and the Markdown writer.
+    A table lookup, as the writers ask it about the two sides of every line break they
+    collapse; the reader's regular expression holds the same set as ``SPACE_DISCARDING_CLASS``.
     """
     code = ord(ch)
     return code < _TABLE_END and _SPACE_DISCARDING[code] == 1
@@ -167,21 +168,25 @@ def join_cjk_lines(text: str) -> str:
 
 # ---------------------------------------------------------------------------- white space
 
+#: HTML's white space (ASCII's but vertical tab), which CommonMark collapses alike; any other
+#: space (no-break, ideographic …) is text to them.
+HTML_SPACE = " \t\n\r\f"
 #: White space as feed HTML uses it: HTML's own, plus what publishers indent and pad with
-#: (no-break space, zero-width space, a stray BOM). It collapses into one space.
-HTML_SPACE = " \t\n\r\f\v\xa0\u200b\ufeff"
-_HTML_SPACE_RUN = re.compile(f"[{HTML_SPACE}]+")
+#: (vertical tab, no-break space, zero-width space, a stray BOM). The reader collapses it all.
+FEED_SPACE = HTML_SPACE + "\v\xa0\u200b\ufeff"
+_FEED_SPACE_RUN = re.compile(f"[{FEED_SPACE}]+")
 
 
 def collapse_html_space(text: str) -> str:
-    """HTML white-space collapsing for one text node: each run of ``HTML_SPACE`` becomes one
-    space, or nothing where it holds a line break between two space-discarding characters.
-    The ends are kept (as one space), since text nodes are joined into paragraphs afterwards."""
-    if not text.strip(HTML_SPACE):  # the white space between tags, most text nodes of many feeds
+    """HTML white-space collapsing for one text node, as the reader does it: each run of
+    ``FEED_SPACE`` becomes one space, or nothing where it holds a line break between two
+    space-discarding characters. The ends are kept (as one space), since text nodes are
+    joined into paragraphs afterwards."""
+    if not text.strip(FEED_SPACE):  # the white space between tags, most text nodes of many feeds
         return " " if text else ""
     if text.isprintable() and "  " not in text:  # no white space but single spaces (all of
-        return text                              # ``HTML_SPACE`` but " " are unprintable)
-    return _HTML_SPACE_RUN.sub(" ", join_cjk_lines(text))
+        return text                              # ``FEED_SPACE`` but " " are unprintable)
+    return _FEED_SPACE_RUN.sub(" ", join_cjk_lines(text))
 
 
 #: Any white space (``str.isspace``), and the line breaks among it (``str.splitlines``').

@@ -20,7 +20,7 @@ from converter import ast as A
 from converter import parse, render
 from converter.chars import (
     CONTROLS,
-    HTML_SPACE,
+    FEED_SPACE,
     SPACE_DISCARDING_BLOCKS,
     SPACE_DISCARDING_CLASS,
     SPACING_CONTROLS,
@@ -200,10 +200,10 @@ def test_collapse_html_space(text: str, expected: str) -> None:
 def test_collapse_html_space_is_the_two_substitutions(text: str) -> None:
     """``collapse_html_space`` skips work when there is nothing to collapse; the result is
     always what joining CJK lines, then collapsing each run, gives."""
-    if not text.strip(HTML_SPACE):
+    if not text.strip(FEED_SPACE):
         expected = " " if text else ""
     else:
-        expected = re.sub(f"[{HTML_SPACE}]+", " ", join_cjk_lines(text))
+        expected = re.sub(f"[{FEED_SPACE}]+", " ", join_cjk_lines(text))
     assert collapse_html_space(text) == expected
 
 

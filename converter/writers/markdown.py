@@ -57,14 +57,14 @@ from ..ast import (
     plain_text,
     walk,
 )
-from ..chars import joins_without_space
+from ..chars import HTML_SPACE, joins_without_space
 from . import Writer
 from .tables import PlacedCell, layout, row_inlines
 
 # ---------------------------------------------------------------------------- characters
 
 #: Whitespace that HTML collapses (not NBSP or the ideographic space, which are text).
-_HTML_SPACE = frozenset(" \t\n\r\f")
+_HTML_SPACE = frozenset(HTML_SPACE)
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -220,7 +220,7 @@ class _Close:
 
 _Token = str | _Open | _Close | Code | Image | LineBreak
 _ATOMS = (Code, Image, LineBreak)
-_SPACE_RUN = re.compile(r"([ \t\n\r\f]+)")
+_SPACE_RUN = re.compile(f"([{HTML_SPACE}]+)")
 
 
 def _prepare(nodes: list[Inline], *, breaks: bool) -> list[Inline]:
