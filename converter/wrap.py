@@ -16,7 +16,6 @@ distinct character.
 
 from __future__ import annotations
 
-import re
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -86,43 +85,6 @@ def display_width(text: str) -> int:
         return len(text)
     props = _PROPS
     return sum(props[ch] & _WIDTH_BITS for ch in text)
-
-
-# ---------------------------------------------------------------------------- whitespace
-
-_SPACE_RUN = re.compile(r"\s+")
-_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-
-
-def _is_hangul(ch: str) -> bool:
-    return ("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff"
-            or "\u3130" <= ch <= "\u318f" or "\ua960" <= ch <= "\ua97f")
-
-
-def _joins_without_space(ch: str) -> bool:
-    """True for characters written without spaces between them: wide, except Korean."""
-    return bool(_PROPS[ch] & _WIDE) and not _is_hangul(ch)
-
-
-def collapse_space(text: str) -> str:
-    """``text`` with each whitespace run made one space, or removed when it holds a line
-    break between two CJK characters.
-
-    HTML source wraps Chinese text across lines without meaning a word space (the CSS Text
-    rule for segment breaks); a space there would separate two Chinese characters. The ends
-    are not stripped, so pieces of one paragraph can be collapsed separately and joined.
-    """
-    if _LINE_BREAKS.isdisjoint(text):
-        return _SPACE_RUN.sub(" ", text)
-
-    def replace(match: re.Match[str]) -> str:
-        start, end = match.span()
-        if (start and end < len(text) and not _LINE_BREAKS.isdisjoint(match.group())
-                and _joins_without_space(text[start - 1]) and _joins_without_space(text[end])):
-            return ""
-        return " "
-
-    return _SPACE_RUN.sub(replace, text)
 
 
 # ---------------------------------------------------------------------------- wrapping

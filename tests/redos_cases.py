@@ -27,10 +27,10 @@ from lxml import etree
 
 import converter
 from converter import ast as A
+from converter.chars import collapse_html_space, collapse_unicode_space
 from converter.images import clean_svg
-from converter.readers import header, html, language, rules
-from converter.wrap import collapse_space
-from converter.writers import markdown, xhtml
+from converter.readers import header, language, rules
+from converter.writers import markdown, markup
 from converter.writers.article import language_tag
 from converter.writers.pandoc import OrgAst, to_pandoc_json
 
@@ -198,8 +198,8 @@ CASES: list[Case] = [
          lambda: (_element("div", **{"class": "x" + "pic" * (SIZE // 3)}),),
          rules.has_figure_class,
          lambda el: False),
-    # ------------------------------------------------------------ readers/feed.py, html.py, language.py, json.py
-    Case("control characters and surrogates", "feed.py: _UNENCODABLE, _CONTROLS",
+    # ------------------------------------------------------------ readers/feed.py, language.py, json.py, chars.py
+    Case("control characters and surrogates", "chars.py: _UNENCODABLE, _UNWANTED",
          lambda: ("<p>" + "x\x01\ud800" * (SIZE // 3) + "</p>",),
          lambda text: _summary(converter.parse(text)),
          lambda text: ("", "", "", ["x\ufffd" * (SIZE // 3)])),
@@ -212,13 +212,13 @@ CASES: list[Case] = [
                   "<h1>标" + " \u3000" * (SIZE // 4) + "题</h1><p>正文</p>",),
          lambda text: _summary(converter.parse(text)),
          lambda text: ("标题", "https://news.example.org/a", "", ["正文"])),
-    Case("white space after CJK", "html.py: _CJK_BREAK, _SPACES",
+    Case("white space after CJK", "chars.py: _CJK_BREAK, _FEED_SPACE_RUN",
          lambda: ("中" + " " * SIZE + "x\n",),
-         html.normalize_space,
+         collapse_html_space,
          lambda text: "中 x "),
-    Case("line break in white space between CJK", "html.py: _CJK_BREAK, _SPACES",
+    Case("line break in white space between CJK", "chars.py: _CJK_BREAK, _FEED_SPACE_RUN",
          lambda: ("中" + " \t" * (SIZE // 4) + "\n" + " \u3000" * (SIZE // 4) + "文",),
-         html.normalize_space,
+         collapse_html_space,
          lambda text: "中文"),
     Case("language hint", "language.py: script hint",
          lambda: (1, 1, "https://example.org/" + "tw" * HALF),
@@ -267,7 +267,7 @@ CASES: list[Case] = [
          lambda: (A.Document(A.Meta(title="a" + " " * SIZE), [_para(A.Text("x"))]),),
          lambda doc: converter.render(doc, "markdown"),
          lambda doc: "---\ntitle: 'a" + " " * SIZE + "'\n---\n\n# a\n\nx\n"),
-    # ------------------------------------------------------------ writers/text.py, wrap.py
+    # ------------------------------------------------------------ writers/text.py, chars.py
     Case("link of many line breaks", "text.py: _TRAILING_GAP, _BLANK_LINES",
          lambda: (converter.parse('<p><a href="https://example.org/">a' + "<br>" * SIZE + "b</a></p>"),),
          lambda doc: converter.render(doc, "text", references="inline"),
@@ -276,18 +276,18 @@ CASES: list[Case] = [
          lambda: (converter.parse('<p><a href="https://example.org/">a' + "\u3000" * SIZE + "b</a></p>"),),
          lambda doc: converter.render(doc, "text", references="inline"),
          lambda doc: "a b[1]\n\nReferences:\n[1] https://example.org/\n"),
-    Case("line breaks between CJK", "wrap.py: _SPACE_RUN",
+    Case("line breaks between CJK", "chars.py: _SPACE_RUN",
          lambda: ("中" + "\n " * HALF + "文",),
-         collapse_space,
+         collapse_unicode_space,
          lambda text: "中文"),
-    # ------------------------------------------------------------ writers/xhtml.py, article.py
-    Case("URL of percent signs", "xhtml.py: _BAD_PERCENT, _NOT_XML",
+    # ------------------------------------------------------------ writers/markup.py, article.py
+    Case("URL of percent signs", "markup.py: _BAD_PERCENT, _NOT_XML",
          lambda: ("https://example.org/" + "%" * SIZE,),
-         xhtml.safe_url,
+         markup.safe_url,
          lambda url: "https://example.org/" + "%25" * SIZE),
-    Case("host of many labels", "xhtml.py: _HOST",
+    Case("host of many labels", "markup.py: _HOST",
          lambda: ("https://" + "a-b." * (SIZE // 4) + "example/",),
-         xhtml.safe_url,
+         markup.safe_url,
          lambda url: url),
     Case("language tag of many extensions", "article.py: _BCP47",
          lambda: ("en-" + "a-bb-" * (SIZE // 5) + "!",),

@@ -27,7 +27,8 @@ from converter.errors import InputError, OptionError
 from converter.images import FetchedImage, ImageCache, ImageWarning, sniff
 from converter.writers.article import document_title, language_tag
 from converter.writers.epub import UNDATED, EpubWriter, bundle
-from converter.writers.xhtml import XhtmlRenderer, safe_url
+from converter.writers.markup import safe_url
+from converter.writers.xhtml import XhtmlRenderer
 
 UTC = dt.timezone.utc
 SEED_URL = "https://www.dw.com/zh/a-71481279"

@@ -7,10 +7,9 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from converter import InputError, ast as A, parse
+from converter import InputError, parse
+from converter import ast as A
 from converter.readers.header import epoch_to_datetime, split
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -190,18 +189,3 @@ def test_json_round_trip_is_lossless() -> None:
         doc = parse(path.read_bytes(), path=str(path))
         again = load_json(render(doc, "json"))
         assert again == doc, path.name
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(st.sampled_from(" \t\n\r\f\v\xa0\u200b\ufeff\u3000\u2028\x85中文ab，"), max_size=30)
-       | st.text(max_size=30))
-def test_white_space_is_collapsed_as_the_plain_rule_says(text: str) -> None:
-    """``normalize_space`` skips work when there is nothing to collapse; the result is always
-    what the two substitutions alone give."""
-    from converter.readers.html import _CJK_BREAK, _SPACE_CHARS, _SPACES, normalize_space
-
-    if not text.strip(_SPACE_CHARS):
-        expected = " " if text else ""
-    else:
-        expected = _SPACES.sub(" ", _CJK_BREAK.sub("", text) if "\n" in text else text)
-    assert normalize_space(text) == expected

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from converter.wrap import (NO_LINE_END, NO_LINE_START, char_width, collapse_space,
-                            display_width, wrap)
+from converter.wrap import NO_LINE_END, NO_LINE_START, char_width, display_width, wrap
 
 
 def wide(ch: str) -> bool:
@@ -134,24 +133,6 @@ def test_combining_mark_stays_with_its_base() -> None:
     assert wrap("中e\u0301中", 2) == ["中", "e\u0301", "中"]
     assert wrap("中中\u0301", 2) == ["中", "中\u0301"]
     assert wrap("👍\u200d👍", 2) == ["👍\u200d👍"]  # a joined emoji sequence is one unit
-
-
-# ---------------------------------------------------------------------------- collapse_space
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("a  \t b", "a b"),
-    (" a ", " a "),  # ends kept, so pieces of a paragraph can be joined
-    ("中文\n中文", "中文中文"),  # a source line break between CJK is no word space
-    ("中文 \n  中文", "中文中文"),
-    ("中文 中文", "中文 中文"),  # a written space is kept
-    ("abc\ndef", "abc def"),
-    ("中文\nabc", "中文 abc"),
-    ("한국\n어", "한국 어"),  # Korean separates words with spaces
-    ("\n中文\n", " 中文 "),
-])
-def test_collapse_space(text: str, expected: str) -> None:
-    assert collapse_space(text) == expected
 
 
 # ---------------------------------------------------------------------------- properties

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from .. import ast as A
+from ..chars import clean_input_text, drop_controls, one_line, replace_unencodable
 from ..errors import InputError
 from . import header, rules
 from .decode import decode
@@ -22,15 +23,8 @@ from .language import FIRST_LOOK, SAMPLE, detect_language, settled_chinese
 #: Front-matter keys that map onto ``Meta`` fields; every other key goes to ``Meta.extra``.
 _URL_KEYS = ("from", "url", "link", "source")
 _MAPPED = frozenset(("title", "date", "author", "tags", "lang", "language") + _URL_KEYS)
-#: Lone surrogates and NUL: possible in text handed over as ``str`` (decoded bytes hold neither);
-#: no writer could encode the one, and XML and C strings refuse the other.
-_UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
-#: Control characters (C0 but tab, line feed and carriage return; DEL; C1) and the
-#: non-characters U+FFFE/U+FFFF: no format can hold them and in a terminal they are commands
-#: (ESC …). Dropped as the text is read; vertical tab, form feed and NEL separate words.
-_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_SPACING_CONTROLS = frozenset("\x0b\x0c\x85")
-#: Character references that can name one of those (a superset: hex 00-1F, 70-9F, FFFE-FFFF,
+#: Character references that can name a character the reader drops (see
+#: :func:`converter.chars.drop_controls`; a superset: hex 00-1F, 70-9F, FFFE-FFFF,
 #: decimal 0-31, 127-159, 65534-65535), so the walk that removes them runs only when one may
 #: be there, not for every ``&#8217;``.
 _CONTROL_REFERENCE = re.compile(
@@ -40,8 +34,8 @@ _CONTROL_REFERENCE = re.compile(
 
 def read(source: bytes | str, path: str | None = None) -> A.Document:
     """Parse one feed-HTML document. ``path`` names it in errors and is the last-resort title."""
-    text = decode(source, path) if isinstance(source, bytes) else _UNENCODABLE.sub("\ufffd", source)
-    text = _without_controls(text)
+    text = decode(source, path) if isinstance(source, bytes) else replace_unencodable(source)
+    text = drop_controls(text)
     if not text.strip():
         raise InputError("is empty" if not text else "holds only whitespace", path)
     parts = header.split(text)
@@ -54,32 +48,20 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
             meta.title = _clean_string(os.path.splitext(os.path.basename(path))[0])
     blocks = drop_title_heading(blocks, meta.title)
     if _CONTROL_REFERENCE.search(text):  # a character reference can spell a control character again
-        _drop_controls(meta, blocks)
+        _drop_controls_everywhere(meta, blocks)
     if not meta.language:
         meta.language = _language(meta.title, blocks, meta.url)
     return A.Document(meta, blocks)
 
 
-def _without_controls(text: str) -> str:
-    if _CONTROLS.search(text) is None:
-        return text
-    return _CONTROLS.sub(lambda m: " " if m.group() in _SPACING_CONTROLS else "", text)
-
-
-def clean_text(text: str) -> str:
-    """``text`` as the reader keeps text: without control characters, NUL and lone surrogates
-    as U+FFFD (for strings that did not go through the document's text, e.g. YAML values)."""
-    return _without_controls(_UNENCODABLE.sub("\ufffd", text))
-
-
-def _drop_controls(meta: A.Meta, blocks: list[A.Block]) -> None:
+def _drop_controls_everywhere(meta: A.Meta, blocks: list[A.Block]) -> None:
     """Control characters out of every string of the metadata and the blocks, in place."""
     for node in [meta, *A.walk(blocks)]:
         for name in ("text", "alt", "title", "url", "author", "site"):
             value = getattr(node, name, None)
             if isinstance(value, str):
-                setattr(node, name, _without_controls(value))
-    meta.tags = [_without_controls(tag) for tag in meta.tags]
+                setattr(node, name, drop_controls(value))
+    meta.tags = [drop_controls(tag) for tag in meta.tags]
 
 
 def _meta(parts: header.Parts, byline_author: str) -> A.Meta:
@@ -95,7 +77,7 @@ def _meta(parts: header.Parts, byline_author: str) -> A.Meta:
         site=(tags or categories or [rules.site_of(url)])[0],
         language=_clean_string(fm.get("lang") or fm.get("language")),
         tags=tags,
-        extra={clean_text(str(k)): _json_safe(v) for k, v in fm.items() if str(k) not in _MAPPED},
+        extra={clean_input_text(str(k)): _json_safe(v) for k, v in fm.items() if str(k) not in _MAPPED},
     )
 
 
@@ -139,7 +121,7 @@ def _clean_string(value: Any) -> str:
     characters YAML can spell (``"\\e"``) go as in the body, NUL becomes U+FFFD."""
     if value is None or isinstance(value, (dict, list)):
         return ""
-    return " ".join(clean_text(str(value)).split())
+    return one_line(clean_input_text(str(value)))
 
 
 def _string_list(value: Any) -> list[str]:
@@ -174,7 +156,7 @@ def _json_safe(value: Any) -> Any:
     """Front-matter values as JSON-ready data (dates become ISO 8601 strings, infinities and
     NaN the strings ``inf``, ``-inf`` and ``nan``)."""
     if isinstance(value, dict):
-        return {clean_text(str(k)): _json_safe(v) for k, v in value.items()}
+        return {clean_input_text(str(k)): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [_json_safe(v) for v in value]
     if isinstance(value, dt.datetime):
@@ -185,9 +167,9 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        return clean_text(value)
+        return clean_input_text(value)
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # YAML's .inf and .nan: JSON has no such number
     if value is None or isinstance(value, (int, float, bool)):
         return value
-    return clean_text(str(value))
+    return clean_input_text(str(value))

@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from ..chars import one_line
+
 #: Front matter larger than this is not front matter we want to parse (and is kept as body).
 MAX_FRONT_MATTER = 64 * 1024
 #: Front matter nested deeper than this (lists in maps in lists …) is ignored: real front matter
@@ -86,7 +88,7 @@ def split(text: str) -> Parts:
     title = title_line(rest)
     if title:
         raw_title, url, end = title
-        parts.title = " ".join(unescape(raw_title).split())
+        parts.title = one_line(unescape(raw_title))
         parts.url = url.strip()
         parts.has_header = True
         rest = rest[end:]

@@ -13,18 +13,19 @@ document order. Comments are elements whose ``tag`` is not a string: skipped, ta
 
 from __future__ import annotations
 
-import re
-from typing import Iterable, Iterator, Union
+from collections.abc import Iterable, Iterator
+from typing import TypeAlias
 
 from lxml import etree
 
 from .. import ast as A
+from ..chars import collapse_html_space, drop_controls, one_line, replace_unencodable
 from . import rules
-from .inlines import tidy_paragraph, is_blank
+from .inlines import is_blank, tidy_paragraph
 from .rules import Element, first_descendant, text_of
 
 #: What the walk sees inside an element: a string, or a child element (or comment).
-Node = Union[str, Element]
+Node: TypeAlias = str | Element
 
 #: Text this short beside a lone image is taken as its caption even without a caption class.
 SHORT_CAPTION = 150
@@ -53,11 +54,6 @@ _CELLS = ("td", "th")
 #: Inline elements that, when they wrap blocks, are treated as plain containers.
 _WRAPS_BLOCKS = frozenset(_INLINE_WRAPPERS) | {"a", "span", "font", "small", "big", "u", "ins", "label"} \
     | rules.UNKNOWN_VOIDS
-_CJK_BREAK = re.compile(
-    r"(?<=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f])[ \t\r\f]*\n\s*"
-    r"(?=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f])")
-_SPACE_CHARS = " \t\n\r\f\v\xa0\u200b\ufeff"
-_SPACES = re.compile(f"[{_SPACE_CHARS}]+")
 _EMBED_LABEL = {"video": "Video", "audio": "Audio", "iframe": "Embedded", "embed": "Embedded"}
 
 
@@ -80,21 +76,7 @@ def read_body(html: str, base_url: str = "") -> tuple[list[A.Block], str]:
     return blocks, _first_heading(root)
 
 
-def normalize_space(text: str) -> str:
-    """HTML white-space collapsing, minus the space a line break would put between CJK."""
-    if not text.strip(_SPACE_CHARS):  # the white space between tags, most text nodes of many feeds
-        return " " if text else ""
-    if text.isprintable() and "  " not in text:  # no white space but single spaces (all of
-        return text                              # ``_SPACE_CHARS`` but " " are unprintable)
-    if "\n" in text:
-        text = _CJK_BREAK.sub("", text)
-    return _SPACES.sub(" ", text)
-
-
 # ---------------------------------------------------------------- parsing
-
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
 
 def parse_html(html: str) -> Element | None:
     """The root element of ``html`` parsed by libxml2; ``None`` when it holds no element.
@@ -109,7 +91,7 @@ def parse_html(html: str) -> Element | None:
     try:
         data = html.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates, possible in text not decoded from bytes
-        data = _SURROGATES.sub("\ufffd", html).encode("utf-8")
+        data = replace_unencodable(html).encode("utf-8")
     parser = etree.HTMLParser(encoding="utf-8", huge_tree=True, collect_ids=False)
     try:
         root = etree.fromstring(data, parser)
@@ -125,8 +107,8 @@ class _TreeBuilder:
     """Parser target building the tree from libxml2's events, at any depth.
 
     Slower than libxml2's own tree, so only for documents too deep for it. An lxml tree holds
-    no control characters and only XML names: control characters are dropped (vertical tab
-    and form feed become spaces), a tag lxml refuses becomes ``unknown`` (which the walk
+    no control characters and only XML names: control characters go as the reader drops them
+    (:func:`converter.chars.drop_controls`), a tag lxml refuses becomes ``unknown`` (which the walk
     unwraps, as it would have the original), an attribute it refuses is left out.
 
     Below ``MAX_TREE_DEPTH`` no element is built: the text there is added to the deepest
@@ -134,8 +116,6 @@ class _TreeBuilder:
     comments, which ``text_of`` would leave out too. Far below ``MAX_DEPTH`` the walk only
     takes the text of such a subtree anyway, so the result is the same.
     """
-
-    _CONTROLS = {c: None for c in [*range(0x09), *range(0x0E, 0x20), 0xFFFE, 0xFFFF]} | {0x0B: " ", 0x0C: " "}
 
     def __init__(self) -> None:
         self.root: Element | None = None
@@ -157,7 +137,7 @@ class _TreeBuilder:
             el = etree.Element("unknown") if parent is None else etree.SubElement(parent, "unknown")
         for name, value in attrib.items():
             try:
-                el.set(name, value.translate(self._CONTROLS))
+                el.set(name, drop_controls(value))
             except ValueError:
                 pass
         self.root = self.root if self.root is not None else el
@@ -181,7 +161,7 @@ class _TreeBuilder:
         parent = self._flush()
         if parent is not None:
             try:
-                parent.append(etree.Comment(text.translate(self._CONTROLS)))
+                parent.append(etree.Comment(drop_controls(text)))
             except ValueError:  # "--" inside: keep the comment, it still separates texts
                 parent.append(etree.Comment())
 
@@ -193,7 +173,7 @@ class _TreeBuilder:
         """Add the text received since the last tag; return the element now open."""
         parent = self.open[-1] if self.open else self.root
         if self.pending and parent is not None:
-            text = "".join(self.pending).translate(self._CONTROLS)
+            text = drop_controls("".join(self.pending))
             if len(parent):
                 parent[-1].tail = (parent[-1].tail or "") + text
             else:
@@ -212,7 +192,7 @@ def _first_heading(root: Element) -> str:
         if el is not None:
             text = text_of(el)
             if text.strip():
-                return " ".join(text.split())
+                return one_line(text)
     return ""
 
 
@@ -277,7 +257,7 @@ class _Walker:
         run: list[A.Inline] = []
         for node in nodes:
             if isinstance(node, str):
-                run.append(A.Text(normalize_space(node)))
+                run.append(A.Text(collapse_html_space(node)))
                 continue
             name = node.tag
             if not isinstance(name, str) or name in rules.NON_CONTENT:
@@ -287,7 +267,7 @@ class _Walker:
             elif self._attach_caption(node, out, run, depth):
                 continue
             elif depth >= MAX_DEPTH:
-                run.append(A.Text(normalize_space(text_of(node))))
+                run.append(A.Text(collapse_html_space(text_of(node))))
             elif name in rules.BLOCKS or name in _WRAPS_BLOCKS and node in self.block_holders:
                 out.extend(paragraphs(run))
                 run = []
@@ -411,7 +391,7 @@ class _Walker:
         image = self.image(img) if img is not None else None
         if img is None or image is None or self._text_before(img, el):
             return None
-        text = normalize_space(text_of(el)).strip()
+        text = collapse_html_space(text_of(el)).strip()
         if not _reads_as_caption(el, text):
             return None
         for node in list(el.iterdescendants("img", "noscript")):
@@ -443,7 +423,7 @@ class _Walker:
         if not url or url.startswith(("data:", "#")):
             return []
         title = el.get("title")
-        label = " ".join(title.split()) if title and title.strip() else url
+        label = one_line(title) if title and title.strip() else url
         return [A.Paragraph([A.Text(_EMBED_LABEL[el.tag] + ": "), A.Link([A.Text(label)], url)])]
 
     def _noscript(self, el: Element, out: list[A.Block], run: list[A.Inline]) -> None:
@@ -499,7 +479,7 @@ class _Walker:
         out: list[A.Inline] = []
         for node in self.children(el):
             if isinstance(node, str):
-                out.append(A.Text(normalize_space(node)))
+                out.append(A.Text(collapse_html_space(node)))
             elif isinstance(node.tag, str):
                 out.extend(self.inline(node, depth + 1))
         return out
@@ -509,7 +489,7 @@ class _Walker:
         if name in rules.NON_CONTENT or name == "noscript":
             return []
         if depth >= MAX_DEPTH:
-            return [A.Text(normalize_space(text_of(el)))]
+            return [A.Text(collapse_html_space(text_of(el)))]
         if name == "br":
             return [A.LineBreak()]
         if name == "img":
@@ -538,7 +518,7 @@ class _Walker:
         if not url or url.startswith("data:"):
             return content
         title = el.get("title")
-        return [A.Link(content, url, " ".join(title.split()) if title is not None else "")]
+        return [A.Link(content, url, one_line(title) if title is not None else "")]
 
     def image(self, el: Element) -> A.Image | None:
         if rules.is_tracking_pixel(el):
@@ -547,7 +527,7 @@ class _Walker:
         if not url:
             return None
         title = el.get("title")
-        return A.Image(url, rules.image_alt(el), " ".join(title.split()) if title is not None else "")
+        return A.Image(url, rules.image_alt(el), one_line(title) if title is not None else "")
 
 
 def paragraphs(run: list[A.Inline]) -> list[A.Block]:
@@ -639,5 +619,5 @@ def _remove(el: Element) -> None:
     """Take ``el`` out of the tree; its tail stays, as a text of its own behind an empty comment."""
     placeholder = etree.Comment()
     # libxml2 keeps control characters in text it parsed, lxml refuses them in text set from Python
-    placeholder.tail = el.tail.translate(_TreeBuilder._CONTROLS) if el.tail else el.tail
+    placeholder.tail = drop_controls(el.tail) if el.tail else el.tail
     el.getparent().replace(el, placeholder)

@@ -23,8 +23,8 @@ import re
 from typing import Any, NoReturn
 
 from .. import ast as A
+from ..chars import clean_input_text
 from ..errors import InputError
-from .feed import clean_text
 from .header import MAX_FRONT_MATTER_DEPTH, nesting_depth
 from .html import MAX_DEPTH
 from .rules import clean_url, code_language, is_placeholder_url
@@ -160,7 +160,7 @@ def _clean_strings(data: Any) -> None:
     while stack:
         container = stack.pop()
         if isinstance(container, dict):
-            items = [(clean_text(key), value) for key, value in container.items()]
+            items = [(clean_input_text(key), value) for key, value in container.items()]
             container.clear()
             container.update(items)
             entries: Any = items
@@ -168,7 +168,7 @@ def _clean_strings(data: Any) -> None:
             entries = list(enumerate(container))
         for key, value in entries:
             if isinstance(value, str):
-                container[key] = clean_text(value)
+                container[key] = clean_input_text(value)
             elif isinstance(value, (dict, list)):
                 stack.append(value)
 

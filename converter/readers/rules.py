@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from ..chars import drop_all_controls, one_line
+
 #: An lxml element (or comment) of the parsed HTML.
 Element = etree._Element
 
@@ -111,7 +113,7 @@ _FEEDX = re.compile(r"获取更多\s*RSS\s*[：:]")
 #: Searched for only in the 400 characters before the footer: a search tries it from every
 #: position of a long run of white space, each time to the end of the run.
 _FOOTER_LEAD = re.compile(r"(?:\s|<br\s*/?>|<hr\s*/?>|<div>)*\Z")
-#: The author is everything between ``<i>`` and ``<br>``, white space and all (``split``
+#: The author is everything between ``<i>`` and ``<br>``, white space and all (``one_line``
 #: collapses it): white space matched apart from it (``\s*([^<]*?)\s*``) can be shared out
 #: between the three in so many ways that a byline that is not one took cubic time to refuse.
 _BYLINE = re.compile(
@@ -134,7 +136,7 @@ def extract_byline(body: str) -> tuple[str, str]:
     match = _BYLINE.match(body)
     if not match:
         return "", body
-    return " ".join(match.group(2).split()), match.group(1) + body[match.end():]
+    return one_line(match.group(2)), match.group(1) + body[match.end():]
 
 
 # --------------------------------------------------------------------------- images
@@ -226,7 +228,7 @@ def image_alt(img: Element) -> str:
     for attr in ("alt", "title"):
         value = img.get(attr)
         if isinstance(value, str) and value.strip():
-            return " ".join(value.split())
+            return one_line(value)
     return ""
 
 
@@ -243,7 +245,7 @@ def clean_url(raw: str, base_url: str = "") -> str:
     url = raw.strip() if raw else ""
     if not url:
         return ""
-    url = re.sub(r"[\x00-\x1f\x7f]+", "", url).replace(" ", "%20")
+    url = drop_all_controls(url).replace(" ", "%20")
     while "&amp;" in url:  # double-escaped in the feed: "&amp;amp;" in the HTML
         url = url.replace("&amp;", "&")
     if url.lower().startswith("data:image/"):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable
 
 from .. import ast as A
-from .xhtml import clean_text, escape, safe_url
+from ..chars import one_line
+from .markup import drop_non_xml, escape_xml, safe_url
 
 #: Well-formed BCP 47 tags (RFC 5646 syntax; registry validity is not checked).
 _BCP47 = re.compile(
@@ -68,8 +69,8 @@ def localized(words: dict[str, str], language: str, default: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """``text`` as one line of XML-safe text with single spaces."""
-    return " ".join(clean_text(text).split())
+    """``text`` as one line of XML-safe text (see :func:`converter.chars.one_line`)."""
+    return one_line(drop_non_xml(text))
 
 
 def clean_lines(texts: Iterable[str]) -> list[str]:
@@ -90,8 +91,8 @@ def host_of(url: str) -> str:
 def chapter_header(chapter: Chapter) -> str:
     """Title, author, date and source link above the article text (an XHTML fragment)."""
     meta = chapter.doc.meta
-    lines = [f"<h1>{escape(chapter.title)}</h1>\n"]
-    byline = [f'<span class="author">{escape(author)}</span>' for author in clean_lines([meta.author])]
+    lines = [f"<h1>{escape_xml(chapter.title)}</h1>\n"]
+    byline = [f'<span class="author">{escape_xml(author)}</span>' for author in clean_lines([meta.author])]
     if meta.published is not None:
         utc = meta.published.astimezone(dt.timezone.utc)
         byline.append(f'<time datetime="{format_date(utc)}">{utc:%Y-%m-%d %H:%M} UTC</time>')
@@ -107,8 +108,8 @@ def _source_line(meta: A.Meta) -> str:
     href = safe_url(meta.url, ("http", "https"))
     label = clean_line(meta.site) or (host_of(href) if href else "")
     if href:
-        return f'<a href="{escape(href)}">{escape(label)}</a>'
-    return escape(label)
+        return f'<a href="{escape_xml(href)}">{escape_xml(label)}</a>'
+    return escape_xml(label)
 
 
 @lru_cache(maxsize=1)

@@ -20,8 +20,9 @@ import io
 import uuid
 import zipfile
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ebooklib import epub
 
@@ -41,7 +42,8 @@ from .article import (
     stylesheet,
 )
 from .json import iter_json
-from .xhtml import XhtmlRenderer, clean_text, escape, safe_url
+from .markup import drop_non_xml, escape_xml, safe_url
+from .xhtml import XhtmlRenderer
 
 IMAGE_MODES = ("embed", "link", "none")
 ORDERS = ("newest", "oldest")
@@ -136,10 +138,10 @@ def _page(title: str, language: str, body: str) -> bytes:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
         f'<html xmlns="http://www.w3.org/1999/xhtml" lang="{language}" xml:lang="{language}">\n'
-        f"<head>\n<title>{escape(title)}</title>\n"
+        f"<head>\n<title>{escape_xml(title)}</title>\n"
         f'<link rel="stylesheet" type="text/css" href="{_CSS_NAME}"/>\n</head>\n'
         f"<body>\n{body}</body>\n</html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 # ---------------------------------------------------------------------------- images
@@ -193,7 +195,7 @@ class _BookMeta:
 
 def _document_identifier(doc: A.Document) -> str:
     """``urn:uuid:`` derived from the URL, or from the whole document when it has none."""
-    url = clean_text(doc.meta.url).strip()
+    url = drop_non_xml(doc.meta.url).strip()
     if url:
         return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, url)}"
     digest = hashlib.sha256()

@@ -10,9 +10,11 @@ event handler or ``javascript:`` URL), whatever the document holds.
 from __future__ import annotations
 
 from .. import ast as A
+from ..chars import one_line
 from . import Writer
 from .article import IMAGE_LABELS, Chapter, chapter_header, localized, stylesheet
-from .xhtml import XhtmlRenderer, escape, safe_url
+from .markup import escape_xml, safe_url
+from .xhtml import XhtmlRenderer
 
 
 class HtmlWriter(Writer):
@@ -30,7 +32,7 @@ class HtmlWriter(Writer):
         return (
             f'<!DOCTYPE html>\n<html lang="{chapter.language}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(chapter.title)}</title>\n{_head_meta(doc.meta)}"
+            f"<title>{escape_xml(chapter.title)}</title>\n{_head_meta(doc.meta)}"
             f"<style>\n{_css()}</style>\n</head>\n"
             f"<body>\n<article>\n{body}</article>\n</body>\n</html>\n"
         )
@@ -39,15 +41,15 @@ class HtmlWriter(Writer):
 def _head_meta(meta: A.Meta) -> str:
     """Author, keywords and the canonical URL, for browsers, search engines and readers."""
     lines = []
-    author = " ".join(meta.author.split())
+    author = one_line(meta.author)
     if author:
-        lines.append(f'<meta name="author" content="{escape(author)}">\n')
-    tags = [" ".join(tag.split()) for tag in meta.tags if tag.strip()]
+        lines.append(f'<meta name="author" content="{escape_xml(author)}">\n')
+    tags = [one_line(tag) for tag in meta.tags if tag.strip()]
     if tags:
-        lines.append(f'<meta name="keywords" content="{escape(", ".join(tags))}">\n')
+        lines.append(f'<meta name="keywords" content="{escape_xml(", ".join(tags))}">\n')
     url = safe_url(meta.url, ("http", "https"))
     if url:
-        lines.append(f'<link rel="canonical" href="{escape(url)}">\n')
+        lines.append(f'<link rel="canonical" href="{escape_xml(url)}">\n')
     return "".join(lines)
 
 

@@ -57,15 +57,15 @@ from ..ast import (
     plain_text,
     walk,
 )
+from ..chars import HTML_SPACE, joins_without_space
 from . import Writer
 from .tables import PlacedCell, layout, row_inlines
 
 # ---------------------------------------------------------------------------- characters
 
 #: Whitespace that HTML collapses (not NBSP or the ideographic space, which are text).
-_HTML_SPACE = frozenset(" \t\n\r\f")
+_HTML_SPACE = frozenset(HTML_SPACE)
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_WIDE = frozenset("WFH")
 
 
 def _is_space(ch: str) -> bool:
@@ -81,12 +81,6 @@ def _is_punct(ch: str) -> bool:
 def _is_weak(ch: str) -> bool:
     """Whitespace or punctuation: what may not sit inside a delimiter that touches a letter."""
     return _is_space(ch) or _is_punct(ch)
-
-
-def _is_wide(ch: str) -> bool:
-    """East Asian wide, not Hangul: CSS drops a line break between two such characters."""
-    return (bool(ch) and unicodedata.east_asian_width(ch) in _WIDE
-            and not unicodedata.name(ch, "").startswith("HANGUL"))
 
 
 def _left_flanking(before: str, after: str) -> bool:
@@ -226,7 +220,7 @@ class _Close:
 
 _Token = str | _Open | _Close | Code | Image | LineBreak
 _ATOMS = (Code, Image, LineBreak)
-_SPACE_RUN = re.compile(r"([ \t\n\r\f]+)")
+_SPACE_RUN = re.compile(f"([{HTML_SPACE}]+)")
 
 
 def _prepare(nodes: list[Inline], *, breaks: bool) -> list[Inline]:
@@ -344,7 +338,7 @@ def _collapse_whitespace(tokens: list[_Token]) -> list[_Token]:
             else:
                 first = piece[0] if isinstance(piece, str) else ""
                 if gap is not None and prev is not None and not (
-                        newline and _is_wide(prev) and _is_wide(first)):
+                        newline and joins_without_space(prev, first)):
                     out[gap] = " "
                 out.append(piece)
                 gap, prev = None, piece[-1] if isinstance(piece, str) else ""

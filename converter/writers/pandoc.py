@@ -45,12 +45,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .. import ast as A
+from ..chars import join_cjk_lines
 from ..errors import ConversionError
 from ..readers.rules import code_language
 from . import Writer
 from .article import IMAGE_LABELS, language_tag, localized
+from .markup import drop_non_xml, escape_xml, safe_url
 from .tables import COVERED, PlacedCell, Slot, layout, row_inlines
-from .xhtml import clean_text, escape, safe_url
 
 #: Seconds a conversion may take before pandoc is stopped.
 DEFAULT_TIMEOUT = 60.0
@@ -543,7 +544,7 @@ class PandocAst:
 
     def code(self, text: str) -> str:
         """The text of a code block, as pandoc is to write it."""
-        return clean_text(text).rstrip("\n")
+        return drop_non_xml(text).rstrip("\n")
 
     def block_HorizontalRule(self, node: A.HorizontalRule) -> list[_Json]:
         return [{"t": "HorizontalRule"}]
@@ -603,8 +604,9 @@ class PandocAst:
         return method(node)
 
     def text(self, text: str) -> list[_Json]:
-        """``text`` as words and the spaces between them (a line break in it is a soft one)."""
-        text = clean_text(text)
+        """``text`` as words and the spaces between them: a line break in it is a soft one, or
+        nothing between two CJK characters (see :func:`converter.chars.join_cjk_lines`)."""
+        text = join_cjk_lines(drop_non_xml(text))
         if len(text) > _LONG_TEXT:
             return _long_text(text)
         out: list[_Json] = []
@@ -636,7 +638,7 @@ class PandocAst:
         return _styled("Subscript", self.inlines(node.content))
 
     def inline_Code(self, node: A.Code) -> list[_Json]:
-        return [{"t": "Code", "c": [_NO_ATTR, clean_text(node.text)]}]
+        return [{"t": "Code", "c": [_NO_ATTR, drop_non_xml(node.text)]}]
 
     def inline_LineBreak(self, node: A.LineBreak) -> list[_Json]:
         return [_LINE_BREAK]
@@ -650,7 +652,7 @@ class PandocAst:
             content = self.inlines(node.content)
         finally:
             self._in_link = False
-        return [{"t": "Link", "c": [_NO_ATTR, content or self.text(url), [url, clean_text(node.title)]]}]
+        return [{"t": "Link", "c": [_NO_ATTR, content or self.text(url), [url, drop_non_xml(node.title)]]}]
 
     def inline_Image(self, node: A.Image) -> list[_Json]:
         """An ``Image`` (or a link to it), or its alt text when its URL is not ``http(s)``."""
@@ -658,7 +660,7 @@ class PandocAst:
         url = safe_url(node.url, _IMAGE_SCHEMES)
         if url is None:
             return alt
-        target = [url, clean_text(node.title)]
+        target = [url, drop_non_xml(node.title)]
         if self.shows_image(url):
             return [{"t": "Image", "c": [_NO_ATTR, alt, target]}]
         label = alt or self.image_link_text(url)
@@ -912,7 +914,7 @@ class OrgAst(_LineMarkupAst):
         caption = _trim(self.inlines(node.caption))
         if not caption:
             return [{"t": "Para", "c": self.inline_Image(node.image)}]
-        return [{"t": "Para", "c": [*caption, _SPACE, _link(self.text(url), url, clean_text(node.image.title))]}]
+        return [{"t": "Para", "c": [*caption, _SPACE, _link(self.text(url), url, drop_non_xml(node.image.title))]}]
 
 
 #: The start of a line that AsciiDoc reads as block markup, not text (pandoc escapes only the
@@ -1072,7 +1074,7 @@ class MediawikiAst(PandocAst):
         return _map_text(super().text(text), lambda s: _escaped(s, self._BRACE, "mediawiki", _char_ref))
 
     def inline_Code(self, node: A.Code) -> list[_Json]:
-        return [_raw("mediawiki", f"<code><nowiki>{escape(node.text)}</nowiki></code>")]
+        return [_raw("mediawiki", f"<code><nowiki>{escape_xml(node.text)}</nowiki></code>")]
 
     def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
         return super().block_CodeBlock(A.CodeBlock(node.text))
@@ -1100,10 +1102,10 @@ class TextileAst(PandocAst):
     ``bc(lang).`` block holding markup ends."""
 
     def inline_Code(self, node: A.Code) -> list[_Json]:
-        return [_raw("textile", f"<code>{escape(node.text)}</code>")]
+        return [_raw("textile", f"<code>{escape_xml(node.text)}</code>")]
 
     def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
-        return [{"t": "RawBlock", "c": ["textile", f"<pre>\n{escape(self.code(node.text))}\n</pre>"]}]
+        return [{"t": "RawBlock", "c": ["textile", f"<pre>\n{escape_xml(self.code(node.text))}\n</pre>"]}]
 
 
 #: The AST builder of the formats that need theirs reshaped (see each class).

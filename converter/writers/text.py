@@ -38,7 +38,8 @@ from ..ast import (
     TableCell,
     Text,
 )
-from ..wrap import collapse_space, display_width, wrap
+from ..chars import collapse_unicode_space, drop_all_controls, drop_controls, one_line
+from ..wrap import display_width, wrap
 from . import Writer
 from .tables import PlacedCell, TableLayout, layout, within_budget
 
@@ -66,26 +67,21 @@ _BREAK = "\x00"
 _TRAILING_GAP = re.compile(r"(?<![\s\x00])[\s\x00]+\Z")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
-_CONTROLS = [*range(0x20), 0x7F, *range(0x80, 0xA0)]
-# Non-whitespace control characters are dropped; whitespace ones (tab, CR, VT…) are left
-# for collapse_space, which turns them into word spaces.
-_DROP_CONTROLS = {c: None for c in _CONTROLS if not chr(c).isspace()}
-_DROP_ALL_CONTROLS = dict.fromkeys(_CONTROLS)
-_DROP_CODE_CONTROLS = {c: None for c in _CONTROLS if c != 0x09}  # tabs are expanded after
-
 
 def _prose(text: str) -> str:
-    """A piece of running text from the AST, safe to join into a paragraph."""
-    return text.translate(_DROP_CONTROLS)
+    """A piece of running text from the AST, safe to join into a paragraph: without control
+    characters, as the reader leaves text (tab, line feed and carriage return are collapsed
+    with the other white space)."""
+    return drop_controls(text)
 
 
 def _one_line(text: str) -> str:
-    return collapse_space(_prose(text)).strip()
+    return one_line(_prose(text))
 
 
-def _clean_url(url: str) -> str:
+def _url_as_read(url: str) -> str:
     """The URL as a browser reads it: no controls, tabs or newlines, inner spaces encoded."""
-    return url.translate(_DROP_ALL_CONTROLS).strip().replace(" ", "%20")
+    return drop_all_controls(url).strip().replace(" ", "%20")
 
 
 def _same_address(text: str, url: str) -> bool:
@@ -148,7 +144,7 @@ class TextWriter(Writer):
             facts += wrap(f"Author: {author}", self._width)
         if meta.published is not None:
             facts.append(f"Published: {_format_published(meta.published)}")
-        if url := _clean_url(meta.url):
+        if url := _url_as_read(meta.url):
             facts.append(f"Source: {url}")
         return self._separated([self._underlined(title, "="), facts])
 
@@ -197,7 +193,7 @@ class TextWriter(Writer):
     def _inline_text(self, nodes: list[Inline]) -> str:
         """The inlines as text: whitespace collapsed, LineBreaks as ``\\n`` (at most one blank
         line in a row, as between blocks), ends stripped."""
-        segments = collapse_space(self._inlines(nodes)).split(_BREAK)
+        segments = collapse_unicode_space(self._inlines(nodes)).split(_BREAK)
         return _BLANK_LINES.sub("\n\n", "\n".join(s.strip() for s in segments).strip("\n"))
 
     def _wrapped(self, text: str) -> list[str]:
@@ -253,7 +249,7 @@ class TextWriter(Writer):
         return _indent(body, INDENT, INDENT) if indented else body
 
     def block_CodeBlock(self, node: CodeBlock) -> list[str]:
-        lines = [line.translate(_DROP_CODE_CONTROLS).expandtabs(TAB_SIZE).rstrip()
+        lines = [drop_controls(line).expandtabs(TAB_SIZE).rstrip()
                  for line in node.text.splitlines()]
         while lines and not lines[-1]:
             lines.pop()
@@ -269,9 +265,9 @@ class TextWriter(Writer):
         return _render_table(table, texts) + self._wrapped(self._inline_text(node.caption))
 
     def _cell_text(self, cell: TableCell) -> str:
-        # a LineBreak becomes a line break first, so that collapse_space drops it between
+        # a LineBreak becomes a line break first, so that collapse_unicode_space drops it between
         # two CJK characters instead of putting a space there
-        return collapse_space(self._inline_text(cell.content))
+        return collapse_unicode_space(self._inline_text(cell.content))
 
     def block_Div(self, node: Div) -> list[str]:
         return self._blocks(node.content)
@@ -298,8 +294,8 @@ class TextWriter(Writer):
 
     def inline_Link(self, node: Link) -> str:
         text = self._inlines(node.content)
-        url = _clean_url(node.url)
-        shown = collapse_space(text.replace(_BREAK, " ")).strip()
+        url = _url_as_read(node.url)
+        shown = collapse_unicode_space(text.replace(_BREAK, " ")).strip()
         web = url.lower().startswith(REFERENCE_SCHEMES)
         if not shown and web:  # an empty link would vanish; show where it goes
             text = shown = url

@@ -4,119 +4,29 @@ Used by the EPUB writer for its chapters and meant for a standalone HTML writer 
 knows nothing about packaging: how an image is shown is decided by a callback.
 
 Safety comes from construction, not from filtering: only the elements and attributes listed
-in the methods below are ever written, every string goes through :func:`escape` (which also
-drops characters XML forbids) and every URL through :func:`safe_url`. Hence no script, no
-event handlers, no ``javascript:`` URL and no malformed XML, whatever the document holds.
+in the methods below are ever written, every string goes through
+:func:`~converter.writers.markup.escape_xml` (which also drops characters XML forbids) and every
+URL through :func:`~converter.writers.markup.safe_url`. Hence no script, no event handlers, no
+``javascript:`` URL and no malformed XML, whatever the document holds.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Callable, Iterable
-from urllib.parse import SplitResult, quote, urlsplit
+from collections.abc import Callable
 
 from .. import ast as A
+from ..chars import join_cjk_lines
+from .markup import escape_xml, safe_url
 from .tables import PlacedCell, layout, row_inlines
 
 #: Blocks (and inlines) nested deeper than this are flattened (their content is kept), so that
 #: hostile nesting can neither exhaust the stack nor exceed XML parsers' depth limits.
 MAX_DEPTH = 48
 
-#: Characters outside XML 1.0's ``Char`` production, plus C1 controls and non-characters
-#: (allowed by XML but rejected by HTML validators, and never meant as text).
-_NOT_XML = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
-    "\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe\U0004ffff"
-    "\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
-    "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
-    "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]")
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
-
-LINK_SCHEMES = frozenset({"http", "https", "mailto"})
-_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*\.?")
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-#: Characters left as they are in a URL's path, query and fragment (RFC 3986 pchar and friends).
-_URL_SAFE = "!$&'()*+,;=:@/?-._~%"
 _CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
 
 ImageSource = Callable[[A.Image], "str | None"]
-
-
-def clean_text(text: str) -> str:
-    """``text`` without the characters XML forbids (and HTML rejects)."""
-    return _NOT_XML.sub("", text)
-
-
-def escape(text: str) -> str:
-    """``text`` fit for XML character data and attribute values."""
-    return _NOT_XML.sub("", text).translate(_ESCAPES)
-
-
-def safe_url(url: str, schemes: Iterable[str] = LINK_SCHEMES) -> str | None:
-    """``url`` as a valid absolute URL with one of ``schemes``, or ``None`` if it cannot be one.
-
-    Repairs what browsers tolerate but validators do not: spaces, non-ASCII characters,
-    stray ``%``, Unicode host names. Drops credentials. Relative and fragment-only URLs are
-    refused because their targets do not exist in a converted document.
-    """
-    url = clean_text(url).strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in schemes:
-        return None
-    if scheme == "mailto":
-        address = _quote(parts.path)
-        return f"mailto:{address}" if address else None
-    authority = _authority(parts)
-    if authority is None:
-        return None
-    path = _quote(parts.path) or "/"
-    query = "?" + _quote(parts.query) if parts.query else ""
-    fragment = "#" + _quote(parts.fragment) if parts.fragment else ""
-    return f"{scheme}://{authority}{path}{query}{fragment}"
-
-
-def _quote(part: str) -> str:
-    return quote(_BAD_PERCENT.sub("%25", part), safe=_URL_SAFE)
-
-
-def _authority(parts: SplitResult) -> str | None:
-    """``host[:port]`` of a split URL, normalised, or ``None`` when the host is not valid."""
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        return None
-    if not host:
-        return None
-    if ":" in host:
-        try:
-            host = f"[{ipaddress.IPv6Address(host).compressed}]"
-        except ValueError:
-            return None
-    else:
-        try:
-            host = host.encode("idna").decode("ascii").lower()
-        except UnicodeError:
-            return None
-        if not _HOST.fullmatch(host) or not _valid_if_numeric(host):
-            return None
-    return f"{host}:{port}" if port is not None else host
-
-
-def _valid_if_numeric(host: str) -> bool:
-    """URL parsers read a host whose last label is a number as IPv4: it must then be one."""
-    last = host.rstrip(".").rsplit(".", 1)[-1]
-    if not last.isdigit():
-        return True
-    try:
-        ipaddress.IPv4Address(host.rstrip("."))
-    except ValueError:
-        return False
-    return True
 
 
 def _remote_source(image: A.Image) -> str | None:
@@ -172,7 +82,7 @@ class XhtmlRenderer:
 
     def inlines(self, nodes: list[A.Inline]) -> str:
         if self._inline_depth >= MAX_DEPTH:  # too deep to nest further: the text only
-            return escape(A.plain_text(nodes))
+            return escape_xml(A.plain_text(nodes))
         self._inline_depth += 1
         try:
             return "".join(self.inline(n) for n in nodes)
@@ -206,7 +116,7 @@ class XhtmlRenderer:
         if caption.strip():
             body = f"{caption} {link}" if link else caption
         else:
-            body = link or escape(image.alt.strip())
+            body = link or escape_xml(image.alt.strip())
         return f'<p class="image-missing">{body}</p>\n' if body else ""
 
     def block_BulletList(self, node: A.BulletList) -> str:
@@ -248,7 +158,7 @@ class XhtmlRenderer:
     def block_CodeBlock(self, node: A.CodeBlock) -> str:
         language = _CLASS_NAME.sub("", node.language)
         attrs = f' class="language-{language}"' if language else ""
-        return f"<pre><code{attrs}>{escape(node.text)}</code></pre>\n"
+        return f"<pre><code{attrs}>{escape_xml(node.text)}</code></pre>\n"
 
     def block_HorizontalRule(self, node: A.HorizontalRule) -> str:
         return "<hr/>\n"
@@ -286,7 +196,10 @@ class XhtmlRenderer:
     # ------------------------------------------------------------------ inlines
 
     def inline_Text(self, node: A.Text) -> str:
-        return escape(node.text)
+        text = node.text
+        if "\n" in text:  # most browsers and e-readers would show it as a space between CJK
+            text = join_cjk_lines(text)
+        return escape_xml(text)
 
     def inline_Strong(self, node: A.Strong) -> str:
         return f"<strong>{self.inlines(node.content)}</strong>"
@@ -304,7 +217,7 @@ class XhtmlRenderer:
         return f"<sub>{self.inlines(node.content)}</sub>"
 
     def inline_Code(self, node: A.Code) -> str:
-        return f"<code>{escape(node.text)}</code>"
+        return f"<code>{escape_xml(node.text)}</code>"
 
     def inline_LineBreak(self, node: A.LineBreak) -> str:
         return "<br/>"
@@ -320,18 +233,18 @@ class XhtmlRenderer:
             self._in_link = False
         if href is None:
             return body
-        title = f' title="{escape(node.title)}"' if node.title.strip() else ""
-        return f'<a href="{escape(href)}"{title}>{body or escape(href)}</a>'
+        title = f' title="{escape_xml(node.title)}"' if node.title.strip() else ""
+        return f'<a href="{escape_xml(href)}"{title}>{body or escape_xml(href)}</a>'
 
     def inline_Image(self, node: A.Image) -> str:
         src = self.image_source(node)
         if src is not None:
             return self._img(node, src)
-        return self._image_link(node, node.alt) or escape(node.alt)
+        return self._image_link(node, node.alt) or escape_xml(node.alt)
 
     def _img(self, image: A.Image, src: str) -> str:
-        title = f' title="{escape(image.title)}"' if image.title.strip() else ""
-        return f'<img src="{escape(src)}" alt="{escape(image.alt)}"{title}/>'
+        title = f' title="{escape_xml(image.title)}"' if image.title.strip() else ""
+        return f'<img src="{escape_xml(src)}" alt="{escape_xml(image.alt)}"{title}/>'
 
     def _image_link(self, image: A.Image, text: str) -> str:
         """A text link to an image that is not shown ("" when links are off or impossible)."""
@@ -340,5 +253,5 @@ class XhtmlRenderer:
         href = safe_url(image.url, ("http", "https"))
         if href is None:
             return ""
-        label = escape(text.strip() or self.image_label)
-        return f'<a class="image-link" href="{escape(href)}">{label}</a>'
+        label = escape_xml(text.strip() or self.image_label)
+        return f'<a class="image-link" href="{escape_xml(href)}">{label}</a>'
