@@ -14,7 +14,7 @@ timeout stops it.
 
 Where pandoc's writer for a format leaves text that the format reads as markup (rST, Org,
 AsciiDoc, MediaWiki, Texinfo, Textile), the AST handed to it is reshaped or escaped for that format
-(``_FORMAT_ASTS``), so that the format's own processor includes no file and runs no code a
+(``FORMAT_ASTS``), so that the format's own processor includes no file and runs no code a
 document wrote; formats where that cannot be done are marked ``unsafe`` in
 :data:`PANDOC_FORMATS`. pandoc's metadata is an allow-list (:meth:`PandocAst.meta`): a
 document's front matter never sets the variables of pandoc's templates.
@@ -36,8 +36,8 @@ from typing import ClassVar
 from ... import ast as A
 from ...errors import ConversionError
 from .. import Writer
-from .build import PandocAst, _Json
-from .dialects import _FORMAT_ASTS
+from .build import Json, PandocAst
+from .dialects import FORMAT_ASTS
 from .formats import PANDOC_FORMATS, UNOFFERED, UNSAFE_NOTE, PandocFormat
 from .process import (
     DEFAULT_TIMEOUT,
@@ -83,12 +83,12 @@ def _batches(sizes: dict[int, int], limit: int) -> list[list[int]]:
     return [run for run in out if run]
 
 
-def to_pandoc_json(doc: A.Document, fmt: str | None = None) -> _Json:
+def to_pandoc_json(doc: A.Document, fmt: str | None = None) -> Json:
     """``doc`` as pandoc's JSON AST (a ``dict`` ready for ``json.dumps``), reshaped for pandoc's
     output format ``fmt`` (images as links where pandoc would embed them, and what the classes
-    in ``_FORMAT_ASTS`` do); without ``fmt``, the same for every format."""
+    in ``FORMAT_ASTS`` do); without ``fmt``, the same for every format."""
     info = PANDOC_FORMATS.get(fmt or "")
-    ast_class = _FORMAT_ASTS.get(fmt or "", PandocAst)
+    ast_class = FORMAT_ASTS.get(fmt or "", PandocAst)
     return ast_class(link_images=info is not None and info.embeds_images).document(doc)
 
 

@@ -12,27 +12,27 @@ from ... import ast as A
 from ...readers.rules import code_language
 from ..markup import drop_non_xml, escape_xml, safe_url
 from .build import (
-    _IMAGE_SCHEMES,
-    _LINE_BREAK,
-    _NO_ATTR,
-    _SOFT_BREAK,
-    _SPACE,
+    IMAGE_SCHEMES,
+    LINE_BREAK,
+    NO_ATTR,
+    SOFT_BREAK,
+    SPACE,
+    Json,
     PandocAst,
-    _hoisted,
-    _Json,
-    _trim,
+    hoisted,
+    trim,
 )
 
 
-def _raw(fmt: str, text: str) -> _Json:
+def _raw(fmt: str, text: str) -> Json:
     return {"t": "RawInline", "c": [fmt, text]}
 
 
-def _link(label: list[_Json], url: str, title: str = "") -> _Json:
-    return {"t": "Link", "c": [_NO_ATTR, label, [url, title]]}
+def _link(label: list[Json], url: str, title: str = "") -> Json:
+    return {"t": "Link", "c": [NO_ATTR, label, [url, title]]}
 
 
-def _lead(inlines: list[_Json], start: int = 0) -> str:
+def _lead(inlines: list[Json], start: int = 0) -> str:
     """The text of ``inlines`` from ``start`` up to the first node that is neither text nor a space."""
     out = []
     for node in itertools.islice(inlines, start, None):
@@ -46,9 +46,9 @@ def _lead(inlines: list[_Json], start: int = 0) -> str:
 _CONTAINERS = frozenset({"Strong", "Emph", "Strikeout", "Superscript", "Subscript", "Underline", "SmallCaps"})
 
 
-def _map_text(inlines: list[_Json], fn: Callable[[str], list[_Json]]) -> list[_Json]:
+def _map_text(inlines: list[Json], fn: Callable[[str], list[Json]]) -> list[Json]:
     """``inlines`` with the text of every ``Str`` in them (at any depth) replaced by ``fn(text)``."""
-    out: list[_Json] = []
+    out: list[Json] = []
     for node in inlines:
         if node["t"] == "Str":
             out.extend(fn(node["c"]))
@@ -61,7 +61,7 @@ def _map_text(inlines: list[_Json], fn: Callable[[str], list[_Json]]) -> list[_J
     return out
 
 
-def _in_link_text(node: _Json, fn: Callable[[str], list[_Json]]) -> _Json:
+def _in_link_text(node: Json, fn: Callable[[str], list[Json]]) -> Json:
     """``node`` with ``fn`` applied to its text (see :func:`_map_text`) if it is a link."""
     if node["t"] != "Link":
         return node
@@ -69,9 +69,9 @@ def _in_link_text(node: _Json, fn: Callable[[str], list[_Json]]) -> _Json:
     return {"t": "Link", "c": [attr, _map_text(content, fn), target]}
 
 
-def _escaped(text: str, pattern: re.Pattern[str], fmt: str, escape: Callable[[str], str]) -> list[_Json]:
+def _escaped(text: str, pattern: re.Pattern[str], fmt: str, escape: Callable[[str], str]) -> list[Json]:
     """``text`` as ``Str`` pieces, each match of ``pattern`` written raw in ``fmt`` as ``escape(match)``."""
-    out: list[_Json] = []
+    out: list[Json] = []
     last = 0
     for match in pattern.finditer(text):
         if match.start() > last:
@@ -83,12 +83,12 @@ def _escaped(text: str, pattern: re.Pattern[str], fmt: str, escape: Callable[[st
     return out
 
 
-def _line_starts(inlines: list[_Json], markup: re.Pattern[str], escape: _Json) -> list[_Json]:
+def _line_starts(inlines: list[Json], markup: re.Pattern[str], escape: Json) -> list[Json]:
     """``inlines`` with ``escape`` before each line (the first, and each after a break) whose
     start matches ``markup``."""
-    out: list[_Json] = []
+    out: list[Json] = []
     for i, node in enumerate(inlines):
-        if (i == 0 or inlines[i - 1] in (_SOFT_BREAK, _LINE_BREAK)) and markup.match(_lead(inlines, i)):
+        if (i == 0 or inlines[i - 1] in (SOFT_BREAK, LINE_BREAK)) and markup.match(_lead(inlines, i)):
             out.append(escape)
         out.append(node)
     return out
@@ -105,8 +105,8 @@ class _LineMarkupAst(PandocAst):
     """For formats whose headings and captions are one line of markup (rST, Org, AsciiDoc):
     a line break in them would end them, so it is a space there."""
 
-    def one_line(self, inlines: list[_Json]) -> list[_Json]:
-        return [_SPACE if node == _LINE_BREAK else node for node in super().one_line(inlines)]
+    def one_line(self, inlines: list[Json]) -> list[Json]:
+        return [SPACE if node == LINE_BREAK else node for node in super().one_line(inlines)]
 
 
 #: The start of a line that reStructuredText reads as markup, not text (pandoc escapes only
@@ -138,19 +138,19 @@ class RstAst(_LineMarkupAst):
 
     _ANGLE = re.compile("<")
 
-    def line_starts(self, inlines: list[_Json]) -> list[_Json]:
+    def line_starts(self, inlines: list[Json]) -> list[Json]:
         return _line_starts(inlines, _RST_BLOCK_LINE, _raw("rst", "\\"))
 
-    def text(self, text: str) -> list[_Json]:
+    def text(self, text: str) -> list[Json]:
         return _map_text(super().text(text), self._escape_uris)
 
-    def _escape_uris(self, text: str) -> list[_Json]:
+    def _escape_uris(self, text: str) -> list[Json]:
         return _escaped(text, _RST_URI_SCHEME, "rst", lambda scheme: scheme[:-1] + "\\:")
 
-    def inline_Link(self, node: A.Link) -> list[_Json]:
+    def inline_Link(self, node: A.Link) -> list[Json]:
         return [_in_link_text(out, self._escape) for out in super().inline_Link(node)]
 
-    def _escape(self, text: str) -> list[_Json]:
+    def _escape(self, text: str) -> list[Json]:
         return _escaped(text, self._ANGLE, "rst", lambda ch: "\\" + ch)
 
 
@@ -191,34 +191,34 @@ class OrgAst(_LineMarkupAst):
       by that link, since Org drops a ``#+caption:`` that is not above an image.
     """
 
-    def text(self, text: str) -> list[_Json]:
+    def text(self, text: str) -> list[Json]:
         return _map_text(super().text(text), lambda s: [{"t": "Str", "c": _org_escaped(s)}])
 
-    def line_starts(self, inlines: list[_Json]) -> list[_Json]:
+    def line_starts(self, inlines: list[Json]) -> list[Json]:
         return _line_starts(inlines, _ORG_KEYWORD_LINE, {"t": "Str", "c": _ZERO_WIDTH_SPACE})
 
-    def inline_Code(self, node: A.Code) -> list[_Json]:
+    def inline_Code(self, node: A.Code) -> list[Json]:
         """Inline code is escaped as text is: pandoc's ``=…=`` is no verbatim for Emacs next to
         a letter (CJK text has no spaces), another code span or a ``=`` inside, and is then text."""
         return super().inline_Code(A.Code(_org_escaped(node.text)))
 
-    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[Json]:
         return super().block_CodeBlock(A.CodeBlock(node.text))
 
     def shows_image(self, url: str) -> bool:
         return bool(_ORG_IMAGE_URL.search(url))
 
-    def image_link_text(self, url: str) -> list[_Json]:
+    def image_link_text(self, url: str) -> list[Json]:
         return self.text(url)
 
-    def block_Figure(self, node: A.Figure) -> list[_Json]:
-        url = safe_url(node.image.url, _IMAGE_SCHEMES)
+    def block_Figure(self, node: A.Figure) -> list[Json]:
+        url = safe_url(node.image.url, IMAGE_SCHEMES)
         if url is None or self.shows_image(url):
             return super().block_Figure(node)
-        caption = _trim(self.inlines(node.caption))
+        caption = trim(self.inlines(node.caption))
         if not caption:
             return [{"t": "Para", "c": self.inline_Image(node.image)}]
-        return [{"t": "Para", "c": [*caption, _SPACE, _link(self.text(url), url, drop_non_xml(node.image.title))]}]
+        return [{"t": "Para", "c": [*caption, SPACE, _link(self.text(url), url, drop_non_xml(node.image.title))]}]
 
 
 #: The start of a line that AsciiDoc reads as block markup, not text (pandoc escapes only the
@@ -268,7 +268,7 @@ class AsciidocAst(_LineMarkupAst):
     def shows_image(self, url: str) -> bool:
         return not self._in_link and super().shows_image(url)
 
-    def line_starts(self, inlines: list[_Json]) -> list[_Json]:
+    def line_starts(self, inlines: list[Json]) -> list[Json]:
         return _line_starts(inlines, _ADOC_BLOCK_LINE, _raw("asciidoc", "{empty}"))
 
     def code(self, text: str) -> str:
@@ -276,7 +276,7 @@ class AsciidocAst(_LineMarkupAst):
         literal blocks; a backslash, which it removes, escapes them there."""
         return _ADOC_DIRECTIVE.sub(r"\\\g<0>", super().code(text))
 
-    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[Json]:
         """A listing (with a language) or literal block whose delimiter is longer than any line
         of the code made of its character: pandoc's ``....`` ends at such a line, and what
         follows would be AsciiDoc (a ``++++`` passthrough of raw HTML)."""
@@ -289,19 +289,19 @@ class AsciidocAst(_LineMarkupAst):
         head = f"[source,{language}]\n" if language else ""
         return [{"t": "RawBlock", "c": ["asciidoc", f"{head}{fence}\n{text}\n{fence}\n"]}]
 
-    def block_Heading(self, node: A.Heading) -> list[_Json]:
+    def block_Heading(self, node: A.Heading) -> list[Json]:
         if self._nesting:
             return self.block_Paragraph(A.Paragraph([A.Strong(node.content)]))
         return super().block_Heading(node)
 
-    def block_Figure(self, node: A.Figure) -> list[_Json]:
+    def block_Figure(self, node: A.Figure) -> list[Json]:
         return super().block_Figure(A.Figure(A.Image(node.image.url, node.image.alt), node.caption))
 
-    def block_BlockQuote(self, node: A.BlockQuote) -> list[_Json]:
+    def block_BlockQuote(self, node: A.BlockQuote) -> list[Json]:
         with self._nested():
             return super().block_BlockQuote(node)
 
-    def _items(self, items: list[list[A.Block]]) -> list[list[_Json]]:
+    def _items(self, items: list[list[A.Block]]) -> list[list[Json]]:
         with self._nested():
             return super()._items(items)
 
@@ -314,28 +314,28 @@ class AsciidocAst(_LineMarkupAst):
         finally:
             self._nesting -= 1
 
-    def inlines(self, nodes: list[A.Inline]) -> list[_Json]:
+    def inlines(self, nodes: list[A.Inline]) -> list[Json]:
         return super().inlines(_merged_styles(nodes))
 
-    def inline_Strong(self, node: A.Strong) -> list[_Json]:
+    def inline_Strong(self, node: A.Strong) -> list[Json]:
         return self._marked("**", node.content)
 
-    def inline_Emphasis(self, node: A.Emphasis) -> list[_Json]:
+    def inline_Emphasis(self, node: A.Emphasis) -> list[Json]:
         return self._marked("__", node.content)
 
-    def _marked(self, mark: str, content: list[A.Inline]) -> list[_Json]:
+    def _marked(self, mark: str, content: list[A.Inline]) -> list[Json]:
         """``content`` between raw ``mark`` s, unless it is inside that style already (where
         the marks would close it), spaces and breaks at its ends moved out."""
         if mark in self._marks:
             return self.inlines(content)
         self._marks.add(mark)
         try:
-            before, inner, after = _hoisted(self.inlines(content))
+            before, inner, after = hoisted(self.inlines(content))
         finally:
             self._marks.discard(mark)
         return [*before, _raw("asciidoc", mark), *inner, _raw("asciidoc", mark), *after] if inner else before + after
 
-    def inline_Link(self, node: A.Link) -> list[_Json]:
+    def inline_Link(self, node: A.Link) -> list[Json]:
         out = super().inline_Link(node)
         if len(out) != 1 or out[0]["t"] != "Link":
             return out
@@ -346,7 +346,7 @@ class AsciidocAst(_LineMarkupAst):
         return [_raw("asciidoc", f"link:{target}["), *text, _raw("asciidoc", "]")]
 
 
-def _asciidoc_link_text(content: list[_Json]) -> list[_Json]:
+def _asciidoc_link_text(content: list[Json]) -> list[Json]:
     """A link's text with ``,=[]`` as character references, and ``.#%"`` too when it starts
     like an attribute shorthand."""
     pattern = _ADOC_LINK_TEXT_SHORTHAND if _ADOC_SHORTHAND.match(_lead(content)) else _ADOC_LINK_TEXT
@@ -374,13 +374,13 @@ class MediawikiAst(PandocAst):
 
     _BRACE = re.compile("{")
 
-    def text(self, text: str) -> list[_Json]:
+    def text(self, text: str) -> list[Json]:
         return _map_text(super().text(text), lambda s: _escaped(s, self._BRACE, "mediawiki", _char_ref))
 
-    def inline_Code(self, node: A.Code) -> list[_Json]:
+    def inline_Code(self, node: A.Code) -> list[Json]:
         return [_raw("mediawiki", f"<code><nowiki>{escape_xml(node.text)}</nowiki></code>")]
 
-    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[Json]:
         return super().block_CodeBlock(A.CodeBlock(node.text))
 
 
@@ -393,7 +393,7 @@ class TexinfoAst(PandocAst):
     inside it ends, letting the rest run as commands (``@verbatiminclude /etc/…``); it is an
     ``@example`` with its ``@{}`` escaped instead, which looks the same."""
 
-    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[Json]:
         text = self.code(node.text).translate(_TEXINFO_SPECIAL)
         return [{"t": "RawBlock", "c": ["texinfo", f"@example\n{text}\n@end example"]}]
 
@@ -405,13 +405,13 @@ class TextileAst(PandocAst):
     ``<pre>`` pandoc writes for code holding a blank line: readers disagree on where a
     ``bc(lang).`` block holding markup ends."""
 
-    def inline_Code(self, node: A.Code) -> list[_Json]:
+    def inline_Code(self, node: A.Code) -> list[Json]:
         return [_raw("textile", f"<code>{escape_xml(node.text)}</code>")]
 
-    def block_CodeBlock(self, node: A.CodeBlock) -> list[_Json]:
+    def block_CodeBlock(self, node: A.CodeBlock) -> list[Json]:
         return [{"t": "RawBlock", "c": ["textile", f"<pre>\n{escape_xml(self.code(node.text))}\n</pre>"]}]
 
 
 #: The AST builder of the formats that need theirs reshaped (see each class).
-_FORMAT_ASTS: dict[str, type[PandocAst]] = {"rst": RstAst, "org": OrgAst, "asciidoc": AsciidocAst,
+FORMAT_ASTS: dict[str, type[PandocAst]] = {"rst": RstAst, "org": OrgAst, "asciidoc": AsciidocAst,
                                             "mediawiki": MediawikiAst, "texinfo": TexinfoAst, "textile": TextileAst}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# ---------------------------------------------------------------------------- formats
-
 
 @dataclass(frozen=True, slots=True)
 class PandocFormat:
