@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from ... import ast as A
 from ...chars import join_cjk_lines
 from ...readers.rules import code_language
 from ..article import IMAGE_LABELS, language_tag, localized
+from ..dispatch import NodeDispatcher
 from ..markup import drop_non_xml, safe_url
 from ..tables import COVERED, PlacedCell, Slot, layout, row_inlines
 from .process import api_version
@@ -43,7 +43,7 @@ def trim(inlines: list[Json]) -> list[Json]:
     return out
 
 
-class PandocAst:
+class PandocAst(NodeDispatcher):
     """A ``Document`` as pandoc's JSON AST, one method per node type.
 
     Every method returns a list: text splits into ``Str``, ``Space`` and ``SoftBreak``, and a
@@ -56,6 +56,9 @@ class PandocAst:
         self.link_images = link_images
         self.image_label = "[image]"
         self._in_link = False
+
+    def writer_name(self) -> str:
+        return f"pandoc's AST builder ({type(self).__name__})"
 
     def document(self, doc: A.Document) -> Json:
         if self.link_images:
@@ -116,10 +119,6 @@ class PandocAst:
 
     def blocks(self, nodes: list[A.Block]) -> list[Json]:
         return [out for node in nodes for out in self.block(node)]
-
-    def block(self, node: A.Block) -> list[Json]:
-        method: Callable[[A.Block], list[Json]] = getattr(self, "block_" + type(node).__name__)
-        return method(node)
 
     def block_Paragraph(self, node: A.Paragraph) -> list[Json]:
         content = self.line_starts(trim(self.inlines(node.content)))
@@ -226,10 +225,6 @@ class PandocAst:
 
     def inlines(self, nodes: list[A.Inline]) -> list[Json]:
         return [out for node in nodes for out in self.inline(node)]
-
-    def inline(self, node: A.Inline) -> list[Json]:
-        method: Callable[[A.Inline], list[Json]] = getattr(self, "inline_" + type(node).__name__)
-        return method(node)
 
     def text(self, text: str) -> list[Json]:
         """``text`` as words and the spaces between them: a line break in it is a soft one, or
