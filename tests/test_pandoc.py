@@ -651,7 +651,7 @@ def test_a_batch_writes_what_one_process_per_document_writes(fmt: str, monkeypat
     docs = [hostile_document()] + [parsed(p) for p in SEEDS[:1] + FEEDS[::97]]
     writer = make_writer(fmt)
     started = _count_processes(monkeypatch)
-    written = writer.write_many(docs)
+    written = list(writer.write_many(docs))
     assert started == ["batch"]
     assert all(not isinstance(w.output, ConversionError) and w.seconds > 0 for w in written)
     with warnings.catch_warnings():
@@ -673,7 +673,7 @@ def test_a_failing_document_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None
                         lambda self, doc: b"{not json" if doc.meta.title == "t2" else payload(self, doc))
     started = _count_processes(monkeypatch)
     writer = make_writer("rst")
-    written = writer.write_many(docs)
+    written = list(writer.write_many(docs))
     assert started == ["batch", "one"]
     error = written[2].output
     assert isinstance(error, P.PandocError) and "\n" not in str(error) and str(error).startswith("pandoc failed")
@@ -688,7 +688,7 @@ def test_a_batch_that_fails_as_a_whole_falls_back_to_one_process_per_document(mo
     with pytest.raises(P.PandocError, match="pandoc-server failed"):
         P.run_pandoc_batch("rst", [writer._payload(doc) for doc in docs], timeout=60)
     started = _count_processes(monkeypatch)
-    written = writer.write_many(docs)
+    written = list(writer.write_many(docs))
     assert started == ["batch", "one", "one"]
     assert [w.output for w in written] == [writer.write(doc) for doc in docs]
 

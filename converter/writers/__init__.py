@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from dataclasses import dataclass
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from ..ast import Document
-from ..errors import FormatError, OptionError
+from ..errors import ConversionError, FormatError, OptionError
 from .dispatch import NodeDispatcher
 
 ENTRY_POINT_GROUP = "converter.writers"
@@ -40,8 +44,41 @@ class Writer(NodeDispatcher):
     def write(self, doc: Document) -> str | bytes:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def write_many(self, docs: Iterable[Document]) -> Iterator[Written]:
+        """Each of ``docs`` written as :meth:`write` writes it, with its error, warnings and
+        seconds (a :class:`Written` each, in order). A document is taken from ``docs`` only
+        once the one before has been handed over, so a caller that saves each output as it
+        comes holds one document and one output at a time; a writer that converts documents
+        together (pandoc's formats: one process for many) overrides this."""
+        for doc in docs:
+            yield written(partial(self.write, doc))
+
     def writer_name(self) -> str:
         return f"the {self.name} writer" if self.name else type(self).__name__
+
+
+@dataclass(slots=True)
+class Written:
+    """One document of :meth:`Writer.write_many`: its output or the error writing it, the
+    warnings issued meanwhile, and the seconds it took (its share of a batch's, for a writer
+    that converts documents together)."""
+
+    output: str | bytes | ConversionError
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def written(write: Callable[[], str | bytes]) -> Written:
+    """What ``write()`` returns, or the ``ConversionError`` it raises, with the warnings it
+    issues and the seconds it takes: a document's part of a batch, which goes on after it."""
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            output: str | bytes | ConversionError = write()
+        except ConversionError as exc:
+            output = exc
+    return Written(output, [str(w.message) for w in caught], time.perf_counter() - started)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import ClassVar
 
 from ... import ast as A
 from ...errors import ConversionError
-from .. import Writer
+from .. import Writer, Written, written
 from .build import Json, PandocAst
 from .dialects import FORMAT_ASTS
 from .formats import PANDOC_FORMATS, UNOFFERED, UNSAFE_NOTE, PandocFormat
@@ -52,7 +51,7 @@ from .process import (
 
 __all__ = [
     "DEFAULT_TIMEOUT", "PANDOC_FORMATS", "UNOFFERED", "UNSAFE_NOTE", "PandocAst", "PandocError", "PandocFormat",
-    "PandocWarning", "PandocWriter", "Written", "api_version", "heap_limit", "pandoc_path", "pandoc_writer_class",
+    "PandocWarning", "PandocWriter", "api_version", "heap_limit", "pandoc_path", "pandoc_writer_class",
     "run_pandoc", "run_pandoc_batch", "to_pandoc_json",
 ]
 
@@ -109,15 +108,16 @@ class PandocWriter(Writer):
     def write(self, doc: A.Document) -> str | bytes:
         return self._decoded(run_pandoc(self._args(), self._payload(doc), timeout=self.timeout))
 
-    def write_many(self, docs: list[A.Document]) -> list[Written]:
+    def write_many(self, docs: Iterable[A.Document]) -> Iterator[Written]:
         """Each document's output (or the error converting it), what pandoc warned about it and
         the seconds it took, from one pandoc process per batch (:func:`run_pandoc_batch`) rather
-        than one per document: pandoc's start-up costs more than converting a news article.
+        than one per document: pandoc's start-up costs more than converting a news article. So
+        every document is taken before the first is handed over.
 
         A document the batch could not convert, or every document of a batch that failed as a
         whole, is converted as :meth:`write` does, so outputs and errors are :meth:`write`'s.
         """
-        written: dict[int, Written] = {}
+        done: dict[int, Written] = {}
         payloads: dict[int, bytes] = {}
         spent: dict[int, float] = {}
         for i, doc in enumerate(docs):
@@ -125,17 +125,17 @@ class PandocWriter(Writer):
             try:
                 payloads[i] = self._payload(doc)
             except ConversionError as exc:
-                written[i] = Written(exc)
+                done[i] = Written(exc)
             spent[i] = time.perf_counter() - started
         if self.format not in _UNBATCHED:
             for batch in _batches({i: len(data) for i, data in payloads.items()}, _BATCH_BYTES):
                 if len(batch) > 1:
-                    written.update(self._batch(batch, payloads, spent))
-        for i in payloads.keys() - written.keys():
-            written[i] = self._alone(payloads[i])
-        for i, item in written.items():
-            item.seconds += spent[i]
-        return [written[i] for i in range(len(docs))]
+                    done.update(self._batch(batch, payloads, spent))
+        for i in payloads.keys() - done.keys():
+            done[i] = self._alone(payloads[i])
+        for i in range(len(spent)):
+            done[i].seconds += spent[i]
+            yield done[i]
 
     def _batch(self, batch: list[int], payloads: dict[int, bytes], spent: dict[int, float]) -> dict[int, Written]:
         """The documents of ``batch`` that one pandoc process converted (none if it failed),
@@ -154,15 +154,7 @@ class PandocWriter(Writer):
 
     def _alone(self, payload: bytes) -> Written:
         """One document converted as :meth:`write` does, its warnings collected."""
-        started = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                output: str | bytes | ConversionError = self._decoded(
-                    run_pandoc(self._args(), payload, timeout=self.timeout))
-            except ConversionError as exc:
-                output = exc
-        return Written(output, [str(w.message) for w in caught], time.perf_counter() - started)
+        return written(lambda: self._decoded(run_pandoc(self._args(), payload, timeout=self.timeout)))
 
     def _payload(self, doc: A.Document) -> bytes:
         tree = to_pandoc_json(doc, self.format)
@@ -173,16 +165,6 @@ class PandocWriter(Writer):
 
     def _decoded(self, out: bytes) -> str | bytes:
         return out if self.binary else out.decode("utf-8")
-
-
-@dataclass(slots=True)
-class Written:
-    """One document of :meth:`PandocWriter.write_many`: its output or the error converting it,
-    pandoc's warnings about it, and the seconds it took (its share of a batch's)."""
-
-    output: str | bytes | ConversionError
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 @cache
