@@ -58,6 +58,8 @@ _CELL = {"type": "TableCell", "content": [_TEXT]}
     ({"type": "Marquee"}, "expected a node of kind block, found 'Marquee'"),
     (_TEXT, "expected a node of kind block, found 'Text'"),
     ("text", "expected a node of kind block, found 'str'"),
+    ({"type": ["Paragraph"]}, "expected a node of kind block, found ['Paragraph']"),
+    ({"type": "Paragraph", "content": [{"type": {}}]}, "expected a node of kind inline, found {}"),
     ({"type": "Paragraph", "content": [_PARA]}, "expected a node of kind inline, found 'Paragraph'"),
     ({"type": "Paragraph", "content": "x"}, "inlines must be a list, not str"),
     ({"type": "Paragraph", "content": [], "style": "x"}, "Paragraph has no field 'style'"),

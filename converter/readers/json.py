@@ -138,7 +138,7 @@ def _check_blocks(blocks: Any) -> str:
                 return f"{kind} must be a list, not {type(value).__name__}"
             stack.extend((item, _LISTS[kind], depth) for item in value)
             continue
-        if not isinstance(value, dict) or value.get("type") not in kinds[kind]:
+        if not isinstance(value, dict) or not isinstance(value.get("type"), str) or value["type"] not in kinds[kind]:
             found = value.get("type") if isinstance(value, dict) else type(value).__name__
             return f"expected a node of kind {kind}, found {found!r}"
         if depth >= MAX_NESTING:
