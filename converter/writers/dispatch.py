@@ -52,17 +52,15 @@ class NodeDispatcher:
         cls._inline_methods = node_methods(cls, "inline_", A.INLINE_TYPES)
 
     def block(self, node: A.Block) -> Any:
-        try:
-            method = self._block_methods[type(node)]
-        except KeyError:
-            raise unknown_node(self.writer_name(), node, "a block") from None
+        method = self._block_methods.get(type(node))
+        if method is None:
+            raise unknown_node(self.writer_name(), node, "a block")
         return method(self, node)
 
     def inline(self, node: A.Inline) -> Any:
-        try:
-            method = self._inline_methods[type(node)]
-        except KeyError:
-            raise unknown_node(self.writer_name(), node, "an inline") from None
+        method = self._inline_methods.get(type(node))
+        if method is None:
+            raise unknown_node(self.writer_name(), node, "an inline")
         return method(self, node)
 
     def writer_name(self) -> str:
