@@ -55,6 +55,16 @@ __all__ = [
     "run_pandoc", "run_pandoc_batch", "to_pandoc_json",
 ]
 
+
+def to_pandoc_json(doc: A.Document, fmt: str | None = None) -> Json:
+    """``doc`` as pandoc's JSON AST (a ``dict`` ready for ``json.dumps``), reshaped for pandoc's
+    output format ``fmt`` (images as links where pandoc would embed them, and what the classes
+    in ``FORMAT_ASTS`` do); without ``fmt``, the same for every format."""
+    info = PANDOC_FORMATS.get(fmt or "")
+    ast_class = FORMAT_ASTS.get(fmt or "", PandocAst)
+    return ast_class(link_images=info is not None and info.embeds_images).document(doc)
+
+
 # ---------------------------------------------------------------------------- many documents, one pandoc
 
 #: Formats whose output differs between pandoc-server and the pandoc command, which fills in
@@ -68,6 +78,8 @@ _BATCH_BYTES = 16 * 2**20
 #: documents are converted one process each: room for many slow documents, and a bounded loss
 #: to one that never finishes.
 _BATCH_TIMEOUTS = 2
+
+
 def _batches(sizes: dict[int, int], limit: int) -> list[list[int]]:
     """The keys of ``sizes`` in order, in runs whose sizes add up to at most ``limit`` (a
     larger one alone)."""
@@ -80,15 +92,6 @@ def _batches(sizes: dict[int, int], limit: int) -> list[list[int]]:
         out[-1].append(key)
         total += size
     return [run for run in out if run]
-
-
-def to_pandoc_json(doc: A.Document, fmt: str | None = None) -> Json:
-    """``doc`` as pandoc's JSON AST (a ``dict`` ready for ``json.dumps``), reshaped for pandoc's
-    output format ``fmt`` (images as links where pandoc would embed them, and what the classes
-    in ``FORMAT_ASTS`` do); without ``fmt``, the same for every format."""
-    info = PANDOC_FORMATS.get(fmt or "")
-    ast_class = FORMAT_ASTS.get(fmt or "", PandocAst)
-    return ast_class(link_images=info is not None and info.embeds_images).document(doc)
 
 
 # ---------------------------------------------------------------------------- writers
