@@ -32,6 +32,7 @@ from converter import ast as A
 from converter import load_json, parse, render
 from converter.errors import ConversionError, InputError
 from converter.writers import pandoc as P
+from converter.writers.pandoc import build
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "SECRET3c1e9a77"  # one word: groff would turn a hyphen into U+2010
@@ -232,7 +233,7 @@ def test_no_default_template_reads_our_own_metadata_key() -> None:
     meta = P.to_pandoc_json(A.Document(A.Meta(title="t", url="https://example.com/", site="s", tags=["a"],
                                               extra={"css": "x.css", "header-includes": "<script>"}), []))["meta"]
     assert set(meta) == {"title", "converter"}
-    key = re.compile(rf"(?<![\w-]){P._OWN_META}(?![\w-])")
+    key = re.compile(rf"(?<![\w-]){build._OWN_META}(?![\w-])")
     texts = {fmt: template_text(fmt) for fmt in P.PANDOC_FORMATS}
     assert sum(bool(text) for text in texts.values()) > 50  # the templates were found
     assert [fmt for fmt, text in texts.items() if key.search(text)] == []
