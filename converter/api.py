@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from . import batch
 from .ast import Document
-from .errors import ConversionError, InputError, OutputError
+from .errors import ConversionError, FormatError, InputError, OutputError
 from .files import read_file, write_atomic
 from .readers import feed
 from .readers import json as json_reader
@@ -107,6 +107,32 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     plan = batch.plan_inputs([root], to, out_dir, include=include, exclude=exclude, follow_symlinks=follow_symlinks)
     return batch.run(plan, to, options, jobs=jobs, executor=executor, force=force,
                      on_result=on_result)
+
+
+def convert_dataset(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+                    output: str | os.PathLike[str] | IO[bytes], to: str = "jsonl", *, jobs: int | None = None,
+                    executor: Executor | None = None, include: Iterable[str] = batch.DEFAULT_INCLUDE,
+                    exclude: Iterable[str] = (), force: bool = False,
+                    on_result: Callable[[batch.FileResult], None] | None = None,
+                    follow_symlinks: bool | None = None, **options: Any) -> batch.Report:
+    """Write every document of ``inputs`` (files and folders, walked as :func:`convert_tree`
+    walks them) as a row of one dataset ``output``: ``to="jsonl"`` (a file or a binary stream)
+    or ``"parquet"`` (a file; needs ``converter[parquet]``), in input order.
+
+    A row holds the source path, the SHA-256 of its bytes, a fingerprint of the converter and
+    options, the metadata, and the document as Markdown and as plain text; ``options`` are the
+    Markdown and text writers' (``width``, ``references``, ``front_matter``). A rerun rewrites
+    the file atomically, keeping the rows of inputs that have not changed (``skipped`` in the
+    report) unless ``force``. A file that fails is in the report; the others still get a row.
+    """
+    if not get_writer_class(to).dataset:
+        raise FormatError(f"{to!r} is not a dataset format; choose jsonl or parquet")
+    make_writer(to, **options)  # a bad option fails before any work
+    names = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    plan = batch.plan_inputs(names, to, include=include, exclude=exclude, follow_symlinks=follow_symlinks,
+                             pair=False)
+    return batch.write_dataset(plan, to, options, output, jobs=jobs, executor=executor, force=force,
+                               on_result=on_result)
 
 
 def _refuse_overwriting_input(source: Path, target: Path) -> None:

@@ -109,13 +109,21 @@ def main(
     if bundle:
         raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, follow_symlinks, jobs,
                                  quiet))
-    if inputs == ["-"] or output == "-":
+    dataset = get_writer_class(to).dataset
+    if not dataset and (inputs == ["-"] or output == "-"):
         raise typer.Exit(_to_stream(inputs, to, output, options))
-    plan = batch.plan_inputs(inputs, to, output, include=include, exclude=exclude,
-                             follow_symlinks=follow_symlinks)
+    target = _dataset_output(inputs, to, output) if dataset else None
+    plan = batch.plan_inputs(inputs, to, None if dataset else output, include=include, exclude=exclude,
+                             follow_symlinks=follow_symlinks, pair=not dataset)
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
-        result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
-                           keep=bool(report))
+        try:
+            result = (batch.write_dataset(plan, to, options, target, jobs=jobs or None, force=force,
+                                          on_result=advance, keep=bool(report)) if target is not None else
+                      batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
+                                keep=bool(report)))
+        except ConversionError as exc:  # the dataset's file cannot be written
+            _say(f"error: {exc}")
+            raise typer.Exit(1) from None
     _tell(result.results)
     if report:
         try:
@@ -125,6 +133,27 @@ def main(
     if not quiet and (sum(result.counts.values()) > 1 or result.interrupted):
         _say(result.summary())
     raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
+
+
+def _dataset_output(inputs: list[str], to: str, output: str | None) -> Any:
+    """Where a dataset goes: ``-o`` (``-``: stdout), or beside the one input (``archive`` →
+    ``archive.jsonl``)."""
+    if "-" in inputs:
+        raise typer.BadParameter(f"--to {to} reads files and folders, not stdin; list files with --files-from -",
+                                 param_hint="INPUT")
+    cls = get_writer_class(to)
+    if output == "-":
+        if cls.binary:
+            raise typer.BadParameter(f"--to {to} writes a file, not stdout: name it with -o", param_hint="--output")
+        return sys.stdout.buffer
+    if output is None:
+        if len(inputs) > 1:
+            raise typer.BadParameter(f"--to {to} writes one file: name it with -o", param_hint="--output")
+        path = Path(inputs[0])
+        return str(path.with_suffix("." + cls.extension) if path.is_file() else f"{path}.{cls.extension}")
+    if Path(output).is_dir():
+        raise typer.BadParameter(f"--to {to} writes one file, and {output} is a folder", param_hint="--output")
+    return output
 
 
 def _say(text: str) -> None:

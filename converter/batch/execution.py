@@ -25,14 +25,15 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 from ..ast import Document
 from ..errors import ConversionError
 from ..files import read_file, remove_temporaries, write_atomic
 from ..writers import Written, make_writer
 from .journal import Journal, _source_stamp, fingerprint
-from .planning import Job, Jobs, Plan
+from .planning import Job, Plan
 from .report import FileResult, Report
 
 #: Files per task sent to a worker: large enough to amortise the hand-over, small enough that
@@ -222,7 +223,7 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
 
     interrupted = False
     try:
-        _execute(todo, pending, fmt, options, jobs or default_jobs(), executor, finish)
+        _execute(todo, pending, partial(convert_chunk, fmt, options), jobs or default_jobs(), executor, finish)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -235,11 +236,27 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
 
 #: What :func:`run` does with a chunk's results: the chunk's job indices, and their results.
 Finish = Callable[[Sequence[int], list[FileResult]], None]
+class JobList(Protocol):
+    """The jobs a run takes its chunks from, by index (:class:`~.planning.Jobs`, or a dataset's)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, i: int, /) -> Job: ...
 
 
-def _execute(jobs: Jobs, pending: Sequence[int], fmt: str, options: dict[str, Any], workers: int,
-             executor: Executor | None, finish: Finish) -> None:
-    """Convert the ``pending`` jobs in chunks: in this process for one worker, else on a pool.
+#: The unit of work sent to a worker: a chunk of jobs in, a result per job out, in order
+#: (a module-level function, or a ``functools.partial`` of one, so that it can be pickled).
+Task = Callable[[list[Job]], list[FileResult]]
+
+
+def _execute(jobs: JobList, pending: Sequence[int], task: Task, workers: int,
+             executor: Executor | None, finish: Finish, *, ordered: bool = False,
+             writes: bool = True) -> None:
+    """Run ``task`` on the ``pending`` jobs in chunks: in this process for one worker, else on
+    a pool. ``ordered`` hands chunks to ``finish`` in the order of ``pending`` (a dataset
+    writes its rows in input order), holding at most a window of chunks that finished early;
+    otherwise as they finish. ``writes``: the workers write outputs, whose temporaries a dead
+    worker leaves behind.
 
     Files whose worker process died (killed, out of memory, a crash in a C library) are
     converted again one chunk, then one file, per fresh process, so that only the file that
@@ -248,32 +265,70 @@ def _execute(jobs: Jobs, pending: Sequence[int], fmt: str, options: dict[str, An
     chunks = (pending[i:i + CHUNK] for i in range(0, len(pending), CHUNK))
     if executor is None and (workers <= 1 or len(pending) <= CHUNK):
         for indices in chunks:
-            finish(indices, convert_chunk(fmt, options, [jobs[i] for i in indices]))
+            finish(indices, task([jobs[i] for i in indices]))
         return
+
+    def recover(indices: Sequence[int]) -> None:
+        _recover(jobs, indices, task, finish, writes)
+
     with _heap_frozen() if executor is None else contextlib.nullcontext():
-        lost = _run_on_pool(jobs, chunks, fmt, options, workers, executor, finish)
-    _remove_temporaries(jobs[i] for indices in lost for i in indices)
+        lost = _run_on_pool(jobs, chunks, task, workers, executor, finish, recover if ordered else None)
     for indices in lost:
-        if not _run_isolated(jobs, indices, fmt, options, finish):
-            continue
+        recover(indices)
+
+
+def _recover(jobs: JobList, indices: Sequence[int], task: Task, finish: Finish, writes: bool) -> None:
+    """Run a chunk whose worker died again in a process of its own, and if that dies too,
+    each of its files in one, to find the file that kills its process."""
+    if writes:
         _remove_temporaries(jobs[i] for i in indices)
-        for i in indices:  # the chunk killed its process again: find the file that does
-            if _run_isolated(jobs, [i], fmt, options, finish):
+    if not _run_isolated(jobs, indices, task, finish):
+        return
+    if writes:
+        _remove_temporaries(jobs[i] for i in indices)
+    for i in indices:
+        if _run_isolated(jobs, [i], task, finish):
+            if writes:
                 _remove_temporaries([jobs[i]])
-                finish([i], [FileResult(jobs[i][0], None, "failed",
-                                        f"{jobs[i][0]}: the process converting it died (killed or crashed); "
-                                        "nothing was written")])
+            finish([i], [FileResult(jobs[i][0], None, "failed",
+                                    f"{jobs[i][0]}: the process converting it died (killed or crashed); "
+                                    "nothing was written")])
 
 
-def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options: dict[str, Any],
-                 workers: int, executor: Executor | None, finish: Finish) -> list[Sequence[int]]:
+def _run_on_pool(jobs: JobList, chunks: Iterator[Sequence[int]], task: Task, workers: int,
+                 executor: Executor | None, finish: Finish,
+                 recover: Callable[[Sequence[int]], None] | None = None) -> list[Sequence[int]]:
     """Run chunks on a pool, a few per worker ahead; return the chunks whose worker died.
 
     A pool of our own that breaks is replaced and the batch goes on; one brought in cannot
     be, so the chunks not yet run are returned with the lost ones. Ctrl-C keeps what finished.
+
+    With ``recover`` (ordered), chunks are finished in the order they were taken, a lost one
+    recovered in its turn; chunks that finished early wait, and count against the window, so
+    that what waits stays bounded.
     """
     lost: list[Sequence[int]] = []
-    running: dict[Future[list[FileResult]], Sequence[int]] = {}  # empty again whenever a pool is done
+    running: dict[Future[list[FileResult]], tuple[int, Sequence[int]]] = {}  # empty whenever a pool is done
+    ready: dict[int, tuple[Sequence[int], list[FileResult] | None]] = {}  # finished early (ordered)
+    taken = turn = 0  # chunks taken; the next chunk to finish (ordered)
+
+    def deliver(number: int, indices: Sequence[int], results: list[FileResult] | None) -> None:
+        nonlocal turn
+        if recover is None:
+            if results is None:
+                lost.append(indices)
+            else:
+                finish(indices, results)
+            return
+        ready[number] = (indices, results)
+        while turn in ready:
+            indices, results = ready.pop(turn)
+            turn += 1
+            if results is None:
+                recover(indices)
+            else:
+                finish(indices, results)
+
     while True:
         pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                                initializer=_ignore_sigint)
@@ -281,26 +336,27 @@ def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options:
 
         def collect(future: Future[list[FileResult]]) -> None:
             nonlocal broken
-            indices = running.pop(future)
+            number, indices = running.pop(future)
             try:
                 results = future.result()
             except BrokenExecutor:
-                lost.append(indices)
                 broken = True
+                deliver(number, indices, None)
                 return
-            finish(indices, results)
+            deliver(number, indices, results)
 
         try:
             while True:
-                while not broken and len(running) < AHEAD * workers:
+                while not broken and len(running) + len(ready) < AHEAD * workers:
                     indices = next(chunks, None)
                     if indices is None:
                         break
+                    number, taken = taken, taken + 1
                     try:
-                        running[pool.submit(convert_chunk, fmt, options, [jobs[i] for i in indices])] = indices
+                        running[pool.submit(task, [jobs[i] for i in indices])] = (number, indices)
                     except BrokenExecutor:
-                        lost.append(indices)
                         broken = True
+                        deliver(number, indices, None)
                 if not running:
                     break
                 for future in wait(running, return_when=FIRST_COMPLETED).done:
@@ -339,12 +395,11 @@ def _heap_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _run_isolated(jobs: Jobs, indices: Sequence[int], fmt: str, options: dict[str, Any],
-                  finish: Finish) -> bool:
-    """Convert a chunk in a process of its own; return whether that process died too."""
+def _run_isolated(jobs: JobList, indices: Sequence[int], task: Task, finish: Finish) -> bool:
+    """Run a chunk in a process of its own; return whether that process died too."""
     with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:
         try:
-            results = pool.submit(convert_chunk, fmt, options, [jobs[i] for i in indices]).result()
+            results = pool.submit(task, [jobs[i] for i in indices]).result()
         except BrokenExecutor:
             return True
     finish(indices, results)

@@ -111,7 +111,7 @@ class Plan:
 
 def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str | os.PathLike[str] | None = None,
                 *, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
-                follow_symlinks: bool | None = None) -> Plan:
+                follow_symlinks: bool | None = None, pair: bool = True) -> Plan:
     """The plan for what a user names: files and folders, and an output file, folder or none.
 
     The one place where inputs are paired with outputs, for the command line and the library
@@ -121,6 +121,9 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     folder that cannot be read, and what :func:`plan` refuses become problems. A file named
     here is read even when it is a symbolic link (``follow_symlinks`` is for the links found
     in folders, see :func:`_walk`).
+
+    ``pair=False`` plans the inputs of a dataset, whose rows all go into one output: the
+    inputs are walked the same way, but not paired with outputs of their own.
     """
     ext = "." + get_writer_class(to).extension
     include, exclude = tuple(include), tuple(exclude)  # read once per folder
@@ -137,7 +140,7 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
             jobs.add_file(name, output)
         else:
             jobs.add_file(name, (Path(output) / path.name if output else path).with_suffix(ext))
-    return plan(jobs, problems)
+    return plan(jobs, problems) if pair else Plan(jobs, problems)
 
 
 def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: list[FileResult] | None,

@@ -22,11 +22,11 @@ class FileResult:
     A batch keeps one per input, so the paths are held as strings and handed out as ``Path``.
     """
 
-    __slots__ = ("_output", "_source", "error", "seconds", "stamp", "status", "warnings")
+    __slots__ = ("_output", "_source", "error", "row", "seconds", "stamp", "status", "warnings")
 
     def __init__(self, source: str | os.PathLike[str], output: str | os.PathLike[str] | None, status: str,
                  error: str = "", seconds: float = 0.0, warnings: Iterable[str] = (),
-                 stamp: tuple[int, int] | None = None) -> None:
+                 stamp: tuple[int, int] | None = None, row: dict[str, Any] | None = None) -> None:
         self._source = os.fspath(source)
         self._output = None if output is None else os.fspath(output)
         self.status, self.error, self.seconds = status, error, seconds
@@ -34,6 +34,9 @@ class FileResult:
         #: The input's size and modification time when a worker read it, for the journal
         #: (dropped once recorded).
         self.stamp = stamp
+        #: The dataset row a worker made of the input, for the main process to write (dropped
+        #: once written).
+        self.row = row
 
     @property
     def source(self) -> Path:
@@ -44,7 +47,8 @@ class FileResult:
         return None if self._output is None else Path(self._output)
 
     def _fields(self) -> tuple[Any, ...]:
-        return (self._source, self._output, self.status, self.error, self.seconds, self.warnings, self.stamp)
+        return (self._source, self._output, self.status, self.error, self.seconds, self.warnings, self.stamp,
+                self.row)
 
     def __reduce__(self) -> tuple[Any, ...]:  # compact pickles: results travel back from workers
         return FileResult, self._fields()

@@ -40,6 +40,9 @@ class Writer(NodeDispatcher):
     extension: ClassVar[str] = ""
     description: ClassVar[str] = ""
     binary: ClassVar[bool] = False
+    #: A dataset format (JSON Lines, Parquet): every input goes into one output, a row each
+    #: (see :mod:`converter.writers.dataset`).
+    dataset: ClassVar[bool] = False
 
     def write(self, doc: Document) -> str | bytes:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -99,6 +102,8 @@ _BUILTIN: dict[str, str] = {
     "json": "converter.writers.json:JsonWriter",
     "epub": "converter.writers.epub:EpubWriter",
     "html": "converter.writers.html:HtmlWriter",
+    "jsonl": "converter.writers.jsonl:JsonlWriter",
+    "parquet": "converter.writers.parquet:ParquetWriter",
 }
 
 
