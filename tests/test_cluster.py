@@ -13,7 +13,7 @@ from converter.batch import dataset as batch_dataset
 pytest.importorskip("dask.dataframe")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from converter.batch.cluster import parquet_dataset  # noqa: E402 - after the skips
+from converter.batch.cluster import parquet_dataset  # after the skips
 
 
 def test_an_archive_becomes_a_partitioned_dataset_equal_to_the_parquet_file(

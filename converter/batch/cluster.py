@@ -29,7 +29,7 @@ def _dask() -> Any:
     try:
         import dask
         import dask.bag
-        import dask.dataframe  # noqa: F401 - to_dataframe needs it imported
+        import dask.dataframe  # to_dataframe needs it imported
     except ImportError:
         raise OptionError("this needs Dask: pip install 'converter[dask]'") from None
     return dask
