@@ -6,9 +6,11 @@ on stderr), 2 for usage errors, 130 when interrupted. Bad input never produces a
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -81,6 +83,10 @@ def main(
     files_from: str | None = typer.Option(None, "--files-from", metavar="FILE",
                                           help="Also convert the files listed in FILE (- for stdin), one per line."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes to use (0: all cores)."),
+    cluster: str | None = typer.Option(
+        None, "--cluster", metavar="tcp://HOST:8786|local:N",
+        help="Folders: run on a Dask cluster (or N local Dask workers); needs converter[dask]. "
+             "Inputs and outputs must be on a file system the workers share."),
     force: bool = typer.Option(False, "--force", help="Convert even outputs that are up to date."),
     report: str | None = typer.Option(None, "--report", metavar="FILE",
                                       help="Write one row per input to FILE (.json or .csv)."),
@@ -117,11 +123,11 @@ def main(
                              follow_symlinks=follow_symlinks, pair=not dataset)
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
         try:
-            result = (batch.write_dataset(plan, to, options, target, jobs=jobs or None, force=force,
-                                          on_result=advance, keep=bool(report)) if target is not None else
-                      batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
-                                keep=bool(report)))
-        except ConversionError as exc:  # the dataset's file cannot be written
+            with _executor(cluster) as (executor, workers):
+                run = batch.run if target is None else partial(batch.write_dataset, output=target)
+                result = run(plan, to, options, jobs=jobs or workers, executor=executor, force=force,
+                             on_result=advance, keep=bool(report))
+        except ConversionError as exc:  # the dataset's file cannot be written, the cluster reached
             _say(f"error: {exc}")
             raise typer.Exit(1) from None
     _tell(result.results)
@@ -133,6 +139,18 @@ def main(
     if not quiet and (sum(result.counts.values()) > 1 or result.interrupted):
         _say(result.summary())
     raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
+
+
+@contextlib.contextmanager
+def _executor(cluster: str | None) -> Iterator[tuple[Any, int | None]]:
+    """The Dask cluster ``--cluster`` names, as an executor and its workers; else none."""
+    if cluster is None:
+        yield None, None
+        return
+    from .batch.cluster import connect
+
+    with connect(cluster) as pair:
+        yield pair
 
 
 def _dataset_output(inputs: list[str], to: str, output: str | None) -> Any:

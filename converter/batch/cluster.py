@@ -1,5 +1,10 @@
 """Archives on Dask (the optional extra ``converter[dask]``; imported only when used).
 
+:func:`connect` gives the batch a Dask cluster to run on (``convert --cluster``): the chunks of
+files become Dask tasks through the client's ``concurrent.futures`` executor, and everything
+else, the journal, the report, the dataset's order, stays in the process that asked. A worker
+that dies costs its chunk, which Dask runs again on another worker.
+
 :func:`parquet_dataset` turns an archive into a partitioned Parquet dataset with Dask's own
 collections: a ``dask.bag`` of paths, mapped a partition at a time to rows (the rows of
 :mod:`converter.writers.dataset`, typed as :mod:`converter.writers.parquet` types them), made a
@@ -9,8 +14,11 @@ scheduler is active: the local one, or a ``distributed.Client``'s cluster.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 from ..errors import OptionError
@@ -111,4 +119,52 @@ def _meta() -> Any:
     return schema().append(pa.field(_ERROR, pa.string())).empty_table().to_pandas()
 
 
-__all__ = ["COLUMNS", "PARTITION", "parquet_dataset"]
+#: What ``--cluster`` takes: a scheduler's address, or ``local:N`` for N local workers.
+_LOCAL = re.compile(r"local:([1-9][0-9]*)\Z")
+#: Seconds to wait for a scheduler before giving up.
+CONNECT_TIMEOUT = 30
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise OptionError("--cluster needs Dask: pip install 'converter[dask]'") from None
+    return distributed
+
+
+@contextlib.contextmanager
+def connect(spec: str) -> Iterator[tuple[Executor, int]]:
+    """A Dask cluster to run a batch on, as an executor and its number of worker threads:
+    ``tcp://HOST:8786`` (a running scheduler; ``dask scheduler`` and ``dask worker`` start
+    them), or ``local:N``, a ``LocalCluster`` of N single-threaded worker processes on this
+    machine, for trying it. The client is closed (and a local cluster stopped) at the end."""
+    distributed = _distributed()
+    local = _LOCAL.match(spec.strip())
+    cluster = None
+    try:
+        if local:
+            cluster = distributed.LocalCluster(n_workers=int(local[1]), threads_per_worker=1, processes=True,
+                                               dashboard_address=None, host="127.0.0.1")
+            client = distributed.Client(cluster)
+        elif "://" in spec:
+            client = distributed.Client(spec.strip(), timeout=CONNECT_TIMEOUT)
+        else:
+            raise OptionError(f"--cluster takes a scheduler's address (tcp://HOST:8786) or local:N, not {spec!r}")
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise OptionError(f"cannot reach the Dask scheduler at {spec} ({exc})") from None
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        threads = max(1, sum(client.nthreads().values()))
+        yield client.get_executor(), threads
+    except TimeoutError:
+        raise OptionError(f"the Dask scheduler at {spec} has no worker") from None
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+__all__ = ["COLUMNS", "PARTITION", "connect", "parquet_dataset"]

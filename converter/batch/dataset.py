@@ -128,7 +128,7 @@ def write_dataset(plan: Plan, fmt: str, options: dict[str, Any], output: str | o
             task = partial(dataset_chunk, fmt, options)
             try:
                 _execute(_Jobs(sources, previous, writer.fingerprint), range(len(sources)), task,
-                         jobs or default_jobs(), executor, finish, ordered=True, writes=False)
+                         jobs or default_jobs(executor), executor, finish, ordered=True, writes=False)
             except KeyboardInterrupt:
                 interrupted = True
         except BaseException:

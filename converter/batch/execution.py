@@ -159,8 +159,24 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def default_jobs() -> int:
+def default_jobs(executor: Executor | None = None) -> int:
+    """How many chunks run at once: the workers of ``executor`` where it says (a process
+    pool's, a Dask cluster's threads), else this machine's cores."""
+    client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+    if client is not None:
+        with contextlib.suppress(Exception):
+            return max(1, sum(client.nthreads().values()))
+    workers = getattr(executor, "_max_workers", None)
+    if isinstance(workers, int) and workers > 0:
+        return workers
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _worker_lost(exc: BaseException) -> bool:
+    """Whether a chunk failed because the process running it died rather than by its code:
+    a broken process pool, or a Dask task that killed every worker it was retried on
+    (``KilledWorker``; Dask retries a task whose worker died on another one first)."""
+    return isinstance(exc, BrokenExecutor) or any(cls.__name__ == "KilledWorker" for cls in type(exc).__mro__)
 
 
 def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = None,
@@ -223,12 +239,15 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
 
     interrupted = False
     try:
-        _execute(todo, pending, partial(convert_chunk, fmt, options), jobs or default_jobs(), executor, finish)
+        _execute(todo, pending, partial(convert_chunk, fmt, options), jobs or default_jobs(executor), executor,
+                 finish)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         for journal in journals.values():
             journal.close()
+        if executor is not None:  # a worker that died there and was replaced left its temporaries
+            _sweep_stale_temporaries({os.path.dirname(todo.output(i)) for i in pending})
     report = Report([r for r in rows if r is not None] + plan_.problems, interrupted, counts=counts)
     report.seconds = time.perf_counter() - started
     return report
@@ -339,8 +358,10 @@ def _run_on_pool(jobs: JobList, chunks: Iterator[Sequence[int]], task: Task, wor
             number, indices = running.pop(future)
             try:
                 results = future.result()
-            except BrokenExecutor:
-                broken = True
+            except Exception as exc:
+                if not _worker_lost(exc):
+                    raise
+                broken = broken or isinstance(exc, BrokenExecutor)
                 deliver(number, indices, None)
                 return
             deliver(number, indices, results)
