@@ -92,3 +92,16 @@ def row_json(row: Row) -> str:
         return json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n"
     except ValueError:
         raise ConversionError("the document holds a number JSON cannot hold (NaN or an infinity)") from None
+
+
+def packed_sha256(sha256: str) -> bytes | str:
+    """A row's hex ``sha256`` as its 32 bytes, for an index of a previous file (a third of the
+    memory); anything that is not 64 hex digits as it is."""
+    try:
+        return bytes.fromhex(sha256) if len(sha256) == 64 else sha256
+    except ValueError:
+        return sha256
+
+
+def unpacked_sha256(packed: bytes | str) -> str:
+    return packed.hex() if isinstance(packed, bytes) else packed

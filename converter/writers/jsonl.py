@@ -6,12 +6,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from typing import IO, Any
 
 from ..ast import Document
 from ..errors import OutputError
 from ..files import open_atomic
-from .dataset import KEY_COLUMNS, DatasetWriter, Row, row_json
+from .dataset import (
+    KEY_COLUMNS,
+    DatasetWriter,
+    Row,
+    packed_sha256,
+    row_json,
+    unpacked_sha256,
+)
 
 
 class JsonlWriter(DatasetWriter):
@@ -76,7 +84,7 @@ class JsonlPrevious:
     can be kept (:data:`~converter.writers.dataset.KEY_COLUMNS`) and where its line is. Lines
     that are not rows (cut short, edited) are ignored: their documents are converted again."""
 
-    def __init__(self, fh: IO[bytes], index: dict[str, tuple[str, str, int]]) -> None:
+    def __init__(self, fh: IO[bytes], index: dict[str, tuple[bytes | str, str, int]]) -> None:
         self._fh, self._index = fh, index
 
     @classmethod
@@ -85,7 +93,7 @@ class JsonlPrevious:
             fh = open(output, "rb")  # noqa: SIM115 - closed by close()
         except OSError:
             return None
-        index: dict[str, tuple[str, str, int]] = {}
+        index: dict[str, tuple[bytes | str, str, int]] = {}
         offset = 0
         for line in fh:
             if line.endswith(b"\n"):
@@ -93,14 +101,17 @@ class JsonlPrevious:
                     row = json.loads(line)
                     source, sha256, fingerprint = (row[key] for key in KEY_COLUMNS)
                     if isinstance(source, str) and isinstance(sha256, str) and isinstance(fingerprint, str):
-                        index[source] = (sha256, fingerprint, offset)
+                        # one copy of the fingerprint all rows share, the hash as 32 bytes: ~260 bytes a row
+                        index[source] = (packed_sha256(sha256), sys.intern(fingerprint), offset)
             offset += len(line)
         return cls(fh, index)
 
     def lookup(self, source: str) -> tuple[str, str] | None:
         """The ``sha256`` and ``fingerprint`` of ``source``'s row, if there is one."""
         found = self._index.get(source)
-        return None if found is None else found[:2]
+        if found is None:
+            return None
+        return unpacked_sha256(found[0]), found[1]
 
     def get(self, source: str) -> bytes:
         """``source``'s line as it is in the file."""

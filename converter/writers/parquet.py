@@ -14,12 +14,20 @@ import bisect
 import datetime as dt
 import json
 import os
+import sys
 from typing import IO, Any
 
 from ..ast import Document
 from ..errors import OptionError, OutputError
 from ..files import open_atomic
-from .dataset import COLUMNS, KEY_COLUMNS, DatasetWriter, Row
+from .dataset import (
+    COLUMNS,
+    KEY_COLUMNS,
+    DatasetWriter,
+    Row,
+    packed_sha256,
+    unpacked_sha256,
+)
 
 #: Most rows in one row group.
 ROW_GROUP_ROWS = 1000
@@ -139,7 +147,7 @@ class ParquetPrevious:
     and the rows themselves a row group at a time as they are asked for (in order, as a rerun
     asks for them, each row group is read once)."""
 
-    def __init__(self, file: Any, index: dict[str, tuple[str, str, int]]) -> None:
+    def __init__(self, file: Any, index: dict[str, tuple[bytes | str, str, int]]) -> None:
         self._file, self._index = file, index
         self._starts: list[int] = []
         start = 0
@@ -160,13 +168,13 @@ class ParquetPrevious:
             keys = file.read(columns=list(KEY_COLUMNS)).to_pydict()
         except (OSError, pa.ArrowException):  # not a Parquet file of ours: every row is made again
             return None
-        index = {source: (sha256, fingerprint, i) for i, (source, sha256, fingerprint)
+        index = {source: (packed_sha256(sha256), sys.intern(fingerprint), i) for i, (source, sha256, fingerprint)
                  in enumerate(zip(*(keys[key] for key in KEY_COLUMNS)))}
         return cls(file, index)
 
     def lookup(self, source: str) -> tuple[str, str] | None:
         found = self._index.get(source)
-        return None if found is None else found[:2]
+        return None if found is None else (unpacked_sha256(found[0]), found[1])
 
     def get(self, source: str) -> Row:
         i = self._index[source][2]
