@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -32,7 +33,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_batch import BIN, DEFAULT_CORPUS, build_corpus, measure  # noqa: E402
+from bench_batch import (  # after the path is set
+    BIN,
+    DEFAULT_CORPUS,
+    build_corpus,
+    measure,
+)
 
 
 def free_port() -> int:
@@ -76,11 +82,27 @@ def task_overhead(address: str, tasks: int) -> float:
         return (time.perf_counter() - started) / tasks
 
 
-def dask_dataset(address: str, src: Path, out: Path) -> float:
-    script = ("import sys, distributed\nfrom converter.batch.cluster import parquet_dataset\n"
-              "with distributed.Client(sys.argv[1]):\n    parquet_dataset(sys.argv[2], sys.argv[3])\n")
-    seconds, _, _ = measure([sys.executable, "-c", script, address, str(src), str(out)])
-    return seconds
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user and system) used so far by this process's waited-for children and by
+    the processes ``pids`` (the Dask cluster, which is not ours to wait for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = usage.ru_utime + usage.ru_stime
+    for pid in pids:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def run(cmd: list[str], cluster: list[int]) -> dict[str, float]:
+    """Wall and CPU seconds (the command's processes, and the cluster's), peak memory in MB."""
+    before = cpu_seconds(cluster)
+    seconds, largest, together = measure(cmd)
+    return {"seconds": seconds, "cpu": cpu_seconds(cluster) - before, "rss_mb": largest, "pss_mb": together}
+
+
+DASK_DATASET = ("import sys, distributed\nfrom converter.batch.cluster import parquet_dataset\n"
+                "with distributed.Client(sys.argv[1]):\n    parquet_dataset(sys.argv[2], sys.argv[3])\n")
 
 
 def rows_of(path: Path) -> int:
@@ -123,13 +145,15 @@ def main() -> None:
                                                       "--force", "--cluster", address],
                 }
                 table = {}
+                cluster = [proc.pid for proc in procs]
+                commands["parquet_dataset on Dask"] = [sys.executable, "-c", DASK_DATASET, address, str(src),
+                                                       str(out / "dataset")]
                 for name, cmd in commands.items():
-                    seconds, largest, together = measure(cmd)
-                    table[name] = {"seconds": round(seconds, 2), "ms_per_doc": round(1000 * seconds / n, 3),
-                                   "rss_mb": largest, "pss_mb": together}
-                seconds = dask_dataset(address, src, out / "dataset")
-                table["parquet_dataset on Dask"] = {"seconds": round(seconds, 2),
-                                                    "ms_per_doc": round(1000 * seconds / n, 3)}
+                    got = run(cmd, cluster)
+                    table[name] = {"seconds": round(got["seconds"], 2), "ms_per_doc": round(1000 * got["seconds"] / n, 3),
+                                   "cpu_ms_per_doc": round(1000 * got["cpu"] / n, 3), "rss_mb": got["rss_mb"],
+                                   "pss_mb": got["pss_mb"]}
+                    print(name, n, table[name], file=sys.stderr, flush=True)
                 table["rows"] = {name: rows_of(out / name) for name in ("a.jsonl", "b.jsonl", "a.parquet",
                                                                           "b.parquet")}
                 table["bytes"] = {name: (out / name).stat().st_size for name in ("a.jsonl", "a.parquet")}

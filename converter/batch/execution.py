@@ -255,6 +255,8 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
 
 #: What :func:`run` does with a chunk's results: the chunk's job indices, and their results.
 Finish = Callable[[Sequence[int], list[FileResult]], None]
+
+
 class JobList(Protocol):
     """The jobs a run takes its chunks from, by index (:class:`~.planning.Jobs`, or a dataset's)."""
 
