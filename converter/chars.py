@@ -180,13 +180,30 @@ _FEED_SPACE_RUN = re.compile(f"[{FEED_SPACE}]+")
 def collapse_html_space(text: str) -> str:
     """HTML white-space collapsing for one text node, as the reader does it: each run of
     ``FEED_SPACE`` becomes one space, or nothing where it holds a line break between two
-    space-discarding characters. The ends are kept (as one space), since text nodes are
-    joined into paragraphs afterwards."""
+    space-discarding characters.
+
+    The ends are kept, since text nodes are joined into paragraphs afterwards: as a line
+    feed when the run there holds a line break, else as one space. Only the join sees the
+    character on the other side of an element boundary, so only it can tell whether that
+    line break vanishes (pretty-printed ``因为\\n <span>\\n 中国``; see
+    :func:`joins_across_gap`)."""
     if not text.strip(FEED_SPACE):  # the white space between tags, most text nodes of many feeds
-        return " " if text else ""
+        return ("\n" if "\n" in text else " ") if text else ""
     if text.isprintable() and "  " not in text:  # no white space but single spaces (all of
         return text                              # ``FEED_SPACE`` but " " are unprintable)
-    return _FEED_SPACE_RUN.sub(" ", join_cjk_lines(text))
+    collapsed = _FEED_SPACE_RUN.sub(" ", join_cjk_lines(text))
+    if text[0] in FEED_SPACE and "\n" in text[:len(text) - len(text.lstrip(FEED_SPACE))]:
+        collapsed = "\n" + collapsed[1:]
+    if text[-1] in FEED_SPACE and "\n" in text[len(text.rstrip(FEED_SPACE)):]:
+        collapsed = collapsed[:-1] + "\n"
+    return collapsed
+
+
+def joins_across_gap(before: str, gap: str, after: str) -> bool:
+    """Whether white space ``gap`` (as :func:`collapse_html_space` leaves it at the ends of
+    text nodes) between the characters ``before`` and ``after`` vanishes: it holds a line
+    break and both characters are space-discarding. A written space is always kept."""
+    return "\n" in gap and joins_without_space(before, after)
 
 
 #: Any white space (``str.isspace``), and the line breaks among it (``str.splitlines``').

@@ -32,6 +32,7 @@ from converter.chars import (
     drop_controls,
     is_space_discarding,
     join_cjk_lines,
+    joins_across_gap,
     joins_without_space,
     one_line,
     replace_unencodable,
@@ -164,6 +165,13 @@ def test_joins_without_space_needs_a_space_discarding_character_on_both_sides() 
     assert not joins_without_space("中", "") and not joins_without_space("", "中")
 
 
+def test_a_gap_between_text_nodes_vanishes_only_for_a_line_break_between_cjk() -> None:
+    assert joins_across_gap("为", "\n", "中") and joins_across_gap("，", " \n", "城")
+    assert not joins_across_gap("为", " ", "中")  # a written space separates
+    assert not joins_across_gap("为", "\n", "C") and not joins_across_gap("한", "\n", "국")
+    assert not joins_across_gap("", "\n", "中")  # after an image or code
+
+
 @pytest.mark.parametrize("text, expected", [
     ("\U00020000\n\U00020001", "\U00020000\U00020001"),
     ("ｱ \n ｲ", "ｱｲ"),
@@ -184,7 +192,10 @@ def test_join_cjk_lines(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("text, expected", [
     ("a \t\r\f\v\xa0\u200b\ufeff b", "a b"),  # HTML's white space and what feeds pad with
-    (" \n ", " "),
+    (" \n ", "\n"),  # a line break at an end stays one, for the join to judge
+    ("  ", " "),
+    ("\n 中文 ", "\n中文 "),
+    ("  中文 \t\n", " 中文\n"),
     ("中\n\U00020000", "中\U00020000"),
     ("ｶﾀｶﾅ\nｶﾀｶﾅ", "ｶﾀｶﾅｶﾀｶﾅ"),
     ("한국\n어", "한국 어"),
@@ -199,11 +210,18 @@ def test_collapse_html_space(text: str, expected: str) -> None:
        | st.text(max_size=30))
 def test_collapse_html_space_is_the_two_substitutions(text: str) -> None:
     """``collapse_html_space`` skips work when there is nothing to collapse; the result is
-    always what joining CJK lines, then collapsing each run, gives."""
+    always what joining CJK lines, then collapsing each run, gives, with a line feed for a
+    run at an end that holds a line break."""
+    def edge(run: str) -> str:
+        return "\n" if "\n" in run else " "
+
     if not text.strip(FEED_SPACE):
-        expected = " " if text else ""
+        expected = edge(text) if text else ""
     else:
-        expected = re.sub(f"[{FEED_SPACE}]+", " ", join_cjk_lines(text))
+        lead = text[:len(text) - len(text.lstrip(FEED_SPACE))]
+        trail = text[len(text.rstrip(FEED_SPACE)):]
+        inner = re.sub(f"[{FEED_SPACE}]+", " ", join_cjk_lines(text.strip(FEED_SPACE)))
+        expected = (edge(lead) if lead else "") + inner + (edge(trail) if trail else "")
     assert collapse_html_space(text) == expected
 
 

@@ -93,6 +93,20 @@ def test_source_line_breaks_between_cjk_do_not_become_spaces() -> None:
     assert text("<p>第一行\n第二行 and English\nwords</p>") == "第一行第二行 and English words"
 
 
+@pytest.mark.parametrize("html, expected", [
+    ("<p>\n 因为\n <span>\n  中国\n </span>\n 政府\n</p>", "因为中国政府"),  # pretty-printed
+    ("<p>看到，\n <a href='/x'>\n 城市\n </a>\n 。</p>", "看到，城市。"),
+    ("<p>美国\n <sup>\n ［1］\n </sup>\n 、加拿大</p>", "美国［1］、加拿大"),
+    ("<p>因为</span>\n<span>中国</p>", "因为中国"),  # a line break alone between two tags
+    ("<p>因为 <span>中国</span> 政府</p>", "因为 中国 政府"),  # written spaces separate
+    ("<p>因为\n <b>China</b>\n 政府</p>", "因为 China 政府"),
+    ("<p>한국\n <span>\n 사람</span></p>", "한국 사람"),  # Korean separates words by spaces
+    ("<p>中\n <img src='https://x.example/a.png' alt='图'>\n 文</p>", "中 图 文"),  # an image is no CJK
+])
+def test_line_breaks_between_cjk_across_elements_do_not_become_spaces(html: str, expected: str) -> None:
+    assert A.plain_text(only(html).content) == expected  # type: ignore[union-attr]
+
+
 def test_double_br_separates_paragraphs_single_br_is_a_line_break() -> None:
     result = blocks("<div>one<br>two<br><br>three</div>")
     assert result == [A.Paragraph([A.Text("one"), A.LineBreak(), A.Text("two")]), A.Paragraph([A.Text("three")])]
