@@ -236,3 +236,33 @@ def one_line(text: str) -> str:
     if _LINE_BREAK.search(text) is None:  # titles, attributes: nearly always
         return " ".join(text.split())
     return collapse_unicode_space(text).strip()
+
+
+# ---------------------------------------------------------------------------- raised and lowered text
+
+#: The characters that have a superscript (subscript) form in Unicode, and those forms: digits,
+#: signs and parentheses, which fonts show well (the modifier letters many fonts lack are left
+#: out, but for the ``n`` and ``i`` of exponents).
+_SUPERSCRIPTS = dict(zip("0123456789+-\u2212=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ", strict=True))
+_SUBSCRIPTS = dict(zip("0123456789+-\u2212=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎", strict=True))
+
+
+def scripted(text: str, before: str, *, superscript: bool) -> str:
+    """How text without markup shows ``text`` set as a superscript (or subscript) right after
+    the character ``before``, so that its meaning survives: ``10`` + ``170`` must not read
+    ``10170``.
+
+    * Every character has a Unicode superscript (subscript) form: those (``10¹⁷⁰``, ``CO₂``,
+      ``Ca²⁺``): they read right in any font and renderer and stay one token.
+    * Else, when a number would run on from the word before it (``e`` + ``2x``): ``^(…)``
+      (``_(…)``), the notation of calculators and of plain-text mathematics.
+    * Else the text as it is: a note mark brings its brackets (``[1]``, ``［9］``), letters
+      after a number are an ordinal (``1st``), and a superscript after a space or CJK text
+      is a matter of size only.
+    """
+    forms = _SUPERSCRIPTS if superscript else _SUBSCRIPTS
+    if text and all(ch in forms for ch in text):
+        return "".join(forms[ch] for ch in text)
+    if before.isalnum() and text[:1].isdecimal() and not is_space_discarding(before):
+        return ("^(" if superscript else "_(") + text + ")"
+    return text
