@@ -36,6 +36,7 @@ from converter.chars import (
     joins_without_space,
     one_line,
     replace_unencodable,
+    scripted,
 )
 from converter.wrap import char_width
 from converter.writers.markup import drop_non_xml, escape_xml
@@ -320,3 +321,26 @@ def test_a_line_break_in_the_document_shows_as_the_script_wants(before: str, aft
 def test_a_line_break_between_two_nodes_vanishes_too(fmt: str, expected: str) -> None:
     doc = A.Document(A.Meta(title="t"), [A.Paragraph([A.Text("\U00020000\n"), A.Strong([A.Text("\U00020001")])])])
     assert _shown(fmt, render(doc, fmt)) == expected
+
+
+# ---------------------------------------------------------------------------- raised and lowered text
+
+
+@pytest.mark.parametrize("text, before, superscript, shown", [
+    ("170", "0", True, "¹⁷⁰"),  # 10¹⁷⁰, not 10170
+    ("-3", "0", True, "⁻³"),
+    ("\u22123", "0", True, "⁻³"),  # a minus sign too
+    ("2+", "a", True, "²⁺"),
+    ("n", "x", True, "ⁿ"),
+    ("2", "O", False, "₂"),
+    ("2x", "e", True, "^(2x)"),  # no superscript form: a marked exponent where digits would run on
+    ("1a", "x", False, "_(1a)"),
+    ("2x", " ", True, "2x"),  # after a space nothing runs on
+    ("2x", "年", True, "2x"),  # nor after CJK text, which no reader takes for one number
+    ("st", "1", True, "st"),  # an ordinal
+    ("[1]", "a", True, "[1]"),  # a note mark brings its brackets
+    ("［9］", "中", True, "［9］"),
+    ("", "a", True, ""),
+])
+def test_scripted_text_keeps_its_meaning(text: str, before: str, superscript: bool, shown: str) -> None:
+    assert scripted(text, before, superscript=superscript) == shown
