@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import converter
 from converter import ast as A
 from converter.readers import rules
 from converter.readers.html import parse_body
@@ -206,6 +207,26 @@ def test_embeds_become_a_link_line(html: str, label: str) -> None:
     para = only(html)
     assert isinstance(para, A.Paragraph) and para.content[0] == A.Text(label + ": ")
     assert isinstance(para.content[1], A.Link) and para.content[1].url.startswith("https://")
+
+
+def test_an_embed_without_title_is_labelled_by_its_host_not_its_raw_url() -> None:
+    para = only('<iframe src="https://www.youtube.com/embed/yrmCuJLcqiQ?wmode=transparent"></iframe>')
+    assert para == A.Paragraph([A.Text("Embedded: "), A.Link(
+        [A.Text("youtube.com")], "https://www.youtube.com/embed/yrmCuJLcqiQ?wmode=transparent")])
+
+
+@pytest.mark.parametrize("language, video, embedded", [
+    ("zh-Hans", "视频：", "嵌入内容："), ("zh-TW", "影片：", "嵌入內容："), ("en", "Video: ", "Embedded: ")])
+def test_embed_labels_follow_the_document_language(language: str, video: str, embedded: str) -> None:
+    """The walk labels an embed before the language is known; the reader then puts the label
+    in the document's language, wherever the embed stands (here also inside a caption, after
+    a line break). The document's own words are left alone."""
+    doc = converter.parse(
+        f"---\nlang: {language}\n---\n<p>Video: 正文</p><video src='https://v.example/c.mp4'></video>"
+        "<figure><img src='https://i.example/a.jpg'><figcaption>说明<iframe src='https://e.example/x'>"
+        "</iframe></figcaption></figure>")
+    texts = [n.text for n in A.walk(doc.blocks) if isinstance(n, A.Text)]
+    assert texts == ["Video: 正文", video, "v.example", "说明", embedded, "e.example"]
 
 
 def test_relative_links_are_resolved_and_unsafe_ones_dropped() -> None:
