@@ -23,12 +23,12 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "zh-Hans": {
         "image": "图片", "image_link": "[图片]", "video": "视频", "audio": "音频",
-        "embedded": "嵌入内容", "author": "作者", "published": "发布时间", "source": "来源",
+        "embedded": "嵌入内容", "author": "作者", "published": "日期", "source": "原文",
         "references": "链接", "link": "链接", "contents": "目录", "colon": "：",
     },
     "zh-Hant": {
         "image": "圖片", "image_link": "[圖片]", "video": "影片", "audio": "音訊",
-        "embedded": "嵌入內容", "author": "作者", "published": "發布時間", "source": "來源",
+        "embedded": "嵌入內容", "author": "作者", "published": "日期", "source": "原文",
         "references": "連結", "link": "連結", "contents": "目錄", "colon": "：",
     },
     "ja": {

@@ -92,9 +92,9 @@ def test_header_layout() -> None:
 
 
 @pytest.mark.parametrize("language, lines", [
-    ("zh-Hans", ["作者：张三", "发布时间：2025-02-01 12:47 UTC", "来源：https://example.com/a"]),
-    ("zh-Hant", ["作者：张三", "發布時間：2025-02-01 12:47 UTC", "來源：https://example.com/a"]),
-    ("zh-HK", ["作者：张三", "發布時間：2025-02-01 12:47 UTC", "來源：https://example.com/a"]),
+    ("zh-Hans", ["作者：张三", "日期：2025-02-01 12:47 UTC", "原文：https://example.com/a"]),
+    ("zh-Hant", ["作者：张三", "日期：2025-02-01 12:47 UTC", "原文：https://example.com/a"]),
+    ("zh-HK", ["作者：张三", "日期：2025-02-01 12:47 UTC", "原文：https://example.com/a"]),
     ("fr", ["Author: 张三", "Published: 2025-02-01 12:47 UTC", "Source: https://example.com/a"]),
 ])
 def test_the_words_the_writer_adds_follow_the_document_language(language: str, lines: list[str]) -> None:
@@ -110,7 +110,7 @@ def test_the_words_the_writer_adds_follow_the_document_language(language: str, l
 def test_header_and_reference_lines_wrap_before_a_long_url() -> None:
     url = "https://example.com/" + "a" * 30
     out = render(para(Link([Text("x")], url)), meta=Meta(url=url, language="zh-Hans"), width=30)
-    assert out == f"来源：\n{url}\n\nx\n\n链接：\n[1]\n{url}\n"
+    assert out == f"原文：\n{url}\n\nx\n\n链接：\n[1]\n{url}\n"
 
 
 def test_header_lines_only_when_present() -> None:
