@@ -365,6 +365,12 @@ def test_two_line_breaks_in_a_row_make_a_new_paragraph(nodes):
     assert [text_of(p) for p in html(out).iter("p")] == ["小标题", "正文"]
 
 
+def test_a_link_of_line_breaks_is_not_cut_away():
+    out = markdown(Paragraph([Link([LineBreak(), LineBreak()], "https://nei.st/a"), LineBreak(), LineBreak(),
+                              Text("b")]))
+    assert out == "[nei.st](https://nei.st/a)\n\nb\n"
+
+
 def test_a_span_cut_by_a_blank_line_goes_on_after_it():
     out = markdown(Paragraph([Strong([Text("a"), LineBreak(), LineBreak(), Text("b")]), Text("c")]))
     assert out == "**a**\n\n**b**c\n"

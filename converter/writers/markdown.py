@@ -676,8 +676,8 @@ def _split_at_blank_lines(nodes: list[Inline]) -> list[list[Inline]]:
     stack: list[tuple[tuple[Inline, ...], Inline]] = [((), node) for node in reversed(nodes)]
     while stack:
         path, node = stack.pop()
-        if isinstance(node, _SPANS) and node.content:
-            inner = (*path, node)
+        if isinstance(node, _SPANS) and node.content and not (isinstance(node, Link) and _is_blank(node.content)):
+            inner = (*path, node)  # a link showing no text is one leaf: it is shown by a label
             stack.extend((inner, child) for child in reversed(node.content))
         else:
             leaves.append((path, node))
