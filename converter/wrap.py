@@ -47,6 +47,9 @@ NUMERIC_UNITS = frozenset(
     "十百千万萬亿億兆元圆圓块塊角"
     "度℃℉‰％个個人名位次倍件家条條只种種"
 )
+#: Units of magnitude, which also stay with the digits written after them: ``8萬4871`` is one
+#: number.
+MAGNITUDES = frozenset("十百千万萬亿億兆")
 #: Signs that stay with the number written straight after them (UAX #14's prefix numeric
 #: class, in its wide forms: the narrow ones are never parted from a number anyway).
 NUMERIC_PREFIXES = frozenset("￥＄￡￠￦")
@@ -59,7 +62,7 @@ _GLUE_AFTER = 8  # no break after this character
 _WIDTH_BITS = 3
 _DIGIT = 16  # a decimal digit
 _UNIT = 32  # one of NUMERIC_UNITS
-_PREFIX = 64  # one of NUMERIC_PREFIXES
+_PREFIX = 64  # one of NUMERIC_PREFIXES or MAGNITUDES: glued to a digit after it
 
 
 def _properties(ch: str) -> int:
@@ -78,7 +81,7 @@ def _properties(ch: str) -> int:
         bits |= _DIGIT
     if ch in NUMERIC_UNITS:
         bits |= _UNIT
-    if ch in NUMERIC_PREFIXES:
+    if ch in NUMERIC_PREFIXES or ch in MAGNITUDES:
         bits |= _PREFIX
     if ch in NO_LINE_START:
         bits |= _GLUE_BEFORE
@@ -179,7 +182,8 @@ def _units(line: str) -> Iterator[tuple[str, str, int]]:
 
 def _numeric_pair(before: int, after: int) -> bool:
     """Whether two characters (their properties) belong to one number: digits, a digit and
-    the unit after it (``2020年``), a currency sign and the digit after it (``￥5``)."""
+    the unit after it (``2020年``), a currency sign or a unit of magnitude and the digit
+    after it (``￥5``, ``8萬4871``)."""
     return bool(before & _DIGIT and after & (_DIGIT | _UNIT) or before & _PREFIX and after & _DIGIT)
 
 

@@ -9,6 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from converter.wrap import (
+    MAGNITUDES,
     NO_LINE_END,
     NO_LINE_START,
     NUMERIC_PREFIXES,
@@ -97,6 +98,7 @@ def test_a_number_or_word_does_not_glue_the_ideographs_after_it() -> None:
 @pytest.mark.parametrize("text, width, lines", [
     ("2020年9月", 6, ["2020年", "9月"]),  # a number keeps its unit; two dates may part
     ("共30万人", 6, ["共30万", "人"]),
+    ("累计8萬4871例", 9, ["累计", "8萬4871例"]),  # one number
     ("气温３５℃", 4, ["气温", "３５℃"]),  # fullwidth digits hold together as a number
     ("售价￥100元", 6, ["售价", "￥100元"]),
     ("COVID-19疫情", 8, ["COVID-19", "疫情"]),  # not a unit: parts like any word
@@ -175,7 +177,7 @@ def test_combining_mark_stays_with_its_base() -> None:
 # CJK and punctuation next to spaces all turn up often.
 TOKENS = [
     *"中文字词语汉和的", "ab", "xyz", "019", "7", "http://a.b/c", "https://a.b/中文", " ", " ", " ", "  ",
-    *"年月万人", "AI", "3D", "２０", "￥",
+    *"年月万人萬", "AI", "3D", "２０", "￥",
     *"，。、！？：」』）》…—％",  # CJK closing
     *"「『（《“",  # CJK opening
     *",.;:!?)]}", *"([{", *"/-_=&",
@@ -212,7 +214,7 @@ def has_legal_break(line: str) -> bool:
                 return True
         elif ((wide(before) or wide(after)) and not in_url(line, i)
               and not (before.isdecimal() and (after.isdecimal() or after in NUMERIC_UNITS))
-              and not (before in NUMERIC_PREFIXES and after.isdecimal())
+              and not ((before in NUMERIC_PREFIXES or before in MAGNITUDES) and after.isdecimal())
               and before not in NO_LINE_END and after not in NO_LINE_START):
             return True
     return False
