@@ -215,7 +215,7 @@ CASES: list[Case] = [
     Case("white space after CJK", "chars.py: _CJK_BREAK, _FEED_SPACE_RUN",
          lambda: ("中" + " " * SIZE + "x\n",),
          collapse_html_space,
-         lambda text: "中 x "),
+         lambda text: "中 x\n"),
     Case("line break in white space between CJK", "chars.py: _CJK_BREAK, _FEED_SPACE_RUN",
          lambda: ("中" + " \t" * (SIZE // 4) + "\n" + " \u3000" * (SIZE // 4) + "文",),
          collapse_html_space,
