@@ -327,6 +327,7 @@ def _flatten(nodes: list[Inline], breaks: bool, language: str = "") -> list[_Tok
     (:func:`converter.labels.link_label`: its host), not its raw URL.
     """
     out: list[_Token] = []
+    last = ""  # the last character written so far ("" after code, an image or a line break)
     open_kinds: set[type] = set()
     stack: list[Any] = list(reversed(nodes))
     while stack:
@@ -336,13 +337,16 @@ def _flatten(nodes: list[Inline], breaks: bool, language: str = "") -> list[_Tok
             out.append(node)
         elif isinstance(node, Text):
             out.append(node.text)
+            last = node.text[-1:] or last
         elif isinstance(node, LineBreak):
             out.append(node if breaks else " ")
+            last = "" if breaks else " "
         elif isinstance(node, (Code, Image)):
             if isinstance(node, Image) or node.text:  # empty code would show bare backticks
                 out.append(node)
+                last = ""
         elif isinstance(node, (Superscript, Subscript)):
-            stack.extend(reversed(_scripted(node, _last_char(out))))
+            stack.extend(reversed(_scripted(node, last)))
         elif type(node) in open_kinds or (isinstance(node, Link) and not node.url and _is_blank(node.content)):
             stack.extend(reversed(node.content))
         else:
@@ -384,17 +388,6 @@ def _map_texts(nodes: list[Inline], change: Callable[[str], str]) -> list[Inline
         else:
             out.append(node)
     return out
-
-
-def _last_char(tokens: list[_Token]) -> str:
-    """The last character written so far ("" after code, an image or a line break)."""
-    for tok in reversed(tokens):
-        if isinstance(tok, str):
-            if tok:
-                return tok[-1]
-        elif not isinstance(tok, (_Open, _Close)):
-            return ""
-    return ""
 
 
 def _is_blank(nodes: list[Inline]) -> bool:

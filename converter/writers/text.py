@@ -210,12 +210,11 @@ class TextWriter(Writer):
 
     def _inlines(self, nodes: list[Inline]) -> str:
         parts: list[str] = []
+        last = ""  # the last character written so far
         for node in nodes:
-            if isinstance(node, (Superscript, Subscript)):
-                before = next((part[-1] for part in reversed(parts) if part), "")
-                parts.append(self._scripted(node, before))
-            else:
-                parts.append(self.inline(node))
+            part = self._scripted(node, last) if isinstance(node, (Superscript, Subscript)) else self.inline(node)
+            parts.append(part)
+            last = part[-1:] or last
         return "".join(parts)
 
     def _scripted(self, node: Superscript | Subscript, before: str) -> str:
