@@ -705,10 +705,10 @@ def _rebuild(leaves: list[tuple[tuple[Inline, ...], Inline]]) -> list[Inline]:
             same += 1
         del spans[same:], contents[same + 1:]
         for span in path[same:]:
-            copy = dataclasses.replace(span, content=[])  # type: ignore[type-var]
+            copy = dataclasses.replace(span, content=[])  # type: ignore[type-var, arg-type]
             contents[-1].append(copy)
             spans.append(span)
-            contents.append(copy.content)  # type: ignore[attr-defined]
+            contents.append(copy.content)  # type: ignore[attr-defined, union-attr]
         contents[-1].append(leaf)
     return root
 
