@@ -30,8 +30,8 @@ from converter import ast as A
 from converter.chars import collapse_html_space, collapse_unicode_space
 from converter.images import clean_svg
 from converter.readers import header, language, rules
-from converter.writers import markdown, markup
 from converter.wrap import wrap
+from converter.writers import markdown, markup
 from converter.writers.article import language_tag
 from converter.writers.pandoc import OrgAst, to_pandoc_json
 
