@@ -124,7 +124,7 @@ def source_text(raw: str) -> str:
     def space(match: re.Match[str]) -> str:
         run = match.group()
         start, end = match.span()
-        if "\x00" in run or "\n" not in run and "\r" not in run:
+        if "\x00" in run or ("\n" not in run and "\r" not in run):
             return " "
         if start and end < len(text) and _IS_CJK.match(text[start - 1]) and _IS_CJK.match(text[end]):
             return ""
@@ -204,7 +204,7 @@ def long_lines(text: str, width: int, code: set[str]) -> list[str]:
         if display_width(line) <= width:
             continue
         body = line.strip()
-        if body in code or " " not in body and "://" in body:
+        if body in code or (" " not in body and "://" in body):
             continue
         if " " in body or TWO_LETTERS.search(body) or LETTER_BY_LATIN.search(body):
             found.append(line)
@@ -276,8 +276,8 @@ def captions_twice(markdown: str) -> list[str]:
         if len(alt) < 2:
             continue
         following = next((lines[j] for j in range(k + 1, min(k + 4, len(lines))) if lines[j].strip()), "")
-        for text in (line[match.end():], following):
-            text = _MARKS.sub("", _IMAGE.sub("", text))
+        for near in (line[match.end():], following):
+            text = _MARKS.sub("", _IMAGE.sub("", near))
             if alt in text and 2 * len(alt) >= len(text):
                 found.append(match.group(1)[:40])
                 break

@@ -184,7 +184,7 @@ def _numeric_pair(before: int, after: int) -> bool:
     """Whether two characters (their properties) belong to one number: digits, a digit and
     the unit after it (``2020年``), a currency sign or a unit of magnitude and the digit
     after it (``￥5``, ``8萬4871``)."""
-    return bool(before & _DIGIT and after & (_DIGIT | _UNIT) or before & _PREFIX and after & _DIGIT)
+    return bool((before & _DIGIT and after & (_DIGIT | _UNIT)) or (before & _PREFIX and after & _DIGIT))
 
 
 def _url_start(word: str) -> int:
@@ -192,7 +192,7 @@ def _url_start(word: str) -> int:
     at = word.find("://")
     if at <= 0:
         return len(word)
-    while at and (word[at - 1].isascii() and word[at - 1].isalnum() or word[at - 1] in "+.-"):
+    while at and ((word[at - 1].isascii() and word[at - 1].isalnum()) or word[at - 1] in "+.-"):
         at -= 1
     return at
 

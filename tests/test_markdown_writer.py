@@ -371,6 +371,15 @@ def test_a_link_of_line_breaks_is_not_cut_away():
     assert out == "[nei.st](https://nei.st/a)\n\nb\n"
 
 
+def test_a_piece_of_a_cut_link_that_shows_no_text_is_no_link():
+    """The link is shown by its piece with text; the other piece would get a label the
+    document does not hold."""
+    out = markdown(Paragraph([Link([Strong([Text("a"), LineBreak()]), LineBreak(), Code(" ")], "https://x.org/")]))
+    assert out == "[**a**](https://x.org/)\n\n` `\n"
+    out = markdown(Paragraph([Link([LineBreak(), LineBreak(), Text("b")], "https://x.org/")]))
+    assert out == "[b](https://x.org/)\n"
+
+
 def test_a_span_cut_by_a_blank_line_goes_on_after_it():
     out = markdown(Paragraph([Strong([Text("a"), LineBreak(), LineBreak(), Text("b")]), Text("c")]))
     assert out == "**a**\n\n**b**c\n"

@@ -692,25 +692,37 @@ def _split_at_blank_lines(nodes: list[Inline]) -> list[list[Inline]]:
 
 
 def _is_break_or_space(node: Inline) -> bool:
-    return isinstance(node, LineBreak) or isinstance(node, Text) and not node.text.strip()
+    return isinstance(node, LineBreak) or (isinstance(node, Text) and not node.text.strip())
 
 
 def _rebuild(leaves: list[tuple[tuple[Inline, ...], Inline]]) -> list[Inline]:
-    """The inline tree of ``leaves``, each under copies of the spans of its path."""
+    """The inline tree of ``leaves``, each under copies of the spans of its path.
+
+    A piece of a link that shows no text (``[**a**<br><br>`` ``]``: the part after the cut)
+    is no link: the link is shown by its other pieces, and this one would get a label
+    (:func:`_flatten`) that the document does not hold. Its content stays, unlinked.
+    """
     root: list[Inline] = []
     spans: list[Inline] = []  # the spans open, from the outside in
     contents: list[list[Inline]] = [root]  # where the next node goes at each depth
+    links: list[tuple[list[Inline], Link]] = []  # the copies of links, with where each went
     for path, leaf in leaves:
         same = 0
         while same < min(len(spans), len(path)) and spans[same] is path[same]:
             same += 1
         del spans[same:], contents[same + 1:]
         for span in path[same:]:
-            copy = dataclasses.replace(span, content=[])  # type: ignore[type-var, arg-type]
+            copy = dataclasses.replace(span, content=[])  # type: ignore[arg-type]
             contents[-1].append(copy)
             spans.append(span)
-            contents.append(copy.content)  # type: ignore[attr-defined, union-attr]
+            contents.append(copy.content)  # type: ignore[union-attr]
+            if isinstance(copy, Link):
+                links.append((contents[-2], copy))
         contents[-1].append(leaf)
+    for parent, link in reversed(links):  # the innermost first
+        if _is_blank(link.content):
+            at = next(k for k, node in enumerate(parent) if node is link)
+            parent[at:at + 1] = link.content
     return root
 
 
