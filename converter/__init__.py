@@ -7,15 +7,24 @@
 
 from __future__ import annotations
 
-from .api import bundle, convert_dataset, convert_file, convert_tree, formats, load_json, parse, read_file, render
-from .batch import FileResult, Report
+from .api import (
+    bundle,
+    convert_dataset,
+    convert_file,
+    convert_tree,
+    formats,
+    load_json,
+    parse,
+    read_file,
+    render,
+)
 from .ast import Document, Meta
-from .version import __version__
+from .batch import FileResult, Report
 from .errors import ConversionError, FormatError, InputError, OptionError, OutputError
-
+from .version import __version__
 
 __all__ = [
     "ConversionError", "Document", "FileResult", "FormatError", "InputError", "Meta", "OptionError",
     "OutputError", "Report", "__version__", "bundle", "convert_dataset", "convert_file", "convert_tree", "formats",
-    "load_json",    "parse", "read_file", "render",
+    "load_json", "parse", "read_file", "render",
 ]

@@ -30,6 +30,7 @@ from converter import ast as A
 from converter.chars import collapse_html_space, collapse_unicode_space
 from converter.images import clean_svg
 from converter.readers import header, language, rules
+from converter.wrap import wrap
 from converter.writers import markdown, markup
 from converter.writers.article import language_tag
 from converter.writers.pandoc import to_pandoc_json
@@ -216,7 +217,7 @@ CASES: list[Case] = [
     Case("white space after CJK", "chars.py: _CJK_BREAK, _FEED_SPACE_RUN",
          lambda: ("中" + " " * SIZE + "x\n",),
          collapse_html_space,
-         lambda text: "中 x "),
+         lambda text: "中 x\n"),
     Case("line break in white space between CJK", "chars.py: _CJK_BREAK, _FEED_SPACE_RUN",
          lambda: ("中" + " \t" * (SIZE // 4) + "\n" + " \u3000" * (SIZE // 4) + "文",),
          collapse_html_space,
@@ -238,6 +239,22 @@ CASES: list[Case] = [
          lambda: ("&" + "a" * HALF + "&#" + "1" * HALF + ";",),
          markdown.escape_text,
          lambda text: text),
+    Case("bracketed notes", "markdown.py: _INLINE_SPECIAL, _needs_escape",
+         lambda: ("[注] " * (SIZE // 4),),
+         markdown.escape_text,
+         lambda text: text),
+    Case("literal double asterisks", "markdown.py: _INLINE_SPECIAL, _needs_escape",
+         lambda: ("a ** b " * (SIZE // 7),),
+         markdown.escape_text,
+         lambda text: text),
+    Case("runs of emphasis marks", "markdown.py: _INLINE_SPECIAL",
+         lambda: ("a" + "*" * HALF + " " + "_" * HALF + "a",),
+         markdown.escape_text,
+         lambda text: "a" + "\\*" * HALF + " " + "\\_" * HALF + "a"),
+    Case("many empty superscripts", "markdown.py: _flatten, the character before a superscript",
+         lambda: (_doc(_para(*[A.Superscript([A.Text("")]) for _ in range(SIZE // 4)], A.Text("x"))),),
+         lambda doc: converter.render(doc, "markdown"),
+         lambda doc: "x\n"),
     Case("line start of colons and spaces", "markdown.py: _BLOCK_START",
          lambda: (": " * HALF + "-x",),
          markdown.escape_line_start,
@@ -277,6 +294,30 @@ CASES: list[Case] = [
          lambda: (converter.parse('<p><a href="https://example.org/">a' + "\u3000" * SIZE + "b</a></p>"),),
          lambda doc: converter.render(doc, "text", references="inline"),
          lambda doc: "a b[1]\n\nReferences:\n[1] https://example.org/\n"),
+    Case("many empty superscripts in text", "text.py: _inlines, the character before a superscript",
+         lambda: (_doc(_para(*[A.Superscript([A.Text("")]) for _ in range(SIZE // 4)], A.Text("x"))),),
+         lambda doc: converter.render(doc, "text"),
+         lambda doc: "x\n"),
+    Case("superscript of many digits", "chars.py: scripted",
+         lambda: (_doc(_para(A.Text("10"), A.Superscript([A.Text("1" * SIZE)]))),),
+         lambda doc: converter.render(doc, "text", width=0),
+         lambda doc: "10" + "\u00b9" * SIZE + "\n"),
+    Case("number before ideographs", "wrap.py: _units, _numeric_pair",
+         lambda: ("2" * HALF + "年" * HALF, 80),
+         wrap,
+         lambda text, width: ["2" * HALF + "年", *["年" * 40] * ((HALF - 1) // 40), "年" * ((HALF - 1) % 40)]),
+    Case("URL scheme after a long word", "wrap.py: _url_start",
+         lambda: ("a" * HALF + "://" + "中" * HALF, 80),
+         wrap,
+         lambda text, width: [text]),
+    Case("white space with line breaks at both ends", "chars.py: collapse_html_space",
+         lambda: (" \n" * (SIZE // 4) + "中" + "\n " * (SIZE // 4),),
+         collapse_html_space,
+         lambda text: "\n中\n"),
+    Case("pretty-printed spans of ideographs", "inlines.py: _collapse_spaces, chars.py: joins_across_gap",
+         lambda: (HEAD + "<p>" + "<span>\n 中\n </span>" * (SIZE // 16) + "</p>",),
+         lambda text: _summary(converter.parse(text)),
+         lambda text: ("Title", "https://news.example.org/a", "", ["中" * (SIZE // 16)])),
     Case("line breaks between CJK", "chars.py: _SPACE_RUN",
          lambda: ("中" + "\n " * HALF + "文",),
          collapse_unicode_space,
@@ -357,7 +398,7 @@ def measure(case: Case, rounds: int = 1) -> Measurement:
         started = time.perf_counter()
         try:
             result: Any = case.run(*arguments)
-        except Exception as exc:  # noqa: BLE001 - a crash is reported as the case's result
+        except Exception as exc:
             result = exc
         seconds.append(time.perf_counter() - started)
     expected = case.expected(*arguments)

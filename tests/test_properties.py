@@ -25,10 +25,11 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from test_hostile import PANDOC, check_epub, check_inert, check_markdown, check_text
 
 import converter
-from converter import ConversionError, ast as A, load_json, parse, render
-from test_hostile import PANDOC, check_epub, check_inert, check_markdown, check_text
+from converter import ConversionError, load_json, parse, render
+from converter import ast as A
 
 AVAILABLE = {info.name for info in converter.formats()}
 MD = MarkdownIt("commonmark").enable("table").enable("strikethrough")
@@ -201,7 +202,7 @@ def inline_text(nodes: list[A.Inline]) -> str:
         elif isinstance(node, A.Image):
             out.append(node.alt)
         elif isinstance(node, A.Link) and _link_is_blank(node.content):
-            out.append(node.url if node.url else "")
+            out.append(node.url or "")
         elif not isinstance(node, A.LineBreak):
             stack.extend(reversed(node.content))
     return "".join(out)
@@ -216,7 +217,10 @@ def document_text(document: A.Document) -> str:
         if isinstance(node, (A.Paragraph, A.Heading)):
             out.append(inline_text(node.content))
         elif isinstance(node, A.Figure):
-            out += [node.image.alt or A.plain_text(node.caption), inline_text(node.caption)]
+            # the caption once: an alt text it already holds is left out (an empty one too)
+            caption = squash(A.plain_text(node.caption))
+            alt = "" if caption and squash(node.image.alt) in caption else node.image.alt
+            out += [alt, inline_text(node.caption)]
         elif isinstance(node, (A.BulletList, A.OrderedList)):
             stack.extend(reversed([block for item in node.items for block in item]))
         elif isinstance(node, (A.BlockQuote, A.Div)):

@@ -20,6 +20,7 @@ from lxml import etree
 
 from .. import ast as A
 from ..chars import collapse_html_space, drop_controls, one_line, replace_unencodable
+from ..labels import DEFAULT_LANGUAGE, labelled, link_label, table_language
 from . import rules
 from .inlines import is_blank, tidy_paragraph
 from .rules import Element, first_descendant, text_of
@@ -45,16 +46,20 @@ _INLINE_WRAPPERS: dict[str, type] = {
     "s": A.Strikeout, "strike": A.Strikeout, "del": A.Strikeout,
     "sup": A.Superscript, "sub": A.Subscript,
 }
-_CODE = frozenset("code kbd samp tt".split())
-_LISTS = frozenset("ul ol menu dir".split())
-_FIGURE_HOLDERS = frozenset("div table center p section span a td tr tbody".split())
-_NOT_IN_FIGURES = frozenset("ul ol table blockquote h1 h2 h3 h4 pre figure".split())
-_NOT_IN_DATA_TABLES = frozenset("img p div ul ol blockquote table".split())
+_CODE = frozenset(["code", "kbd", "samp", "tt"])
+_LISTS = frozenset(["ul", "ol", "menu", "dir"])
+_FIGURE_HOLDERS = frozenset(["div", "table", "center", "p", "section", "span", "a", "td", "tr", "tbody"])
+_NOT_IN_FIGURES = frozenset(["ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "pre", "figure"])
+_NOT_IN_DATA_TABLES = frozenset(["img", "p", "div", "ul", "ol", "blockquote", "table"])
 _CELLS = ("td", "th")
 #: Inline elements that, when they wrap blocks, are treated as plain containers.
 _WRAPS_BLOCKS = frozenset(_INLINE_WRAPPERS) | {"a", "span", "font", "small", "big", "u", "ins", "label"} \
     | rules.UNKNOWN_VOIDS
-_EMBED_LABEL = {"video": "Video", "audio": "Audio", "iframe": "Embedded", "embed": "Embedded"}
+#: The label of each kind of embed: a key of :data:`converter.labels.LABELS`.
+_EMBED_KINDS = {"video": "video", "audio": "audio", "iframe": "embedded", "embed": "embedded"}
+#: The labels as the walk writes them, before the document's language is known (see
+#: :func:`localize_labels`), and the kind each stands for.
+_WALK_LABELS = {labelled(kind, DEFAULT_LANGUAGE): kind for kind in _EMBED_KINDS.values()}
 
 
 def parse_body(html: str, base_url: str = "") -> list[A.Block]:
@@ -96,7 +101,8 @@ def parse_html(html: str) -> Element | None:
     try:
         root = etree.fromstring(data, parser)
         if any(error.level == etree.ErrorLevels.FATAL for error in parser.error_log):
-            events = etree.HTMLParser(target=_TreeBuilder(), encoding="utf-8", huge_tree=True)
+            # lxml's stubs allow bytes in the events; libxml2 gives the target str only
+            events = etree.HTMLParser(target=_TreeBuilder(), encoding="utf-8", huge_tree=True)  # type: ignore[arg-type]
             root = etree.fromstring(data, events)
     except etree.LxmlError:  # nothing usable in the input
         return None
@@ -268,7 +274,7 @@ class _Walker:
                 continue
             elif depth >= MAX_DEPTH:
                 run.append(A.Text(collapse_html_space(text_of(node))))
-            elif name in rules.BLOCKS or name in _WRAPS_BLOCKS and node in self.block_holders:
+            elif name in rules.BLOCKS or (name in _WRAPS_BLOCKS and node in self.block_holders):
                 out.extend(paragraphs(run))
                 run = []
                 out.extend(self.block(node, depth + 1))
@@ -414,7 +420,8 @@ class _Walker:
         return tidy_paragraph(self.inline_children(el, depth))
 
     def _embed(self, el: Element) -> list[A.Block]:
-        """Iframes, video and audio become a labelled link to what they showed."""
+        """Iframes, video and audio become a labelled link to what they showed: ``Video: title``,
+        or its host when it has no title (a raw URL is no text to read)."""
         src = el.get("src") or el.get("data-src")
         if not src:
             source = first_descendant(el, ["source"])
@@ -423,8 +430,8 @@ class _Walker:
         if not url or url.startswith(("data:", "#")):
             return []
         title = el.get("title")
-        label = one_line(title) if title and title.strip() else url
-        return [A.Paragraph([A.Text(_EMBED_LABEL[el.tag] + ": "), A.Link([A.Text(label)], url)])]
+        text = one_line(title) if title and title.strip() else link_label(url, DEFAULT_LANGUAGE)
+        return [A.Paragraph([A.Text(labelled(_EMBED_KINDS[el.tag], DEFAULT_LANGUAGE)), A.Link([A.Text(text)], url)])]
 
     def _noscript(self, el: Element, out: list[A.Block], run: list[A.Inline]) -> None:
         """A ``<noscript>`` image stands in for a lazy placeholder that gave no image."""
@@ -459,10 +466,11 @@ class _Walker:
             return out
         head: list[list[A.TableCell]] = []
         body: list[list[A.TableCell]] = []
-        for tr, cells in zip(rows, row_cells):
+        for tr, cells in zip(rows, row_cells, strict=True):
             if not cells:
                 continue
-            in_head = tr.getparent().tag == "thead" or all(c.tag == "th" for c in cells)
+            parent = tr.getparent()
+            in_head = (parent is not None and parent.tag == "thead") or all(c.tag == "th" for c in cells)
             (head if in_head and not body else body).append([self._cell(c, depth) for c in cells])
         caption = self._caption(caption_el, depth) if caption_el is not None else []
         return [A.Table(head, body, caption)] if head or body else []
@@ -502,7 +510,7 @@ class _Walker:
             return self._link(el, depth)
         if name in rules.EMBEDS:
             embed = self._embed(el)
-            content = [A.LineBreak(), *embed[0].content, A.LineBreak()] if embed else []  # type: ignore[attr-defined]
+            content = [A.LineBreak(), *embed[0].content, A.LineBreak()] if embed else []  # type: ignore[union-attr]
             return content + (self.inline_children(el, depth) if name in rules.UNKNOWN_VOIDS else [])
         content = self.inline_children(el, depth)
         wrapper = _INLINE_WRAPPERS.get(name)
@@ -530,6 +538,41 @@ class _Walker:
         return A.Image(url, rules.image_alt(el), one_line(title) if title is not None else "")
 
 
+def localize_labels(blocks: list[A.Block], language: str) -> None:
+    """The labels the walk puts before embeds (``Video: ``), in ``language``, in place.
+
+    The walk writes them before the document's language is known: it is detected from the
+    text the walk gives. A label is known by its place: a text that is exactly one, at the
+    start of a line, right before a link.
+    """
+    if table_language(language) == DEFAULT_LANGUAGE:
+        return
+    stack = list(blocks)
+    while stack:
+        block = stack.pop()
+        if isinstance(block, (A.Paragraph, A.Heading)):
+            _localize_line_starts(block.content, language)
+        elif isinstance(block, A.Figure):
+            _localize_line_starts(block.caption, language)
+        elif isinstance(block, (A.BlockQuote, A.Div)):
+            stack.extend(block.content)
+        elif isinstance(block, (A.BulletList, A.OrderedList)):
+            stack.extend(b for item in block.items for b in item)
+        elif isinstance(block, A.Table):
+            for row in (*block.head, *block.body):
+                for cell in row:
+                    _localize_line_starts(cell.content, language)
+
+
+def _localize_line_starts(nodes: list[A.Inline], language: str) -> None:
+    if len(nodes) < 2:  # most paragraphs: one text
+        return
+    for k, node in enumerate(nodes[:-1]):
+        if (type(node) is A.Text and node.text in _WALK_LABELS and isinstance(nodes[k + 1], A.Link)
+                and (k == 0 or isinstance(nodes[k - 1], A.LineBreak))):
+            node.text = labelled(_WALK_LABELS[node.text], language)
+
+
 def paragraphs(run: list[A.Inline]) -> list[A.Block]:
     """Turn a run of inlines into paragraphs.
 
@@ -547,7 +590,7 @@ def paragraphs(run: list[A.Inline]) -> list[A.Block]:
         if not content:
             continue
         images = [n for n in content if isinstance(n, A.Image)
-                  or isinstance(n, A.Link) and len(n.content) == 1 and isinstance(n.content[0], A.Image)]
+                  or (isinstance(n, A.Link) and len(n.content) == 1 and isinstance(n.content[0], A.Image))]
         if images and all(n in images or isinstance(n, A.LineBreak) or is_blank(n) for n in content):
             out.extend(A.Figure(n if isinstance(n, A.Image) else n.content[0]) for n in images)  # type: ignore[arg-type]
         else:
@@ -559,7 +602,7 @@ def _split_on_double_breaks(run: list[A.Inline]) -> list[list[A.Inline]]:
     chunks: list[list[A.Inline]] = [[]]
     breaks: list[A.Inline] = []
     for node in run:
-        if isinstance(node, A.LineBreak) or breaks and is_blank(node):
+        if isinstance(node, A.LineBreak) or (breaks and is_blank(node)):
             breaks.append(node)
             continue
         if breaks:
@@ -620,4 +663,6 @@ def _remove(el: Element) -> None:
     placeholder = etree.Comment()
     # libxml2 keeps control characters in text it parsed, lxml refuses them in text set from Python
     placeholder.tail = drop_controls(el.tail) if el.tail else el.tail
-    el.getparent().replace(el, placeholder)
+    parent = el.getparent()
+    if parent is not None:  # the root is never removed
+        parent.replace(el, placeholder)
