@@ -150,7 +150,8 @@ def main() -> None:
                                                        str(out / "dataset")]
                 for name, cmd in commands.items():
                     got = run(cmd, cluster)
-                    table[name] = {"seconds": round(got["seconds"], 2), "ms_per_doc": round(1000 * got["seconds"] / n, 3),
+                    table[name] = {"seconds": round(got["seconds"], 2),
+                                   "ms_per_doc": round(1000 * got["seconds"] / n, 3),
                                    "cpu_ms_per_doc": round(1000 * got["cpu"] / n, 3), "rss_mb": got["rss_mb"],
                                    "pss_mb": got["pss_mb"]}
                     print(name, n, table[name], file=sys.stderr, flush=True)

@@ -55,7 +55,7 @@ def test_a_row_per_document_in_input_order_equal_to_the_writers(tmp_path: Path) 
     assert report.ok and report.converted == 30
     got = rows(out)
     assert [row["source"] for row in got] == [str(f) for f in files]
-    for row, path in zip(got, files):
+    for row, path in zip(got, files, strict=True):
         assert list(row) == list(COLUMNS)
         doc = read_file(path)
         meta = json.loads(render(doc, "json"))["meta"]
@@ -213,7 +213,7 @@ def test_the_corpus_as_jsonl(tmp_path: Path) -> None:
     report = convert_dataset(FEEDS[0].parent, out, jobs=2)
     got = rows(out)
     assert report.ok and len(got) == len(FEEDS) == report.converted
-    for row, path in zip(got, FEEDS):
+    for row, path in zip(got, FEEDS, strict=True):
         doc = read_file(path)
         assert row["source"] == str(path) and row["text"] == render(doc, "txt")
         assert {key: row[key] for key in ("title", "url", "published", "tags")} == {
@@ -236,7 +236,7 @@ def test_parquet_columns_are_typed_and_equal_to_the_writers(tmp_path: Path) -> N
     assert table.num_rows == 12 and table.column_names == list(COLUMNS)
     assert table.schema.field("published").type == pa.timestamp("us", tz="UTC")
     assert table.schema.field("tags").type == pa.list_(pa.string())
-    for row, path in zip(table.to_pylist(), files):
+    for row, path in zip(table.to_pylist(), files, strict=True):
         doc = read_file(path)
         meta = json.loads(render(doc, "json"))["meta"]
         got = {key: row[key] for key in meta}

@@ -80,7 +80,7 @@ def parquet_dataset(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[
         partition_on=list(partition_on) if partition_on else None)
     _, failed = dask.compute(write, failures, scheduler=_scheduler(dask, scheduler))
     return plan.problems + [FileResult(source, None, "failed", error)
-                            for source, error in zip(failed["source"], failed[_ERROR])]
+                            for source, error in zip(failed["source"], failed[_ERROR], strict=True)]
 
 
 def _scheduler(dask: Any, scheduler: Any) -> Any:

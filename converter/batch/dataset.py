@@ -113,7 +113,7 @@ def write_dataset(plan: Plan, fmt: str, options: dict[str, Any], output: str | o
         sink = writer.sink(output)  # type: ignore[attr-defined]
         try:
             def finish(indices: Sequence[int], done: list[FileResult]) -> None:
-                for i, result in zip(indices, done):
+                for i, result in zip(indices, done, strict=True):
                     source = sources[i]
                     result._source = source  # the plan's string, not the copy unpickled
                     if result.status == "converted":

@@ -38,8 +38,8 @@ ROW_GROUP_BYTES = 64 * 1024 * 1024
 def pyarrow() -> Any:
     """The ``pyarrow`` module, or an ``OptionError`` saying how to install it."""
     try:
-        import pyarrow  # type: ignore[import-untyped]
-        import pyarrow.parquet  # type: ignore[import-untyped]  # the submodule is what is used
+        import pyarrow
+        import pyarrow.parquet  # the submodule is what is used
     except ImportError:
         raise OptionError("Parquet output needs pyarrow: pip install 'converter[parquet]'") from None
     return pyarrow
@@ -138,7 +138,7 @@ class ParquetSink:
             atomic, self._atomic = self._atomic, None
             try:
                 atomic.__exit__(RuntimeError, RuntimeError("aborted"), None)
-            except Exception:  # noqa: BLE001, S110 - the temporary is removed either way
+            except Exception:  # the temporary is removed either way
                 pass
 
 
@@ -169,7 +169,7 @@ class ParquetPrevious:
         except (OSError, pa.ArrowException):  # not a Parquet file of ours: every row is made again
             return None
         index = {source: (packed_sha256(sha256), sys.intern(fingerprint), i) for i, (source, sha256, fingerprint)
-                 in enumerate(zip(*(keys[key] for key in KEY_COLUMNS)))}
+                 in enumerate(zip(*(keys[key] for key in KEY_COLUMNS), strict=True))}
         return cls(file, index)
 
     def lookup(self, source: str) -> tuple[str, str] | None:
