@@ -22,27 +22,30 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from functools import partial
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from ..errors import ConversionError, OutputError
 from ..files import printable, read_document, read_input
 from ..writers import make_writer
-from ..writers.dataset import DatasetWriter, content_hash
 from .execution import _execute, default_jobs
 from .planning import Job, Plan
 from .report import FileResult, Report
+
+if TYPE_CHECKING:  # the writers are imported when a dataset is written, not when converter is
+    from ..writers.dataset import DatasetWriter
 
 
 def dataset_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> list[FileResult]:
     """Make the rows of a few files in this process (the unit of work sent to a worker). A job
     here is ``(source, sha256 of its row in the previous file or "", None)``: an input whose
     bytes still hash to it is ``skipped`` (its row is kept), without being converted."""
-    writer = make_writer(fmt, **options)
-    assert isinstance(writer, DatasetWriter)
+    writer = cast("DatasetWriter", make_writer(fmt, **options))
     return [_row(writer, source, previous) for source, previous, _ in chunk]
 
 
 def _row(writer: DatasetWriter, source: str, previous: str) -> FileResult:
+    from ..writers.dataset import content_hash
+
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -87,15 +90,16 @@ def write_dataset(plan: Plan, fmt: str, options: dict[str, Any], output: str | o
     as it was.
     """
     started = time.perf_counter()
-    writer = make_writer(fmt, **options)
-    if not isinstance(writer, DatasetWriter):
+    made = make_writer(fmt, **options)
+    if not made.dataset:
         raise OutputError(f"{fmt} is not a dataset format (jsonl, parquet)")
+    writer = cast("DatasetWriter", made)
     is_file = isinstance(output, (str, os.PathLike))
     name = os.fspath(output) if is_file else "<stdout>"  # type: ignore[arg-type]
     sources = plan.jobs.sources
     if is_file:
         _refuse_input(name, sources)
-    previous = writer.previous(name) if is_file and not force else None  # type: ignore[attr-defined]
+    previous = writer.previous(name) if is_file and not force else None
     counts: dict[str, int] = {}
     rows: list[FileResult] = []
 
@@ -110,7 +114,7 @@ def write_dataset(plan: Plan, fmt: str, options: dict[str, Any], output: str | o
         take(result)
     interrupted = False
     try:
-        sink = writer.sink(output)  # type: ignore[attr-defined]
+        sink = writer.sink(output)
         try:
             def finish(indices: Sequence[int], done: list[FileResult]) -> None:
                 for i, result in zip(indices, done, strict=True):

@@ -13,15 +13,14 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from collections.abc import Iterable, Iterator
-from functools import partial
-from typing import Any, ClassVar
+import os
+from typing import IO, Any, ClassVar
 
 from ..ast import Document, meta_to_dict
 from ..errors import ConversionError
 from ..files import printable
 from ..version import __version__
-from . import Writer, Written, written
+from . import Writer
 from .markdown import MarkdownWriter
 from .text import TextWriter
 
@@ -65,13 +64,17 @@ class DatasetWriter(Writer):
         row["text"] = self.text.write(doc)
         return row
 
-    def rows(self, docs: Iterable[tuple[Document, str, str]]) -> Iterator[Written]:
-        """The row of each ``(document, source, sha256)`` (a :class:`Written` each, its output a
-        row or the error making it), one document at a time."""
-        for doc, source, sha256 in docs:
-            yield written(partial(self.row, doc, source, sha256))  # type: ignore[arg-type]
-
     def write(self, doc: Document) -> str | bytes:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def sink(self, output: str | os.PathLike[str] | IO[bytes]) -> Any:  # pragma: no cover - abstract
+        """Where rows go, in order: ``add(row)``, ``add_previous(kept)``, then ``commit()``
+        (or ``abort()``)."""
+        raise NotImplementedError
+
+    def previous(self, output: str | os.PathLike[str]) -> Any:  # pragma: no cover - abstract
+        """The rows of an existing ``output`` that a rerun may keep (``lookup(source)``,
+        ``get(source)``, ``close()``), or None."""
         raise NotImplementedError
 
 
