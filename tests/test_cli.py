@@ -154,3 +154,19 @@ def test_legacy_encoded_file_converts(tmp_path: Path) -> None:
     code, out, err = invoke(str(src), "--to", "txt", "-o", "-")
     assert code == 0, err
     assert "舊編碼標題" in out and "這是繁體中文的內容。" in out
+
+
+def test_a_folder_converted_in_place_twice_skips_its_own_outputs(tmp_path: Path) -> None:
+    """``convert inplace --to md`` twice: the second run used to take each ``.md`` it had
+    written for an input colliding with its own source (``0 converted, 0 skipped, 2n failed``)."""
+    folder = tmp_path / "inplace"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"item{i}.txt").write_bytes(GOOD.replace("城市图书馆".encode(), f"第{i}图书馆".encode()))
+    first = run(str(folder), "--to", "md")
+    assert first.returncode == 0 and "3 converted, 0 skipped, 0 failed" in first.stderr.decode()
+    again = run(str(folder), "--to", "md")
+    assert again.returncode == 0, again.stderr.decode()
+    assert "0 converted, 3 skipped, 0 failed" in again.stderr.decode()
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        "item0.md", "item0.txt", "item1.md", "item1.txt", "item2.md", "item2.txt"]

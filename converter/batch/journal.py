@@ -125,6 +125,14 @@ class Journal:
         return os.path.relpath(output, os.path.dirname(self.path))
 
 
+def recorded_outputs(folder: str) -> list[str]:
+    """The outputs the journal in ``folder`` records, as paths under ``folder``: files a batch
+    wrote there, which a walk of the folder must not take for inputs (a rerun in place would
+    otherwise plan ``a.md`` from both ``a.txt`` and itself)."""
+    names, _ = _read_journal(os.path.join(folder, STATE_FILE))
+    return [os.path.join(folder, *name.split("/")) for name in names]
+
+
 def _read_journal(path: str) -> tuple[dict[str, str], bool]:
     """A journal's lines by output name (the last of each), and whether the file is compact:
     one whole line per output (a kill can cut the last line short)."""

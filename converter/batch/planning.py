@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..files import not_regular
 from ..writers import get_writer_class
+from .journal import STATE_FILE, recorded_outputs
 from .report import FileResult
 
 #: Inputs taken from a folder unless ``include`` says otherwise.
@@ -151,11 +152,16 @@ def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: l
     (True) or not at all (False); a link not followed is reported as skipped. A folder is
     walked once: a link back into a folder being walked is reported instead of looping, a
     second way into one is skipped. ``targets`` receives the real path of each link yielded.
+
+    Files a journal in a folder records are outputs of an earlier batch, never inputs: a
+    folder converted in place (``convert notes --to md``) and then again would otherwise find
+    each ``.md`` both as its own input and as the output of its ``.txt``.
     """
     included, excluded = _pattern(include), _pattern(exclude)
     inside = os.path.join(os.path.realpath(root), "")
     seen: dict[tuple[int, int], str] = {}
     prefix = os.path.join(root, "")
+    ours: set[str] = set()  # outputs journaled in the folders walked so far
 
     def report(path: str, message: str, status: str = "failed") -> None:
         if problems is not None:
@@ -166,9 +172,12 @@ def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: l
         folder = folders.pop()
         rel_dir = os.path.join(folder, "")[len(prefix):].replace(os.sep, "/")
         subfolders: list[str] = []
-        for entry in _listing(folder, seen, report):
+        entries = _listing(folder, seen, report)
+        if any(entry.name == STATE_FILE for entry in entries):
+            ours.update(recorded_outputs(folder))
+        for entry in entries:
             name, rel = entry.name, rel_dir + entry.name
-            if name.startswith(".") or _matches(rel, name, excluded):
+            if name.startswith(".") or _matches(rel, name, excluded) or entry.path in ours:
                 continue
             try:
                 mode = _mode(entry)
