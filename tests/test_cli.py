@@ -170,3 +170,14 @@ def test_a_folder_converted_in_place_twice_skips_its_own_outputs(tmp_path: Path)
     assert "0 converted, 3 skipped, 0 failed" in again.stderr.decode()
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
         "item0.md", "item0.txt", "item1.md", "item1.txt", "item2.md", "item2.txt"]
+
+
+def test_a_news_item_with_stray_nul_and_control_bytes_converts(tmp_path: Path) -> None:
+    """Two NUL bytes, a form feed, a vertical tab, an escape and a backspace in UTF-8 text used
+    to make the file "binary"; it is a text document, converted without them."""
+    src = tmp_path / "item.txt"
+    src.write_bytes(GOOD.replace("馆长：".encode(), "馆长\x00\x00：\x0c\x0b\x1b\x08".encode()))
+    result = run(str(src), "--to", "md")
+    assert result.returncode == 0, result.stderr.decode()
+    text = (tmp_path / "item.md").read_text(encoding="utf-8")
+    assert "馆长：" in text.replace(" ", "") and not set(text) & set("\x00\x0c\x0b\x1b\x08")
