@@ -6,13 +6,15 @@ on stderr), 2 for usage errors, 130 when interrupted. Bad input never produces a
 
 from __future__ import annotations
 
+import difflib
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from . import batch
 from .api import formats, parse, read_file, render, write_atomic
@@ -23,8 +25,94 @@ from .writers import get_writer_class, make_writer, writer_options
 
 #: Default of --include (typer wants a list).
 _INCLUDE = list(batch.DEFAULT_INCLUDE)
+#: Exit status of a usage error.
+USAGE = 2
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
+#: The panels of ``--help``: options grouped by what they apply to.
+_OUTPUT, _TEXT, _MARKDOWN, _EPUB, _IMAGES, _FOLDERS = (
+    "Output", "Text", "Markdown", "EPUB", "Images (EPUB)", "Folders and runs")
+#: The options of the command that are writer options (the parameter's name is the option's),
+#: with the flag that sets each: whether one applies is the chosen writer's to say.
+_WRITER_FLAGS = {"width": "--width", "references": "--references", "front_matter": "--front-matter",
+                 "images": "--images", "offline": "--offline", "cache_dir": "--cache-dir",
+                 "allow_private_hosts": "--allow-private-hosts"}
+#: Options of ``--bundle`` only.
+_BUNDLE_FLAGS = {"title": "--title", "order": "--order"}
+
+
+def _usage_error(flag: str | None, message: str) -> NoReturn:
+    """Stop with a usage error about ``flag`` (one line, exit status 2: see :class:`_Command`)."""
+    raise typer.BadParameter(message, param_hint=flag)
+
+
+class _Command(TyperCommand):
+    """typer's command, with usage errors on one line (``convert: error: --width: …``, exit
+    status 2) instead of click's four (Usage, Try, a blank line, Error), and ``--help`` without
+    typer's type labels (``<list[str]>``, ``<bool>``): each option's metavar says what it takes."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _usage_error_types() as exc:
+            _say(f"error: {_usage_line(exc)}")
+            code = USAGE
+        if standalone_mode:
+            sys.exit(code or 0)
+        return code
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        for param in self.get_params(ctx):
+            shown = None if param.param_type_name == "argument" else param.metavar or None
+            param.display_type_rich = lambda ctx, shown=shown: shown
+        super().format_help(ctx, formatter)
+
+
+def _usage_error_types() -> tuple[type[Exception], ...]:
+    """click's usage errors, from the click typer uses (its own copy in recent versions)."""
+    try:
+        from typer._click.exceptions import UsageError
+    except ImportError:  # typer before it had its own click
+        from click.exceptions import UsageError
+    return (UsageError,)
+
+
+def _usage_line(exc: Any) -> str:
+    """A usage error as one line that names the option and what it takes."""
+    option = getattr(exc, "option_name", None)
+    if option is not None and type(exc).__name__ == "NoSuchOption":
+        known = [name for param in exc.ctx.command.params for name in param.opts + param.secondary_opts
+                 if name.startswith("--")] if exc.ctx else []
+        near = difflib.get_close_matches(option, known, n=1, cutoff=0.8)
+        hint = f"; did you mean {near[0]}?" if near else " (see convert --help)"
+        return f"no such option {option}{hint}"
+    if option is not None:  # an option given without its value
+        return f"{option}: needs a value (see convert --help)"
+    hint = getattr(exc, "param_hint", None)
+    param = getattr(exc, "param", None)
+    if hint is None and param is not None:
+        hint = max(param.opts, key=len) if param.param_type_name == "option" else param.human_readable_name
+    if isinstance(hint, (list, tuple)):
+        hint = " / ".join(hint)
+    message = " ".join(str(getattr(exc, "message", exc)).split())
+    return f"{hint}: {message}" if hint else message
+
+
+def _number(flag: str, minimum: int, note: str) -> Callable[[str], int]:
+    """A parser for a whole-number option, whose error says what the option takes."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or number < minimum:
+            _usage_error(flag, f"{value!r} is not a whole number ≥ {minimum} (use a number ≥ {minimum}; {note})")
+        return number
+
+    return parse
+
+
+app = typer.Typer(add_completion=False, rich_markup_mode="rich", pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
 
 
@@ -36,75 +124,89 @@ def _version(value: bool) -> None:
 
 def _list_formats(value: bool) -> None:
     if value:
-        for info in formats():
+        infos = formats()
+        name_width = max(len(info.name) for info in infos)
+        ext_width = max(len(info.extension) for info in infos) + 1
+        for info in infos:
             aliases = f" (also: {', '.join(info.aliases)})" if info.aliases else ""
-            typer.echo(f"{info.name:<10} .{info.extension:<6} {info.description}{aliases}")
+            typer.echo(f"{info.name:<{name_width}}  {'.' + info.extension:<{ext_width}}  {info.description}{aliases}")
         raise typer.Exit()
 
 
-@app.command()
+@app.command(cls=_Command)
 def main(
+    ctx: typer.Context,
     inputs: Annotated[list[str] | None, typer.Argument(
-        metavar="INPUT...", show_default=False, help="Files, folders (converted recursively) or - for stdin.")] = None,
-    to: str | None = typer.Option(None, "--to", "-t", metavar="FORMAT",
+        metavar="INPUT", show_default=False, help="Files, folders (converted recursively) or - for stdin.")] = None,
+    to: str | None = typer.Option(None, "--to", "-t", metavar="FORMAT", rich_help_panel=_OUTPUT,
                                   help="Output format: markdown (md), text (txt), json … see --list-formats."),
     output: str | None = typer.Option(
-        None, "--output", "-o", metavar="OUTPUT",
+        None, "--output", "-o", metavar="OUTPUT", rich_help_panel=_OUTPUT,
         help="Output file, folder (for several inputs or a folder), or - for stdout. "
              "Default: beside each input, with the new extension."),
-    width: int = typer.Option(80, "--width", min=0, help="Text: wrap at this many columns (0: no wrapping)."),
-    references: str = typer.Option("end", "--references", metavar="end|inline|none",
-                                   help="Text: list link targets at the end (end), also mark them "
-                                        "[n] in the text (inline), or drop them (none)."),
-    front_matter: bool = typer.Option(True, "--front-matter/--no-front-matter",
-                                      help="Markdown: start with YAML front matter holding the metadata."),
-    images: str = typer.Option("embed", "--images", metavar="embed|link|none",
-                               help="EPUB: download images into the book (embed), show them as links, or drop them."),
-    offline: bool = typer.Option(False, "--offline", help="EPUB: make no network request at all."),
-    cache_dir: str | None = typer.Option(None, "--cache-dir", metavar="DIR",
-                                         help="EPUB: where downloaded images are cached."),
-    allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts",
-                                             help="EPUB: allow images from loopback and private addresses."),
-    bundle: str | None = typer.Option(None, "--bundle", metavar="BOOK.epub",
-                                      help="EPUB: put every input in one book, a chapter each."),
-    title: str | None = typer.Option(None, "--title", help="Bundle: the book's title."),
-    order: str = typer.Option("newest", "--order", metavar="newest|oldest",
-                              help="Bundle: chapters newest or oldest first."),
+    width: int = typer.Option(80, "--width", metavar="N", parser=_number("--width", 0, "0: no wrapping"),
+                              rich_help_panel=_TEXT, help="Wrap at this many columns (0: no wrapping)."),
+    references: str = typer.Option("end", "--references", metavar="end|inline|none", rich_help_panel=_TEXT,
+                                   help="List link targets at the end (end), also mark them "
+                                        "\\[n] in the text (inline), or drop them (none)."),
+    front_matter: bool = typer.Option(True, "--front-matter/--no-front-matter", metavar="", rich_help_panel=_MARKDOWN,
+                                      help="Start with YAML front matter holding the metadata."),
+    images: str = typer.Option("embed", "--images", metavar="embed|link|none", rich_help_panel=_IMAGES,
+                               help="Download images into the book (embed), show them as links, or drop them."),
+    offline: bool = typer.Option(False, "--offline", metavar="", rich_help_panel=_IMAGES,
+                                 help="Make no network request at all (cached images are still used)."),
+    cache_dir: str | None = typer.Option(None, "--cache-dir", metavar="DIR", rich_help_panel=_IMAGES,
+                                         help="Where downloaded images are cached."),
+    allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts", metavar="", rich_help_panel=_IMAGES,
+                                             help="Allow images from loopback and private addresses."),
+    bundle: str | None = typer.Option(None, "--bundle", metavar="BOOK.epub", rich_help_panel=_EPUB,
+                                      help="Put every input in one book, a chapter each."),
+    title: str | None = typer.Option(None, "--title", metavar="TEXT", rich_help_panel=_EPUB,
+                                     help="With --bundle: the book's title."),
+    order: str = typer.Option("newest", "--order", metavar="newest|oldest", rich_help_panel=_EPUB,
+                              help="With --bundle: chapters newest or oldest first."),
     include: Annotated[list[str], typer.Option(
-        "--include", metavar="GLOB", help="Folders: convert files matching this (repeatable).")] = _INCLUDE,
+        "--include", metavar="GLOB", rich_help_panel=_FOLDERS,
+        help="Convert files matching this (repeatable).")] = _INCLUDE,
     exclude: Annotated[list[str] | None, typer.Option(
-        "--exclude", metavar="GLOB", help="Folders: skip files and folders matching this (repeatable).")] = None,
+        "--exclude", metavar="GLOB", rich_help_panel=_FOLDERS,
+        help="Skip files and folders matching this (repeatable).")] = None,
     follow_symlinks: bool | None = typer.Option(
-        None, "--follow-symlinks/--no-follow-symlinks", show_default=False,
-        help="Folders: follow symbolic links wherever they lead, or none at all. Default: follow "
+        None, "--follow-symlinks/--no-follow-symlinks", metavar="", show_default=False, rich_help_panel=_FOLDERS,
+        help="Follow symbolic links wherever they lead, or none at all. Default: follow "
              "those that stay inside the folder. A link named as an INPUT is always read."),
-    files_from: str | None = typer.Option(None, "--files-from", metavar="FILE",
-                                          help="Also convert the files listed in FILE (- for stdin), one per line."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes to use (0: all cores)."),
-    force: bool = typer.Option(False, "--force", help="Convert even outputs that are up to date."),
-    report: str | None = typer.Option(None, "--report", metavar="FILE",
+    files_from: str | None = typer.Option(
+        None, "--files-from", metavar="FILE", rich_help_panel=_FOLDERS,
+        help="Also convert the files listed in FILE (- for stdin), one a line; # starts a comment."),
+    jobs: int = typer.Option(0, "--jobs", "-j", metavar="N", parser=_number("--jobs", 0, "0: all cores"),
+                             rich_help_panel=_FOLDERS, help="Processes to use (0: all cores)."),
+    force: bool = typer.Option(False, "--force", metavar="", rich_help_panel=_FOLDERS,
+                               help="Convert even outputs that are up to date."),
+    report: str | None = typer.Option(None, "--report", metavar="FILE", rich_help_panel=_FOLDERS,
                                       help="Write one row per input to FILE (.json or .csv)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
-    list_formats: bool = typer.Option(False, "--list-formats", callback=_list_formats, is_eager=True,
+    quiet: bool = typer.Option(False, "--quiet", "-q", metavar="", help="Print only errors."),
+    list_formats: bool = typer.Option(False, "--list-formats", metavar="", callback=_list_formats, is_eager=True,
                                       help="List the output formats and exit."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+    version: bool = typer.Option(False, "--version", metavar="", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
     """Convert feed-HTML news items to Markdown, plain text, JSON and more."""
     inputs = list(inputs or []) + (_read_list(files_from) if files_from else [])
     exclude = exclude or []
+    given = _given(ctx)
     if not inputs:
-        raise typer.BadParameter("give at least one INPUT (a file, a folder, or - for stdin)", param_hint="INPUT")
+        _usage_error("INPUT", "give at least one (a file, a folder, or - for stdin)")
     if bundle and (to or "epub").lower() != "epub":
-        raise typer.BadParameter("--bundle makes an EPUB book; use it with --to epub", param_hint="--bundle")
+        _usage_error("--bundle", "makes an EPUB book; use it with --to epub")
     to = "epub" if bundle else to
     if not to:
-        raise typer.BadParameter("choose an output format, e.g. --to md (see --list-formats)", param_hint="--to")
+        _usage_error("--to", "choose an output format, e.g. --to md (see convert --list-formats)")
     if report and Path(report).suffix.lower() not in (".json", ".csv"):
-        raise typer.BadParameter("the report must be a .json or .csv file", param_hint="--report")
-    options = _writer_options(to, {"width": width, "references": references, "front_matter": front_matter,
-                                   "images": images, "offline": offline, "cache_dir": cache_dir,
-                                   "allow_private_hosts": allow_private_hosts})
+        _usage_error("--report", "the report must be a .json or .csv file")
+    if not bundle:
+        _refuse_unless("--bundle", [flag for name, flag in _BUNDLE_FLAGS.items() if name in given])
+    options = _writer_options(to, {name: value for name, value in locals().items()
+                                   if name in _WRITER_FLAGS and name in given})
     warnings.showwarning = _print_warning
     if bundle:
         raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, follow_symlinks, jobs,
@@ -167,32 +269,61 @@ def _bundle(inputs: list[str], book: str, title: str | None, order: str, options
         _say(f"error: {exc}")
         return 1
     if not quiet:
-        _say(f"{book}: {len(docs)} chapters, {len(failures)} failed")
+        _say(f"{book}: {_plural(len(docs), 'chapter')}, {len(failures)} failed")
     return 1 if failures else 0
 
 
+def _given(ctx: typer.Context) -> set[str]:
+    """The parameters the user set (on the command line), as opposed to those left at their
+    defaults: only these reach a writer, and one that does not apply to the format is an error."""
+    defaults = ("DEFAULT", "DEFAULT_MAP")  # click's ParameterSource, by name: typer may carry its own click
+    return {name for name in ctx.params if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") not in defaults}
+
+
+def _refuse_unless(needed: str, flags: list[str]) -> None:
+    """A usage error naming the first of ``flags``, which only mean something with ``needed``."""
+    if flags:
+        _usage_error(flags[0], f"applies only with {needed}")
+
+
 def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
-    """The options this format's writer takes, checked now so a bad one is a usage error."""
+    """The writer options the user gave, checked now so that a bad one is a usage error: one
+    the format's writer does not take does not apply to it (``--width`` with Markdown), and a
+    value the writer refuses is named by its option (each is tried alone first)."""
     try:
-        accepted = writer_options(get_writer_class(fmt))
-        options = {k: v for k, v in given.items() if k in accepted}
-        make_writer(fmt, **options)
+        cls = get_writer_class(fmt)
     except FormatError as exc:
-        raise typer.BadParameter(exc.reason, param_hint="--to") from None
+        _usage_error("--to", exc.reason)
+    accepted = writer_options(cls)
+    for name, value in given.items():
+        if name not in accepted:
+            _usage_error(_WRITER_FLAGS[name], f"does not apply to {cls.name} output")
+        try:
+            cls(**{name: value})
+        except (TypeError, ValueError, OptionError) as exc:  # the writer's own words: "width must be …"
+            reason = exc.reason if isinstance(exc, OptionError) else str(exc)
+            _usage_error(_WRITER_FLAGS[name], reason[len(name) + 1:] if reason.startswith(name + " ") else reason)
+    try:
+        make_writer(fmt, **given)
     except OptionError as exc:
-        raise typer.BadParameter(exc.reason) from None
-    return options
+        _usage_error(None, exc.reason)
+    return given
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _read_list(name: str) -> list[str]:
-    """The paths listed in ``name`` (- for stdin), one a line. Bytes that are not UTF-8 are
-    kept as the file system keeps them in a name (surrogate escapes), so any file can be listed."""
+    """The paths listed in ``name`` (- for stdin), one a line; blank lines and lines starting
+    with ``#`` are skipped. Bytes that are not UTF-8 are kept as the file system keeps them in
+    a name (surrogate escapes), so any file can be listed."""
     try:
         data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     except OSError as exc:
-        raise typer.BadParameter(f"cannot read {name}: {exc}", param_hint="--files-from") from None
+        _usage_error("--files-from", f"cannot read {name} ({exc.strerror or exc})")
     lines = data.decode("utf-8", "surrogateescape").split("\n")
-    return [line.strip() for line in lines if line.strip()]
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -251,7 +382,7 @@ class _RichProgress:
 def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str, Any]) -> int:
     """Convert stdin and/or write to stdout (one input only)."""
     if len(inputs) != 1:
-        raise typer.BadParameter("-o - (stdout) and - (stdin) take exactly one INPUT", param_hint="--output")
+        _usage_error("-o -" if output == "-" else "INPUT -", "stdout and stdin take exactly one INPUT")
     name = inputs[0]
     try:
         doc = parse(read_stream(sys.stdin.buffer), path="<stdin>") if name == "-" else read_file(name)

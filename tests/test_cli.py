@@ -118,22 +118,64 @@ def test_output_never_overwrites_input(tmp_path: Path) -> None:
     assert src.read_bytes() == GOOD
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--to", "md"], "INPUT"),
-    ([str(EXAMPLE)], "--to"),
-    ([str(EXAMPLE), "--to", "docx-ish"], "unknown output format"),
-    ([str(EXAMPLE), "--to", "md", "--width", "-3"], "width"),
+@pytest.mark.parametrize("args, line", [
+    (["--to", "md"], "INPUT: give at least one (a file, a folder, or - for stdin)"),
+    ([str(EXAMPLE)], "--to: choose an output format, e.g. --to md (see convert --list-formats)"),
+    ([str(EXAMPLE), "--to", "docx-ish"], "--to: unknown output format 'docx-ish'"),
+    ([str(EXAMPLE), "--to", "txt", "--width", "-3"], "--width: '-3' is not a whole number ≥ 0 (use a number ≥ 0; 0: no wrapping)"),
+    ([str(EXAMPLE), "--to", "txt", "--width", "wide"], "--width: 'wide' is not a whole number ≥ 0"),
+    ([str(EXAMPLE), "--to", "md", "-j", "-1"], "--jobs: '-1' is not a whole number ≥ 0 (use a number ≥ 0; 0: all cores)"),
+    ([str(EXAMPLE), "--to", "md", "--bogus"], "no such option --bogus (see convert --help)"),
+    ([str(EXAMPLE), "--to", "epub", "--ofline"], "no such option --ofline; did you mean --offline?"),
+    ([str(EXAMPLE), "--to"], "--to: needs a value (see convert --help)"),
+    ([str(EXAMPLE), "--to", "txt", "--references", "all"], "--references: must be one of end, inline, none, not 'all'"),
 ])
-def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+def test_usage_errors_are_one_line_naming_the_option_exit_2(args: list[str], line: str) -> None:
+    """click's four lines (Usage, Try, a blank line, Error) spoke typer's internals ("Input
+    should be greater than or equal to 0", ``[INPUT...]...``) and offered --jobs for --bogus."""
     result = run(*args)
-    assert result.returncode == 2
-    assert message in result.stderr.decode() and "Traceback" not in result.stderr.decode()
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert len(err.splitlines()) == 1 and err.startswith(f"convert: error: {line}"), err
+
+
+@pytest.mark.parametrize("args, line", [
+    (["--to", "md", "--width", "60"], "--width: does not apply to markdown output"),
+    (["--to", "md", "--references", "none"], "--references: does not apply to markdown output"),
+    (["--to", "txt", "--no-front-matter"], "--front-matter: does not apply to text output"),
+    (["--to", "md", "--images", "link"], "--images: does not apply to markdown output"),
+    (["--to", "md", "--title", "A book"], "--title: applies only with --bundle"),
+    (["--to", "epub", "--order", "oldest"], "--order: applies only with --bundle"),
+])
+def test_options_that_do_not_apply_to_the_format_are_usage_errors(args: list[str], line: str) -> None:
+    code, out, err = invoke(str(EXAMPLE), "-o", "-", *args)
+    assert code == 2 and out == "" and err == f"convert: error: {line}\n"
 
 
 def test_list_formats() -> None:
     code, out, _ = invoke("--list-formats")
     names = [line.split()[0] for line in out.splitlines()]
     assert code == 0 and names[:3] == ["markdown", "text", "json"]
+
+
+def test_list_formats_columns_align() -> None:
+    """Long pandoc names (``asciidoc_legacy``, ``bbcode_hubzilla``) pushed their columns out."""
+    lines = invoke("--list-formats")[1].splitlines()
+    extension_at = {line.index(" .") for line in lines}
+    description_at = {len(line) - len(line[line.index(" .") + 1:].split(" ", 1)[1].lstrip()) for line in lines}
+    assert len(lines) > 40 and len(extension_at) == 1 and len(description_at) == 1
+
+
+def test_files_from_skips_comments_and_blank_lines(tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"# what to convert\n\n{EXAMPLE}\n   \n  # {tmp_path / 'nope.txt'}\n", encoding="utf-8")
+    code, out, err = invoke("--files-from", str(listing), "--to", "md", "-o", "-")
+    assert code == 0 and err == "" and "城市图书馆" in out
+
+
+def test_a_bundle_of_one_says_1_chapter(tmp_path: Path) -> None:
+    code, _, err = invoke(str(EXAMPLE), "--bundle", str(tmp_path / "one.epub"), "--offline")
+    assert code == 0 and err.endswith("1 chapter, 0 failed\n"), err
 
 
 @pytest.mark.parametrize("data, message", [
@@ -181,3 +223,10 @@ def test_a_news_item_with_stray_nul_and_control_bytes_converts(tmp_path: Path) -
     assert result.returncode == 0, result.stderr.decode()
     text = (tmp_path / "item.md").read_text(encoding="utf-8")
     assert "馆长：" in text.replace(" ", "") and not set(text) & set("\x00\x0c\x0b\x1b\x08")
+
+
+def test_help_groups_options_by_what_they_apply_to() -> None:
+    code, out, _ = invoke("--help")
+    panels = [line.strip("╭─ ").split(" ─")[0] for line in out.splitlines() if line.startswith("╭─")]
+    assert code == 0 and {"Output", "Text", "Markdown", "Images (EPUB)", "EPUB", "Folders and runs"} <= set(panels)
+    assert "<bool>" not in out and "<list[str]>" not in out and "[n] in the text" in out
