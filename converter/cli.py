@@ -207,7 +207,7 @@ def main(
         _refuse_unless("--bundle", [flag for name, flag in _BUNDLE_FLAGS.items() if name in given])
     options = _writer_options(to, {name: value for name, value in locals().items()
                                    if name in _WRITER_FLAGS and name in given})
-    warnings.showwarning = _print_warning
+    warnings.showwarning = _print_warning if not quiet else _ignore_warning
     if bundle:
         raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, follow_symlinks, jobs,
                                  quiet))
@@ -218,7 +218,7 @@ def main(
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
         result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
                            keep=bool(report))
-    _tell(result.results)
+    _tell(result.results, quiet)
     if report:
         try:
             batch.write_report(result, report)
@@ -236,10 +236,10 @@ def _say(text: str) -> None:
     typer.echo(f"convert: {printable(text)}", err=True)
 
 
-def _tell(rows: list[batch.FileResult]) -> None:
-    """The warnings of these rows (and why those that were left out were), then the errors of
-    those that failed."""
-    for row in rows:
+def _tell(rows: list[batch.FileResult], quiet: bool) -> None:
+    """The warnings of these rows (and why those that were left out were) unless ``quiet``,
+    then the errors of those that failed."""
+    for row in [] if quiet else rows:
         for note in row.warnings:
             _say(f"warning: {note}")
         if row.status == "skipped" and row.error:  # a symbolic link not followed
@@ -258,7 +258,7 @@ def _bundle(inputs: list[str], book: str, title: str | None, order: str, options
     sources = plan.jobs.sources
     with _progress(len(sources), enabled=not quiet and sys.stderr.isatty()) as advance:
         docs, failures = batch.read_documents(sources, jobs=jobs or None, on_result=advance)
-    _tell(plan.problems + failures)
+    _tell(plan.problems + failures, quiet)
     failures = [row for row in plan.problems if row.status == "failed"] + failures
     if not docs:
         _say(f"error: {book}: no document could be read; no book written")
@@ -405,6 +405,11 @@ def _write_stdout(data: str | bytes) -> None:
 def _print_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
                    line: Any = None) -> None:
     _say(f"warning: {message}")
+
+
+def _ignore_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                   line: Any = None) -> None:
+    """What ``-q`` does with a warning raised in this process: nothing (the rows count theirs)."""
 
 
 def run() -> None:

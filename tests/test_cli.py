@@ -230,3 +230,20 @@ def test_help_groups_options_by_what_they_apply_to() -> None:
     panels = [line.strip("╭─ ").split(" ─")[0] for line in out.splitlines() if line.startswith("╭─")]
     assert code == 0 and {"Output", "Text", "Markdown", "Images (EPUB)", "EPUB", "Folders and runs"} <= set(panels)
     assert "<bool>" not in out and "<list[str]>" not in out and "[n] in the text" in out
+
+
+def test_quiet_prints_errors_only_and_the_summary_counts_warnings(tmp_path: Path) -> None:
+    """``-q`` printed every warning (128 lines on a folder); now only errors, while the summary
+    of a run without ``-q`` says how many warnings there were."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3):  # front matter that does not parse: a warning each
+        (src / f"w{i}.txt").write_bytes(b"---\ntitle: [unclosed\n---\n" + GOOD)
+    (src / "empty.txt").write_bytes(b"")
+    quiet = run(str(src), "--to", "md", "-o", str(tmp_path / "q"), "-q")
+    assert quiet.returncode == 1
+    assert quiet.stderr.decode().splitlines() == [f"convert: error: {src / 'empty.txt'}: is empty"]
+    loud = run(str(src), "--to", "md", "-o", str(tmp_path / "l"))
+    lines = loud.stderr.decode().splitlines()
+    assert sum(line.startswith("convert: warning: ") for line in lines) == 3
+    assert "3 converted, 0 skipped, 1 failed, 3 warnings in" in lines[-1]

@@ -183,15 +183,19 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
     journals: dict[str, Journal] = {}
     rows: list[FileResult | None] = [None] * len(todo)
     counts: dict[str, int] = {}
+    warned = 0
     pending = array("q")  # indices of the jobs to do: 8 bytes each
 
     def take(i: int, result: FileResult) -> None:
+        nonlocal warned
         counts[result.status] = counts.get(result.status, 0) + 1
+        warned += len(result.warnings)
         if keep or result.status == "failed" or result.warnings:
             rows[i] = result
 
     for result in plan_.problems:  # failed, or skipped (a symbolic link not followed)
         counts[result.status] = counts.get(result.status, 0) + 1
+        warned += result.status == "skipped" and bool(result.error)
         if on_result:
             on_result(result)
     for i, (source, output, root) in enumerate(todo):
@@ -235,7 +239,7 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
     finally:
         for journal in journals.values():
             journal.close()
-    report = Report([r for r in rows if r is not None] + plan_.problems, interrupted, counts=counts)
+    report = Report([r for r in rows if r is not None] + plan_.problems, interrupted, counts=counts, warnings=warned)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -67,6 +67,9 @@ class Report:
     seconds: float = 0.0
     #: Inputs per status (``converted``, ``skipped``, ``failed``).
     counts: dict[str, int] = field(default_factory=dict)
+    #: Warnings about the inputs (each row's, and links not followed), counted whether or
+    #: not the rows were kept: a quiet run prints none but says how many there were.
+    warnings: int = 0
 
     def count(self, status: str) -> int:
         return self.counts.get(status, 0)
@@ -88,7 +91,8 @@ class Report:
         return not self.count("failed") and not self.interrupted
 
     def summary(self) -> str:
-        text = (f"{self.converted} converted, {self.skipped} skipped, {self.count('failed')} failed "
+        warned = f", {self.warnings} warning{'' if self.warnings == 1 else 's'}" if self.warnings else ""
+        text = (f"{self.converted} converted, {self.skipped} skipped, {self.count('failed')} failed{warned} "
                 f"in {self.seconds:.1f} s")
         return text + " (interrupted)" if self.interrupted else text
 
