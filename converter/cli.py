@@ -194,7 +194,7 @@ def main(
     inputs = list(inputs or []) + (_read_list(files_from) if files_from else [])
     exclude = exclude or []
     given = _given(ctx)
-    if not inputs:
+    if not inputs and files_from is None:
         _usage_error("INPUT", "give at least one (a file, a folder, or - for stdin)")
     if bundle and (to or "epub").lower() != "epub":
         _usage_error("--bundle", "makes an EPUB book; use it with --to epub")
@@ -215,6 +215,8 @@ def main(
         raise typer.Exit(_to_stream(inputs, to, output, options))
     plan = batch.plan_inputs(inputs, to, output, include=include, exclude=exclude,
                              follow_symlinks=follow_symlinks)
+    if not plan.jobs and not plan.problems:
+        raise typer.Exit(_nothing("convert", inputs, include, files_from, quiet))
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
         result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
                            keep=bool(report))
@@ -255,6 +257,8 @@ def _bundle(inputs: list[str], book: str, title: str | None, order: str, options
     from .writers.epub import bundle
 
     plan = batch.plan_inputs(inputs, "json", include=include, exclude=exclude, follow_symlinks=follow_symlinks)
+    if not plan.jobs and not plan.problems:
+        return _nothing("bundle", inputs, include, None, quiet)
     sources = plan.jobs.sources
     with _progress(len(sources), enabled=not quiet and sys.stderr.isatty()) as advance:
         docs, failures = batch.read_documents(sources, jobs=jobs or None, on_result=advance)
@@ -308,6 +312,17 @@ def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
     except OptionError as exc:
         _usage_error(None, exc.reason)
     return given
+
+
+def _nothing(verb: str, inputs: list[str], include: list[str], files_from: str | None, quiet: bool) -> int:
+    """Say that there is nothing to do, and why (exit status 0: an empty folder is no error)."""
+    if not quiet:
+        if not inputs:
+            why = f"{files_from} lists no file"
+        else:
+            why = f"no file in {', '.join(inputs)} matches --include {' '.join(include)}"
+        _say(f"nothing to {verb}: {why}")
+    return 0
 
 
 def _plural(count: int, noun: str) -> str:

@@ -247,3 +247,25 @@ def test_quiet_prints_errors_only_and_the_summary_counts_warnings(tmp_path: Path
     lines = loud.stderr.decode().splitlines()
     assert sum(line.startswith("convert: warning: ") for line in lines) == 3
     assert "3 converted, 0 skipped, 1 failed, 3 warnings in" in lines[-1]
+
+
+@pytest.mark.parametrize("what", ["empty folder", "include matching nothing", "empty list", "empty bundle"])
+def test_nothing_to_convert_says_so_and_exits_0(tmp_path: Path, what: str) -> None:
+    """An empty folder, or --include matching nothing, used to print nothing at all."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "notes.pdf").write_bytes(b"%PDF")
+    listing = tmp_path / "list.txt"
+    listing.write_text("# nothing yet\n", encoding="utf-8")
+    defaults = "*.txt *.md *.html *.htm *.xhtml"
+    args, line = {
+        "empty folder": ([str(folder), "--to", "md"], f"nothing to convert: no file in {folder} matches --include {defaults}"),
+        "include matching nothing": ([str(folder), "--to", "md", "--include", "*.htm", "-o", str(tmp_path / "out")],
+                                     f"nothing to convert: no file in {folder} matches --include *.htm"),
+        "empty list": (["--files-from", str(listing), "--to", "md"], f"nothing to convert: {listing} lists no file"),
+        "empty bundle": ([str(folder), "--bundle", str(tmp_path / "b.epub")],
+                         f"nothing to bundle: no file in {folder} matches --include {defaults}"),
+    }[what]
+    code, _, err = invoke(*args)
+    assert code == 0 and err == f"convert: {line}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.txt", "news"]
