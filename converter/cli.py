@@ -212,6 +212,7 @@ def main(
         raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, follow_symlinks, jobs,
                                  quiet))
     if inputs == ["-"] or output == "-":
+        _refuse_binary_on_terminal(to)
         raise typer.Exit(_to_stream(inputs, to, output, options))
     plan = batch.plan_inputs(inputs, to, output, include=include, exclude=exclude,
                              follow_symlinks=follow_symlinks)
@@ -312,6 +313,14 @@ def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
     except OptionError as exc:
         _usage_error(None, exc.reason)
     return given
+
+
+def _refuse_binary_on_terminal(fmt: str) -> None:
+    """A binary format is not written to a terminal (as pandoc does): it would only scramble
+    it. A pipe or a file gets it."""
+    if get_writer_class(fmt).binary and sys.stdout.isatty():
+        _usage_error("-o -", f"{fmt} output is binary and stdout is a terminal; "
+                             "redirect it to a file or a pipe, or name a file with -o")
 
 
 def _nothing(verb: str, inputs: list[str], include: list[str], files_from: str | None, quiet: bool) -> int:

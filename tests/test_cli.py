@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -269,3 +270,29 @@ def test_nothing_to_convert_says_so_and_exits_0(tmp_path: Path, what: str) -> No
     code, _, err = invoke(*args)
     assert code == 0 and err == f"convert: {line}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.txt", "news"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+@pytest.mark.parametrize("fmt", ["epub", "docx"])
+def test_binary_output_is_not_written_to_a_terminal_but_to_a_pipe(fmt: str) -> None:
+    """``-o -`` with EPUB or docx used to pour a zip file onto the terminal."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "converter", str(EXAMPLE), "--to", fmt, "-o", "-", "--offline"
+                               if fmt == "epub" else "--quiet"], stdout=follower, stderr=subprocess.PIPE, cwd=ROOT,
+                              timeout=120, check=False)
+        os.set_blocking(leader, False)
+        try:
+            shown = os.read(leader, 65536)
+        except BlockingIOError:
+            shown = b""
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert done.returncode == 2 and shown == b""
+    assert done.stderr.decode() == (f"convert: error: -o -: {fmt} output is binary and stdout is a terminal; "
+                                    "redirect it to a file or a pipe, or name a file with -o\n")
+    piped = run(str(EXAMPLE), "--to", fmt, "-o", "-", "--offline" if fmt == "epub" else "--quiet")
+    assert piped.returncode == 0 and zipfile.is_zipfile(io.BytesIO(piped.stdout))
