@@ -18,7 +18,7 @@ from typer.core import TyperCommand
 
 from . import batch
 from .api import formats, parse, read_file, render, write_atomic
-from .errors import ConversionError, FormatError, OptionError
+from .errors import ConversionError, FormatError, OptionError, OutputError
 from .files import printable, read_stream
 from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
@@ -214,8 +214,11 @@ def main(
     if inputs == ["-"] or output == "-":
         _refuse_binary_on_terminal(to)
         raise typer.Exit(_to_stream(inputs, to, output, options))
-    plan = batch.plan_inputs(inputs, to, output, include=include, exclude=exclude,
-                             follow_symlinks=follow_symlinks)
+    try:
+        plan = batch.plan_inputs(inputs, to, output, include=include, exclude=exclude,
+                                 follow_symlinks=follow_symlinks)
+    except OutputError as exc:
+        _usage_error("-o", str(exc))
     if not plan.jobs and not plan.problems:
         raise typer.Exit(_nothing("convert", inputs, include, files_from, quiet))
     with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:

@@ -296,3 +296,38 @@ def test_binary_output_is_not_written_to_a_terminal_but_to_a_pipe(fmt: str) -> N
                                     "redirect it to a file or a pipe, or name a file with -o\n")
     piped = run(str(EXAMPLE), "--to", fmt, "-o", "-", "--offline" if fmt == "epub" else "--quiet")
     assert piped.returncode == 0 and zipfile.is_zipfile(io.BytesIO(piped.stdout))
+
+
+@pytest.mark.parametrize("existing", [True, False])
+def test_a_folder_with_o_naming_a_file_is_a_usage_error(tree: Path, tmp_path: Path, existing: bool) -> None:
+    """``convert DIR -o file.md`` made a folder named file.md (or failed once per input when
+    the file existed)."""
+    target = tmp_path / "file.md"
+    if existing:
+        target.write_text("mine", encoding="utf-8")
+    result = run(str(tree), "--to", "md", "-o", str(target))
+    why = ("is a file; a folder or several inputs need an output folder" if existing else
+           "names a .md file; a folder or several inputs need an output folder (end it with / to make a folder "
+           "of that name)")
+    assert result.returncode == 2 and result.stderr.decode() == f"convert: error: -o: {target}: {why}\n"
+    assert target.read_text(encoding="utf-8") == "mine" if existing else not target.exists()
+
+
+def test_the_same_input_given_twice_is_converted_once(tmp_path: Path) -> None:
+    src = tmp_path / "a.txt"
+    src.write_bytes(GOOD)
+    code, _, err = invoke(str(src), str(src), str(tmp_path / "." / "a.txt"), "--to", "md", "-o", str(tmp_path / "out"))
+    assert code == 0 and err == "", err
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.md"]
+
+
+def test_a_new_output_folder_for_one_file_is_made_and_not_left_empty_after_an_error(tmp_path: Path) -> None:
+    """``-o out/`` for one file used to make an empty folder and fail on writing "out/"."""
+    src, empty = tmp_path / "a.txt", tmp_path / "e.txt"
+    src.write_bytes(GOOD)
+    empty.write_bytes(b"")
+    code, _, err = invoke(str(empty), "--to", "md", "-o", str(tmp_path / "failed") + "/")
+    assert code == 1 and "e.txt: is empty" in err and not (tmp_path / "failed").exists()
+    code, _, err = invoke(str(src), "--to", "md", "-o", str(tmp_path / "out") + "/")
+    assert code == 0, err
+    assert (tmp_path / "out" / "a.md").read_text(encoding="utf-8").startswith("---\n")

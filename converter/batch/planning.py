@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
+from ..errors import OutputError
 from ..files import not_regular
 from ..writers import get_writer_class
 from .journal import STATE_FILE, recorded_outputs
@@ -125,7 +126,11 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     """
     ext = "." + get_writer_class(to).extension
     include, exclude = tuple(include), tuple(exclude)  # read once per folder
-    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
+    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs)
+    inputs = _unique(inputs)
+    into = output is not None and (_names_folder(output) or Path(output).is_dir())
+    if many and output is not None:
+        _refuse_file_for_many(os.fspath(output), ext)
     jobs = Jobs()
     problems: list[FileResult] = []
     for name in inputs:
@@ -134,11 +139,59 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
             jobs.add_tree(name, output or name, ext, include, exclude, problems, follow_symlinks)
         elif not path.exists():
             problems.append(FileResult(name, None, "failed", f"{name}: no such file or folder"))
-        elif not many and output is not None:
+        elif not many and output is not None and not into:
             jobs.add_file(name, output)
         else:
             jobs.add_file(name, (Path(output) / path.name if output else path).with_suffix(ext))
+    if len(inputs) > 1 or len(jobs) > 1:
+        _drop_repeats(jobs)
     return plan(jobs, problems)
+
+
+def _names_folder(output: str | os.PathLike[str]) -> bool:
+    """Whether ``output`` is written as a folder (``out/``), existing or not."""
+    return os.fspath(output).endswith(("/", os.sep))
+
+
+def _refuse_file_for_many(output: str, ext: str) -> None:
+    """Several inputs, or a folder, go into an output folder: ``-o`` naming a file (one that
+    exists, or a new name with the format's extension) would otherwise become a folder of
+    that name, or fail for every input."""
+    path = Path(output)
+    if path.is_dir() or _names_folder(output):
+        return
+    if path.exists():
+        raise OutputError("is a file; a folder or several inputs need an output folder", output)
+    if path.suffix.lower() == ext:
+        raise OutputError(f"names a {ext} file; a folder or several inputs need an output folder "
+                          "(end it with / to make a folder of that name)", output)
+
+
+def _unique(inputs: Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[str]]:
+    """``inputs`` without the ones named again (the same file or folder by another path)."""
+    seen: set[str] = set()
+    kept = []
+    for name in inputs:
+        key = os.path.normcase(os.path.realpath(name)) if name != "-" else "-"
+        if key not in seen:
+            seen.add(key)
+            kept.append(name)
+    return kept
+
+
+def _drop_repeats(jobs: Jobs) -> None:
+    """Jobs whose input another job reads already (a file named and found in a folder
+    named too): each input is converted once, by the first job that names it."""
+    key = _file_keys()
+    seen: set[str] = set()
+    repeats = set()
+    for i, source in enumerate(jobs.sources):
+        k = key(source)
+        if k in seen:
+            repeats.add(i)
+        seen.add(k)
+    if repeats:
+        jobs.drop(repeats)
 
 
 def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: list[FileResult] | None,
