@@ -403,7 +403,7 @@ class Fetcher:
             refused = [ip for ip in addresses if not is_public_address(ip)]
             if refused:
                 raise FetchError(f"refused: {host} is a non-public address ({refused[0]}); "
-                                 "allow private hosts to fetch it")
+                                 "--allow-private-hosts (allow_private_hosts=True) fetches it")
         return addresses[0]
 
     def _ssl(self) -> ssl.SSLContext:

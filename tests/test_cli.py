@@ -331,3 +331,17 @@ def test_a_new_output_folder_for_one_file_is_made_and_not_left_empty_after_an_er
     code, _, err = invoke(str(src), "--to", "md", "-o", str(tmp_path / "out") + "/")
     assert code == 0, err
     assert (tmp_path / "out" / "a.md").read_text(encoding="utf-8").startswith("---\n")
+
+
+def test_messages_name_the_option_or_path_that_fixes_them(tmp_path: Path) -> None:
+    """One file whose output would be itself needs another output file, not "another output
+    folder"; an image on a private host is fetched with --allow-private-hosts, which the
+    warning used to call "allow private hosts"."""
+    note = tmp_path / "note.md"
+    note.write_bytes(GOOD)
+    code, _, err = invoke(str(note), "--to", "md")
+    assert code == 1 and err == f"convert: error: {note}: its output {note} is an input; name another output file with -o\n"
+    local = tmp_path / "local.txt"
+    local.write_bytes(GOOD.replace(b"https://images.example.org/library_1024.jpg", b"http://127.0.0.1:9/a.jpg"))
+    result = run(str(local), "--to", "epub", "--cache-dir", str(tmp_path / "cache"))
+    assert result.returncode == 0 and "--allow-private-hosts" in result.stderr.decode()

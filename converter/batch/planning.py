@@ -356,10 +356,17 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
             elif k in inputs:
                 named = "" if inputs[k] == output else f" ({inputs[k]})"
                 refused[i] = FileResult(source, None, "failed", f"{source}: its output {output} is an input{named}; "
-                                        "choose another output folder with -o")
+                                        f"{_another_output(jobs, i)}")
     result.problems.extend(refused[i] for i in sorted(refused))
     jobs.drop(refused)
     return result
+
+
+def _another_output(jobs: Jobs, i: int) -> str:
+    """What to do about job ``i``'s output being an input: a file converted on its own gets
+    another output file, the files of a folder or of several inputs another folder."""
+    alone = len(jobs) == 1 and jobs[i][2] is None
+    return "name another output file with -o" if alone else "choose another output folder with -o"
 
 
 def _file_keys() -> Callable[[str], str]:
