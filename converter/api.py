@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,40 @@ def bundle(docs: Iterable[Document], *, title: str | None = None, order: str = "
     from .writers.epub import bundle as build
 
     return build(docs, title=title, order=order, **options)
+
+
+@dataclass(slots=True)
+class Bundled:
+    """What :func:`bundle_files` made: the book (``None`` when no input could be read) and a
+    row per input (``converted``: a chapter of the book; ``failed``; ``skipped``)."""
+
+    book: bytes | None
+    report: batch.Report
+
+
+def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None = None, order: str = "newest",
+                 include: Iterable[str] = batch.DEFAULT_INCLUDE, exclude: Iterable[str] = (),
+                 follow_symlinks: bool | None = None, jobs: int | None = None, name: str | None = None,
+                 on_result: Callable[[batch.FileResult], None] | None = None, **options: Any) -> Bundled:
+    """Files and folders (planned as :func:`convert_tree` plans them) as one EPUB book, a
+    chapter per document that could be read; the others are reported, not raised. ``name``
+    is the book's name in the rows of the report. Raises what :func:`bundle` raises."""
+    from .writers.epub import bundle as build
+
+    started = time.perf_counter()
+    make_writer("epub", **options)  # a bad option fails before any work
+    plan = batch.plan_inputs(list(inputs), "json", include=include, exclude=exclude,
+                             follow_symlinks=follow_symlinks)
+    sources = plan.jobs.sources
+    docs, failures = batch.read_documents(sources, jobs=jobs, on_result=on_result)
+    failed = {row.source for row in failures}
+    read = [source for source in sources if Path(source) not in failed]
+    data = build(docs, title=title, order=order, **options) if docs else None
+    rows = [*plan.problems, *failures, *(batch.FileResult(source, name, "converted") for source in read)]
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return Bundled(data, batch.Report(rows, counts=counts, seconds=time.perf_counter() - started))
 
 
 def formats() -> list[FormatInfo]:

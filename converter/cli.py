@@ -209,8 +209,9 @@ def main(
                                    if name in _WRITER_FLAGS and name in given})
     warnings.showwarning = _print_warning if not quiet else _ignore_warning
     if bundle:
+        _check_bundle(bundle, given)
         raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, follow_symlinks, jobs,
-                                 quiet))
+                                 quiet, report))
     if inputs == ["-"] or output == "-":
         _refuse_binary_on_terminal(to)
         raise typer.Exit(_to_stream(inputs, to, output, options))
@@ -226,10 +227,7 @@ def main(
                            keep=bool(report))
     _tell(result.results, quiet)
     if report:
-        try:
-            batch.write_report(result, report)
-        except ConversionError as exc:
-            _say(f"error: {exc}")
+        _write_report(result, report)
     if not quiet and (sum(result.counts.values()) > 1 or result.interrupted):
         _say(result.summary())
     raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
@@ -255,30 +253,60 @@ def _tell(rows: list[batch.FileResult], quiet: bool) -> None:
             _say(f"error: {row.error}")
 
 
+def _check_bundle(book: str, given: set[str]) -> None:
+    """``--bundle BOOK.epub`` (or ``-``: stdout) names the book: ``-o``, and the options of
+    converting files one by one, mean nothing with it."""
+    if book != "-" and Path(book).suffix.lower() != ".epub":
+        _usage_error("--bundle", f"{book}: a bundle is an EPUB book; give it a name ending in .epub (or - for stdout)")
+    for name, flag in (("output", "-o"), ("force", "--force")):
+        if name in given:
+            _usage_error(flag, "does not apply with --bundle (the book is written whole, to BOOK.epub)")
+    if book == "-":
+        _refuse_binary_on_terminal("epub")
+
+
 def _bundle(inputs: list[str], book: str, title: str | None, order: str, options: dict[str, Any],
-            include: list[str], exclude: list[str], follow_symlinks: bool | None, jobs: int, quiet: bool) -> int:
-    """Read every input, then write one book; inputs that fail are named and left out."""
-    from .writers.epub import bundle
+            include: list[str], exclude: list[str], follow_symlinks: bool | None, jobs: int, quiet: bool,
+            report: str | None) -> int:
+    """Read every input, then write one book (to stdout for ``-``); inputs that fail are named
+    and left out."""
+    from .api import bundle_files
 
     plan = batch.plan_inputs(inputs, "json", include=include, exclude=exclude, follow_symlinks=follow_symlinks)
     if not plan.jobs and not plan.problems:
         return _nothing("bundle", inputs, include, None, quiet)
-    sources = plan.jobs.sources
-    with _progress(len(sources), enabled=not quiet and sys.stderr.isatty()) as advance:
-        docs, failures = batch.read_documents(sources, jobs=jobs or None, on_result=advance)
-    _tell(plan.problems + failures, quiet)
-    failures = [row for row in plan.problems if row.status == "failed"] + failures
-    if not docs:
-        _say(f"error: {book}: no document could be read; no book written")
-        return 1
+    shown = "<stdout>" if book == "-" else book
     try:
-        write_atomic(book, bundle(docs, title=title, order=order, **options))
+        with _progress(len(plan.jobs), enabled=not quiet and sys.stderr.isatty()) as advance:
+            made = bundle_files(inputs, title=title, order=order, include=include, exclude=exclude,
+                                follow_symlinks=follow_symlinks, jobs=jobs or None, name=shown,
+                                on_result=advance, **options)
+    except ConversionError as exc:
+        _say(f"error: {exc.naming(shown)}")
+        return 1
+    rows = made.report.results
+    _tell(rows, quiet)
+    failed = made.report.count("failed")
+    if made.book is None:
+        _say(f"error: {shown}: no document could be read; no book written")
+    else:
+        try:
+            _write_stdout(made.book) if book == "-" else write_atomic(book, made.book)
+        except ConversionError as exc:
+            _say(f"error: {exc}")
+            return 1
+    if report:
+        _write_report(made.report, report)
+    if made.book is not None and not quiet:
+        _say(f"{shown}: {_plural(made.report.converted, 'chapter')}, {failed} failed")
+    return 1 if failed or made.book is None else 0
+
+
+def _write_report(result: batch.Report, report: str) -> None:
+    try:
+        batch.write_report(result, report)
     except ConversionError as exc:
         _say(f"error: {exc}")
-        return 1
-    if not quiet:
-        _say(f"{book}: {_plural(len(docs), 'chapter')}, {len(failures)} failed")
-    return 1 if failures else 0
 
 
 def _given(ctx: typer.Context) -> set[str]:

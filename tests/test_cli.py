@@ -345,3 +345,31 @@ def test_messages_name_the_option_or_path_that_fixes_them(tmp_path: Path) -> Non
     local.write_bytes(GOOD.replace(b"https://images.example.org/library_1024.jpg", b"http://127.0.0.1:9/a.jpg"))
     result = run(str(local), "--to", "epub", "--cache-dir", str(tmp_path / "cache"))
     assert result.returncode == 0 and "--allow-private-hosts" in result.stderr.decode()
+
+
+@pytest.mark.parametrize("args, line", [
+    (["--bundle", "book.md"], "--bundle: book.md: a bundle is an EPUB book; give it a name ending in .epub (or - for stdout)"),
+    (["--bundle", "book.epub", "-o", "out"], "-o: does not apply with --bundle (the book is written whole, to BOOK.epub)"),
+    (["--bundle", "book.epub", "--force"], "--force: does not apply with --bundle (the book is written whole, to BOOK.epub)"),
+    (["--bundle", "book.epub", "--to", "md"], "--bundle: makes an EPUB book; use it with --to epub"),
+])
+def test_bundle_conflicts_are_usage_errors(tree: Path, tmp_path: Path, args: list[str], line: str) -> None:
+    """``--bundle book.md`` wrote an EPUB named .md, and -o was silently ignored."""
+    result = subprocess.run([sys.executable, "-m", "converter", str(tree), "--offline", *args], capture_output=True,
+                            cwd=tmp_path, timeout=120, check=False)
+    assert result.returncode == 2 and result.stderr.decode() == f"convert: error: {line}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
+
+
+def test_a_bundle_writes_its_report_and_goes_to_a_pipe(tree: Path, tmp_path: Path) -> None:
+    """``--report`` wrote nothing for a bundle, and ``--bundle -`` wrote a file named "-"."""
+    report = tmp_path / "rows.csv"
+    result = subprocess.run([sys.executable, "-m", "converter", str(tree), "--bundle", "-", "--offline",
+                             "--report", str(report)], capture_output=True, cwd=tmp_path, timeout=120, check=False)
+    assert result.returncode == 1 and not (tmp_path / "-").exists()
+    with zipfile.ZipFile(io.BytesIO(result.stdout)) as book:
+        assert sum(name.startswith("EPUB/ch") for name in book.namelist()) == 2
+    assert result.stderr.decode().splitlines()[-1] == "convert: <stdout>: 2 chapters, 2 failed"
+    rows = {Path(row.split(",")[0]).name: row.split(",")[1:3] for row in report.read_text(encoding="utf-8").splitlines()[1:]}
+    assert rows == {"a.txt": ["converted", "<stdout>"], "b.md": ["converted", "<stdout>"], "bad.txt": ["failed", ""],
+                    "image.txt": ["failed", ""]}
