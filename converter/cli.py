@@ -6,10 +6,14 @@ on stderr), 2 for usage errors, 130 when interrupted. Bad input never produces a
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -203,34 +207,76 @@ def main(
         _usage_error("--to", "choose an output format, e.g. --to md (see convert --list-formats)")
     if report and Path(report).suffix.lower() not in (".json", ".csv"):
         _usage_error("--report", "the report must be a .json or .csv file")
-    if not bundle:
+    if bundle:
+        _check_bundle(bundle, given)
+    else:
         _refuse_unless("--bundle", [flag for name, flag in _BUNDLE_FLAGS.items() if name in given])
     options = _writer_options(to, {name: value for name, value in locals().items()
                                    if name in _WRITER_FLAGS and name in given})
+    run = _Run(inputs, to, output, options, include, exclude, follow_symlinks, jobs or None, force, report, quiet,
+               files_from, bundle, title, order)
+    with _run_scope(quiet):
+        raise typer.Exit(_bundle(run) if bundle else _convert(run))
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What to convert and how, once the options are checked."""
+
+    inputs: list[str]
+    to: str
+    output: str | None
+    options: dict[str, Any]  # the writer's
+    include: list[str]
+    exclude: list[str]
+    follow_symlinks: bool | None
+    jobs: int | None
+    force: bool
+    report: str | None
+    quiet: bool
+    files_from: str | None = None
+    bundle: str | None = None
+    title: str | None = None
+    order: str = "newest"
+
+
+@contextlib.contextmanager
+def _run_scope(quiet: bool) -> Iterator[None]:
+    """While converting: warnings printed (or, with ``-q``, not), Ctrl-C said at once
+    (:func:`_stopping`); the process's own handlers are back afterwards."""
+    shown = warnings.showwarning
     warnings.showwarning = _print_warning if not quiet else _ignore_warning
-    if bundle:
-        _check_bundle(bundle, given)
-        raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, follow_symlinks, jobs,
-                                 quiet, report))
-    if inputs == ["-"] or output == "-":
-        _refuse_binary_on_terminal(to)
-        raise typer.Exit(_to_stream(inputs, to, output, options))
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _stopping) if main_thread else None
     try:
-        plan = batch.plan_inputs(inputs, to, output, include=include, exclude=exclude,
-                                 follow_symlinks=follow_symlinks)
+        yield
+    finally:
+        warnings.showwarning = shown
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _convert(run: _Run) -> int:
+    """Convert what the checked options say; the exit status."""
+    if run.inputs == ["-"] or run.output == "-":
+        _refuse_binary_on_terminal(run.to)
+        return _to_stream(run.inputs, run.to, run.output, run.options)
+    try:
+        plan = batch.plan_inputs(run.inputs, run.to, run.output, include=run.include, exclude=run.exclude,
+                                 follow_symlinks=run.follow_symlinks)
     except OutputError as exc:
         _usage_error("-o", str(exc))
     if not plan.jobs and not plan.problems:
-        raise typer.Exit(_nothing("convert", inputs, include, files_from, quiet))
-    with _progress(len(plan.jobs) + len(plan.problems), enabled=not quiet and sys.stderr.isatty()) as advance:
-        result = batch.run(plan, to, options, jobs=jobs or None, force=force, on_result=advance,
-                           keep=bool(report))
-    _tell(result.results, quiet)
-    if report:
-        _write_report(result, report)
-    if not quiet and (sum(result.counts.values()) > 1 or result.interrupted):
+        return _nothing("convert", run)
+    with _progress(len(plan.jobs) + len(plan.problems), enabled=not run.quiet and sys.stderr.isatty()) as advance:
+        result = batch.run(plan, run.to, run.options, jobs=run.jobs, force=run.force, on_result=advance,
+                           keep=bool(run.report))
+    _tell(result.results, run.quiet)
+    if run.report:
+        _write_report(result, run.report)
+    if not run.quiet and (sum(result.counts.values()) > 1 or result.interrupted):
         _say(result.summary())
-    raise typer.Exit(130 if result.interrupted else 1 if result.failed else 0)
+    return 130 if result.interrupted else 1 if result.failed else 0
 
 
 def _say(text: str) -> None:
@@ -265,22 +311,22 @@ def _check_bundle(book: str, given: set[str]) -> None:
         _refuse_binary_on_terminal("epub")
 
 
-def _bundle(inputs: list[str], book: str, title: str | None, order: str, options: dict[str, Any],
-            include: list[str], exclude: list[str], follow_symlinks: bool | None, jobs: int, quiet: bool,
-            report: str | None) -> int:
+def _bundle(run: _Run) -> int:
     """Read every input, then write one book (to stdout for ``-``); inputs that fail are named
-    and left out."""
+    and left out. The exit status."""
     from .api import bundle_files
 
-    plan = batch.plan_inputs(inputs, "json", include=include, exclude=exclude, follow_symlinks=follow_symlinks)
+    book, quiet = run.bundle or "-", run.quiet
+    plan = batch.plan_inputs(run.inputs, "json", include=run.include, exclude=run.exclude,
+                             follow_symlinks=run.follow_symlinks)
     if not plan.jobs and not plan.problems:
-        return _nothing("bundle", inputs, include, None, quiet)
+        return _nothing("bundle", run)
     shown = "<stdout>" if book == "-" else book
     try:
         with _progress(len(plan.jobs), enabled=not quiet and sys.stderr.isatty()) as advance:
-            made = bundle_files(inputs, title=title, order=order, include=include, exclude=exclude,
-                                follow_symlinks=follow_symlinks, jobs=jobs or None, name=shown,
-                                on_result=advance, **options)
+            made = bundle_files(run.inputs, title=run.title, order=run.order, include=run.include,
+                                exclude=run.exclude, follow_symlinks=run.follow_symlinks, jobs=run.jobs,
+                                name=shown, on_result=advance, **run.options)
     except ConversionError as exc:
         _say(f"error: {exc.naming(shown)}")
         return 1
@@ -295,8 +341,8 @@ def _bundle(inputs: list[str], book: str, title: str | None, order: str, options
         except ConversionError as exc:
             _say(f"error: {exc}")
             return 1
-    if report:
-        _write_report(made.report, report)
+    if run.report:
+        _write_report(made.report, run.report)
     if made.book is not None and not quiet:
         _say(f"{shown}: {_plural(made.report.converted, 'chapter')}, {failed} failed")
     return 1 if failed or made.book is None else 0
@@ -354,13 +400,13 @@ def _refuse_binary_on_terminal(fmt: str) -> None:
                              "redirect it to a file or a pipe, or name a file with -o")
 
 
-def _nothing(verb: str, inputs: list[str], include: list[str], files_from: str | None, quiet: bool) -> int:
+def _nothing(verb: str, run: _Run) -> int:
     """Say that there is nothing to do, and why (exit status 0: an empty folder is no error)."""
-    if not quiet:
-        if not inputs:
-            why = f"{files_from} lists no file"
+    if not run.quiet:
+        if not run.inputs:
+            why = f"{run.files_from} lists no file"
         else:
-            why = f"no file in {', '.join(inputs)} matches --include {' '.join(include)}"
+            why = f"no file in {', '.join(run.inputs)} matches --include {' '.join(run.include)}"
         _say(f"nothing to {verb}: {why}")
     return 0
 
@@ -460,6 +506,14 @@ def _write_stdout(data: str | bytes) -> None:
 def _print_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
                    line: Any = None) -> None:
     _say(f"warning: {message}")
+
+
+def _stopping(signum: int, frame: object) -> None:
+    """Ctrl-C: say so at once, then stop (the batch hands out nothing more and stops its
+    workers); a second Ctrl-C interrupts whatever is left."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    _say("stopping…")
+    raise KeyboardInterrupt
 
 
 def _ignore_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,

@@ -1,8 +1,10 @@
 """Carrying out a plan: chunks of files go to a process pool (or any
 ``concurrent.futures.Executor``); each output is written atomically by the worker. Files whose
 worker died are converted again in fresh processes until the one that kills its process is
-found; the temporaries dead workers left are removed. Ctrl-C cancels what has not started, lets
-running chunks finish, and the report says the run was interrupted."""
+found; the temporaries dead workers left are removed. Ctrl-C stops at once: nothing more is
+handed out, the workers are stopped in the middle of their chunks (each removes the temporary
+it was writing and stops the pandoc it was running), and the report says the run was
+interrupted; what they had written but not reported is converted again by the next run."""
 
 from __future__ import annotations
 
@@ -161,8 +163,52 @@ def read_documents(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None 
 
 
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which cancels and reports."""
+    """Workers leave Ctrl-C to the main process, which stops them (:func:`_stop_workers`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _Stopped(BaseException):
+    """Raised in a worker's chunk when the main process stops it (Ctrl-C)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
+def _pool_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> list[FileResult]:
+    """:func:`convert_chunk` in a pool worker that the main process can stop in the middle:
+    while the chunk runs, SIGTERM unwinds it (the temporary being written is removed, the
+    pandoc being run is killed) and the worker exits; between chunks SIGTERM's default ends it."""
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        return convert_chunk(fmt, options, chunk)
+    except _Stopped:
+        os._exit(128 + signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+#: Seconds stopped workers get to clean up before they are killed.
+_STOP_GRACE = 2.0
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now (Ctrl-C): SIGTERM, then SIGKILL for any still there after
+    :data:`_STOP_GRACE` seconds. ``terminate_workers`` where Python has it (3.14)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+    else:
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError):
+                process.terminate()
+    deadline = time.monotonic() + _STOP_GRACE
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
 
 
 def default_jobs() -> int:
@@ -308,7 +354,8 @@ def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options:
                     if indices is None:
                         break
                     try:
-                        running[pool.submit(convert_chunk, fmt, options, [jobs[i] for i in indices])] = indices
+                        running[pool.submit(_pool_chunk if executor is None else convert_chunk, fmt, options,
+                                            [jobs[i] for i in indices])] = indices
                     except BrokenExecutor:
                         lost.append(indices)
                         broken = True
@@ -317,13 +364,16 @@ def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options:
                 for future in wait(running, return_when=FIRST_COMPLETED).done:
                     collect(future)
         except KeyboardInterrupt:
-            for future in running:
-                future.cancel()
-            if executor is None:
-                pool.shutdown(wait=True, cancel_futures=True)
-            for future in list(running):  # chunks already running were allowed to finish: keep them
-                if future.done() and not future.cancelled():
+            if executor is None:  # what was not handed out fails with the pool (cancelling it races the pool)
+                _stop_workers(pool)
+                pool.shutdown(wait=True)
+            else:
+                for future in running:
+                    future.cancel()
+            for future in list(running):  # chunks that finished before the workers were stopped
+                if future.done() and not future.cancelled() and future.exception() is None:
                     collect(future)
+            _remove_temporaries(jobs[i] for indices in running.values() for i in indices)
             raise
         finally:
             if executor is None:
@@ -353,11 +403,17 @@ def _heap_frozen() -> Iterator[None]:
 def _run_isolated(jobs: Jobs, indices: Sequence[int], fmt: str, options: dict[str, Any],
                   finish: Finish) -> bool:
     """Convert a chunk in a process of its own; return whether that process died too."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:
-        try:
-            results = pool.submit(convert_chunk, fmt, options, [jobs[i] for i in indices]).result()
-        except BrokenExecutor:
-            return True
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint)
+    try:
+        results = pool.submit(_pool_chunk, fmt, options, [jobs[i] for i in indices]).result()
+    except BrokenExecutor:
+        return True
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        _remove_temporaries(jobs[i] for i in indices)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     finish(indices, results)
     return False
 
