@@ -52,36 +52,49 @@ def bundle(docs: Iterable[Document], *, title: str | None = None, order: str = "
 
 @dataclass(slots=True)
 class Bundled:
-    """What :func:`bundle_files` made: the book (``None`` when no input could be read) and a
-    row per input (``converted``: a chapter of the book; ``failed``; ``skipped``)."""
+    """What :func:`bundle_files` made: the book (``None`` when no input could be read), a row
+    per input (``converted``: a chapter of the book; ``failed``; ``skipped``) and what the
+    book's making warned about (images not embedded, each line naming its document)."""
 
     book: bytes | None
     report: batch.Report
+    notes: list[str]
 
 
 def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None = None, order: str = "newest",
                  include: Iterable[str] = batch.DEFAULT_INCLUDE, exclude: Iterable[str] = (),
                  follow_symlinks: bool | None = None, jobs: int | None = None, name: str | None = None,
-                 on_result: Callable[[batch.FileResult], None] | None = None, **options: Any) -> Bundled:
+                 on_result: Callable[[batch.FileResult], None] | None = None,
+                 on_document: Callable[[], None] | None = None, **options: Any) -> Bundled:
     """Files and folders (planned as :func:`convert_tree` plans them) as one EPUB book, a
     chapter per document that could be read; the others are reported, not raised. ``name``
-    is the book's name in the rows of the report. Raises what :func:`bundle` raises."""
+    is the book's name in the rows of the report; ``on_result`` is called as each input is
+    read, ``on_document`` as each chapter's images are settled. Raises what :func:`bundle`
+    raises."""
+    import warnings
+
     from .writers.epub import bundle as build
 
     started = time.perf_counter()
     make_writer("epub", **options)  # a bad option fails before any work
     plan = batch.plan_inputs(list(inputs), "json", include=include, exclude=exclude,
                              follow_symlinks=follow_symlinks)
-    sources = plan.jobs.sources
-    docs, failures = batch.read_documents(sources, jobs=jobs, on_result=on_result)
-    failed = {row.source for row in failures}
-    read = [source for source in sources if Path(source) not in failed]
-    data = build(docs, title=title, order=order, **options) if docs else None
-    rows = [*plan.problems, *failures, *(batch.FileResult(source, name, "converted") for source in read)]
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
-    return Bundled(data, batch.Report(rows, counts=counts, seconds=time.perf_counter() - started))
+    docs, rows = batch.read_documents(plan.jobs.sources, jobs=jobs, on_result=on_result)
+    read = [row for row in rows if row.status == "converted"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = build(docs, title=title, order=order, names=[str(row.source) for row in read],
+                     on_document=on_document, **options) if docs else None
+    notes, missing = batch.sort_warnings(caught)
+    report = batch.Report([*plan.problems, *rows], seconds=time.perf_counter() - started)
+    for row in report.results:
+        report.counts[row.status] = report.counts.get(row.status, 0) + 1
+        report.warnings += len(row.warnings) + (row.status == "skipped" and bool(row.error))
+    for row in read:
+        row._output = name
+    report.warnings += len(notes)
+    report.count_missing(missing)
+    return Bundled(data, report, notes)
 
 
 def formats() -> list[FormatInfo]:

@@ -268,7 +268,8 @@ def _convert(run: _Run) -> int:
         _usage_error("-o", str(exc))
     if not plan.jobs and not plan.problems:
         return _nothing("convert", run)
-    with _progress(len(plan.jobs) + len(plan.problems), enabled=not run.quiet and sys.stderr.isatty()) as advance:
+    with _progress(not run.quiet) as progress:
+        advance = progress.phase("converting", len(plan.jobs) + len(plan.problems))
         result = batch.run(plan, run.to, run.options, jobs=run.jobs, force=run.force, on_result=advance,
                            keep=bool(run.report))
     _tell(result.results, run.quiet)
@@ -276,6 +277,8 @@ def _convert(run: _Run) -> int:
         _write_report(result, run.report)
     if not run.quiet and (sum(result.counts.values()) > 1 or result.interrupted):
         _say(result.summary())
+    if not run.quiet and result.images_summary():
+        _say(f"warning: {result.images_summary()}")
     return 130 if result.interrupted else 1 if result.failed else 0
 
 
@@ -323,15 +326,18 @@ def _bundle(run: _Run) -> int:
         return _nothing("bundle", run)
     shown = "<stdout>" if book == "-" else book
     try:
-        with _progress(len(plan.jobs), enabled=not quiet and sys.stderr.isatty()) as advance:
+        with _progress(not quiet) as progress:
+            read, chapter = _bundle_phases(progress, len(plan.jobs))
             made = bundle_files(run.inputs, title=run.title, order=run.order, include=run.include,
                                 exclude=run.exclude, follow_symlinks=run.follow_symlinks, jobs=run.jobs,
-                                name=shown, on_result=advance, **run.options)
+                                name=shown, on_result=read, on_document=chapter, **run.options)
     except ConversionError as exc:
         _say(f"error: {exc.naming(shown)}")
         return 1
     rows = made.report.results
     _tell(rows, quiet)
+    for note in [] if quiet else made.notes:
+        _say(f"warning: {note}")
     failed = made.report.count("failed")
     if made.book is None:
         _say(f"error: {shown}: no document could be read; no book written")
@@ -344,8 +350,32 @@ def _bundle(run: _Run) -> int:
     if run.report:
         _write_report(made.report, run.report)
     if made.book is not None and not quiet:
-        _say(f"{shown}: {_plural(made.report.converted, 'chapter')}, {failed} failed")
+        warned = f", {_plural(made.report.warnings, 'warning')}" if made.report.warnings else ""
+        _say(f"{shown}: {_plural(made.report.converted, 'chapter')}, {failed} failed{warned}")
+        if made.report.images_summary():
+            _say(f"warning: {made.report.images_summary()}")
     return 1 if failed or made.book is None else 0
+
+
+def _bundle_phases(progress: _Progress, inputs: int) -> tuple[Callable[..., None], Callable[[], None]]:
+    """The progress of a bundle: reading the inputs, then the chapters' images (a line of its
+    own, as long as the chapters read, from the first chapter settled)."""
+    reading = progress.phase("reading", inputs)
+    chapters = 0
+    images: Callable[..., None] | None = None
+
+    def read(row: batch.FileResult) -> None:
+        nonlocal chapters
+        chapters += row.status == "converted"
+        reading(row)
+
+    def chapter() -> None:
+        nonlocal images
+        if images is None:
+            images = progress.phase("images", chapters, "chapters")
+        images()
+
+    return read, chapter
 
 
 def _write_report(result: batch.Report, report: str) -> None:
@@ -427,10 +457,13 @@ def _read_list(name: str) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def _progress(total: int, enabled: bool) -> Any:
-    """A rich progress bar on a terminal; otherwise nothing (the summary line says it all)."""
-    if not enabled or total < 2:
-        return _NoProgress()
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[_Progress]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise (the summary
+    line says it all)."""
+    if not enabled or not sys.stderr.isatty():
+        yield _Progress(None)
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -440,44 +473,40 @@ def _progress(total: int, enabled: bool) -> Any:
         TimeRemainingColumn,
     )
 
-    bar = Progress(TextColumn("converting"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                   transient=True, console=_stderr_console())
-    return _RichProgress(bar, total)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                  transient=True, console=_stderr_console()) as bar:
+        yield _Progress(bar)
+
+
+class _Progress:
+    """A progress bar (``None``: none), a line per phase of the work."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def phase(self, label: str, total: int, unit: str = "files") -> Callable[..., None]:
+        """A new line of the bar; the function returned moves it on by one (whatever it is
+        given: a row, or nothing)."""
+        if self.bar is None or total < 2:
+            return lambda *done: None
+        task = self.bar.add_task(label, total=total, rate="")
+        done = 0
+
+        def advance(*_: object) -> None:
+            nonlocal done
+            done += 1
+            elapsed = self.bar.tasks[task].elapsed or 0
+            rate = f"{done / elapsed:.0f} {unit}/s" if elapsed > 0.5 else ""
+            self.bar.update(task, advance=1, rate=rate)
+
+        return advance
 
 
 def _stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
-
-
-class _NoProgress:
-    def __enter__(self) -> Callable[[batch.FileResult], None]:
-        return lambda result: None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-class _RichProgress:
-    def __init__(self, bar: Any, total: int) -> None:
-        self.bar, self.total, self.done = bar, total, 0
-
-    def __enter__(self) -> Callable[[batch.FileResult], None]:
-        self.bar.__enter__()
-        task = self.bar.add_task("convert", total=self.total, rate="")
-
-        def advance(result: batch.FileResult) -> None:
-            self.done += 1
-            elapsed = self.bar.tasks[0].elapsed or 0
-            rate = f"{self.done / elapsed:.0f} files/s" if elapsed > 0.5 else ""
-            self.bar.update(task, advance=1, rate=rate)
-
-        return advance
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.__exit__(*exc)
 
 
 def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str, Any]) -> int:

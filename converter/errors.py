@@ -37,3 +37,19 @@ class OptionError(ConversionError):
 
 class OutputError(ConversionError):
     """The output cannot be written (permissions, full disk, output equals input)."""
+
+
+class ImageWarning(UserWarning):
+    """Images of a document were not embedded (it shows their text instead). ``hosts`` holds
+    the host of each image the warning is about, so that a run can say in one line how many
+    images from how many hosts it went without."""
+
+    def __init__(self, message: str, hosts: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.hosts = hosts
+
+
+class ImagesSkipped(ImageWarning):
+    """Images not asked for because their host did not answer a moment ago: counted in the
+    run's summary rather than printed, one line per document being what made runs without a
+    network unreadable."""

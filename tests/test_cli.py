@@ -373,3 +373,28 @@ def test_a_bundle_writes_its_report_and_goes_to_a_pipe(tree: Path, tmp_path: Pat
     rows = {Path(row.split(",")[0]).name: row.split(",")[1:3] for row in report.read_text(encoding="utf-8").splitlines()[1:]}
     assert rows == {"a.txt": ["converted", "<stdout>"], "b.md": ["converted", "<stdout>"], "bad.txt": ["failed", ""],
                     "image.txt": ["failed", ""]}
+
+
+def _unreachable_images(folder: Path) -> Path:
+    """Three news items whose images are on hosts that do not resolve (two hosts, five images)."""
+    folder.mkdir()
+    for name, host, count in (("a.txt", "pics-1", 1), ("b.txt", "pics-1", 2), ("c.txt", "pics-2", 2)):
+        images = [f"http://{host}.invalid/{name}-{i}.jpg".encode() for i in range(count)]
+        text = GOOD.replace(b"https://images.example.org/library_1024.jpg", images[0])
+        (folder / name).write_bytes(text.replace(b"<p>", b"".join(b'<img src="%s">' % i for i in images[1:]) + b"<p>", 1))
+    return folder
+
+
+def test_unreachable_images_end_in_one_summary_line(tmp_path: Path) -> None:
+    """An e-book run without a network printed a warning per image, naming no article."""
+    src = _unreachable_images(tmp_path / "src")
+    for args in (["--to", "epub", "-o", str(tmp_path / "out")], ["--bundle", str(tmp_path / "book.epub")]):
+        result = run(str(src), *args, "--cache-dir", str(tmp_path / f"cache-{args[0]}"), "-j", "1")
+        err = result.stderr.decode().splitlines()
+        assert result.returncode == 0, err
+        assert err[-1] == "convert: warning: 5 images not embedded from 2 hosts; use --offline to skip downloads"
+        warned = [line for line in err[:-1] if "not embedded" in line]
+        assert warned and all(line.startswith(f"convert: warning: {src}{os.sep}") for line in warned), err
+        assert len(warned) <= 3  # at most one per article and host
+    quiet = run(str(src), "--bundle", str(tmp_path / "q.epub"), "-q", "--cache-dir", str(tmp_path / "cache-q"))
+    assert quiet.returncode == 0 and quiet.stderr == b""

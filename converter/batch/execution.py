@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ast import Document
-from ..errors import ConversionError
+from ..errors import ConversionError, ImagesSkipped, ImageWarning
 from ..files import read_file, remove_temporaries, write_atomic
 from ..writers import make_writer
 from .journal import Journal, _source_stamp, fingerprint
@@ -64,8 +64,8 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> li
             except ConversionError as exc:
                 results.append(_failure(source, exc, read.seconds + time.perf_counter() - started))
                 continue
-        results.append(_success(source, output, read, read.seconds + time.perf_counter() - started,
-                                 [str(w.message) for w in caught]))
+        notes, missing = sort_warnings(caught)
+        results.append(_success(source, output, read, read.seconds + time.perf_counter() - started, notes, missing))
     return results
 
 
@@ -118,48 +118,60 @@ def _failure(source: str, exc: ConversionError, seconds: float) -> FileResult:
     return FileResult(source, None, "failed", str(exc.naming(source)), seconds)
 
 
-def _success(source: str, output: str, read: _Read, seconds: float, notes: list[str]) -> FileResult:
+def _success(source: str, output: str, read: _Read, seconds: float, notes: list[str],
+             missing: tuple[str, ...] = ()) -> FileResult:
     return FileResult(source, output, "converted", "", seconds,
-                      [f"{source}: {note}" for note in read.notes + notes], read.stamp)
+                      [f"{source}: {note}" for note in read.notes + notes], read.stamp, missing)
 
 
-def read_chunk(paths: Sequence[str | os.PathLike[str]]) -> list[Document | FileResult]:
-    """Read a few documents in this process: each a ``Document``, or a failed ``FileResult``."""
-    out: list[Document | FileResult] = []
+def sort_warnings(caught: Iterable[warnings.WarningMessage]) -> tuple[list[str], tuple[str, ...]]:
+    """Warnings caught while writing: the lines to show, and the host of each image not
+    embedded (those of :class:`ImagesSkipped` are counted, not shown)."""
+    notes = [str(w.message) for w in caught if not isinstance(w.message, ImagesSkipped)]
+    missing = tuple(host for w in caught if isinstance(w.message, ImageWarning) for host in w.message.hosts)
+    return notes, missing
+
+
+def read_chunk(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[Document | None, FileResult]]:
+    """Read a few documents in this process: each with its row (``converted``, with the
+    reader's warnings; or ``failed``), the document ``None`` when it failed."""
+    out: list[tuple[Document | None, FileResult]] = []
     for path in paths:
-        try:
-            out.append(read_file(path))
-        except ConversionError as exc:
-            out.append(FileResult(path, None, "failed", str(exc)))
+        read = _read_input(os.fspath(path))
+        if isinstance(read.doc, FileResult):
+            out.append((None, read.doc))
+        else:
+            out.append((read.doc, _success(os.fspath(path), "", read, read.seconds, [])))
     return out
 
 
 def read_documents(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None = None,
                    on_result: Callable[[FileResult], None] | None = None) -> tuple[list[Document], list[FileResult]]:
-    """Read many documents, in parallel when there are many; failures are returned, not raised."""
+    """Read many documents, in parallel when there are many: the documents read, in order,
+    and a row per path (its warnings, or why it failed); failures are returned, not raised."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     jobs = jobs or default_jobs()
     docs: list[Document] = []
-    failures: list[FileResult] = []
+    rows: list[FileResult] = []
     if jobs <= 1 or len(chunks) <= 1:
-        results: Iterable[list[Document | FileResult]] = map(read_chunk, chunks)
+        results: Iterable[list[tuple[Document | None, FileResult]]] = map(read_chunk, chunks)
         pool = None
     else:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint)
         results = pool.map(read_chunk, chunks)
     try:
-        for chunk, items in zip(chunks, results):
-            for path, item in zip(chunk, items):
-                if isinstance(item, FileResult):
-                    failures.append(item)
-                else:
-                    docs.append(item)
+        for items in results:
+            for doc, row in items:
+                if doc is not None:
+                    docs.append(doc)
+                row.stamp, row._output = None, None
+                rows.append(row)
                 if on_result:
-                    on_result(item if isinstance(item, FileResult) else FileResult(path, None, "converted"))
+                    on_result(row)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return docs, failures
+    return docs, rows
 
 
 def _ignore_sigint() -> None:
@@ -230,12 +242,14 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
     rows: list[FileResult | None] = [None] * len(todo)
     counts: dict[str, int] = {}
     warned = 0
+    report = Report(counts=counts)
     pending = array("q")  # indices of the jobs to do: 8 bytes each
 
     def take(i: int, result: FileResult) -> None:
         nonlocal warned
         counts[result.status] = counts.get(result.status, 0) + 1
         warned += len(result.warnings)
+        report.count_missing(result.missing_images)
         if keep or result.status == "failed" or result.warnings:
             rows[i] = result
 
@@ -285,7 +299,8 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
     finally:
         for journal in journals.values():
             journal.close()
-    report = Report([r for r in rows if r is not None] + plan_.problems, interrupted, counts=counts, warnings=warned)
+    report.results = [r for r in rows if r is not None] + plan_.problems
+    report.interrupted, report.warnings = interrupted, warned
     report.seconds = time.perf_counter() - started
     return report
 

@@ -20,7 +20,7 @@ import io
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,17 +103,22 @@ class EpubWriter(Writer):
 
 def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str = "newest",
            images: str = "embed", offline: bool = False, cache_dir: str | None = None,
-           allow_private_hosts: bool = False) -> bytes:
+           allow_private_hosts: bool = False, names: Sequence[str] | None = None,
+           on_document: Callable[[], None] | None = None) -> bytes:
     """Many documents as one EPUB book: a chapter each, grouped by site then date.
 
     Within each site, chapters follow publication time (``order``: ``newest`` or ``oldest``
     first; undated last); sites come in the order of their first chapter. The reading order is
-    the order of the contents page, as EPUB requires.
+    the order of the contents page, as EPUB requires. Warnings about a document's images name
+    it by ``names`` (its file, say; one per document, in the order given) or by its title;
+    ``on_document`` is called as each document's images are settled, for a progress bar.
     """
     if order not in ORDERS:
         raise OptionError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
     options = _Options(images, offline, cache_dir, allow_private_hosts)
-    groups = _group(_sorted(list(docs), newest_first=order == "newest"))
+    docs = list(docs)
+    named = {id(doc): name for doc, name in zip(docs, names or (), strict=False)}
+    groups = _group(_sorted(docs, newest_first=order == "newest"))
     if not groups:
         raise InputError("no documents to bundle")
     ordered = [doc for _, days in groups for _, day_docs in days for doc in day_docs]
@@ -121,7 +126,8 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
     chapters = [Chapter.of(doc, i, width) for i, doc in enumerate(ordered, 1)]
     toc = _bundle_toc(groups, chapters)
     meta = _bundle_meta(chapters, [site for site, _ in groups], title)
-    return _build(chapters, meta, toc, options, contents_page=True)
+    labels = [named.get(id(chapter.doc), chapter.title) for chapter in chapters]
+    return _build(chapters, meta, toc, options, contents_page=True, labels=labels, on_document=on_document)
 
 
 # ---------------------------------------------------------------------------- chapters
@@ -165,17 +171,19 @@ class _ImageShelf:
         return entry[0]
 
 
-def _fetch(docs: Iterable[A.Document], options: _Options) -> dict[str, FetchedImage]:
-    """The images of ``docs``, fetched together within one time budget per document that has any."""
+def _fetch(docs: Sequence[A.Document], options: _Options, labels: Sequence[str],
+           on_document: Callable[[], None] | None) -> dict[str, FetchedImage]:
+    """The images of ``docs``, fetched together within one time budget per document that has
+    any; warnings name each document by its label."""
     if options.images != "embed":
         return {}
-    per_document = [[node.url for node in A.walk(doc.blocks) if isinstance(node, A.Image)] for doc in docs]
-    urls = [url for doc_urls in per_document for url in doc_urls]
-    if not urls:
+    per_document = [(label, [node.url for node in A.walk(doc.blocks) if isinstance(node, A.Image)])
+                    for label, doc in zip(labels, docs, strict=True)]
+    if not any(urls for _, urls in per_document):
         return {}
     fetcher = ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
                            allow_private_hosts=options.allow_private_hosts)
-    return fetcher.fetch_all(urls, documents=sum(1 for doc_urls in per_document if doc_urls))
+    return fetcher.fetch_documents(per_document, on_document)
 
 
 # ---------------------------------------------------------------------------- book
@@ -205,9 +213,11 @@ def _document_identifier(doc: A.Document) -> str:
 
 
 def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _Options, *,
-           contents_page: bool) -> bytes:
-    """The EPUB bytes for ``chapters`` in reading order, with ``toc`` as navigation."""
-    shelf = _ImageShelf(_fetch((c.doc for c in chapters), options))
+           contents_page: bool, labels: Sequence[str] | None = None,
+           on_document: Callable[[], None] | None = None) -> bytes:
+    """The EPUB bytes for ``chapters`` in reading order, with ``toc`` as navigation; image
+    warnings name each chapter by its label (none: the warning is the document's own)."""
+    shelf = _ImageShelf(_fetch([c.doc for c in chapters], options, labels or [""] * len(chapters), on_document))
     book = _new_book(meta)
     css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css", content=stylesheet())
     contents = localized(_CONTENTS_TITLE, meta.languages[0], "Contents")
