@@ -12,7 +12,7 @@ from typing import Any
 
 from . import batch
 from .ast import Document
-from .errors import ConversionError, InputError, OutputError
+from .errors import ConversionError, InputError, OutputError, sort_warnings
 from .files import read_file, write_atomic
 from .readers import feed
 from .readers import json as json_reader
@@ -85,7 +85,7 @@ def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None 
         warnings.simplefilter("always")
         data = build(docs, title=title, order=order, names=[str(row.source) for row in read],
                      on_document=on_document, **options) if docs else None
-    notes, missing = batch.sort_warnings(caught)
+    notes, missing = sort_warnings(caught)
     report = batch.Report([*plan.problems, *rows], seconds=time.perf_counter() - started)
     for row in report.results:
         report.counts[row.status] = report.counts.get(row.status, 0) + 1

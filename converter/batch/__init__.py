@@ -15,12 +15,12 @@ chunks per worker, and the report the rows of files that converted cleanly only 
 
 from __future__ import annotations
 
-from .execution import default_jobs, read_documents, run, sort_warnings
+from .execution import default_jobs, read_documents, run
 from .journal import STATE_FILE, Journal
 from .planning import DEFAULT_INCLUDE, Jobs, Plan, plan, plan_inputs
 from .report import FileResult, Report, write_report
 
 __all__ = [
     "DEFAULT_INCLUDE", "STATE_FILE", "FileResult", "Jobs", "Journal", "Plan", "Report", "default_jobs", "plan",
-    "plan_inputs", "read_documents", "run", "sort_warnings", "write_report",
+    "plan_inputs", "read_documents", "run", "write_report",
 ]
