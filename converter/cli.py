@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
 import signal
 import sys
 import threading
@@ -202,9 +203,7 @@ def main(
         _usage_error("INPUT", "give at least one (a file, a folder, or - for stdin)")
     if bundle and (to or "epub").lower() != "epub":
         _usage_error("--bundle", "makes an EPUB book; use it with --to epub")
-    to = "epub" if bundle else to
-    if not to:
-        _usage_error("--to", "choose an output format, e.g. --to md (see convert --list-formats)")
+    to = "epub" if bundle else to or _format_of_output(output)
     if report and Path(report).suffix.lower() not in (".json", ".csv"):
         _usage_error("--report", "the report must be a .json or .csv file")
     if bundle:
@@ -217,6 +216,21 @@ def main(
                files_from, bundle, title, order)
     with _run_scope(quiet):
         raise typer.Exit(_bundle(run) if bundle else _convert(run))
+
+
+def _format_of_output(output: str | None) -> str:
+    """Without ``--to``, the format ``-o NAME.ext`` asks for by its extension (as pandoc
+    infers it); a usage error when there is no ``-o`` file to tell."""
+    from .writers import format_of_name
+
+    named = output is not None and output != "-" and not output.endswith(("/", os.sep)) and not Path(output).is_dir()
+    if named and Path(output).suffix:  # type: ignore[arg-type]
+        fmt = format_of_name(Path(output).name)  # type: ignore[arg-type]
+        if fmt is None:
+            _usage_error("--to", f"choose an output format; the extension of {output} is no format's "
+                                 "(see convert --list-formats)")
+        return fmt
+    _usage_error("--to", "choose an output format, e.g. --to md (see convert --list-formats)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -398,3 +399,36 @@ def test_unreachable_images_end_in_one_summary_line(tmp_path: Path) -> None:
         assert len(warned) <= 3  # at most one per article and host
     quiet = run(str(src), "--bundle", str(tmp_path / "q.epub"), "-q", "--cache-dir", str(tmp_path / "cache-q"))
     assert quiet.returncode == 0 and quiet.stderr == b""
+
+
+@pytest.mark.parametrize("name, check", [
+    ("a.epub", lambda data: data.startswith(b"PK") and b"application/epub+zip" in data[:100]),
+    ("a.md", lambda data: data.startswith(b"---\n")),
+    ("a.txt", lambda data: "城市图书馆".encode() in data and not data.startswith(b"---")),
+    ("a.json", lambda data: json.loads(data)["meta"]["author"] == "林晓"),
+    ("a.HTML", lambda data: data.lstrip().lower().startswith(b"<!doctype html")),
+])
+def test_the_format_is_that_of_the_output_name(tmp_path: Path, name: str, check: Callable[[bytes], bool]) -> None:
+    """``convert a.txt -o a.epub`` asked for --to, as pandoc does not."""
+    out = tmp_path / name
+    code, _, err = invoke(str(EXAMPLE), "-o", str(out), "--offline" if name.endswith("epub") else "-q")
+    assert code == 0, err
+    assert check(out.read_bytes())
+
+
+@pytest.mark.parametrize("args, line", [
+    (["-o", "a.xyz"], "--to: choose an output format; the extension of a.xyz is no format's (see convert --list-formats)"),
+    (["-o", "out"], "--to: choose an output format, e.g. --to md (see convert --list-formats)"),
+    (["-o", "-"], "--to: choose an output format, e.g. --to md (see convert --list-formats)"),
+])
+def test_an_output_name_that_says_no_format_is_a_usage_error(tmp_path: Path, args: list[str], line: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "converter", str(EXAMPLE), *args], capture_output=True,
+                            cwd=tmp_path, timeout=120, check=False)
+    assert result.returncode == 2 and result.stderr.decode() == f"convert: error: {line}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_to_wins_over_the_output_name(tmp_path: Path) -> None:
+    out = tmp_path / "notes.txt"
+    code, _, err = invoke(str(EXAMPLE), "--to", "md", "-o", str(out))
+    assert code == 0 and out.read_text(encoding="utf-8").startswith("---\n"), err

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -152,6 +153,21 @@ def get_writer_class(fmt: str) -> type[Writer]:
     names = ", ".join(sorted(set(_BUILTIN) | set(plugins)))
     raise FormatError(f"unknown output format {fmt!r}; choose one of: {names}, "
                       "or one of pandoc's formats (see --list-formats)")
+
+
+def format_of_name(name: str) -> str | None:
+    """The format a file name asks for by its extension (``a.epub``: ``epub``, ``a.md``:
+    ``markdown``, case-insensitive), as pandoc infers it from ``-o``; ``None`` when it has no
+    extension or one that is no format's."""
+    suffix = os.path.splitext(os.path.basename(name))[1][1:]
+    if not suffix:
+        return None
+    try:
+        return get_writer_class(suffix).name
+    except FormatError:
+        pass
+    key = suffix.lower()
+    return next((info.name for info in format_infos() if info.extension == key), None)
 
 
 def make_writer(fmt: str, **options: Any) -> Writer:
