@@ -164,6 +164,13 @@ def main(
                                          help="Where downloaded images are cached."),
     allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts", metavar="", rich_help_panel=_IMAGES,
                                              help="Allow images from loopback and private addresses."),
+    metadata: Annotated[list[str] | None, typer.Option(
+        "--metadata", "-M", metavar="KEY=VALUE", rich_help_panel=_OUTPUT,
+        help="Set title, author, language, publisher, date or subject, in place of what the "
+             "input says (repeatable; any format).")] = None,
+    metadata_file: str | None = typer.Option(
+        None, "--metadata-file", metavar="FILE.yaml", rich_help_panel=_OUTPUT,
+        help="The same keys from a YAML file (-M wins over it)."),
     bundle: str | None = typer.Option(None, "--bundle", metavar="BOOK.epub", rich_help_panel=_EPUB,
                                       help="Put every input in one book, a chapter each."),
     title: str | None = typer.Option(None, "--title", metavar="TEXT", rich_help_panel=_EPUB,
@@ -212,10 +219,43 @@ def main(
         _refuse_unless("--bundle", [flag for name, flag in _BUNDLE_FLAGS.items() if name in given])
     options = _writer_options(to, {name: value for name, value in locals().items()
                                    if name in _WRITER_FLAGS and name in given})
+    fields = _metadata(metadata or [], metadata_file)
+    if bundle and fields:
+        title = _bundle_title(fields, title)
+    elif fields:
+        options = {**options, "metadata": fields}
     run = _Run(inputs, to, output, options, include, exclude, follow_symlinks, jobs or None, force, report, quiet,
                files_from, bundle, title, order)
     with _run_scope(quiet):
         raise typer.Exit(_bundle(run) if bundle else _convert(run))
+
+
+def _metadata(assignments: list[str], file: str | None) -> dict[str, Any]:
+    """The metadata fields of ``--metadata-file`` then ``-M`` (which wins), checked."""
+    from . import metadata
+
+    values: dict[str, Any] = {}
+    try:
+        if file is not None:
+            values.update(metadata.load_file(file))
+    except OptionError as exc:
+        _usage_error("--metadata-file", exc.reason)
+    try:
+        values.update(metadata.parse_assignment(item) for item in assignments)
+        return metadata.checked(values)
+    except OptionError as exc:
+        _usage_error("-M" if assignments else "--metadata-file", exc.reason)
+
+
+def _bundle_title(fields: dict[str, Any], title: str | None) -> str | None:
+    """With ``--bundle``, metadata names the book: its title only (the chapters keep theirs)."""
+    other = sorted(set(fields) - {"title"})
+    if other:
+        key = {"published": "date", "tags": "subject"}.get(other[0], other[0])
+        _usage_error("-M", f"{key}: with --bundle only the book's title can be set")
+    if title is not None:
+        _usage_error("-M", "title: --title already names the book")
+    return fields["title"]
 
 
 def _format_of_output(output: str | None) -> str:
@@ -529,8 +569,11 @@ def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str
         _usage_error("-o -" if output == "-" else "INPUT -", "stdout and stdin take exactly one INPUT")
     name = inputs[0]
     try:
+        from . import metadata
+
+        options, fields = metadata.split_options(options)
         doc = parse(read_stream(sys.stdin.buffer), path="<stdin>") if name == "-" else read_file(name)
-        data = render(doc, to, **options)
+        data = render(metadata.apply(doc, fields), to, **options)
         if output in (None, "-"):
             _write_stdout(data)
         else:

@@ -632,7 +632,7 @@ def _on_threads(work: Callable[[str], FetchedImage | _Failure], items: list[str]
                 return
             try:
                 results[i] = work(items[i])
-            except Exception as exc:  # noqa: BLE001 - a bug, raised again in the caller's thread
+            except Exception as exc:  # a bug: raised again in the caller's thread
                 errors[i] = exc
             finally:
                 finished.put(i)

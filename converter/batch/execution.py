@@ -29,8 +29,9 @@ from concurrent.futures import (
 from dataclasses import dataclass
 from typing import Any
 
+from .. import metadata
 from ..ast import Document
-from ..errors import ConversionError, sort_warnings
+from ..errors import ConversionError
 from ..files import read_file, remove_temporaries, write_atomic
 from ..writers import Written, make_writer
 from .journal import Journal, _source_stamp, fingerprint
@@ -50,7 +51,9 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> li
     ``writer.write_many``: each output is written atomically as soon as the writer hands it over
     (one at a time for most writers; the whole chunk at once for pandoc's formats, one pandoc
     process per chunk). Errors, warnings and seconds stay with their file, and a file that
-    fails costs only itself."""
+    fails costs only itself. Metadata given with the options (:data:`converter.metadata.OPTION`)
+    replaces what the reader found."""
+    options, fields = metadata.split_options(options)
     writer = make_writer(fmt, **options)
     results: list[FileResult | None] = [None] * len(chunk)
     waiting: deque[tuple[int, _Read]] = deque()  # files read and handed to the writer, in order
@@ -62,7 +65,7 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> li
                 results[i] = read.doc
             else:
                 waiting.append((i, read))
-                yield read.doc
+                yield metadata.apply(read.doc, fields)
 
     for item in writer.write_many(documents()):
         i, read = waiting.popleft()

@@ -92,7 +92,7 @@ class EpubWriter(Writer):
             title=chapter.title,
             languages=[chapter.language],
             creators=clean_lines([doc.meta.author]),
-            publishers=clean_lines([doc.meta.site]),
+            publishers=clean_lines([_publisher(doc.meta)]),
             date=doc.meta.published,
             source=safe_url(doc.meta.url, ("http", "https")),
             subjects=clean_lines(doc.meta.tags),
@@ -199,6 +199,12 @@ class _BookMeta:
     date: dt.datetime | None = None
     source: str | None = None
     subjects: list[str] = field(default_factory=list)
+
+
+def _publisher(meta: A.Meta) -> str:
+    """The publisher given (``-M publisher=…``), else the site."""
+    given = meta.extra.get("publisher")
+    return given if isinstance(given, str) and given.strip() else meta.site
 
 
 def _document_identifier(doc: A.Document) -> str:
