@@ -34,8 +34,8 @@ _INCLUDE = list(batch.DEFAULT_INCLUDE)
 USAGE = 2
 
 #: The panels of ``--help``: options grouped by what they apply to.
-_OUTPUT, _TEXT, _MARKDOWN, _EPUB, _IMAGES, _FOLDERS = (
-    "Output", "Text", "Markdown", "EPUB", "Images (EPUB)", "Folders and runs")
+_OUTPUT, _METADATA, _TEXT, _MARKDOWN, _EPUB, _IMAGES, _FOLDERS = (
+    "Output", "Metadata (any format)", "Text", "Markdown", "EPUB", "Images (EPUB)", "Folders and runs")
 #: The options of the command that are writer options (the parameter's name is the option's),
 #: with the flag that sets each: whether one applies is the chosen writer's to say.
 _WRITER_FLAGS = {"width": "--width", "references": "--references", "front_matter": "--front-matter",
@@ -165,11 +165,11 @@ def main(
     allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts", metavar="", rich_help_panel=_IMAGES,
                                              help="Allow images from loopback and private addresses."),
     metadata: Annotated[list[str] | None, typer.Option(
-        "--metadata", "-M", metavar="KEY=VALUE", rich_help_panel=_OUTPUT,
+        "--metadata", "-M", metavar="KEY=VALUE", rich_help_panel=_METADATA,
         help="Set title, author, language, publisher, date or subject, in place of what the "
              "input says (repeatable; any format).")] = None,
     metadata_file: str | None = typer.Option(
-        None, "--metadata-file", metavar="FILE.yaml", rich_help_panel=_OUTPUT,
+        None, "--metadata-file", metavar="FILE.yaml", rich_help_panel=_METADATA,
         help="The same keys from a YAML file (-M wins over it)."),
     bundle: str | None = typer.Option(None, "--bundle", metavar="BOOK.epub", rich_help_panel=_EPUB,
                                       help="Put every input in one book, a chapter each."),
