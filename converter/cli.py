@@ -34,13 +34,15 @@ _INCLUDE = list(batch.DEFAULT_INCLUDE)
 USAGE = 2
 
 #: The panels of ``--help``: options grouped by what they apply to.
-_OUTPUT, _METADATA, _TEXT, _MARKDOWN, _EPUB, _IMAGES, _FOLDERS = (
-    "Output", "Metadata (any format)", "Text", "Markdown", "EPUB", "Images (EPUB)", "Folders and runs")
+_OUTPUT, _METADATA, _TEXT, _MARKDOWN, _STYLE, _EPUB, _IMAGES, _FOLDERS = (
+    "Output", "Metadata (any format)", "Text", "Markdown", "HTML and EPUB", "EPUB", "Images (EPUB)",
+    "Folders and runs")
 #: The options of the command that are writer options (the parameter's name is the option's),
 #: with the flag that sets each: whether one applies is the chosen writer's to say.
 _WRITER_FLAGS = {"width": "--width", "references": "--references", "front_matter": "--front-matter",
                  "images": "--images", "offline": "--offline", "cache_dir": "--cache-dir",
-                 "allow_private_hosts": "--allow-private-hosts"}
+                 "allow_private_hosts": "--allow-private-hosts", "css": "--css",
+                 "cover_image": "--epub-cover-image"}
 #: Options of ``--bundle`` only.
 _BUNDLE_FLAGS = {"title": "--title", "order": "--order"}
 
@@ -171,6 +173,11 @@ def main(
     metadata_file: str | None = typer.Option(
         None, "--metadata-file", metavar="FILE.yaml", rich_help_panel=_METADATA,
         help="The same keys from a YAML file (-M wins over it)."),
+    css: str | None = typer.Option(None, "--css", metavar="FILE", rich_help_panel=_STYLE,
+                                   help="Add this stylesheet after the reading one (its rules win)."),
+    cover_image: str | None = typer.Option(None, "--epub-cover-image", metavar="FILE", rich_help_panel=_EPUB,
+                                           help="The book's cover (JPEG, PNG, GIF or WebP). "
+                                                "Default: the first image."),
     bundle: str | None = typer.Option(None, "--bundle", metavar="BOOK.epub", rich_help_panel=_EPUB,
                                       help="Put every input in one book, a chapter each."),
     title: str | None = typer.Option(None, "--title", metavar="TEXT", rich_help_panel=_EPUB,

@@ -116,3 +116,32 @@ def _source_line(meta: A.Meta) -> str:
 def stylesheet() -> bytes:
     """The reading stylesheet shipped with the package."""
     return (resources.files("converter") / "styles" / "reading.css").read_bytes()
+
+
+def read_option_file(option: str, path: str, limit: int = 16 * 1024 * 1024) -> bytes:
+    """The bytes of a file a writer option names (``--css``, ``--epub-cover-image``); an
+    ``OptionError`` that starts with the option's name, then the file's, says why not."""
+    from ..errors import OptionError
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise OptionError(f"{option} {path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise OptionError(f"{option} {path}: larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+def user_stylesheet(path: str | None) -> str:
+    """The CSS of ``--css FILE`` (UTF-8), added after the reading stylesheet so that its rules
+    win; "" without one."""
+    if path is None:
+        return ""
+    from ..errors import OptionError
+
+    data = read_option_file("css", path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise OptionError(f"css {path}: is not UTF-8 text") from None

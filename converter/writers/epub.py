@@ -28,7 +28,7 @@ from ebooklib import epub
 
 from .. import ast as A
 from ..errors import InputError, OptionError
-from ..images import FetchedImage, ImageFetcher
+from ..images import FetchedImage, ImageFetcher, sniff
 from . import Writer
 from .article import (
     IMAGE_LABELS,
@@ -39,7 +39,9 @@ from .article import (
     format_date,
     host_of,
     localized,
+    read_option_file,
     stylesheet,
+    user_stylesheet,
 )
 from .json import iter_json
 from .markup import drop_non_xml, escape_xml, safe_url
@@ -67,10 +69,29 @@ class _Options:
     offline: bool = False
     cache_dir: str | None = None
     allow_private_hosts: bool = False
+    css: str = ""  # the user's, after the reading stylesheet
+    cover: FetchedImage | None = None  # the user's cover image, else the first image
 
     def __post_init__(self) -> None:
         if self.images not in IMAGE_MODES:
             raise OptionError(f"images must be one of {', '.join(IMAGE_MODES)}, not {self.images!r}")
+
+    @classmethod
+    def of(cls, images: str, offline: bool, cache_dir: str | None, allow_private_hosts: bool,
+           css: str | None, cover_image: str | None) -> _Options:
+        """The options, with the files they name read (an ``OptionError`` names the bad one)."""
+        return cls(images, offline, cache_dir, allow_private_hosts, user_stylesheet(css), _cover(cover_image))
+
+
+def _cover(path: str | None) -> FetchedImage | None:
+    """The image of ``--epub-cover-image FILE``: JPEG, PNG, GIF or WebP, judged by its bytes."""
+    if path is None:
+        return None
+    data = read_option_file("cover_image", path)
+    media_type = sniff(data)
+    if media_type is None or media_type == "image/svg+xml":
+        raise OptionError(f"cover_image {path}: is not a JPEG, PNG, GIF or WebP image")
+    return FetchedImage(path, data, media_type)
 
 
 class EpubWriter(Writer):
@@ -82,8 +103,8 @@ class EpubWriter(Writer):
     binary = True
 
     def __init__(self, *, images: str = "embed", offline: bool = False, cache_dir: str | None = None,
-                 allow_private_hosts: bool = False) -> None:
-        self.options = _Options(images, offline, cache_dir, allow_private_hosts)
+                 allow_private_hosts: bool = False, css: str | None = None, cover_image: str | None = None) -> None:
+        self.options = _Options.of(images, offline, cache_dir, allow_private_hosts, css, cover_image)
 
     def write(self, doc: A.Document) -> bytes:
         chapter = Chapter.of(doc, 1, 1)
@@ -103,8 +124,8 @@ class EpubWriter(Writer):
 
 def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str = "newest",
            images: str = "embed", offline: bool = False, cache_dir: str | None = None,
-           allow_private_hosts: bool = False, names: Sequence[str] | None = None,
-           on_document: Callable[[], None] | None = None) -> bytes:
+           allow_private_hosts: bool = False, css: str | None = None, cover_image: str | None = None,
+           names: Sequence[str] | None = None, on_document: Callable[[], None] | None = None) -> bytes:
     """Many documents as one EPUB book: a chapter each, grouped by site then date.
 
     Within each site, chapters follow publication time (``order``: ``newest`` or ``oldest``
@@ -115,7 +136,7 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
     """
     if order not in ORDERS:
         raise OptionError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
-    options = _Options(images, offline, cache_dir, allow_private_hosts)
+    options = _Options.of(images, offline, cache_dir, allow_private_hosts, css, cover_image)
     docs = list(docs)
     named = {id(doc): name for doc, name in zip(docs, names or (), strict=False)}
     groups = _group(_sorted(docs, newest_first=order == "newest"))
@@ -225,7 +246,8 @@ def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _O
     warnings name each chapter by its label (none: the warning is the document's own)."""
     shelf = _ImageShelf(_fetch([c.doc for c in chapters], options, labels or [""] * len(chapters), on_document))
     book = _new_book(meta)
-    css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css", content=stylesheet())
+    css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css",
+                        content=stylesheet() + b"\n" + options.css.encode("utf-8") if options.css else stylesheet())
     contents = localized(_CONTENTS_TITLE, meta.languages[0], "Contents")
     nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title=contents)
     nav.add_item(css)
@@ -236,7 +258,7 @@ def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _O
         content = _chapter_page(chapter, shelf, link_images=options.images != "none")
         items.append(book.add_item(epub.EpubItem(uid=chapter.id, file_name=chapter.file_name,
                                                  media_type="application/xhtml+xml", content=content)))
-    _add_images(book, shelf)
+    _add_images(book, shelf, options.cover)
     book.toc = toc
     book.spine = ([nav] if contents_page else []) + items
     out = io.BytesIO()
@@ -268,10 +290,13 @@ def _new_book(meta: _BookMeta) -> epub.EpubBook:
     return book
 
 
-def _add_images(book: epub.EpubBook, shelf: _ImageShelf) -> None:
-    """Package the images chapters use; the first one is also the cover image."""
+def _add_images(book: epub.EpubBook, shelf: _ImageShelf, cover: FetchedImage | None) -> None:
+    """Package the images chapters use; the cover image is ``cover`` if given, else the first."""
+    if cover is not None:
+        book.set_cover(f"images/cover.{cover.extension}", cover.data, create_page=False)
+        book.get_item_with_id("cover-img").media_type = cover.media_type
     for i, (name, image) in enumerate(shelf.used.values()):
-        if i == 0:
+        if i == 0 and cover is None:
             book.set_cover(name, image.data, create_page=False)
             book.get_item_with_id("cover-img").media_type = image.media_type
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .. import ast as A
 from ..chars import one_line
 from . import Writer
-from .article import IMAGE_LABELS, Chapter, chapter_header, localized, stylesheet
+from .article import IMAGE_LABELS, Chapter, chapter_header, localized, stylesheet, user_stylesheet
 from .markup import escape_xml, safe_url
 from .xhtml import XhtmlRenderer
 
@@ -24,6 +24,11 @@ class HtmlWriter(Writer):
     extension = "html"
     description = "Standalone HTML5 page with the reading stylesheet embedded"
 
+    def __init__(self, *, css: str | None = None) -> None:
+        self.css = css
+        # "</" closes the <style> element in HTML; "<\/" is the same text to CSS
+        self._user_css = user_stylesheet(css).replace("</", "<\\/")
+
     def write(self, doc: A.Document) -> str:
         chapter = Chapter.of(doc, 1, 1)
         renderer = XhtmlRenderer(heading_offset=1,
@@ -33,7 +38,7 @@ class HtmlWriter(Writer):
             f'<!DOCTYPE html>\n<html lang="{chapter.language}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escape_xml(chapter.title)}</title>\n{_head_meta(doc.meta)}"
-            f"<style>\n{_css()}</style>\n</head>\n"
+            f"<style>\n{_css()}{_ended(self._user_css)}</style>\n</head>\n"
             f"<body>\n<article>\n{body}</article>\n</body>\n</html>\n"
         )
 
@@ -56,3 +61,7 @@ def _head_meta(meta: A.Meta) -> str:
 def _css() -> str:
     css = stylesheet().decode("utf-8")
     return css if css.endswith("\n") else css + "\n"
+
+
+def _ended(css: str) -> str:
+    return css if not css or css.endswith("\n") else css + "\n"
