@@ -34,15 +34,16 @@ _INCLUDE = list(batch.DEFAULT_INCLUDE)
 USAGE = 2
 
 #: The panels of ``--help``: options grouped by what they apply to.
-_OUTPUT, _METADATA, _TEXT, _MARKDOWN, _STYLE, _EPUB, _IMAGES, _FOLDERS = (
+_OUTPUT, _METADATA, _TEXT, _MARKDOWN, _STYLE, _EPUB, _IMAGES, _PANDOC, _FOLDERS = (
     "Output", "Metadata (any format)", "Text", "Markdown", "HTML and EPUB", "EPUB", "Images (EPUB)",
-    "Folders and runs")
+    "pandoc's formats (docx, odt, rst, latex …)", "Folders and runs")
 #: The options of the command that are writer options (the parameter's name is the option's),
 #: with the flag that sets each: whether one applies is the chosen writer's to say.
 _WRITER_FLAGS = {"width": "--width", "references": "--references", "front_matter": "--front-matter",
                  "images": "--images", "offline": "--offline", "cache_dir": "--cache-dir",
                  "allow_private_hosts": "--allow-private-hosts", "css": "--css",
-                 "cover_image": "--epub-cover-image"}
+                 "cover_image": "--epub-cover-image", "reference_doc": "--reference-doc",
+                 "template": "--template", "toc": "--toc", "toc_depth": "--toc-depth"}
 #: Options of ``--bundle`` only.
 _BUNDLE_FLAGS = {"title": "--title", "order": "--order"}
 
@@ -178,6 +179,15 @@ def main(
     cover_image: str | None = typer.Option(None, "--epub-cover-image", metavar="FILE", rich_help_panel=_EPUB,
                                            help="The book's cover (JPEG, PNG, GIF or WebP). "
                                                 "Default: the first image."),
+    reference_doc: str | None = typer.Option(None, "--reference-doc", metavar="FILE", rich_help_panel=_PANDOC,
+                                             help="Take styles from this docx, odt or pptx file (pandoc's option)."),
+    template: str | None = typer.Option(None, "--template", metavar="FILE", rich_help_panel=_PANDOC,
+                                        help="Use this pandoc template (text formats)."),
+    toc: bool = typer.Option(False, "--toc", metavar="", rich_help_panel=_PANDOC,
+                             help="Start with a table of contents."),
+    toc_depth: int | None = typer.Option(None, "--toc-depth", metavar="N", rich_help_panel=_PANDOC,
+                                         parser=_number("--toc-depth", 1, "a heading level, 1 to 6"),
+                                         help="With --toc: the deepest heading level listed (pandoc's default: 3)."),
     bundle: str | None = typer.Option(None, "--bundle", metavar="BOOK.epub", rich_help_panel=_EPUB,
                                       help="Put every input in one book, a chapter each."),
     title: str | None = typer.Option(None, "--title", metavar="TEXT", rich_help_panel=_EPUB,
@@ -220,6 +230,8 @@ def main(
     to = "epub" if bundle else to or _format_of_output(output)
     if report and Path(report).suffix.lower() not in (".json", ".csv"):
         _usage_error("--report", "the report must be a .json or .csv file")
+    if "toc_depth" in given and not toc:
+        _refuse_unless("--toc", ["--toc-depth"])
     if bundle:
         _check_bundle(bundle, given)
     else:

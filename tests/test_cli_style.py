@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 from test_cli import EXAMPLE, invoke
 from test_images import png_bytes
+
+from converter.writers.pandoc.process import pandoc_path
 
 CSS = "p { line-height: 2; }\n/* </style><script>alert(1)</script> */\n"
 
@@ -55,3 +59,57 @@ def test_style_options_that_cannot_work_are_usage_errors(css: Path, cover: Path,
     args = [a.format(css=css, cover=cover) for a in args]
     code, _, err = invoke(str(EXAMPLE), *args, "-o", "-")
     assert code == 2 and err == f"convert: error: {line.format(css=css)}\n"
+
+
+# ---------------------------------------------------------------------------- pandoc's options
+
+
+def _reference_docx(path: Path) -> Path:
+    """pandoc's own reference.docx with a font of our naming in its styles."""
+    data = subprocess.run([pandoc_path(), "--print-default-data-file", "reference.docx"], capture_output=True,
+                          check=True, timeout=120).stdout
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "word/styles.xml":
+                body = body.replace(b'w:ascii="', b'w:ascii="MarkerFont', 1)
+            dst.writestr(item, body)
+    return path
+
+
+def test_reference_doc_reaches_pandoc(tmp_path: Path) -> None:
+    reference = _reference_docx(tmp_path / "ref.docx")
+    out = tmp_path / "a.docx"
+    code, _, err = invoke(str(EXAMPLE), "-o", str(out), "--reference-doc", str(reference))
+    assert code == 0, err
+    with zipfile.ZipFile(out) as docx:
+        assert b"MarkerFont" in docx.read("word/styles.xml")
+
+
+def test_a_template_and_a_table_of_contents_reach_pandoc_for_a_folder_too(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (src / name).write_bytes(EXAMPLE.read_bytes())
+    template = tmp_path / "page.rst"
+    template.write_text("FROM THE TEMPLATE $title$\n\n$if(toc)$TOC DEPTH $toc-depth$$endif$\n\n$body$\n",
+                        encoding="utf-8")
+    code, _, err = invoke(str(src), "--to", "rst", "-o", str(tmp_path / "out"), "--template", str(template),
+                          "--toc", "--toc-depth", "2", "-j", "1")
+    assert code == 0, err
+    for name in ("a.rst", "b.rst"):
+        text = (tmp_path / "out" / name).read_text(encoding="utf-8")
+        assert text.startswith("FROM THE TEMPLATE 示例") and "TOC DEPTH 2" in text
+
+
+@pytest.mark.parametrize("args, line", [
+    (["--to", "rst", "--reference-doc", "{css}"], "--reference-doc: applies to docx, odt, pptx output only"),
+    (["--to", "docx", "--reference-doc", "missing.docx"], "--reference-doc: missing.docx: cannot be read (No such file or directory)"),
+    (["--to", "docx", "--template", "{css}"], "--template: does not apply to docx output (a binary format)"),
+    (["--to", "rst", "--toc-depth", "2"], "--toc-depth: applies only with --toc"),
+    (["--to", "rst", "--toc", "--toc-depth", "7"], "--toc-depth: must be a heading level from 1 to 6, not 7"),
+    (["--to", "md", "--toc"], "--toc: does not apply to markdown output"),
+])
+def test_pandoc_options_that_cannot_work_are_usage_errors(css: Path, args: list[str], line: str) -> None:
+    code, _, err = invoke(str(EXAMPLE), *[a.format(css=css) for a in args], "-o", "-")
+    assert code == 2 and err == f"convert: error: {line}\n"
