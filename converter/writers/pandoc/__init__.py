@@ -194,7 +194,8 @@ class PandocWriter(Writer):
         return json.dumps(tree, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def _args(self) -> list[str]:
-        return ["--from", "json", "--to", self.format, "--standalone", "--wrap=preserve", *self._passed, "--output", "-"]
+        return ["--from", "json", "--to", self.format, "--standalone", "--wrap=preserve", *self._passed,
+                "--output", "-"]
 
     def _decoded(self, out: bytes) -> str | bytes:
         return out if self.binary else out.decode("utf-8")
