@@ -35,7 +35,8 @@ USAGE = 2
 
 #: The panels of ``--help``: options grouped by what they apply to.
 _OUTPUT, _METADATA, _TEXT, _MARKDOWN, _STYLE, _EPUB, _IMAGES, _PANDOC, _FOLDERS = (
-    "Output", "Metadata (any format)", "Text", "Markdown", "HTML and EPUB", "EPUB", "Images (EPUB)",
+    "Output", "Metadata (any format)", "Text", "Markdown", "Style and contents (HTML, EPUB, pandoc's)", "EPUB",
+    "Images (EPUB)",
     "pandoc's formats (docx, odt, rst, latex …)", "Folders and runs")
 #: The options of the command that are writer options (the parameter's name is the option's),
 #: with the flag that sets each: whether one applies is the chosen writer's to say.
@@ -183,11 +184,12 @@ def main(
                                              help="Take styles from this docx, odt or pptx file (pandoc's option)."),
     template: str | None = typer.Option(None, "--template", metavar="FILE", rich_help_panel=_PANDOC,
                                         help="Use this pandoc template (text formats)."),
-    toc: bool = typer.Option(False, "--toc", metavar="", rich_help_panel=_PANDOC,
-                             help="Start with a table of contents."),
-    toc_depth: int | None = typer.Option(None, "--toc-depth", metavar="N", rich_help_panel=_PANDOC,
+    toc: bool = typer.Option(False, "--toc", metavar="", rich_help_panel=_STYLE,
+                             help="A table of contents of the headings (HTML, pandoc's formats; in an EPUB's "
+                                  "contents, under each chapter)."),
+    toc_depth: int | None = typer.Option(None, "--toc-depth", metavar="N", rich_help_panel=_STYLE,
                                          parser=_number("--toc-depth", 1, "a heading level, 1 to 6"),
-                                         help="With --toc: the deepest heading level listed (pandoc's default: 3)."),
+                                         help="With --toc: the deepest heading level listed (default: 3)."),
     bundle: str | None = typer.Option(None, "--bundle", metavar="BOOK.epub", rich_help_panel=_EPUB,
                                       help="Put every input in one book, a chapter each."),
     title: str | None = typer.Option(None, "--title", metavar="TEXT", rich_help_panel=_EPUB,

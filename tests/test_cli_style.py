@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support import epubcheck_jar
 from test_cli import EXAMPLE, invoke
 from test_images import png_bytes
 
@@ -113,3 +114,53 @@ def test_a_template_and_a_table_of_contents_reach_pandoc_for_a_folder_too(tmp_pa
 def test_pandoc_options_that_cannot_work_are_usage_errors(css: Path, args: list[str], line: str) -> None:
     code, _, err = invoke(str(EXAMPLE), *[a.format(css=css) for a in args], "-o", "-")
     assert code == 2 and err == f"convert: error: {line}\n"
+
+
+# ---------------------------------------------------------------------------- tables of contents
+
+
+def _sections(tmp_path: Path) -> Path:
+    path = tmp_path / "sections.txt"
+    path.write_bytes(EXAMPLE.read_bytes().replace(
+        b"<p><strong>", b"<h2>Part one</h2><h3>Detail</h3><h4>Deeper</h4><p>x</p><h2>Part two &amp; more</h2><p><strong>", 1))
+    return path
+
+
+def test_html_starts_with_a_table_of_contents(tmp_path: Path) -> None:
+    """The headings of the example are <h2> to <h4>: levels 2 to 4, as pandoc counts them."""
+    code, out, err = invoke(str(_sections(tmp_path)), "--to", "html", "-o", "-", "--toc", "--toc-depth", "3")
+    assert code == 0, err
+    nav = out.split('<nav class="toc"')[1].split("</nav>")[0]
+    assert '<a href="#sec-1">Part one</a><ol>\n<li><a href="#sec-2">Detail</a></li>' in nav
+    assert '<a href="#sec-4">Part two &amp; more</a>' in nav and "Deeper" not in nav
+    assert '<h3 id="sec-1">Part one</h3>' in out and '<h5 id="sec-3">Deeper</h5>' in out
+    code, out, _ = invoke(str(_sections(tmp_path)), "--to", "html", "-o", "-", "--toc", "--toc-depth", "2")
+    assert "Part two" in out.split('<nav class="toc"')[1].split("</nav>")[0] and "#sec-2" not in out
+    code, out, _ = invoke(str(_sections(tmp_path)), "--to", "html", "-o", "-")
+    assert "<nav" not in out and 'id="sec-1"' not in out
+
+
+def test_an_epub_lists_the_headings_under_each_chapter(tmp_path: Path) -> None:
+    source = _sections(tmp_path)
+    for args in (["-o", str(tmp_path / "one.epub")], ["--bundle", str(tmp_path / "book.epub")]):
+        code, _, err = invoke(str(source), *args, "--offline", "--toc")
+        assert code == 0, err
+        with zipfile.ZipFile(args[-1]) as book:
+            nav = book.read("EPUB/nav.xhtml").decode()
+            ncx = book.read("EPUB/toc.ncx").decode()
+        chapter = "ch1.xhtml" if "one" in args[-1] else "ch0001.xhtml"
+        for anchor, text in (("sec-1", "Part one"), ("sec-2", "Detail"), ("sec-4", "Part two")):
+            assert f'href="{chapter}#{anchor}">{text}' in nav
+            assert f'src="{chapter}#{anchor}"' in ncx
+        assert "Deeper" not in nav  # level 4: below the default depth, 3
+
+
+@pytest.mark.skipif(epubcheck_jar() is None, reason="needs Java and the epubcheck package")
+def test_a_book_with_headings_cover_and_stylesheet_passes_epubcheck(tmp_path: Path, css: Path, cover: Path) -> None:
+    from test_epub import epubcheck
+
+    book = tmp_path / "book.epub"
+    code, _, err = invoke(str(_sections(tmp_path)), str(EXAMPLE), "--bundle", str(book), "--offline", "--toc",
+                          "--css", str(css), "--epub-cover-image", str(cover))
+    assert code == 0, err
+    assert epubcheck(book) == []

@@ -145,3 +145,36 @@ def user_stylesheet(path: str | None) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise OptionError(f"css {path}: is not UTF-8 text") from None
+
+
+#: "Contents", by language (anything else gets the English word).
+CONTENTS_TITLE = {"zh-Hans": "目录", "zh-Hant": "目錄", "zh": "目录", "ja": "目次", "ko": "목차"}
+#: The deepest heading level a table of contents lists by default (pandoc's default).
+DEFAULT_TOC_DEPTH = 3
+#: One entry of a table of contents: its text, the id of its heading, the entries under it.
+Outline = list[tuple[str, str, "Outline"]]
+
+
+def check_toc_depth(depth: int | None) -> int:
+    """``toc_depth`` as given (``None``: the default), or a ``ValueError`` saying what it takes."""
+    if depth is None:
+        return DEFAULT_TOC_DEPTH
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 6:
+        raise ValueError(f"toc_depth must be a heading level from 1 to 6, not {depth!r}")
+    return depth
+
+
+def outline(headings: list[tuple[int, str, str]], depth: int) -> Outline:
+    """The headings (level, text, id) of levels up to ``depth`` as a tree: each under the last
+    heading of a higher level before it."""
+    root: Outline = []
+    stack: list[tuple[int, Outline]] = [(0, root)]
+    for level, text, anchor in headings:
+        if level > depth:
+            continue
+        while stack[-1][0] >= level:
+            stack.pop()
+        children: Outline = []
+        stack[-1][1].append((text, anchor, children))
+        stack.append((level, children))
+    return root

@@ -31,14 +31,18 @@ from ..errors import InputError, OptionError
 from ..images import FetchedImage, ImageFetcher, sniff
 from . import Writer
 from .article import (
+    CONTENTS_TITLE,
     IMAGE_LABELS,
     Chapter,
+    Outline,
     chapter_header,
+    check_toc_depth,
     clean_line,
     clean_lines,
     format_date,
     host_of,
     localized,
+    outline,
     read_option_file,
     stylesheet,
     user_stylesheet,
@@ -56,7 +60,6 @@ _CSS_NAME = "style/reading.css"
 #: Namespace of identifiers derived from content (documents without a URL, books).
 _CONTENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:converter:epub:content")
 #: Words the book itself shows, by language (anything else gets the English ones).
-_CONTENTS_TITLE = {"zh-Hans": "目录", "zh-Hant": "目錄", "zh": "目录", "ja": "目次", "ko": "목차"}
 _UNDATED_LABEL = "Undated"
 _NO_SITE_LABEL = "Other sources"
 
@@ -71,6 +74,7 @@ class _Options:
     allow_private_hosts: bool = False
     css: str = ""  # the user's, after the reading stylesheet
     cover: FetchedImage | None = None  # the user's cover image, else the first image
+    toc_depth: int = 0  # the contents list also holds each chapter's headings of levels up to this
 
     def __post_init__(self) -> None:
         if self.images not in IMAGE_MODES:
@@ -78,9 +82,11 @@ class _Options:
 
     @classmethod
     def of(cls, images: str, offline: bool, cache_dir: str | None, allow_private_hosts: bool,
-           css: str | None, cover_image: str | None) -> _Options:
+           css: str | None, cover_image: str | None, toc: bool, toc_depth: int | None) -> _Options:
         """The options, with the files they name read (an ``OptionError`` names the bad one)."""
-        return cls(images, offline, cache_dir, allow_private_hosts, user_stylesheet(css), _cover(cover_image))
+        depth = check_toc_depth(toc_depth)
+        return cls(images, offline, cache_dir, allow_private_hosts, user_stylesheet(css), _cover(cover_image),
+                   depth if toc else 0)
 
 
 def _cover(path: str | None) -> FetchedImage | None:
@@ -103,8 +109,9 @@ class EpubWriter(Writer):
     binary = True
 
     def __init__(self, *, images: str = "embed", offline: bool = False, cache_dir: str | None = None,
-                 allow_private_hosts: bool = False, css: str | None = None, cover_image: str | None = None) -> None:
-        self.options = _Options.of(images, offline, cache_dir, allow_private_hosts, css, cover_image)
+                 allow_private_hosts: bool = False, css: str | None = None, cover_image: str | None = None,
+                 toc: bool = False, toc_depth: int | None = None) -> None:
+        self.options = _Options.of(images, offline, cache_dir, allow_private_hosts, css, cover_image, toc, toc_depth)
 
     def write(self, doc: A.Document) -> bytes:
         chapter = Chapter.of(doc, 1, 1)
@@ -125,7 +132,8 @@ class EpubWriter(Writer):
 def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str = "newest",
            images: str = "embed", offline: bool = False, cache_dir: str | None = None,
            allow_private_hosts: bool = False, css: str | None = None, cover_image: str | None = None,
-           names: Sequence[str] | None = None, on_document: Callable[[], None] | None = None) -> bytes:
+           toc: bool = False, toc_depth: int | None = None, names: Sequence[str] | None = None,
+           on_document: Callable[[], None] | None = None) -> bytes:
     """Many documents as one EPUB book: a chapter each, grouped by site then date.
 
     Within each site, chapters follow publication time (``order``: ``newest`` or ``oldest``
@@ -136,7 +144,7 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
     """
     if order not in ORDERS:
         raise OptionError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
-    options = _Options.of(images, offline, cache_dir, allow_private_hosts, css, cover_image)
+    options = _Options.of(images, offline, cache_dir, allow_private_hosts, css, cover_image, toc, toc_depth)
     docs = list(docs)
     named = {id(doc): name for doc, name in zip(docs, names or (), strict=False)}
     groups = _group(_sorted(docs, newest_first=order == "newest"))
@@ -154,11 +162,38 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
 # ---------------------------------------------------------------------------- chapters
 
 
-def _chapter_page(chapter: Chapter, shelf: _ImageShelf, link_images: bool) -> bytes:
+def _chapter_page(chapter: Chapter, shelf: _ImageShelf, link_images: bool, toc_depth: int) -> tuple[bytes, Outline]:
+    """The chapter's page, and its headings of levels up to ``toc_depth`` (none for 0)."""
     renderer = XhtmlRenderer(image_source=shelf.source, link_missing_images=link_images, heading_offset=1,
-                             image_label=localized(IMAGE_LABELS, chapter.language, "[image]"))
+                             image_label=localized(IMAGE_LABELS, chapter.language, "[image]"),
+                             heading_ids=toc_depth > 0)
     body = chapter_header(chapter) + renderer.render(chapter.doc.blocks)
-    return _page(chapter.title, chapter.language, f"<article>\n{body}</article>\n")
+    page = _page(chapter.title, chapter.language, f"<article>\n{body}</article>\n")
+    return page, outline(renderer.headings, toc_depth)
+
+
+def _with_headings(toc: list[Any], outlines: dict[str, Outline]) -> list[Any]:
+    """``toc`` with each chapter's link holding the chapter's headings (``outlines``, by file)."""
+    out: list[Any] = []
+    for entry in toc:
+        if isinstance(entry, tuple):
+            out.append((entry[0], _with_headings(entry[1], outlines)))
+        elif isinstance(entry, epub.Link) and outlines.get(entry.href):
+            out.append((epub.Section(entry.title, entry.href), _heading_links(entry.href, outlines[entry.href])))
+        else:
+            out.append(entry)
+    return out
+
+
+def _heading_links(file_name: str, tree: Outline) -> list[Any]:
+    links: list[Any] = []
+    for text, anchor, children in tree:
+        href = f"{file_name}#{anchor}"
+        if children:
+            links.append((epub.Section(text, href), _heading_links(file_name, children)))
+        else:
+            links.append(epub.Link(href, text, f"toc-{file_name.rsplit('.', 1)[0]}-{anchor}"))
+    return links
 
 
 def _page(title: str, language: str, body: str) -> bytes:
@@ -248,18 +283,20 @@ def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _O
     book = _new_book(meta)
     css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css",
                         content=stylesheet() + b"\n" + options.css.encode("utf-8") if options.css else stylesheet())
-    contents = localized(_CONTENTS_TITLE, meta.languages[0], "Contents")
+    contents = localized(CONTENTS_TITLE, meta.languages[0], "Contents")
     nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title=contents)
     nav.add_item(css)
     for item in (epub.EpubNcx(), nav, css):
         book.add_item(item)
     items = []
+    outlines: dict[str, Outline] = {}
     for chapter in chapters:
-        content = _chapter_page(chapter, shelf, link_images=options.images != "none")
+        content, outlines[chapter.file_name] = _chapter_page(chapter, shelf, options.images != "none",
+                                                             options.toc_depth)
         items.append(book.add_item(epub.EpubItem(uid=chapter.id, file_name=chapter.file_name,
                                                  media_type="application/xhtml+xml", content=content)))
     _add_images(book, shelf, options.cover)
-    book.toc = toc
+    book.toc = _with_headings(toc, outlines)
     book.spine = ([nav] if contents_page else []) + items
     out = io.BytesIO()
     epub.write_epub(out, book, {

@@ -12,7 +12,18 @@ from __future__ import annotations
 from .. import ast as A
 from ..chars import one_line
 from . import Writer
-from .article import IMAGE_LABELS, Chapter, chapter_header, localized, stylesheet, user_stylesheet
+from .article import (
+    CONTENTS_TITLE,
+    IMAGE_LABELS,
+    Chapter,
+    Outline,
+    chapter_header,
+    check_toc_depth,
+    localized,
+    outline,
+    stylesheet,
+    user_stylesheet,
+)
 from .markup import escape_xml, safe_url
 from .xhtml import XhtmlRenderer
 
@@ -24,16 +35,18 @@ class HtmlWriter(Writer):
     extension = "html"
     description = "Standalone HTML5 page with the reading stylesheet embedded"
 
-    def __init__(self, *, css: str | None = None) -> None:
+    def __init__(self, *, css: str | None = None, toc: bool = False, toc_depth: int | None = None) -> None:
         self.css = css
+        self.toc, self.toc_depth = toc, check_toc_depth(toc_depth)
         # "</" closes the <style> element in HTML; "<\/" is the same text to CSS
         self._user_css = user_stylesheet(css).replace("</", "<\\/")
 
     def write(self, doc: A.Document) -> str:
         chapter = Chapter.of(doc, 1, 1)
-        renderer = XhtmlRenderer(heading_offset=1,
+        renderer = XhtmlRenderer(heading_offset=1, heading_ids=self.toc,
                                  image_label=localized(IMAGE_LABELS, chapter.language, "[image]"))
-        body = chapter_header(chapter) + renderer.render(doc.blocks)
+        text = renderer.render(doc.blocks)
+        body = chapter_header(chapter) + _contents(outline(renderer.headings, self.toc_depth), chapter.language) + text
         return (
             f'<!DOCTYPE html>\n<html lang="{chapter.language}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -65,3 +78,17 @@ def _css() -> str:
 
 def _ended(css: str) -> str:
     return css if not css or css.endswith("\n") else css + "\n"
+
+
+def _contents(tree: Outline, language: str) -> str:
+    """A table of contents linking to the headings of the page ("" for none)."""
+    if not tree:
+        return ""
+    title = escape_xml(localized(CONTENTS_TITLE, language, "Contents"))
+    return f'<nav class="toc" aria-label="{title}">\n<h2>{title}</h2>\n{_entries(tree)}</nav>\n'
+
+
+def _entries(tree: Outline) -> str:
+    items = "".join(f'<li><a href="#{anchor}">{escape_xml(text)}</a>{_entries(children) if children else ""}</li>\n'
+                    for text, anchor, children in tree)
+    return f"<ol>\n{items}</ol>\n"
