@@ -209,6 +209,10 @@ def main(
     files_from: str | None = typer.Option(
         None, "--files-from", metavar="FILE", rich_help_panel=_FOLDERS,
         help="Also convert the files listed in FILE (- for stdin), one a line; # starts a comment."),
+    name: str | None = typer.Option(
+        None, "--name", metavar="TEMPLATE", rich_help_panel=_FOLDERS,
+        help="Name each output from its document: {date} (YYYY-MM-DD), {slug} (of the title), {site}, "
+             "{stem} (the input's name), e.g. '{date}-{slug}'. Names that repeat get -2, -3 …"),
     jobs: int = typer.Option(0, "--jobs", "-j", metavar="N", parser=_number("--jobs", 0, "0: all cores"),
                              rich_help_panel=_FOLDERS, help="Processes to use (0: all cores)."),
     force: bool = typer.Option(False, "--force", metavar="", rich_help_panel=_FOLDERS,
@@ -245,8 +249,10 @@ def main(
         title = _bundle_title(fields, title)
     elif fields:
         options = {**options, "metadata": fields}
+    if name is not None:
+        _check_name(name, inputs, output, bundle)
     run = _Run(inputs, to, output, options, include, exclude, follow_symlinks, jobs or None, force, report, quiet,
-               files_from, bundle, title, order)
+               files_from, bundle, title, order, name)
     with _run_scope(quiet):
         raise typer.Exit(_bundle(run) if bundle else _convert(run))
 
@@ -277,6 +283,24 @@ def _bundle_title(fields: dict[str, Any], title: str | None) -> str | None:
     if title is not None:
         _usage_error("-M", "title: --title already names the book")
     return fields["title"]
+
+
+def _check_name(template: str, inputs: list[str], output: str | None, bundle: str | None) -> None:
+    """``--name`` names the outputs of a folder or of several inputs: a usage error otherwise,
+    or when the template is not one (see :mod:`converter.batch.naming`)."""
+    from .batch.naming import check_template
+
+    if bundle:
+        _usage_error("--name", "does not apply with --bundle (the book is written whole, to BOOK.epub)")
+    if output == "-" or inputs == ["-"]:
+        _usage_error("--name", "does not apply to stdin or stdout")
+    one_file = len(inputs) == 1 and not Path(inputs[0]).is_dir()
+    if one_file and output is not None and not output.endswith(("/", os.sep)) and not Path(output).is_dir():
+        _usage_error("--name", f"-o {output} names the output already; --name names those of a folder")
+    try:
+        check_template(template)
+    except OptionError as exc:
+        _usage_error("--name", exc.reason)
 
 
 def _format_of_output(output: str | None) -> str:
@@ -313,6 +337,7 @@ class _Run:
     bundle: str | None = None
     title: str | None = None
     order: str = "newest"
+    name: str | None = None  # the template of output names (--name)
 
 
 @contextlib.contextmanager
@@ -338,7 +363,7 @@ def _convert(run: _Run) -> int:
         return _to_stream(run.inputs, run.to, run.output, run.options)
     try:
         plan = batch.plan_inputs(run.inputs, run.to, run.output, include=run.include, exclude=run.exclude,
-                                 follow_symlinks=run.follow_symlinks)
+                                 follow_symlinks=run.follow_symlinks, name=run.name, jobs=run.jobs)
     except OutputError as exc:
         _usage_error("-o", str(exc))
     if not plan.jobs and not plan.problems:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import metadata
-from ..ast import Document
+from ..ast import Document, Meta
 from ..errors import ConversionError
 from ..files import read_file, remove_temporaries, write_atomic
 from ..writers import Written, make_writer
@@ -160,6 +160,31 @@ def read_documents(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None 
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return docs, rows
+
+
+def read_meta_chunk(paths: Sequence[str]) -> list[Meta | None]:
+    """The metadata of a few documents (``None`` for one that cannot be read), their warnings
+    left for the conversion to report."""
+    out: list[Meta | None] = []
+    for path in paths:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                out.append(read_file(path).meta)
+            except ConversionError:
+                out.append(None)
+    return out
+
+
+def read_metas(paths: Sequence[str], *, jobs: int | None = None) -> list[Meta | None]:
+    """The metadata of many documents, read in parallel when there are many (only the
+    metadata comes back from the workers)."""
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(chunks) <= 1:
+        return [meta for chunk in chunks for meta in read_meta_chunk(chunk)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint) as pool:
+        return [meta for metas in pool.map(read_meta_chunk, chunks) for meta in metas]
 
 
 def _ignore_sigint() -> None:

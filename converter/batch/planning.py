@@ -53,7 +53,7 @@ class Jobs:
     needed). A batch plans every file of an archive before it converts any, so this is what
     its memory grows with: a string and a few bytes per file."""
 
-    __slots__ = ("_tree_of", "sources", "targets", "trees")
+    __slots__ = ("_tree_of", "named", "sources", "targets", "trees")
 
     def __init__(self) -> None:
         self.sources: list[str] = []
@@ -61,6 +61,8 @@ class Jobs:
         self.trees: list[Tree] = []
         #: The real path of each input that is a symbolic link (few), for :func:`plan`.
         self.targets: dict[str, str] = {}
+        #: Outputs named by a template (``--name``), by input: these replace the tree's names.
+        self.named: dict[str, str] = {}
 
     def add_tree(self, root: str | os.PathLike[str], out_root: str | os.PathLike[str], ext: str,
                  include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
@@ -83,14 +85,15 @@ class Jobs:
             self.targets[name] = os.path.realpath(name)
 
     def output(self, i: int) -> str:
-        return self.trees[self._tree_of[i]].output(self.sources[i])
+        source = self.sources[i]
+        return self.named.get(source) or self.trees[self._tree_of[i]].output(source)
 
     def __len__(self) -> int:
         return len(self.sources)
 
     def __getitem__(self, i: int) -> Job:
         source, tree = self.sources[i], self.trees[self._tree_of[i]]
-        return source, tree.output(source), tree.root
+        return source, self.named.get(source) or tree.output(source), tree.root
 
     def __iter__(self) -> Iterator[Job]:
         return map(self.__getitem__, range(len(self.sources)))
@@ -113,7 +116,7 @@ class Plan:
 
 def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str | os.PathLike[str] | None = None,
                 *, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
-                follow_symlinks: bool | None = None) -> Plan:
+                follow_symlinks: bool | None = None, name: str | None = None, jobs: int | None = None) -> Plan:
     """The plan for what a user names: files and folders, and an output file, folder or none.
 
     The one place where inputs are paired with outputs, for the command line and the library
@@ -123,6 +126,10 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     folder that cannot be read, and what :func:`plan` refuses become problems. A file named
     here is read even when it is a symbolic link (``follow_symlinks`` is for the links found
     in folders, see :func:`_walk`).
+
+    ``name`` (``'{date}-{slug}'``, see :mod:`.naming`) names each output from its document,
+    in the folder where it would have gone; every input is read for that (on ``jobs``
+    processes).
     """
     ext = "." + get_writer_class(to).extension
     include, exclude = tuple(include), tuple(exclude)  # read once per folder
@@ -131,6 +138,7 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     into = output is not None and (_names_folder(output) or Path(output).is_dir())
     if many and output is not None:
         _refuse_file_for_many(os.fspath(output), ext)
+    template, workers = name, jobs
     jobs = Jobs()
     problems: list[FileResult] = []
     for name in inputs:
@@ -145,7 +153,21 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
             jobs.add_file(name, (Path(output) / path.name if output else path).with_suffix(ext))
     if len(inputs) > 1 or len(jobs) > 1:
         _drop_repeats(jobs)
+    if template is not None:
+        _name_outputs(jobs, template, ext, workers)
     return plan(jobs, problems)
+
+
+def _name_outputs(jobs: Jobs, template: str, ext: str, workers: int | None) -> None:
+    """Name every output by ``template`` from its document, in its folder; repeats numbered."""
+    from .execution import read_metas
+    from .naming import check_template, stem, unique
+
+    check_template(template)
+    metas = read_metas(jobs.sources, jobs=workers)
+    wanted = [os.path.join(os.path.dirname(jobs.output(i)), stem(template, metas[i], source))
+              for i, source in enumerate(jobs.sources)]
+    jobs.named = {source: path + ext for source, path in zip(jobs.sources, unique(wanted), strict=True)}
 
 
 def _names_folder(output: str | os.PathLike[str]) -> bool:
