@@ -36,7 +36,7 @@ USAGE = 2
 #: The panels of ``--help``: options grouped by what they apply to.
 _OUTPUT, _METADATA, _TEXT, _MARKDOWN, _STYLE, _EPUB, _IMAGES, _PANDOC, _FOLDERS = (
     "Output", "Metadata (any format)", "Text", "Markdown", "Style and contents (HTML, EPUB, pandoc's)", "EPUB",
-    "Images (EPUB)",
+    "Images (EPUB, HTML, --extract-media)",
     "pandoc's formats (docx, odt, rst, latex …)", "Folders and runs")
 #: The options of the command that are writer options (the parameter's name is the option's),
 #: with the flag that sets each: whether one applies is the chosen writer's to say.
@@ -44,7 +44,8 @@ _WRITER_FLAGS = {"width": "--width", "references": "--references", "front_matter
                  "images": "--images", "offline": "--offline", "cache_dir": "--cache-dir",
                  "allow_private_hosts": "--allow-private-hosts", "css": "--css",
                  "cover_image": "--epub-cover-image", "reference_doc": "--reference-doc",
-                 "template": "--template", "toc": "--toc", "toc_depth": "--toc-depth"}
+                 "template": "--template", "toc": "--toc", "toc_depth": "--toc-depth",
+                 "extract_media": "--extract-media"}
 #: Options of ``--bundle`` only.
 _BUNDLE_FLAGS = {"title": "--title", "order": "--order"}
 
@@ -161,7 +162,12 @@ def main(
     front_matter: bool = typer.Option(True, "--front-matter/--no-front-matter", metavar="", rich_help_panel=_MARKDOWN,
                                       help="Start with YAML front matter holding the metadata."),
     images: str = typer.Option("embed", "--images", metavar="embed|link|none", rich_help_panel=_IMAGES,
-                               help="Download images into the book (embed), show them as links, or drop them."),
+                               help="Download images into the output (embed: EPUB's default; an HTML page "
+                                    "then holds them), refer to them where they are (link: HTML's default), "
+                                    "or drop them.", show_default=False),
+    extract_media: str | None = typer.Option(
+        None, "--extract-media", metavar="DIR", rich_help_panel=_IMAGES,
+        help="Markdown: download the images into DIR and refer to them there (pandoc's option)."),
     offline: bool = typer.Option(False, "--offline", metavar="", rich_help_panel=_IMAGES,
                                  help="Make no network request at all (cached images are still used)."),
     cache_dir: str | None = typer.Option(None, "--cache-dir", metavar="DIR", rich_help_panel=_IMAGES,

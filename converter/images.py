@@ -650,3 +650,23 @@ def _on_threads(work: Callable[[str], FetchedImage | _Failure], items: list[str]
 def fetch_images(urls: Iterable[str], **options: object) -> dict[str, FetchedImage]:
     """Fetch ``urls`` with a new :class:`ImageFetcher` (``options`` are its keywords)."""
     return ImageFetcher(**options).fetch_all(urls)  # type: ignore[arg-type]
+
+
+def document_images(blocks: Iterable[object], *, offline: bool = False, cache_dir: str | None = None,
+                    allow_private_hosts: bool = False) -> dict[str, FetchedImage]:
+    """The images of a document's ``blocks`` that could be had, by URL (one budget, the
+    warnings of :meth:`ImageFetcher.fetch_documents`)."""
+    from . import ast as A
+
+    urls = [node.url for node in A.walk(list(blocks)) if isinstance(node, A.Image)]  # type: ignore[arg-type]
+    if not urls:
+        return {}
+    fetcher = ImageFetcher(cache_dir=cache_dir, offline=offline, allow_private_hosts=allow_private_hosts)
+    return fetcher.fetch_documents([("", urls)])
+
+
+def data_uri(image: FetchedImage) -> str:
+    """The image as a ``data:`` URI, for a page that holds its images."""
+    import base64
+
+    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"

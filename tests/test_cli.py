@@ -230,8 +230,8 @@ def test_a_news_item_with_stray_nul_and_control_bytes_converts(tmp_path: Path) -
 def test_help_groups_options_by_what_they_apply_to() -> None:
     code, out, _ = invoke("--help")
     panels = [line.strip("╭─ ").split(" ─")[0] for line in out.splitlines() if line.startswith("╭─")]
-    assert code == 0 and {"Output", "Metadata (any format)", "Text", "Markdown", "Images (EPUB)", "EPUB",
-                         "Folders and runs"} <= set(panels)
+    assert code == 0 and {"Output", "Metadata (any format)", "Text", "Markdown", "Images (EPUB, HTML, --extract-media)",
+                         "EPUB", "Folders and runs"} <= set(panels)
     assert "<bool>" not in out and "<list[str]>" not in out and "[n] in the text" in out
 
 

@@ -16,7 +16,7 @@ _BOMS = (
 #: Bytes that never occur in text: C0 controls other than tab, LF, FF, CR, ESC.
 _BINARY_BYTES = bytes([*range(0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 #: The same as characters, for text that decoded: a stray one is dropped, a text made of them is binary.
-_CONTROL_CHARS = {code: None for code in _BINARY_BYTES}
+_CONTROL_CHARS = dict.fromkeys(_BINARY_BYTES)
 #: Characters sampled, and how many of them may be controls, before decoded text counts as binary.
 _SAMPLE = 8192
 _MOSTLY = 10

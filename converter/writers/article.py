@@ -178,3 +178,15 @@ def outline(headings: list[tuple[int, str, str]], depth: int) -> Outline:
         stack[-1][1].append((text, anchor, children))
         stack.append((level, children))
     return root
+
+
+#: What a writer does with a document's images: download them into its output (embed), refer
+#: to them where they are (link), or leave them out (none).
+IMAGE_MODES = ("embed", "link", "none")
+
+
+def check_image_mode(images: str) -> None:
+    if images not in IMAGE_MODES:
+        from ..errors import OptionError
+
+        raise OptionError(f"images must be one of {', '.join(IMAGE_MODES)}, not {images!r}")

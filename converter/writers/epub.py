@@ -36,6 +36,7 @@ from .article import (
     Chapter,
     Outline,
     chapter_header,
+    check_image_mode,
     check_toc_depth,
     clean_line,
     clean_lines,
@@ -51,7 +52,6 @@ from .json import iter_json
 from .markup import drop_non_xml, escape_xml, safe_url
 from .xhtml import XhtmlRenderer
 
-IMAGE_MODES = ("embed", "link", "none")
 ORDERS = ("newest", "oldest")
 #: ``dcterms:modified`` of a document without a publication date: fixed, never the clock.
 UNDATED = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
@@ -77,8 +77,7 @@ class _Options:
     toc_depth: int = 0  # the contents list also holds each chapter's headings of levels up to this
 
     def __post_init__(self) -> None:
-        if self.images not in IMAGE_MODES:
-            raise OptionError(f"images must be one of {', '.join(IMAGE_MODES)}, not {self.images!r}")
+        check_image_mode(self.images)
 
     @classmethod
     def of(cls, images: str, offline: bool, cache_dir: str | None, allow_private_hosts: bool,

@@ -9,6 +9,8 @@ event handler or ``javascript:`` URL), whatever the document holds.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import ast as A
 from ..chars import one_line
 from . import Writer
@@ -18,6 +20,7 @@ from .article import (
     Chapter,
     Outline,
     chapter_header,
+    check_image_mode,
     check_toc_depth,
     localized,
     outline,
@@ -35,7 +38,12 @@ class HtmlWriter(Writer):
     extension = "html"
     description = "Standalone HTML5 page with the reading stylesheet embedded"
 
-    def __init__(self, *, css: str | None = None, toc: bool = False, toc_depth: int | None = None) -> None:
+    def __init__(self, *, css: str | None = None, toc: bool = False, toc_depth: int | None = None,
+                 images: str = "link", offline: bool = False, cache_dir: str | None = None,
+                 allow_private_hosts: bool = False) -> None:
+        check_image_mode(images)
+        self.images, self.offline, self.cache_dir = images, offline, cache_dir
+        self.allow_private_hosts = allow_private_hosts
         self.css = css
         self.toc, self.toc_depth = toc, check_toc_depth(toc_depth)
         # "</" closes the <style> element in HTML; "<\/" is the same text to CSS
@@ -44,7 +52,8 @@ class HtmlWriter(Writer):
     def write(self, doc: A.Document) -> str:
         chapter = Chapter.of(doc, 1, 1)
         renderer = XhtmlRenderer(heading_offset=1, heading_ids=self.toc,
-                                 image_label=localized(IMAGE_LABELS, chapter.language, "[image]"))
+                                 image_label=localized(IMAGE_LABELS, chapter.language, "[image]"),
+                                 **self._images(doc))
         text = renderer.render(doc.blocks)
         body = chapter_header(chapter) + _contents(outline(renderer.headings, self.toc_depth), chapter.language) + text
         return (
@@ -54,6 +63,21 @@ class HtmlWriter(Writer):
             f"<style>\n{_css()}{_ended(self._user_css)}</style>\n</head>\n"
             f"<body>\n<article>\n{body}</article>\n</body>\n</html>\n"
         )
+
+
+    def _images(self, doc: A.Document) -> dict[str, Any]:
+        """How the page shows images: where they are (link), inside it as ``data:`` URIs
+        (embed; one that cannot be had is a link to it), or not at all (none)."""
+        if self.images == "none":
+            return {"image_source": lambda image: None, "link_missing_images": False}
+        if self.images == "link":
+            return {}
+        from ..images import data_uri, document_images
+
+        fetched = document_images(doc.blocks, offline=self.offline, cache_dir=self.cache_dir,
+                                  allow_private_hosts=self.allow_private_hosts)
+        uris = {url: data_uri(image) for url, image in fetched.items()}
+        return {"image_source": lambda image: uris.get(image.url)}
 
 
 def _head_meta(meta: A.Meta) -> str:
