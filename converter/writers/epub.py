@@ -29,9 +29,9 @@ from ebooklib import epub
 from .. import ast as A
 from ..errors import InputError, OptionError
 from ..images import FetchedImage, ImageFetcher, sniff
+from ..labels import label
 from . import Writer
 from .article import (
-    CONTENTS_TITLE,
     IMAGE_LABELS,
     Chapter,
     Outline,
@@ -282,7 +282,7 @@ def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _O
     book = _new_book(meta)
     css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css",
                         content=stylesheet() + b"\n" + options.css.encode("utf-8") if options.css else stylesheet())
-    contents = localized(CONTENTS_TITLE, meta.languages[0], "Contents")
+    contents = label("contents", meta.languages[0])
     nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title=contents)
     nav.add_item(css)
     for item in (epub.EpubNcx(), nav, css):

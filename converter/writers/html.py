@@ -13,9 +13,9 @@ from typing import Any
 
 from .. import ast as A
 from ..chars import one_line
+from ..labels import label
 from . import Writer
 from .article import (
-    CONTENTS_TITLE,
     IMAGE_LABELS,
     Chapter,
     Outline,
@@ -108,7 +108,7 @@ def _contents(tree: Outline, language: str) -> str:
     """A table of contents linking to the headings of the page ("" for none)."""
     if not tree:
         return ""
-    title = escape_xml(localized(CONTENTS_TITLE, language, "Contents"))
+    title = escape_xml(label("contents", language))
     return f'<nav class="toc" aria-label="{title}">\n<h2>{title}</h2>\n{_entries(tree)}</nav>\n'
 
 
