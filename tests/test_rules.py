@@ -282,3 +282,31 @@ def test_placeholder_urls_are_what_the_pattern_says(path: str) -> None:
 
     url = "https://img.example" + path
     assert is_placeholder_url(url) == bool(_PLACEHOLDER.search(url))
+
+
+# ------------------------------------------------------------------ URLs repaired
+
+
+@pytest.mark.parametrize("src, url", [
+    ("https://images.weserv.nl/?url=img.example.org/a.jpg", "https://img.example.org/a.jpg"),
+    ("https://images.weserv.nl?url=img.example.org/a.jpg&w=300", "https://img.example.org/a.jpg"),
+    ("//images.weserv.nl/?url=ssl:img.example.org/b.png", "https://img.example.org/b.png"),
+    ("https://images.weserv.nl/?url=http%3A%2F%2Fimg.example.org%2Fc.jpg", "http://img.example.org/c.jpg"),
+    ("https://images.weserv.nl/?w=300", "https://images.weserv.nl/?w=300"),  # no original to go back to
+])
+def test_images_behind_the_feed_mirrors_proxy_keep_their_original_url(src: str, url: str) -> None:
+    assert only(f'<p><img src="{src}"></p>') == A.Figure(A.Image(url))
+
+
+def test_protocol_relative_links_get_https_even_under_an_http_page() -> None:
+    para = parse_body('<p><a href="//cdn.example.org/x">x</a></p>', "http://news.example.com/a")[0]
+    assert para == A.Paragraph([A.Link([A.Text("x")], "https://cdn.example.org/x")])
+
+
+@pytest.mark.parametrize("href, url", [
+    ("https://www.example.comhttps://itunes.example.org/podcast/1?mt=2", "https://itunes.example.org/podcast/1?mt=2"),
+    ("http://example.comhttp://other.example.org/", "http://other.example.org/"),
+    ("https://archive.example.org/web/2020/https://x.example.org/", "https://archive.example.org/web/2020/https://x.example.org/"),
+])
+def test_a_host_written_twice_is_repaired_to_the_second_url(href: str, url: str) -> None:
+    assert rules.clean_url(href) == url

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from itertools import islice
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml import etree
 
@@ -252,6 +252,9 @@ def clean_url(raw: str, base_url: str = "") -> str:
         return url
     if _UNSAFE_SCHEME.match(url):
         return ""
+    url = unproxied_url(repaired_host(url))
+    if url.startswith("//"):
+        url = "https:" + url
     if base_url and not url.startswith("#") and not _is_plain_absolute(url):
         try:
             url = urljoin(base_url, url)
@@ -259,6 +262,52 @@ def clean_url(raw: str, base_url: str = "") -> str:
             return ""
         if _UNSAFE_SCHEME.match(url):  # a relative URL under a document URL such as file:///…
             return ""
+    return url
+
+
+#: Image proxies of feed mirrors that take the original URL in a ``url=`` parameter.
+_IMAGE_PROXIES = ("images.weserv.nl/?", "images.weserv.nl?")
+
+
+def unproxied_url(url: str) -> str:
+    """The original URL of an image served through a feed mirror's proxy
+    (``https://images.weserv.nl/?url=host/a.jpg`` gives ``https://host/a.jpg``).
+
+    The proxy is an artefact of the mirror, not of the article: the original outlives it. The
+    proxy takes the URL without a scheme (or with ``ssl:`` for https); https is added.
+    """
+    if "weserv" not in url:
+        return url
+    rest = url.split("//", 1)[-1] if url.startswith(("https://", "http://", "//")) else url
+    if not rest.startswith(_IMAGE_PROXIES):
+        return url
+    for name, value in parse_qsl(rest.split("?", 1)[1]):
+        if name == "url" and value.strip():
+            value = value.strip()
+            value = value.removeprefix("ssl:")
+            if value.startswith(("https://", "http://")):
+                return value
+            return "https://" + value.lstrip("/")
+    return url
+
+
+def repaired_host(url: str) -> str:
+    """A URL whose host was written twice over, the second time with its own scheme
+    (``https://www.economist.comhttps://itunes.apple.com/x``), as the second URL.
+
+    Feeds that prefix every ``href`` with the site's address do that to absolute links. Only
+    a second scheme inside the host counts: ``https://archive.org/web/https://x`` is a path.
+    """
+    start = url.find("://")
+    if start < 0 or "http" not in url[start + 3:]:
+        return url
+    end = url.find("/", start + 3)
+    if end < 0 or not url.startswith("//", end):
+        return url
+    authority = url[start + 3:end]
+    for scheme in ("https:", "http:"):
+        if authority.endswith(scheme):
+            return scheme + url[end:]
     return url
 
 
@@ -278,6 +327,20 @@ def site_of(url: str) -> str:
     except ValueError:
         return ""
     return host.removeprefix("www.")
+
+
+#: Second-level labels under which sites register (``cna.com.tw``, ``bbc.co.uk``).
+_REGISTRY_LABELS = frozenset(["com", "co", "org", "net", "gov", "edu", "ac", "or", "ne", "go"])
+
+
+def site_key(url: str) -> str:
+    """The part of a URL's host a site registers: ``bbc.com`` for ``www.bbc.com`` and
+    ``news.bbc.com``, ``cna.com.tw`` for ``www.cna.com.tw``; ``""`` without a host."""
+    labels = site_of(url).split(".")
+    if len(labels) < 2:
+        return ""
+    keep = 3 if len(labels) >= 3 and labels[-2] in _REGISTRY_LABELS and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-keep:])
 
 
 # --------------------------------------------------------------------------- captions
