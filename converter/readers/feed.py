@@ -19,6 +19,7 @@ from . import header, rules
 from .decode import decode
 from .html import read_body
 from .language import FIRST_LOOK, SAMPLE, detect_language, settled_chinese
+from .rules import Notice
 
 #: Front-matter keys that map onto ``Meta`` fields; every other key goes to ``Meta.extra``.
 _URL_KEYS = ("from", "url", "link", "source")
@@ -32,8 +33,11 @@ _CONTROL_REFERENCE = re.compile(
     r"(?![0-9a-fA-F])")
 
 
-def read(source: bytes | str, path: str | None = None) -> A.Document:
-    """Parse one feed-HTML document. ``path`` names it in errors and is the last-resort title."""
+def read(source: bytes | str, path: str | None = None, notice: Notice = rules.ignore) -> A.Document:
+    """Parse one feed-HTML document. ``path`` names it in errors and is the last-resort title.
+
+    ``notice`` is called with the name of each cleaning rule that fires (for measurements).
+    """
     text = decode(source, path) if isinstance(source, bytes) else replace_unencodable(source)
     text = drop_controls(text)
     if not text.strip():
@@ -41,12 +45,14 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
     parts = header.split(text)
     author, body = rules.extract_byline(rules.strip_promo_footer(parts.body))
     meta = _meta(parts, author)
-    blocks, heading = read_body(body, meta.url)
+    found = read_body(body, meta.url, notice)
+    if not author and found.bylines:  # a byline of the markup names a person, the front matter often the site
+        meta.author = found.bylines[0]
     if not meta.title:
-        meta.title = heading
+        meta.title = found.heading
         if not meta.title and path:  # as text: bytes of the name that were not UTF-8 become U+FFFD
             meta.title = _clean_string(os.path.splitext(os.path.basename(path))[0])
-    blocks = drop_title_heading(blocks, meta.title)
+    blocks = drop_title_heading(found.blocks, meta.title)
     if _CONTROL_REFERENCE.search(text):  # a character reference can spell a control character again
         _drop_controls_everywhere(meta, blocks)
     if not meta.language:
