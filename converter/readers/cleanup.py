@@ -351,9 +351,8 @@ def drop_related_links(blocks: list[A.Block], url: str, notice: Notice = rules.i
         labelled = bool(out) and _is_title(out[-1]) and _text(out[-1]).rstrip().endswith((":", "：")) \
             and _is_link_block(block, url)
         if is_related_list(block, url) or is_link_bar(block, url, closing) or labelled:
-            notice("related links", _block_text(block))
-            if out and _is_title(out[-1]):
-                out.pop()
+            title = out.pop() if out and _is_title(out[-1]) else None
+            notice("related links", (_text(title) + " " if title else "") + _block_text(block))
             continue
         out.append(block)
     end, links = len(out), 0

@@ -44,7 +44,7 @@ def read(source: bytes | str, path: str | None = None, notice: Notice = rules.ig
     if not text.strip():
         raise InputError("is empty" if not text else "holds only whitespace", path)
     parts = header.split(text)
-    byline, body = rules.extract_byline(rules.strip_promo_footer(parts.body))
+    byline, body = rules.extract_byline(rules.strip_promo_footer(parts.body), notice)
     meta = _meta(parts)
     found = read_body(body, meta.url, notice)
     if not meta.title:

@@ -227,12 +227,12 @@ def clear_furniture(root: Element, base_url: str,
             name = rules.byline_of(el)
             if name:
                 bylines.append(name)
-                notice("byline element", name)
+                notice("byline element", " ".join(text_of(el).split()))
                 _remove(el)
             continue
         kind = rules.furniture_kind(el) or _repeats_embed(el) and "embed twice"
         if kind:
-            taken = " ".join(text_of(el).split()) or el.get("src") or ""
+            taken = " ".join(text_of(el).split()) or " ".join(filter(None, [el.get("title"), el.get("src")]))
             if taken or first_descendant(el, ["img"]) is not None:
                 notice(kind, taken)
             placeholder = _remove(el)
@@ -677,7 +677,7 @@ class _Walker:
         if name == "time":
             stamp = rules.time_text(el)
             if stamp is not None:
-                self.notice("relative time", stamp)
+                self.notice("relative time", f"{text_of(el)} -> {stamp}")
                 return [A.Text(stamp)]
         if name == "a":
             return self._link(el, depth)

@@ -139,7 +139,7 @@ def strip_promo_footer(body: str) -> str:
     return head[: lead.start()] if lead else head
 
 
-def extract_byline(body: str) -> tuple[str, str]:
+def extract_byline(body: str, notice: Notice = ignore) -> tuple[str, str]:
     """Take the leading ``<div><i>Author<br>date</i></div>`` byline out; return (author, body).
 
     The date is ISO 8601 (``2025-02-01T12:20:12Z``) or has a space for the ``T``
@@ -148,6 +148,7 @@ def extract_byline(body: str) -> tuple[str, str]:
     match = _BYLINE.match(body)
     if not match:
         return "", body
+    notice("feed byline", match.group(2) + " " + match.group(3))
     return one_line(match.group(2)), match.group(1) + body[match.end():]
 
 
