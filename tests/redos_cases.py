@@ -234,6 +234,10 @@ CASES: list[Case] = [
                                A.Link([A.Text("b")], "https://news.example.org/b")]),),
          lambda para: cleanup.is_link_bar(para, "https://news.example.org/x", True),
          lambda para: True),
+    Case("related label of many near-words", "cleanup.py: _RELATED_LABEL",
+         lambda: ("relate " * (SIZE // 7),),
+         lambda text: cleanup._RELATED_LABEL.search(text) is not None,
+         lambda text: False),
     # ------------------------------------------------------------ readers/feed.py, language.py, json.py, chars.py
     Case("control characters and surrogates", "chars.py: _UNENCODABLE, _UNWANTED",
          lambda: ("<p>" + "x\x01\ud800" * (SIZE // 3) + "</p>",),

@@ -117,6 +117,14 @@ def test_closing_boilerplate_after_the_article_is_dropped(closing: str) -> None:
     assert texts(ARTICLE + closing) == [BODY]
 
 
+def test_a_closing_prompt_goes_with_the_addresses_it_lists() -> None:
+    promo = ("<p><b>欢迎订阅古典音乐播客，收听更多演出。</b></p><p><b>Feed-URL:</b></p>"
+             "<p><b>https://rss.example.org/podcast</b></p><p><b>iTunes:</b></p><p><b>https://pods.example.org/id1</b></p>")
+    assert texts(ARTICLE + promo) == [BODY]
+    addresses = "<p>Source:</p><p>https://data.example.org/table</p>"  # no prompt before them: text
+    assert texts(ARTICLE + addresses) == [BODY, "Source:", "https://data.example.org/table"]
+
+
 def test_a_closing_shape_inside_the_article_is_text() -> None:
     html = ARTICLE + "<p>他说这篇报道的版权所有人不愿具名，但确认内容属实。</p>" + ARTICLE
     assert len(texts(html)) == 3
@@ -168,6 +176,20 @@ def test_a_labelled_block_of_site_links_goes() -> None:
     assert texts(html) == [BODY]
 
 
+def test_one_site_link_under_a_related_label_goes_even_quoted() -> None:
+    related = '<blockquote><p>相关阅读：<a href="https://news.example.com/space/topic">专页</a></p></blockquote>'
+    assert texts(ARTICLE + related + ARTICLE) == [BODY, BODY]
+    kept = '<p>专题：<a href="https://news.example.com/space/topic">专页</a></p>'  # a label of another kind
+    assert texts(ARTICLE + kept + ARTICLE) == [BODY, "专题： 专页", BODY]
+
+
+def test_without_the_documents_url_a_titled_card_of_one_site_goes() -> None:
+    card = ('<p>Related</p><ul><li><h2><a href="https://mag.example.org/a/1">标题</a></h2>'
+            '<p><a href="https://mag.example.org/category/x">Magazine</a></p></li></ul>')
+    blocks = cleanup.clean(parse_body(ARTICLE + card, ""), "", PUBLISHED).blocks
+    assert [A.plain_text(b.content) for b in blocks] == [BODY]  # type: ignore[attr-defined]
+
+
 def test_one_link_closing_the_article_stays() -> None:
     html = ARTICLE + '<p><a href="https://news.example.com/en/1">点击查看本文英文版。</a></p>'
     assert len(texts(html)) == 2
@@ -188,6 +210,7 @@ def test_one_link_closing_the_article_stays() -> None:
     ("自由亚洲电台记者 夏小华、李宗翰 台北报导 责编 许书婷", "夏小华、李宗翰"),
     ("作者：格雷厄姆•艾利森 (Graham Allison)", "格雷厄姆•艾利森 (Graham Allison)"),
     ("（责编：家傲）", ""),  # a credit line naming no author
+    ("文字整理：李洁思；责任编辑：高静", ""),
 ])
 def test_credit_lines_name_the_author(line: str, author: str) -> None:
     assert bylines.credit_line(line) == author
@@ -202,6 +225,13 @@ def test_a_credit_line_at_the_head_or_tail_becomes_the_author() -> None:
     assert cleaned("<p>作者：張三</p>" + ARTICLE).author == "張三"
     result = cleaned(ARTICLE * 4 + "<p>記者 呂熙 責編 胡力汉</p>")
     assert result.author == "呂熙" and len(result.blocks) == 4
+
+
+def test_a_credit_line_naming_only_editors_goes_and_names_no_author() -> None:
+    for line in ("责任编辑：徐亦扬", "编译/审校 张三/李四/王五"):
+        result = cleaned(ARTICLE * 4 + f"<p>{line}</p>")
+        assert result.author == "" and texts(ARTICLE * 4 + f"<p>{line}</p>") == [BODY] * 4
+    assert texts(ARTICLE + "<p>来源：端传媒</p>") == [BODY, "来源：端传媒"]  # the source stays
 
 
 @pytest.mark.parametrize("lead, reporter", [

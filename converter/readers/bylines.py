@@ -24,7 +24,8 @@ MAX_NAME = 40
 _AUTHOR_ROLES = ("作者", "撰文", "撰稿", "采写", "採寫", "记者", "記者", "编译", "編譯", "译者", "譯者", "翻译", "翻譯")
 #: Roles that name someone else; a line of them only is a credit line without an author.
 _OTHER_ROLES = ("责任编辑", "責任編輯", "责编", "責編", "网编", "網編", "编辑", "編輯", "审校", "審校", "核稿",
-                "校对", "校對", "发稿", "發稿", "摄影", "攝影", "制图", "製圖", "来源", "來源")
+                "校对", "校對", "发稿", "發稿", "摄影", "攝影", "制图", "製圖", "整理", "文字整理", "来源", "來源")
+_SOURCE_ROLES = ("来源", "來源")
 _ROLE = re.compile("(" + "|".join(sorted(_AUTHOR_ROLES + _OTHER_ROLES, key=len, reverse=True)) + ")")
 #: What may stand between a role and its names, and between names.
 _SEPARATORS = " \u3000\u00a0:：|｜/／"
@@ -67,6 +68,12 @@ def credit_line(text: str) -> str | None:
         if names and not author and role in _AUTHOR_ROLES:
             author = "、".join(names)
     return author
+
+
+def names_source(line: str) -> bool:
+    """Whether a credit line names the source the article was taken from ("来源：端传媒"),
+    which a reader of a repost wants to keep."""
+    return any(role in line for role in _SOURCE_ROLES)
 
 
 def _names(content: str, reporter: bool) -> list[str] | None:

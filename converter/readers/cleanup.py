@@ -229,7 +229,39 @@ def drop_boilerplate(blocks: list[A.Block], url: str, notice: Notice = rules.ign
             notice("closing boilerplate", _text(block))
         else:
             kept.append(block)
-    return kept
+    return _drop_closing_prompt(kept, notice)
+
+
+#: A line that only labels the next one ("Feed-URL:", "iTunes:") is no longer than this.
+MAX_LABEL = 24
+
+
+def _is_label_or_address(block: A.Block) -> bool:
+    """A short label ending in a colon, or a bare address (a URL and nothing else)."""
+    text = _short_text(block, MAX_JUNK)
+    if text is None or isinstance(block, A.Heading):
+        return False
+    text = text.strip(" *_\n")
+    return 0 < len(text) <= MAX_LABEL and text.endswith((":", "：")) \
+        or text.startswith(("http://", "https://")) and not any(c.isspace() for c in text)
+
+
+def _drop_closing_prompt(blocks: list[A.Block], notice: Notice) -> list[A.Block]:
+    """A subscription prompt closing the article with the addresses it gives, one label
+    and one address a line ("欢迎订阅…播客。" "Feed-URL:" "https://…" "iTunes:" "https://…"):
+    the run of labels and bare addresses at the end counts only after such a prompt."""
+    start = len(blocks)
+    while start and _is_label_or_address(blocks[start - 1]):
+        start -= 1
+    if start == len(blocks) or not start:
+        return blocks
+    prompt = _short_text(blocks[start - 1], MAX_PROMPT)
+    lower = (prompt or "").casefold()
+    if not (_SUBSCRIBE.search(lower) and _CALL.search(lower)):
+        return blocks
+    for block in blocks[start - 1:]:
+        notice("closing boilerplate", _text(block))
+    return blocks[:start - 1]
 
 
 #: The text of a link that only leads on to the rest of the article.
@@ -267,20 +299,21 @@ def drop_closing_inline(blocks: list[A.Block], notice: Notice = rules.ignore) ->
 
 def is_related_list(block: A.Block, url: str) -> bool:
     """A list whose every item is links and nothing else (a title, maybe its source) to
-    other pages of the site; without the document's URL, two items or more all linking
-    to one site."""
+    other pages of the site; without the document's URL, two links or more (a title and
+    its section count) all to one site."""
     if not isinstance(block, (A.BulletList, A.OrderedList)) or not block.items:
         return False
-    links = []
+    firsts, links = [], []
     for item in block.items:
         if not item or not all(isinstance(b, (A.Paragraph, A.Heading)) for b in item):
             return False
         found = [link for b in item for link in _links(b.content)]
         if not found or any(_link_share(b)[0] != _link_share(b)[1] for b in item):
             return False
-        links.append(found[0])
+        firsts.append(found[0])
+        links.extend(found)
     if url:
-        return all(_other_page_of_site(link, url) for link in links)
+        return all(_other_page_of_site(link, url) for link in firsts)
     sites = {rules.site_key(link.url) for link in links}
     return len(links) >= 2 and len(sites) == 1 and "" not in sites
 
@@ -289,15 +322,19 @@ def is_link_bar(block: A.Block, url: str, closing: bool) -> bool:
     """A paragraph of two or more links with only separators between them ("A | B | C"),
     maybe after a short label ("Listen on:", which may also list a name or two without a
     link): navigation, tags or a share bar. Links to other sites count only with a label
-    or after the article."""
+    or after the article. One link counts under a label that says "related" ("相关阅读："),
+    when it leads to another page of the site."""
     if not isinstance(block, A.Paragraph):
         return False
     links = _links(block.content)
-    if len(links) < 2 or any(isinstance(n, A.Image) for n in A.walk([block])):
+    if not links or any(isinstance(n, A.Image) for n in A.walk([block])):
         return False
     rest = _outside_links(block.content).strip()
     colon = min((p for p in (rest.find(":"), rest.find("：")) if p >= 0), default=-1)
     label, between = (rest[:colon + 1], rest[colon + 1:]) if 0 < colon < MAX_TITLE else ("", rest)
+    if len(links) < 2:  # one link: only under a label that says "related" ("相关阅读：[…]")
+        return _RELATED_LABEL.search(label.casefold()) is not None and not between.strip() \
+            and _other_page_of_site(links[0], url)
     items = [item.strip() for item in _BAR_SEPARATORS.split(between) if item.strip()]
     if items and not (label and all(len(item) <= MAX_TITLE for item in items)):
         return False  # text between the links: a sentence, unless a label lists names
@@ -305,6 +342,10 @@ def is_link_bar(block: A.Block, url: str, closing: bool) -> bool:
 
 
 _BAR_SEPARATORS = re.compile(r"[|｜·•/,，、\n]")
+#: Words of a label over links to more articles (the web's vocabulary, in the corpus's
+#: languages); looked for in a label of at most ``MAX_TITLE`` characters.
+_RELATED_LABEL = _any_of("相关", "相關", "延伸", "推荐", "推薦", "更多", "另见", "另見", "related", "read more", "see also",
+                         "also read", "more on")
 
 
 def _outside_links(nodes: list[A.Inline]) -> str:
@@ -350,7 +391,9 @@ def drop_related_links(blocks: list[A.Block], url: str, notice: Notice = rules.i
         closing = i > last_prose
         labelled = bool(out) and _is_title(out[-1]) and _text(out[-1]).rstrip().endswith((":", "：")) \
             and _is_link_block(block, url)
-        if is_related_list(block, url) or is_link_bar(block, url, closing) or labelled:
+        quoted = isinstance(block, A.BlockQuote) and bool(block.content) \
+            and all(is_link_bar(b, url, closing) for b in block.content)
+        if is_related_list(block, url) or is_link_bar(block, url, closing) or labelled or quoted:
             title = out.pop() if out and _is_title(out[-1]) else None
             notice("related links", (_text(title) + " " if title else "") + _block_text(block))
             continue
@@ -398,14 +441,15 @@ def drop_date_stamp(blocks: list[A.Block], published: dt.datetime | None,
 
 
 def take_credit_lines(blocks: list[A.Block], notice: Notice = rules.ignore) -> tuple[list[A.Block], str]:
-    """Credit lines among the first and the last blocks ("作者：張三", "记者 吕熙 责编 胡力汉")
-    that name an author: the author, and the blocks without those lines."""
+    """Credit lines among the first and the last blocks ("作者：張三", "记者 吕熙 责编 胡力汉",
+    "责任编辑：徐亦扬"): the first author they name, and the blocks without those lines (a
+    line naming only editors is metadata too; one naming the source, "来源：…", stays)."""
     paragraphs = [i for i, b in enumerate(blocks) if isinstance(b, A.Paragraph)]
     candidates = paragraphs[:EDGE] + [i for i in paragraphs[-EDGE:] if i not in paragraphs[:EDGE]]
     author, drop = "", set()
     for i in candidates:
         name = bylines.credit_line(_text(blocks[i]))
-        if name:
+        if name is not None and (name or not bylines.names_source(_text(blocks[i]))):
             author = author or name
             drop.add(i)
             notice("credit line", _text(blocks[i]))
