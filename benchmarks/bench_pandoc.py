@@ -15,8 +15,8 @@ Times, each R times (median printed):
 5. the command line in batch: ``convert DIR --to FORMAT -o OUT --force`` with all cores and
    with ``--jobs 1`` (one pandoc process per chunk of 16 files), and ``--to md`` and ``--to html``
    (our native writer) for comparison;
-6. the same batch in this process (``convert_tree``) with and without ``write_many``: one
-   pandoc process per chunk against one per file, with all cores and with one job.
+6. the same batch in this process (``convert_tree``) with pandoc's ``write_many`` and with the
+   base class's: one pandoc process per chunk against one per file, with all cores and with one job.
 
 The machine's load average is printed: the timings are only comparable on an idle machine.
 """
@@ -37,10 +37,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from converter import convert_tree, parse  # noqa: E402
-from converter.ast import Document, Meta  # noqa: E402
-from converter.batch import default_jobs  # noqa: E402
-from converter.writers.pandoc import PandocWriter, run_pandoc, run_pandoc_batch, to_pandoc_json  # noqa: E402
+from converter import convert_tree, parse
+from converter.ast import Document, Meta
+from converter.batch import default_jobs
+from converter.writers.pandoc import (
+    PandocWriter,
+    run_pandoc,
+    run_pandoc_batch,
+    to_pandoc_json,
+)
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
 CONVERT = Path(sys.executable).parent / "convert"
@@ -85,8 +90,8 @@ def one_process(docs: list[Document], fmt: str, runs: int) -> float:
 
 
 def in_process(corpus: Path, fmt: str, runs: int, out: Path, jobs: int, batched: bool) -> float:
-    """Seconds for ``convert_tree`` over the corpus, with ``write_many`` (one pandoc process per
-    chunk) or without it (one per file, as before it existed)."""
+    """Seconds for ``convert_tree`` over the corpus, with pandoc's ``write_many`` (one pandoc
+    process per chunk) or with the base class's (one per file, as before it existed)."""
     saved = PandocWriter.write_many
     if not batched:
         del PandocWriter.write_many  # forked workers inherit the class as it is now

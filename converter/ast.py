@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Union
+from typing import Any, get_args
 
 #: Version of the JSON form written by :func:`document_to_dict`.
 JSON_VERSION = 1
@@ -82,7 +83,7 @@ class LineBreak:
     """A hard line break inside a paragraph (``<br>``)."""
 
 
-Inline = Union[Text, Strong, Emphasis, Strikeout, Superscript, Subscript, Code, Link, Image, LineBreak]
+Inline = Text | Strong | Emphasis | Strikeout | Superscript | Subscript | Code | Link | Image | LineBreak
 
 
 # ---------------------------------------------------------------------------- blocks
@@ -159,8 +160,14 @@ class Div:
     content: list[Block]
 
 
-Block = Union[Paragraph, Heading, Figure, BulletList, OrderedList, BlockQuote, CodeBlock,
-              HorizontalRule, Table, Div]
+Block = (Paragraph | Heading | Figure | BulletList | OrderedList | BlockQuote | CodeBlock | HorizontalRule
+         | Table | Div)
+
+#: The node types, read from the unions above so that a new one is listed once: what writers
+#: dispatch on (:mod:`converter.writers.dispatch`) and the JSON form holds (with ``TableCell``).
+INLINE_TYPES: tuple[type, ...] = get_args(Inline)
+BLOCK_TYPES: tuple[type, ...] = get_args(Block)
+NODE_TYPES: tuple[type, ...] = (*INLINE_TYPES, *BLOCK_TYPES, TableCell)
 
 
 # ---------------------------------------------------------------------------- document
@@ -195,9 +202,7 @@ def plain_text(nodes: list[Inline]) -> str:
     stack: list[Any] = list(reversed(nodes))
     while stack:
         node = stack.pop()
-        if isinstance(node, Text):
-            out.append(node.text)
-        elif isinstance(node, Code):
+        if isinstance(node, (Text, Code)):
             out.append(node.text)
         elif isinstance(node, LineBreak):
             out.append("\n")
@@ -226,8 +231,6 @@ def walk(blocks: list[Block]) -> Iterator[Any]:
             for row in reversed(node.head + node.body):
                 stack.extend(reversed(row))
             stack.extend(reversed(node.caption))
-        elif isinstance(node, TableCell):
-            stack.extend(reversed(node.content))
         elif hasattr(node, "content") and isinstance(node.content, list):
             stack.extend(reversed(node.content))
 
@@ -238,12 +241,7 @@ _LEAVES = frozenset((Text, Code, LineBreak, Image, CodeBlock, HorizontalRule))
 
 # ---------------------------------------------------------------------------- JSON form
 
-_NODE_TYPES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (Text, Strong, Emphasis, Strikeout, Superscript, Subscript, Code, Link, Image,
-                LineBreak, Paragraph, Heading, Figure, BulletList, OrderedList, BlockQuote,
-                CodeBlock, HorizontalRule, TableCell, Table, Div)
-}
+_NODE_TYPES: dict[str, type] = {cls.__name__: cls for cls in NODE_TYPES}
 
 
 def node_to_dict(node: Any) -> Any:

@@ -32,7 +32,8 @@ from converter.images import clean_svg
 from converter.readers import bylines, cleanup, dates, header, language, rules
 from converter.writers import markdown, markup
 from converter.writers.article import language_tag
-from converter.writers.pandoc import OrgAst, to_pandoc_json
+from converter.writers.pandoc import to_pandoc_json
+from converter.writers.pandoc.dialects import OrgAst
 
 #: The length of the runs the inputs are built of, in characters.
 SIZE = 100_000
@@ -333,27 +334,27 @@ CASES: list[Case] = [
          lambda: ("en-" + "a-bb-" * (SIZE // 5) + "!",),
          language_tag,
          lambda tag: "und"),
-    # ------------------------------------------------------------ writers/pandoc.py
-    Case("long text with a long space run", "pandoc.py: _LINE_BREAK_RUN, _BLANKS",
+    # ------------------------------------------------------------ writers/pandoc/
+    Case("long text with a long space run", "pandoc/build.py: _LINE_BREAK_RUN, _BLANKS",
          lambda: (_doc(_para(A.Text("a" + " " * SIZE + "b"))),),
          _pandoc_blocks,
          lambda doc: _str_para("a b")),
-    Case("rST field-like line", "pandoc.py: _RST_BLOCK_LINE",
+    Case("rST field-like line", "pandoc/dialects.py: _RST_BLOCK_LINE",
          lambda: (_doc(_para(A.Text(":a" + "b" * SIZE))), "rst"),
          _pandoc_blocks,
          lambda doc, fmt: _str_para(":a" + "b" * SIZE)),
-    Case("AsciiDoc macro-like line", "pandoc.py: _ADOC_BLOCK_LINE",
+    Case("AsciiDoc macro-like line", "pandoc/dialects.py: _ADOC_BLOCK_LINE",
          lambda: (_doc(_para(A.Text("a" * HALF + "::" + "x" * HALF))), "asciidoc"),
          _pandoc_blocks,
          lambda doc, fmt: _str_para("a" * HALF + "::" + "x" * HALF)),
-    Case("AsciiDoc link text and URL", "pandoc.py: _ADOC_SHORTHAND, _ADOC_URL_MARKUP",
+    Case("AsciiDoc link text and URL", "pandoc/dialects.py: _ADOC_SHORTHAND, _ADOC_URL_MARKUP",
          lambda: (_doc(_para(A.Link([A.Text("a" * HALF + "\u3000x")], "https://example.org/" + "-." * (SIZE // 4)))),
                   "asciidoc"),
          _pandoc_blocks,
          lambda doc, fmt: [{"t": "Para", "c": [
              {"t": "RawInline", "c": ["asciidoc", "link:https://example.org/" + "-." * (SIZE // 4) + "["]},
              {"t": "Str", "c": "a" * HALF + "\u3000x"}, {"t": "RawInline", "c": ["asciidoc", "]"]}]}]),
-    Case("Org image URL", "pandoc.py: _ORG_IMAGE_URL",
+    Case("Org image URL", "pandoc/dialects.py: _ORG_IMAGE_URL",
          lambda: ("https://example.org/" + ".jpg" * (SIZE // 4) + "x",),
          lambda url: OrgAst().shows_image(url),
          lambda url: False),
@@ -396,7 +397,7 @@ def measure(case: Case, rounds: int = 1) -> Measurement:
         started = time.perf_counter()
         try:
             result: Any = case.run(*arguments)
-        except Exception as exc:  # noqa: BLE001 - a crash is reported as the case's result
+        except Exception as exc:
             result = exc
         seconds.append(time.perf_counter() - started)
     expected = case.expected(*arguments)

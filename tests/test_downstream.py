@@ -32,6 +32,7 @@ from converter import ast as A
 from converter import load_json, parse, render
 from converter.errors import ConversionError, InputError
 from converter.writers import pandoc as P
+from converter.writers.pandoc import build
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "SECRET3c1e9a77"  # one word: groff would turn a hyphen into U+2010
@@ -175,7 +176,7 @@ def test_front_matter_sets_no_template_variable_in_html_outputs(fmt: str) -> Non
         plain = render(parse(PLAIN_FRONT_MATTER), fmt)
     pages = html_pages(output)
     assert pages and len(pages) == len(html_pages(plain))
-    for page, plain_page in zip(pages, html_pages(plain)):
+    for page, plain_page in zip(pages, html_pages(plain), strict=True):
         assert EVIL_HOST.encode() not in page and b"onmouseover" not in page and b"onerror" not in page
         tree = html.fromstring(page)
         for element in tree.iter(etree.Element):
@@ -232,7 +233,7 @@ def test_no_default_template_reads_our_own_metadata_key() -> None:
     meta = P.to_pandoc_json(A.Document(A.Meta(title="t", url="https://example.com/", site="s", tags=["a"],
                                               extra={"css": "x.css", "header-includes": "<script>"}), []))["meta"]
     assert set(meta) == {"title", "converter"}
-    key = re.compile(rf"(?<![\w-]){P._OWN_META}(?![\w-])")
+    key = re.compile(rf"(?<![\w-]){build._OWN_META}(?![\w-])")
     texts = {fmt: template_text(fmt) for fmt in P.PANDOC_FORMATS}
     assert sum(bool(text) for text in texts.values()) > 50  # the templates were found
     assert [fmt for fmt, text in texts.items() if key.search(text)] == []
@@ -378,7 +379,7 @@ def live_raw(tree: str) -> list[str]:
         for element in html.fromstring(f"<div>{markup}</div>").iter(etree.Element):
             out += [f"<{element.tag}>"] if element.tag == "script" else []
             out += [f"{name}={value}" for name, value in element.attrib.items() if name.lower().startswith("on")
-                    or name in ("href", "src") and value.strip().lower().startswith("javascript:")]
+                    or (name in ("href", "src") and value.strip().lower().startswith("javascript:"))]
     return out
 
 

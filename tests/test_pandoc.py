@@ -34,6 +34,7 @@ from converter.writers import (
 )
 from converter.writers import pandoc as P
 from converter.writers.markup import drop_non_xml
+from converter.writers.pandoc import process
 
 #: Formats whose text must survive a round trip through pandoc (``html`` is our writer).
 RETENTION_FORMATS = ("docx", "odt", "html", "rst", "latex", "org", "asciidoc")
@@ -46,7 +47,7 @@ PLAIN_FIGURES = Path(__file__).with_name("plain_figures.lua")
 #: Every format is checked over a sample of the corpus, every n-th document from its own
 #: offset, so that between them the formats check every document (two pandoc runs each, for
 #: 485 documents in seven formats, took five minutes); the formats whose output we reshape
-#: (see ``converter/writers/pandoc.py``) and our HTML get the closer samples. All 485 pass
+#: (see ``converter/writers/pandoc/dialects.py``) and our HTML get the closer samples. All 485 pass
 #: in every format: ``CONVERTER_FULL_CORPUS=1`` checks them all.
 CORPUS_STRIDES = {"html": 4, "rst": 4, "org": 4, "asciidoc": 4, "latex": 8, "docx": 8, "odt": 8}
 CORPUS_OFFSETS = {fmt: i for i, fmt in enumerate(CORPUS_STRIDES)}
@@ -248,7 +249,7 @@ def test_pandoc_failure_is_a_one_line_conversion_error() -> None:
 
 def test_timeout_is_a_conversion_error() -> None:
     big = json.dumps(P.to_pandoc_json(A.Document(A.Meta(), [A.Paragraph([A.Text("词 " * 200_000)])])))
-    with pytest.raises(P.PandocError, match="longer than 0.001 s"):
+    with pytest.raises(P.PandocError, match=r"longer than 0\.001 s"):
         P.run_pandoc(["-f", "json", "-t", "docx", "-o", "-"], big.encode(), timeout=0.001)
 
 
@@ -266,8 +267,8 @@ def test_pandocs_heap_is_bounded_by_its_input(monkeypatch: pytest.MonkeyPatch, b
     writer = make_writer("rst")
     payload = writer._payload(doc)
     assert P.heap_limit(len(payload)) == 512 * 2**20 + 64 * len(payload)
-    monkeypatch.setattr(P, "_HEAP_BASE", 0)
-    monkeypatch.setattr(P, "_HEAP_PER_BYTE", 1)
+    monkeypatch.setattr(process, "_HEAP_BASE", 0)
+    monkeypatch.setattr(process, "_HEAP_PER_BYTE", 1)
     with pytest.raises(P.PandocError, match=r"pandoc needed more than \d+ MB of memory"):
         if batched:
             P.run_pandoc_batch("rst", [payload, payload], timeout=120)
@@ -279,8 +280,8 @@ def test_pandocs_heap_is_bounded_by_its_input(monkeypatch: pytest.MonkeyPatch, b
 
 def test_missing_pandoc_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     P.pandoc_path.cache_clear()
-    monkeypatch.setattr(P.importlib.util, "find_spec", lambda name: None)
-    monkeypatch.setattr(P.shutil, "which", lambda name: None)
+    monkeypatch.setattr(process.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(process.shutil, "which", lambda name: None)
     try:
         with pytest.raises(P.PandocError, match="pip install pypandoc-binary"):
             P.run_pandoc(["--version"], b"")
@@ -650,13 +651,13 @@ def test_a_batch_writes_what_one_process_per_document_writes(fmt: str, monkeypat
     docs = [hostile_document()] + [parsed(p) for p in SEEDS[:1] + FEEDS[::97]]
     writer = make_writer(fmt)
     started = _count_processes(monkeypatch)
-    written = writer.write_many(docs)
+    written = list(writer.write_many(docs))
     assert started == ["batch"]
     assert all(not isinstance(w.output, ConversionError) and w.seconds > 0 for w in written)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", P.PandocWarning)
         alone = [writer.write(doc) for doc in docs]
-    for doc, w, output in zip(docs, written, alone):
+    for doc, w, output in zip(docs, written, alone, strict=True):
         assert type(w.output) is type(output)
         assert _xml_parts(w.output, fmt) == _xml_parts(output, fmt), doc.meta.title
         if fmt != "docx":
@@ -672,7 +673,7 @@ def test_a_failing_document_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None
                         lambda self, doc: b"{not json" if doc.meta.title == "t2" else payload(self, doc))
     started = _count_processes(monkeypatch)
     writer = make_writer("rst")
-    written = writer.write_many(docs)
+    written = list(writer.write_many(docs))
     assert started == ["batch", "one"]
     error = written[2].output
     assert isinstance(error, P.PandocError) and "\n" not in str(error) and str(error).startswith("pandoc failed")
@@ -683,11 +684,11 @@ def test_a_failing_document_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None
 def test_a_batch_that_fails_as_a_whole_falls_back_to_one_process_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
     docs = [hostile_document(), A.Document(A.Meta(title="b"), [A.Paragraph([A.Text("x")])])]
     writer = make_writer("rst")
-    monkeypatch.setattr(P, "_CGI_ENV", dict(P._CGI_ENV, PATH_INFO="/no-such-endpoint"))
+    monkeypatch.setattr(process, "_CGI_ENV", dict(process._CGI_ENV, PATH_INFO="/no-such-endpoint"))
     with pytest.raises(P.PandocError, match="pandoc-server failed"):
         P.run_pandoc_batch("rst", [writer._payload(doc) for doc in docs], timeout=60)
     started = _count_processes(monkeypatch)
-    written = writer.write_many(docs)
+    written = list(writer.write_many(docs))
     assert started == ["batch", "one", "one"]
     assert [w.output for w in written] == [writer.write(doc) for doc in docs]
 

@@ -14,6 +14,7 @@ import signal
 import time
 import warnings
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -29,7 +30,7 @@ from typing import Any
 from ..ast import Document
 from ..errors import ConversionError
 from ..files import read_file, remove_temporaries, write_atomic
-from ..writers import make_writer
+from ..writers import Written, make_writer
 from .journal import Journal, _source_stamp, fingerprint
 from .planning import Job, Jobs, Plan
 from .report import FileResult, Report
@@ -43,50 +44,42 @@ AHEAD = 4
 
 
 def convert_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> list[FileResult]:
-    """Convert a few files in this process (the unit of work sent to a pool worker): all at
-    once when the writer can (``write_many``: pandoc's formats, one pandoc process per chunk)."""
+    """Convert a few files in this process (the unit of work sent to a pool worker) through
+    ``writer.write_many``: each output is written atomically as soon as the writer hands it over
+    (one at a time for most writers; the whole chunk at once for pandoc's formats, one pandoc
+    process per chunk). Errors, warnings and seconds stay with their file, and a file that
+    fails costs only itself."""
     writer = make_writer(fmt, **options)
-    if len(chunk) > 1 and callable(getattr(writer, "write_many", None)):
-        return _convert_together(writer, chunk)
-    results = []
-    for source, output, _ in chunk:
-        read = _read_input(source)
-        if isinstance(read.doc, FileResult):
-            results.append(read.doc)
-            continue
-        started = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                write_atomic(output, writer.write(read.doc))
-            except ConversionError as exc:
-                results.append(_failure(source, exc, read.seconds + time.perf_counter() - started))
-                continue
-        results.append(_success(source, output, read, read.seconds + time.perf_counter() - started,
-                                 [str(w.message) for w in caught]))
-    return results
+    results: list[FileResult | None] = [None] * len(chunk)
+    waiting: deque[tuple[int, _Read]] = deque()  # files read and handed to the writer, in order
 
+    def documents() -> Iterator[Document]:
+        for i, (source, _, _) in enumerate(chunk):
+            read = _read_input(source)
+            if isinstance(read.doc, FileResult):
+                results[i] = read.doc
+            else:
+                waiting.append((i, read))
+                yield read.doc
 
-def _convert_together(writer: Any, chunk: Sequence[Job]) -> list[FileResult]:
-    """:func:`convert_chunk` through ``writer.write_many``: every file read, the documents
-    converted in one call, each output written atomically. Errors, warnings and seconds stay
-    with their file, and a file that fails costs only itself."""
-    reads = [_read_input(source) for source, _, _ in chunk]
-    results: list[FileResult | None] = [r.doc if isinstance(r.doc, FileResult) else None for r in reads]
-    todo = [i for i, r in enumerate(reads) if results[i] is None]
-    for i, item in zip(todo, writer.write_many([reads[i].doc for i in todo])):
-        (source, output, _), read = chunk[i], reads[i]
-        started = time.perf_counter()
-        try:
-            if isinstance(item.output, ConversionError):
-                raise item.output
-            write_atomic(output, item.output)
-        except ConversionError as exc:
-            results[i] = _failure(source, exc, read.seconds + item.seconds + time.perf_counter() - started)
-            continue
-        results[i] = _success(source, output, read, read.seconds + item.seconds + time.perf_counter() - started,
-                              item.warnings)
+    for item in writer.write_many(documents()):
+        i, read = waiting.popleft()
+        results[i] = _saved(chunk[i], read, item)
     return results  # type: ignore[return-value]  # every slot is filled
+
+
+def _saved(job: Job, read: _Read, item: Written) -> FileResult:
+    """The result of a file whose document the writer wrote (or failed to): its output saved."""
+    source, output, _ = job
+    started = time.perf_counter()
+    try:
+        if isinstance(item.output, ConversionError):
+            raise item.output
+        write_atomic(output, item.output)
+    except ConversionError as exc:
+        return _failure(source, exc, read.seconds + item.seconds + time.perf_counter() - started)
+    return _success(source, output, read, read.seconds + item.seconds + time.perf_counter() - started,
+                    item.warnings)
 
 
 @dataclass(slots=True)
@@ -146,8 +139,8 @@ def read_documents(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None 
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint)
         results = pool.map(read_chunk, chunks)
     try:
-        for chunk, items in zip(chunks, results):
-            for path, item in zip(chunk, items):
+        for chunk, items in zip(chunks, results, strict=True):
+            for path, item in zip(chunk, items, strict=True):
                 if isinstance(item, FileResult):
                     failures.append(item)
                 else:
@@ -209,7 +202,7 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
     def finish(indices: Sequence[int], done: list[FileResult]) -> None:
         """Take a chunk's results: record them in their journals, then report them."""
         first: dict[str, FileResult] = {}  # per journal, the result to carry a write failure
-        for i, result in zip(indices, done):
+        for i, result in zip(indices, done, strict=True):
             source, output, root = todo[i]
             result._source = source  # the plan's string, not the copy unpickled
             if result._output is not None:
@@ -222,7 +215,7 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
             problem = journals[root].flush()
             if problem:
                 result.warnings += (problem,)
-        for i, result in zip(indices, done):
+        for i, result in zip(indices, done, strict=True):
             take(i, result)
             if on_result:
                 on_result(result)

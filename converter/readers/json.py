@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, NoReturn
+from functools import cache
+from typing import Any, NoReturn, get_args, get_origin, get_type_hints
 
 from .. import ast as A
 from ..chars import clean_input_text
@@ -35,29 +36,34 @@ MAX_NESTING = MAX_DEPTH + 8
 #: Integers (heading levels, list starts, cell spans) outside this range are refused.
 _INT_RANGE = range(-2**31, 2**31)
 
-_INLINES = frozenset({"Text", "Strong", "Emphasis", "Strikeout", "Superscript", "Subscript", "Code", "Link",
-                      "Image", "LineBreak"})
-_BLOCKS = frozenset({"Paragraph", "Heading", "Figure", "BulletList", "OrderedList", "BlockQuote", "CodeBlock",
-                     "HorizontalRule", "Table", "Div"})
-#: The kind of node each place in the tree holds.
-_KINDS = {"block": _BLOCKS, "inline": _INLINES, "cell": frozenset({"TableCell"}), "image": frozenset({"Image"})}
-#: Each node type's fields and their kinds: ``str``, ``int``, a node kind, or a list of them.
-_FIELDS: dict[str, dict[str, str]] = {
-    "Text": {"text": "str"}, "Code": {"text": "str"}, "LineBreak": {},
-    **{name: {"content": "inlines"} for name in
-       ("Strong", "Emphasis", "Strikeout", "Superscript", "Subscript", "Paragraph")},
-    "Link": {"content": "inlines", "url": "str", "title": "str"},
-    "Image": {"url": "str", "alt": "str", "title": "str"},
-    "Heading": {"level": "int", "content": "inlines"},
-    "Figure": {"image": "image", "caption": "inlines"},
-    "BulletList": {"items": "items"}, "OrderedList": {"items": "items", "start": "int"},
-    "BlockQuote": {"content": "blocks"}, "Div": {"content": "blocks"},
-    "CodeBlock": {"text": "str", "language": "str"}, "HorizontalRule": {},
-    "TableCell": {"content": "inlines", "colspan": "int", "rowspan": "int"},
-    "Table": {"head": "rows", "body": "rows", "caption": "inlines"},
-}
+#: What the kinds of place in the tree are called, by the type a field of that kind holds:
+#: a block, an inline, a table cell, an image (a figure's).
+_KIND_NAMES: dict[Any, str] = {A.Block: "block", A.Inline: "inline", A.TableCell: "cell", A.Image: "image"}
+#: What a list of each kind is called: a list of blocks, a list item (blocks), a row (cells) ….
+_LIST_NAMES = {"block": "blocks", "inline": "inlines", "cell": "cells", "blocks": "items", "cells": "rows"}
+
+
+def _kind(hint: Any) -> str:
+    """The kind of a field, from its type hint: ``str``, ``int``, a node kind, or a list kind."""
+    if hint in (str, int):
+        return str(hint.__name__)
+    if get_origin(hint) is list:
+        return _LIST_NAMES[_kind(get_args(hint)[0])]
+    return _KIND_NAMES[hint]
+
+
+@cache
+def _node_tables() -> tuple[dict[str, frozenset[str]], dict[str, dict[str, str]]]:
+    """The names of the node types each kind of place holds, and each node type's fields with
+    their kinds, read from the AST's unions and dataclasses; on first use, since reading the
+    type hints takes a millisecond that a run reading no JSON should not pay."""
+    kinds = {kind: frozenset(cls.__name__ for cls in get_args(hint) or (hint,)) for hint, kind in _KIND_NAMES.items()}
+    fields = {cls.__name__: {name: _kind(hint) for name, hint in get_type_hints(cls).items()} for cls in A.NODE_TYPES}
+    return kinds, fields
+
+
 #: List kinds: what each element is (``items`` and ``rows`` are lists of lists).
-_LISTS = {"blocks": "block", "inlines": "inline", "items": "blocks", "rows": "cells", "cells": "cell"}
+_LISTS = {plural: kind for kind, plural in _LIST_NAMES.items()}
 _META_STRINGS = ("title", "url", "author", "site", "language")
 #: What JSON text needs for a string to hold a character that must be cleaned: an escape
 #: (controls, NUL and surrogates can only be written so) or DEL/C1 as they are.
@@ -123,6 +129,7 @@ def _check_meta(meta: Any) -> str:
 
 def _check_blocks(blocks: Any) -> str:
     """What is wrong with the block tree ("" when nothing is), found without recursion."""
+    kinds, node_fields = _node_tables()
     stack: list[tuple[Any, str, int]] = [(blocks, "blocks", 0)]
     while stack:
         value, kind, depth = stack.pop()
@@ -131,12 +138,12 @@ def _check_blocks(blocks: Any) -> str:
                 return f"{kind} must be a list, not {type(value).__name__}"
             stack.extend((item, _LISTS[kind], depth) for item in value)
             continue
-        if not isinstance(value, dict) or value.get("type") not in _KINDS[kind]:
+        if not isinstance(value, dict) or not isinstance(value.get("type"), str) or value["type"] not in kinds[kind]:
             found = value.get("type") if isinstance(value, dict) else type(value).__name__
             return f"expected a node of kind {kind}, found {found!r}"
         if depth >= MAX_NESTING:
             return f"nodes are nested more than {MAX_NESTING} levels deep"
-        fields = _FIELDS[value["type"]]
+        fields = node_fields[value["type"]]
         for name, field_value in value.items():
             if name == "type":
                 continue
@@ -189,7 +196,7 @@ def _apply_reader_rules(blocks: list[Any], base_url: str) -> None:
                 if not url or (url.startswith("data:") if kind == "Link" else is_placeholder_url(url)):
                     pending += _without_target(node)[::-1]  # its text takes its place
                     continue
-                image["url"] = url  # type: ignore[index]
+                image["url"] = url
             elif kind == "CodeBlock":
                 node["language"] = code_language(node.get("language", ""))
             kept.append(node)

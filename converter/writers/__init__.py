@@ -1,7 +1,8 @@
 """Writers: one module per output format, found by name in one registry.
 
 A writer is a class with one method per AST node type (``block_Paragraph``,
-``inline_Strong`` …) and a ``write(doc)`` entry point: AST in, ``str`` or ``bytes`` out.
+``inline_Strong`` …, found through :mod:`converter.writers.dispatch`) and a ``write(doc)``
+entry point: AST in, ``str`` or ``bytes`` out.
 Third-party packages add writers through the ``converter.writers`` entry-point group; each
 entry point names a :class:`Writer` subclass. After ours come pandoc's formats (``docx``,
 ``odt``, ``rst`` …), written by :mod:`converter.writers.pandoc` through pandoc's JSON AST; a
@@ -12,17 +13,23 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from dataclasses import dataclass
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
-from ..ast import Block, Document, Inline
-from ..errors import FormatError, OptionError
+from ..ast import Document
+from ..errors import ConversionError, FormatError, OptionError
+from .dispatch import NodeDispatcher
 
 ENTRY_POINT_GROUP = "converter.writers"
 
 
-class Writer:
-    """Base class: dispatches each node to ``block_<Type>`` or ``inline_<Type>``.
+class Writer(NodeDispatcher):
+    """Base class: ``block(node)`` and ``inline(node)`` write a node with ``block_<Type>`` or
+    ``inline_<Type>`` (see :class:`~converter.writers.dispatch.NodeDispatcher`).
 
     Subclasses set ``name``, ``extension``, ``description`` and, for binary formats,
     ``binary = True``. Options are keyword arguments of ``__init__``.
@@ -37,11 +44,41 @@ class Writer:
     def write(self, doc: Document) -> str | bytes:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def block(self, node: Block) -> Any:
-        return getattr(self, "block_" + type(node).__name__)(node)
+    def write_many(self, docs: Iterable[Document]) -> Iterator[Written]:
+        """Each of ``docs`` written as :meth:`write` writes it, with its error, warnings and
+        seconds (a :class:`Written` each, in order). A document is taken from ``docs`` only
+        once the one before has been handed over, so a caller that saves each output as it
+        comes holds one document and one output at a time; a writer that converts documents
+        together (pandoc's formats: one process for many) overrides this."""
+        for doc in docs:
+            yield written(partial(self.write, doc))
 
-    def inline(self, node: Inline) -> Any:
-        return getattr(self, "inline_" + type(node).__name__)(node)
+    def writer_name(self) -> str:
+        return f"the {self.name} writer" if self.name else type(self).__name__
+
+
+@dataclass(slots=True)
+class Written:
+    """One document of :meth:`Writer.write_many`: its output or the error writing it, the
+    warnings issued meanwhile, and the seconds it took (its share of a batch's, for a writer
+    that converts documents together)."""
+
+    output: str | bytes | ConversionError
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def written(write: Callable[[], str | bytes]) -> Written:
+    """What ``write()`` returns, or the ``ConversionError`` it raises, with the warnings it
+    issues and the seconds it takes: a document's part of a batch, which goes on after it."""
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            output: str | bytes | ConversionError = write()
+        except ConversionError as exc:
+            output = exc
+    return Written(output, [str(w.message) for w in caught], time.perf_counter() - started)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +108,8 @@ def _load(spec: str) -> type[Writer]:
 
 
 def _plugins() -> dict[str, Any]:
-    from importlib.metadata import entry_points  # ~25 ms to import; most runs never get here
+    # ~25 ms to import; most runs never get here
+    from importlib.metadata import entry_points
 
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
@@ -97,7 +135,7 @@ def get_writer_class(fmt: str) -> type[Writer]:
     key = fmt.strip().lower()
     if key in _BUILTIN:
         return _load(_BUILTIN[key])
-    for name, spec in _BUILTIN.items():
+    for spec in _BUILTIN.values():
         cls = _load(spec)
         if key in cls.aliases or key == cls.extension:
             return cls

@@ -9,9 +9,10 @@ from functools import cache
 from itertools import islice
 from typing import Any
 
-from ..ast import JSON_VERSION, Document, meta_to_dict
+from ..ast import JSON_VERSION, NODE_TYPES, Document, meta_to_dict
 from ..errors import ConversionError
 from . import Writer
+from .dispatch import unknown_node
 
 #: Pieces of JSON text joined at a time (see :func:`text_batches`).
 _PIECES = 8192
@@ -40,7 +41,8 @@ def iter_json(doc: Document, indent: int | None = None, *, sort_keys: bool = Fal
     """``doc``'s JSON form in pieces of text, encoded as the tree is walked: each node becomes
     a dictionary only while the encoder is inside it, so memory does not grow with a second,
     larger copy of the document (a table of a million cells takes ~0.5 GB as dictionaries).
-    ``lenient`` writes a value JSON has no form for as its ``str()`` instead of failing."""
+    ``lenient`` writes a value JSON has no form for as its ``str()`` instead of failing (and a
+    node of a type that is not the AST's, which otherwise is a ``ConversionError``)."""
     encoder = _NodeEncoder(ensure_ascii=False, indent=indent, allow_nan=False, sort_keys=sort_keys)
     encoder.lenient = lenient
     data = {"version": JSON_VERSION, "meta": meta_to_dict(doc.meta), "blocks": doc.blocks}
@@ -53,9 +55,14 @@ class _NodeEncoder(json.JSONEncoder):
     lenient = False
 
     def default(self, o: Any) -> Any:
-        names = _field_names(type(o))
+        cls: type = type(o)
+        names = _field_names(cls)
         if names is None:
-            return str(o) if self.lenient else super().default(o)
+            if self.lenient:
+                return str(o)
+            if dataclasses.is_dataclass(o):  # a node, but not one of the AST's
+                raise unknown_node("the json writer", o)
+            return super().default(o)
         out = {"type": type(o).__name__}
         for name in names:
             out[name] = getattr(o, name)
@@ -64,7 +71,8 @@ class _NodeEncoder(json.JSONEncoder):
 
 @cache
 def _field_names(cls: type) -> tuple[str, ...] | None:
-    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+    """The fields of an AST node type, in order; ``None`` for any other type."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if cls in NODE_TYPES else None
 
 
 def text_batches(pieces: Iterator[str]) -> Iterator[str]:

@@ -248,13 +248,12 @@ def _is_plain_run(nodes: list[Inline]) -> bool:
     pieces = []
     last_was_text = False
     for node in nodes:
-        kind = type(node)
-        if kind is Text:
+        if type(node) is Text:
             if last_was_text or not node.text:
                 return False
             pieces.append(node.text)
             last_was_text = True
-        elif kind is Link and node.url and len(node.content) == 1 and type(node.content[0]) is Text:
+        elif type(node) is Link and node.url and len(node.content) == 1 and type(node.content[0]) is Text:
             text = node.content[0].text
             if not _is_tidy(text) or not text.strip():  # a blank link shows its URL instead
                 return False
@@ -297,6 +296,8 @@ def _flatten(nodes: list[Inline], breaks: bool) -> list[_Token]:
         elif (isinstance(node, (Superscript, Subscript)) or type(node) in open_kinds
               or (isinstance(node, Link) and not node.url and _is_blank(node.content))):
             stack.extend(reversed(node.content))
+        elif not isinstance(node, (Strong, Emphasis, Strikeout, Link)):
+            out.append(node)  # no node of the AST: left for the writer's dispatch to refuse
         else:
             content = node.content
             if isinstance(node, Link) and _is_blank(content):
@@ -707,8 +708,7 @@ class MarkdownWriter(Writer):
         for node in _splice_divs(blocks):
             is_list = isinstance(node, (BulletList, OrderedList))
             switch = is_list and type(node) is previous and not alternate
-            text = (getattr(self, "block_" + type(node).__name__)(node, alternate=True) if switch
-                    else self.block(node))
+            text = self._block_methods[type(node)](self, node, alternate=True) if switch else self.block(node)
             if text:
                 parts.append(text)
                 previous, alternate = type(node), switch

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from .. import ast as A
 from ..chars import join_cjk_lines
+from .dispatch import NodeDispatcher
 from .markup import escape_xml, safe_url
 from .tables import PlacedCell, layout, row_inlines
 
@@ -48,7 +49,7 @@ def _leaf_blocks(blocks: list[A.Block]) -> list[A.Block]:
     return out
 
 
-class XhtmlRenderer:
+class XhtmlRenderer(NodeDispatcher):
     """Renders blocks to an XHTML fragment, one method per node type.
 
     ``image_source`` maps an image to the ``src`` to use, or ``None`` when it cannot be shown;
@@ -74,11 +75,8 @@ class XhtmlRenderer:
         """The fragment for ``blocks``."""
         return "".join(self.block(b) for b in blocks)
 
-    def block(self, node: A.Block) -> str:
-        return getattr(self, "block_" + type(node).__name__)(node)
-
-    def inline(self, node: A.Inline) -> str:
-        return getattr(self, "inline_" + type(node).__name__)(node)
+    def writer_name(self) -> str:
+        return "the XHTML renderer of the html and epub writers"
 
     def inlines(self, nodes: list[A.Inline]) -> str:
         if self._inline_depth >= MAX_DEPTH:  # too deep to nest further: the text only
