@@ -361,10 +361,13 @@ def related_block(doc: Doc) -> str:
 
 
 _BOILERPLATE = re.compile(
-    r"(?i)appeared first on|first appeared on|feed enhanced by|^\W*©|^\W*copyright\b|版权声明|版權聲明|版权所有|版權所有"
+    r"(?i)appeared first on|first appeared on|feed enhanced by|^\W*©|^\W*copyright\b"
+    r"|版权声明|版權聲明|版权所有|版權所有"
     r"|all rights reserved|我们的标准|我們的標準|信任原则|点击此处订阅|點擊此處訂閱|^\W*listen on\s*:"
-    r"|訂閱.{0,12}電子報|订阅.{0,12}电子报|電子信箱|电子信箱|请更新你的浏览器|請更新你的瀏覽器|^\W*(?:广告|廣告|advertisement)\W*$"
-    r"|\.\.\.\s*more\W*$|^this article appeared in\b|^editor’s note: some of our|^\W*sign up\b|看更多.{0,20}關閉|看更多.{0,20}关闭")
+    r"|訂閱.{0,12}電子報|订阅.{0,12}电子报|電子信箱|电子信箱|请更新你的浏览器|請更新你的瀏覽器"
+    r"|^\W*(?:广告|廣告|advertisement)\W*$"
+    r"|\.\.\.\s*more\W*$|^this article appeared in\b|^editor’s note: some of our|^\W*sign up\b"
+    r"|看更多.{0,20}關閉|看更多.{0,20}关闭")
 
 
 def boilerplate(doc: Doc) -> str:
@@ -400,7 +403,7 @@ def furniture_image(doc: Doc, repeated: set[str]) -> str:
     half of its documents (the same banner in every item)."""
     for url in image_urls(doc):
         path = urlsplit(url).path if "://" in url else url
-        if _FURNITURE_WORDS.search(path.rsplit("/", 1)[-1]) or _FURNITURE_WORDS.search(path) and "/" in path:
+        if _FURNITURE_WORDS.search(path.rsplit("/", 1)[-1]) or (_FURNITURE_WORDS.search(path) and "/" in path):
             return url[:90]
         if _norm_url(url) in repeated:
             return "repeated: " + url[:80]
@@ -475,7 +478,7 @@ def author_is_site(doc: Doc) -> str:
         return ""
     squashed = _squash(author)
     label = site_key(doc.src.url).split(".")[0]
-    if squashed in _site_names(doc) or len(label) >= 3 and label in squashed:
+    if squashed in _site_names(doc) or (len(label) >= 3 and label in squashed):
         return author
     return ""
 
@@ -547,7 +550,7 @@ def empty_table_header(doc: Doc) -> str:
 def table_lost(doc: Doc) -> str:
     """A source table of 3+ rows with 2+ cells each, mostly numbers, that gave no table."""
     for table in doc.src.root.iter("table"):
-        rows = [r for r in table.iter("tr")]
+        rows = list(table.iter("tr"))
         cells = [[c.text_content().strip() for c in r if c.tag in ("td", "th")] for r in rows]
         cells = [c for c in cells if len(c) >= 2]
         numbers = sum(bool(re.fullmatch(r"[-+]?[\d.,%]+", c)) for row in cells for c in row)
@@ -833,7 +836,10 @@ def firings(corpus: Path) -> dict[str, list[tuple[str, str]]]:
     fired: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
     for path in sorted(corpus.iterdir()):
         if path.is_file() and not path.name.startswith("."):
-            feed.read(path.read_bytes(), str(path), notice=lambda rule, text, name=path.name: fired[rule].append((name, text)))
+            def notice(rule: str, text: str, name: str = path.name) -> None:
+                fired[rule].append((name, text))
+
+            feed.read(path.read_bytes(), str(path), notice=notice)
     return fired
 
 

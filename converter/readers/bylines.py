@@ -54,9 +54,9 @@ def credit_line(text: str) -> str | None:
     if line[0] == "文" and line[1:2] in (":", "：", "/", "／", "|", "｜"):  # 文／張三
         line = "作者" + line[1:]
     parts = _ROLE.split(line)
-    prefix, pairs = parts[0].strip(), list(zip(parts[1::2], parts[2::2]))
-    if not pairs or prefix and (pairs[0][0] not in ("记者", "記者") or len(prefix) > _MAX_ORGANISATION
-                                or _SENTENCE & set(prefix) or " " in prefix):
+    prefix, pairs = parts[0].strip(), list(zip(parts[1::2], parts[2::2], strict=True))
+    if not pairs or (prefix and (pairs[0][0] not in ("记者", "記者") or len(prefix) > _MAX_ORGANISATION
+                                or _SENTENCE & set(prefix) or " " in prefix)):
         return None
     author = ""
     for i, (role, content) in enumerate(pairs):
@@ -99,9 +99,11 @@ _CJK_WORDS = re.compile(r"[\u3400-\u9fff]{9,}")
 def _split_names(text: str) -> list[str]:
     """Names separated by spaces, 、, commas, slashes or semicolons; a separator inside
     brackets belongs to the name ("馬西莫（Massimo Introvigne）")."""
-    names, current, depth = [], [], 0
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
-        depth += char in "（(" and 1 or char in "）)" and -1 or 0
+        depth += (char in "（(" and 1) or (char in "）)" and -1) or 0
         if depth <= 0 and _NAME_SEPARATORS.fullmatch(char):
             names.append("".join(current))
             current = []

@@ -123,7 +123,8 @@ def _is_prose(block: A.Block) -> bool:
 def _other_page_of_site(link: A.Link, url: str) -> bool:
     """A link to another page of the document's site (not to the document, not elsewhere)."""
     page = link.url.split("#", 1)[0].rstrip("/")
-    return bool(page) and page != url.split("#", 1)[0].rstrip("/") and rules.site_key(link.url) == rules.site_key(url) != ""
+    return bool(page) and page != url.split("#", 1)[0].rstrip("/") \
+        and rules.site_key(link.url) == rules.site_key(url) != ""
 
 
 def _is_title(block: A.Block) -> bool:
@@ -145,11 +146,13 @@ _BROWSER_NOTICE = _any_of("更新你的浏览器", "更新您的浏览器", "更
                           "upgrade your browser", "enable javascript", "does not support the video", "不支持此视频",
                           "不支援此影片")
 _AD_LABELS = frozenset(["广告", "廣告", "advertisement", "advertising", "sponsored", "赞助内容", "贊助內容"])
-_COPYRIGHT_MARKS = ("版权所有", "版權所有", "版权声明", "版權聲明", "all rights reserved", "保留所有权利", "保留一切權利")
+_COPYRIGHT_MARKS = ("版权所有", "版權所有", "版权声明", "版權聲明", "all rights reserved", "保留所有权利",
+                    "保留一切權利")
 _SUBSCRIBE = _any_of("订阅", "訂閱", "subscribe", "newsletter", "sign up", "signup", "电子报", "電子報", "list-manage")
 _COPYRIGHT_STARTS = ("©", "(c) ", "copyright", "版权", "版權", "本文版权", "本文版權")
 #: Words that ask the reader to act: with a subscription word and a link, a prompt.
-_CALL = _any_of("点击", "點擊", "欢迎", "歡迎", "请", "請", "快来", "快來", "立即", "click", "please", "sign up", "join")
+_CALL = _any_of("点击", "點擊", "欢迎", "歡迎", "请", "請", "快来", "快來", "立即", "click", "please", "sign up",
+                "join")
 #: A subscription prompt or browser notice anywhere in the text is no longer than this.
 MAX_PROMPT = 120
 
@@ -164,12 +167,12 @@ def is_boilerplate_anywhere(block: A.Block) -> bool:
     lower = " ".join(text.split()).casefold().strip(" *_")
     if not lower or len(lower) > MAX_JUNK:
         return False
-    return (lower.startswith("the post ") and ("appeared first on" in lower or "first appeared on" in lower)
+    return ((lower.startswith("the post ") and ("appeared first on" in lower or "first appeared on" in lower))
             or lower.startswith("feed enhanced by")
             or lower.startswith(_COPYRIGHT_STARTS)
             or lower.strip(" :：") in _AD_LABELS
-            or len(lower) <= MAX_PROMPT and (_BROWSER_NOTICE.search(lower) is not None
-                                             or _SUBSCRIBE.search(lower) is not None and _subscribe_link(block)))
+            or (len(lower) <= MAX_PROMPT and (_BROWSER_NOTICE.search(lower) is not None
+                                             or (_SUBSCRIBE.search(lower) is not None and _subscribe_link(block)))))
 
 
 def is_closing_boilerplate(block: A.Block, url: str) -> bool:
@@ -181,7 +184,7 @@ def is_closing_boilerplate(block: A.Block, url: str) -> bool:
     if not lower or len(lower) > MAX_JUNK:
         return False
     links = _links(block.content) if isinstance(block, (A.Paragraph, A.Heading)) else []
-    if is_copyright(lower) or _subscribe_link(block) or links and _SUBSCRIBE.search(lower):
+    if is_copyright(lower) or _subscribe_link(block) or (links and _SUBSCRIBE.search(lower)):
         return True
     if lower.startswith(("this article appeared in", "this story appeared in", "this article was first published")):
         return True
@@ -242,8 +245,8 @@ def _is_label_or_address(block: A.Block) -> bool:
     if text is None or isinstance(block, A.Heading):
         return False
     text = text.strip(" *_\n")
-    return 0 < len(text) <= MAX_LABEL and text.endswith((":", "：")) \
-        or text.startswith(("http://", "https://")) and not any(c.isspace() for c in text)
+    return (0 < len(text) <= MAX_LABEL and text.endswith((":", "："))) \
+        or (text.startswith(("http://", "https://")) and not any(c.isspace() for c in text))
 
 
 def _drop_closing_prompt(blocks: list[A.Block], notice: Notice) -> list[A.Block]:
@@ -265,8 +268,8 @@ def _drop_closing_prompt(blocks: list[A.Block], notice: Notice) -> list[A.Block]
 
 
 #: The text of a link that only leads on to the rest of the article.
-_MORE = frozenset(["more", "read more", "continue reading", "更多", "看更多", "閱讀更多", "阅读更多", "全文", "閱讀全文",
-                   "阅读全文", "查看全文"])
+_MORE = frozenset(["more", "read more", "continue reading", "更多", "看更多", "閱讀更多", "阅读更多", "全文",
+                   "閱讀全文", "阅读全文", "查看全文"])
 
 
 def drop_closing_inline(blocks: list[A.Block], notice: Notice = rules.ignore) -> list[A.Block]:
@@ -275,7 +278,8 @@ def drop_closing_inline(blocks: list[A.Block], notice: Notice = rules.ignore) ->
     if not blocks or not isinstance(blocks[-1], A.Paragraph):
         return blocks
     content = list(blocks[-1].content)
-    while content and (isinstance(content[-1], A.LineBreak) or isinstance(content[-1], A.Text) and not content[-1].text.strip()):
+    while content and (isinstance(content[-1], A.LineBreak)
+                       or (isinstance(content[-1], A.Text) and not content[-1].text.strip())):
         content.pop()
     if not content:
         return blocks
@@ -307,7 +311,7 @@ def is_related_list(block: A.Block, url: str) -> bool:
     for item in block.items:
         if not item or not all(isinstance(b, (A.Paragraph, A.Heading)) for b in item):
             return False
-        found = [link for b in item for link in _links(b.content)]
+        found = [link for b in item if isinstance(b, (A.Paragraph, A.Heading)) for link in _links(b.content)]
         if not found or any(_link_share(b)[0] != _link_share(b)[1] for b in item):
             return False
         firsts.append(found[0])
@@ -344,8 +348,8 @@ def is_link_bar(block: A.Block, url: str, closing: bool) -> bool:
 _BAR_SEPARATORS = re.compile(r"[|｜·•/,，、\n]")
 #: Words of a label over links to more articles (the web's vocabulary, in the corpus's
 #: languages); looked for in a label of at most ``MAX_TITLE`` characters.
-_RELATED_LABEL = _any_of("相关", "相關", "延伸", "推荐", "推薦", "更多", "另见", "另見", "related", "read more", "see also",
-                         "also read", "more on")
+_RELATED_LABEL = _any_of("相关", "相關", "延伸", "推荐", "推薦", "更多", "另见", "另見", "related", "read more",
+                         "see also", "also read", "more on")
 
 
 def _outside_links(nodes: list[A.Inline]) -> str:
@@ -366,11 +370,9 @@ def _outside_links(nodes: list[A.Inline]) -> str:
 def _is_link_block(block: A.Block, url: str) -> bool:
     """Mostly links (70 % of its text), with a link to another page of the site; a list, a
     paragraph, or a quote of such paragraphs (a WordPress post card)."""
-    if isinstance(block, (A.BulletList, A.OrderedList)) or isinstance(block, A.BlockQuote) \
-            and all(isinstance(b, A.Paragraph) for b in block.content):
+    quote_of_paragraphs = isinstance(block, A.BlockQuote) and all(isinstance(b, A.Paragraph) for b in block.content)
+    if isinstance(block, (A.BulletList, A.OrderedList, A.Paragraph)) or quote_of_paragraphs:
         nodes = list(A.walk([block]))
-    elif isinstance(block, A.Paragraph):
-        nodes = list(A.walk(block.content))
     else:
         return False
     links = [n for n in nodes if isinstance(n, A.Link)]
@@ -403,7 +405,7 @@ def drop_related_links(blocks: list[A.Block], url: str, notice: Notice = rules.i
         end -= 1
         links += sum(isinstance(n, A.Link) and _other_page_of_site(n, url) for n in A.walk([out[end]]))
     titled = end < len(out) and end > 0 and _is_title(out[end - 1])
-    if links >= 2 or titled and links:
+    if links >= 2 or (titled and links):
         for block in out[end - titled:]:
             notice("trailing related links", _block_text(block))
         return out[:end - titled]

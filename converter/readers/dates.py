@@ -22,7 +22,8 @@ TOLERANCE = dt.timedelta(hours=36)
 #: date, which follows its publication online by a few days.
 DATE_TOLERANCE = dt.timedelta(days=3)
 
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTH_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
 _TIME = r"(?:,?\s*(?:at\s+)?(\d{1,2})[:：](\d\d)(?::\d\d(?:\.\d{1,9})?)?\s*(?:z|gmt|utc|[+-]\d\d:?\d\d)?)?"
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [

@@ -121,7 +121,7 @@ def _is_site_name(name: str, url: str, sites: set[str]) -> bool:
     if len(label) < 3:
         return False
     words = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", name)}
-    return label in words or squashed == label or len(label) >= 5 and label in squashed
+    return label in words or squashed == label or (len(label) >= 5 and label in squashed)
 
 
 def drop_title_heading(blocks: list[A.Block], title: str) -> list[A.Block]:

@@ -221,7 +221,7 @@ def clear_furniture(root: Element, base_url: str,
             _remove(widget)
     bylines = [rules.byline_name(meta.get("content") or "") for meta in root.iter("meta")
                if (meta.get("itemprop") or "").lower() == "author"]
-    for el in _MARKED(root):
+    for el in _elements(_MARKED(root)):
         if not (rules.may_be_marked(el) or el.tag == "iframe") or not _attached(el, root):
             continue
         if rules.is_byline_element(el):
@@ -231,7 +231,7 @@ def clear_furniture(root: Element, base_url: str,
                 notice("byline element", " ".join(text_of(el).split()))
                 _remove(el)
             continue
-        kind = rules.furniture_kind(el) or _repeats_embed(el) and "embed twice"
+        kind = rules.furniture_kind(el) or (_repeats_embed(el) and "embed twice")
         if kind:
             taken = " ".join(text_of(el).split()) or " ".join(filter(None, [el.get("title"), el.get("src")]))
             if taken or first_descendant(el, ["img"]) is not None:
@@ -239,7 +239,7 @@ def clear_furniture(root: Element, base_url: str,
             placeholder = _remove(el)
             if kind == "popup":
                 _rejoin_paragraph(placeholder)
-    for link in _TAG_LINKS(root):
+    for link in _elements(_TAG_LINKS(root)):
         block = next(link.iterancestors(*rules.BLOCKS), None)
         if block is not None and block.tag not in ("body", "html") and rules.is_tag_list(block) \
                 and _attached(block, root):
@@ -263,6 +263,11 @@ _FIELDS = ("input", "textarea", "select")
 _TAG_LINKS = etree.XPath("//a[@rel]")
 
 
+def _elements(found: object) -> list[Element]:
+    """The elements an XPath query found (lxml types its result as any XPath value)."""
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
 def _attached(el: Element, root: Element) -> bool:
     """Whether ``el`` is still in the tree (not inside something already taken out)."""
     for parent in el.iterancestors():
@@ -277,8 +282,9 @@ def _repeats_embed(el: Element) -> bool:
     for before in el.itersiblings(preceding=True):
         return before.tag == "blockquote" and "wp-embedded-content" in (before.get("class") or "")
     parent = el.getparent()  # the iframe alone in a <p> after the blockquote
-    before = parent.getprevious() if parent is not None else None
-    return before is not None and before.tag == "blockquote" and "wp-embedded-content" in (before.get("class") or "")
+    previous = parent.getprevious() if parent is not None else None
+    return previous is not None and previous.tag == "blockquote" \
+        and "wp-embedded-content" in (previous.get("class") or "")
 
 
 def _furniture_holder(img: Element) -> Element:
@@ -286,7 +292,8 @@ def _furniture_holder(img: Element) -> Element:
     and nothing else."""
     holder = img
     for parent in img.iterancestors():
-        if parent.tag not in ("a", "picture") or text_of(parent).strip() or rules.count_descendants(parent, ["img"], 2) > 1:
+        if parent.tag not in ("a", "picture") or text_of(parent).strip() \
+                or rules.count_descendants(parent, ["img"], 2) > 1:
             break
         holder = parent
     return holder
@@ -341,7 +348,8 @@ def _silent_elements(root: Element) -> set[Element]:
 
 class _Walker:
     def __init__(self, base_url: str, image_counts: dict[Element, int], block_holders: set[Element],
-                 silent: set[Element], notice: Notice = rules.ignore, sources: dict[Element, str] | None = None) -> None:
+                 silent: set[Element], notice: Notice = rules.ignore,
+                 sources: dict[Element, str] | None = None) -> None:
         self.base_url = base_url
         self.sources = sources or {}
         self.image_counts = image_counts
@@ -404,8 +412,9 @@ class _Walker:
         its numbering does)."""
         if blocks and out and isinstance(blocks[0], (A.BulletList, A.OrderedList)) and type(out[-1]) is type(blocks[0]):
             before, first = out[-1], blocks[0]
-            if isinstance(before, A.BulletList) or isinstance(first, A.OrderedList) and isinstance(before, A.OrderedList) \
-                    and first.start == before.start + len(before.items):
+            continues = isinstance(first, A.OrderedList) and isinstance(before, A.OrderedList) \
+                and first.start == before.start + len(before.items)
+            if isinstance(before, A.BulletList) or continues:
                 self.notice("adjacent lists", "")
                 before.items.extend(first.items)
                 blocks = blocks[1:]
@@ -514,7 +523,8 @@ class _Walker:
 
     def _figure(self, el: Element, depth: int) -> list[A.Block]:
         """``<figure>``: its image and ``<figcaption>``; anything else inside stays as blocks."""
-        caption_el = next((c for c in el.iterdescendants("figcaption") if rules.first_ancestor(c, ["figure"]) is el), None)
+        caption_el = next((c for c in el.iterdescendants("figcaption") if rules.first_ancestor(c, ["figure"]) is el),
+                          None)
         caption = self._caption(caption_el, depth) if caption_el is not None else []
         blocks = self.blocks([c for c in self.children(el) if c is not caption_el], depth)
         figures = [b for b in blocks if isinstance(b, A.Figure)]

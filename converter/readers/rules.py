@@ -295,12 +295,11 @@ def unproxied_url(url: str) -> str:
     if not rest.startswith(_IMAGE_PROXIES):
         return url
     for name, value in parse_qsl(rest.split("?", 1)[1]):
-        if name == "url" and value.strip():
-            value = value.strip()
-            value = value.removeprefix("ssl:")
-            if value.startswith(("https://", "http://")):
-                return value
-            return "https://" + value.lstrip("/")
+        original = value.strip().removeprefix("ssl:")
+        if name == "url" and original:
+            if original.startswith(("https://", "http://")):
+                return original
+            return "https://" + original.lstrip("/")
     return url
 
 
@@ -469,7 +468,7 @@ def is_byline_element(el: Element) -> bool:
     if el.tag not in BLOCKS and el.tag != "address":
         return False
     prop = (el.get("itemprop") or "").strip().lower()
-    return prop in _BYLINE_PROPS or not prop and bool(_BYLINE_WORDS.intersection(class_words(el)))
+    return prop in _BYLINE_PROPS or (not prop and bool(_BYLINE_WORDS.intersection(class_words(el))))
 
 
 def byline_of(el: Element) -> str:
@@ -612,8 +611,8 @@ def is_furniture_image(img: Element, url: str) -> bool:
                              or _is_donation(link.get("href") or "")):
         return True
     width, height = _declared(img, "width"), _declared(img, "height")
-    return (width is not None and height is not None and max(width, height) <= MAX_ICON
-            or height is not None and width is None and height <= 2 * MAX_ICON)
+    return ((width is not None and height is not None and max(width, height) <= MAX_ICON)
+            or (height is not None and width is None and height <= 2 * MAX_ICON))
 
 
 def _declared(img: Element, attr: str) -> int | None:
