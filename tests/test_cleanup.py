@@ -268,13 +268,22 @@ def test_the_name_in_a_byline(text: str, name: str) -> None:
     assert bylines.byline_name(text) == name
 
 
+# ------------------------------------------------------------------ the end of the document
+
+
+def test_a_heading_or_rule_with_nothing_after_it_goes() -> None:
+    assert texts(ARTICLE + "<hr><h1>肆零 肆</h1><hr>") == [BODY]
+    assert texts("<h2>小标题</h2>" + ARTICLE + "<hr>" + ARTICLE) == ["小标题", BODY, "", BODY]  # they head something
+
+
 # ------------------------------------------------------------------ headings
 
 
 def test_the_first_heading_under_the_title_is_level_two() -> None:
-    blocks = cleaned("<h4>一</h4>" + ARTICLE + "<h5>二</h5><h3>三</h3>").blocks
+    blocks = cleaned("<h4>一</h4>" + ARTICLE + "<h5>二</h5><h3>三</h3>" + ARTICLE).blocks
     assert [b.level for b in blocks if isinstance(b, A.Heading)] == [2, 3, 2]
-    assert [b.level for b in cleaned("<h1>一</h1><h2>二</h2>").blocks if isinstance(b, A.Heading)] == [2, 3]
+    blocks = cleaned("<h1>一</h1><h2>二</h2>" + ARTICLE).blocks
+    assert [b.level for b in blocks if isinstance(b, A.Heading)] == [2, 3]
 
 
 # ------------------------------------------------------------------ the whole reader

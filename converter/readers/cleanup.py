@@ -48,6 +48,7 @@ def clean(blocks: list[A.Block], url: str, published: dt.datetime | None, notice
     blocks, author = take_credit_lines(blocks, notice)
     if not author:
         author = lead_reporter(blocks, notice)
+    blocks = drop_dangling_end(blocks, notice)
     return Cleaned(normalize_headings(blocks, notice), author, stamp)
 
 
@@ -410,6 +411,17 @@ def drop_related_links(blocks: list[A.Block], url: str, notice: Notice = rules.i
             notice("trailing related links", _block_text(block))
         return out[:end - titled]
     return out
+
+
+def drop_dangling_end(blocks: list[A.Block], notice: Notice = rules.ignore) -> list[A.Block]:
+    """What heads or separates nothing at the end of the document: a last heading has no
+    section under it (a site's masthead after the article, a related block's title whose
+    links went), a last rule no text after it."""
+    end = len(blocks)
+    while end and isinstance(blocks[end - 1], (A.Heading, A.HorizontalRule)):
+        end -= 1
+        notice("dangling end", _text(blocks[end]))
+    return blocks[:end] if end < len(blocks) else blocks
 
 
 # ---------------------------------------------------------------------------- head of the document
