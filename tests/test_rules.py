@@ -306,6 +306,7 @@ def test_protocol_relative_links_get_https_even_under_an_http_page() -> None:
 @pytest.mark.parametrize("href, url", [
     ("https://www.example.comhttps://itunes.example.org/podcast/1?mt=2", "https://itunes.example.org/podcast/1?mt=2"),
     ("http://example.comhttp://other.example.org/", "http://other.example.org/"),
+    ("https://www.example.commailto:letters@example.com", "mailto:letters@example.com"),
     ("https://archive.example.org/web/2020/https://x.example.org/", "https://archive.example.org/web/2020/https://x.example.org/"),
 ])
 def test_a_host_written_twice_is_repaired_to_the_second_url(href: str, url: str) -> None:
@@ -371,6 +372,7 @@ def test_zoom_icon_inside_a_figure_leaves_one_figure_with_its_caption() -> None:
     '<a href="https://www.paypal.com/donate?id=1"><img src="/img/support.jpg"></a>',  # a donate button
     '<img src="/avatars/u1.jpg" width="40" height="40">',  # icon-sized, no alt text
     '<img src="/promo/strip.jpg" height="120">',  # a banner strip: a height, no width
+    '<img src="/engassets/og-fallback-image.f1ea.png">',  # the share image used when a page has none
 ])
 def test_furniture_images_are_dropped(img: str) -> None:
     assert blocks(f"<p>正文。</p><p>{img}</p>") == [A.Paragraph([A.Text("正文。")])]

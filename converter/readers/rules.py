@@ -305,15 +305,19 @@ def unproxied_url(url: str) -> str:
 
 def repaired_host(url: str) -> str:
     """A URL whose host was written twice over, the second time with its own scheme
-    (``https://www.economist.comhttps://itunes.apple.com/x``), as the second URL.
+    (``https://www.economist.comhttps://itunes.apple.com/x``, ``https://site.commailto:a@b``),
+    as the second URL.
 
     Feeds that prefix every ``href`` with the site's address do that to absolute links. Only
     a second scheme inside the host counts: ``https://archive.org/web/https://x`` is a path.
     """
     start = url.find("://")
-    if start < 0 or "http" not in url[start + 3:]:
+    if start < 0 or ("http" not in url[start + 3:] and "mailto:" not in url[start + 3:]):
         return url
-    end = url.find("/", start + 3)
+    mail, slash = url.find("mailto:", start + 3), url.find("/", start + 3)
+    if mail > 0 and (slash < 0 or mail < slash):  # https://site.commailto:x@y
+        return url[mail:]
+    end = slash
     if end < 0 or not url.startswith("//", end):
         return url
     authority = url[start + 3:end]
@@ -579,7 +583,7 @@ def widget_around(field: Element) -> Element | None:
 
 #: Words of an image's file name that say it is part of the page, not of the article.
 _FURNITURE_FILE_WORDS = frozenset(["icon", "icons", "favicon", "sprite", "sprites", "button", "buttons", "btn",
-                                   "badge", "badges", "avatar", "spacer", "qrcode", "twcard", "twcards"])
+                                   "badge", "badges", "avatar", "spacer", "qrcode", "twcard", "twcards", "fallback"])
 #: Words that say so only of an image without alt text inside a link (a logo linking home, a
 #: share, zoom or donate button): a photo may be named after a logo or a banner it shows.
 _LINKED_FURNITURE_WORDS = frozenset(["logo", "logos", "banner", "zoom", "share", "sharing", "donate", "donation"])
