@@ -190,6 +190,11 @@ def test_without_the_documents_url_a_titled_card_of_one_site_goes() -> None:
     assert [A.plain_text(b.content) for b in blocks] == [BODY]  # type: ignore[attr-defined]
 
 
+def test_a_document_of_links_alone_keeps_them() -> None:
+    links = '<p><a href="https://a.example.org/1">甲</a> <a href="https://b.example.org/2">乙</a></p>'
+    assert texts(links) == ["甲   乙"]  # the texts of the two links and the space between them
+
+
 def test_one_link_closing_the_article_stays() -> None:
     html = ARTICLE + '<p><a href="https://news.example.com/en/1">点击查看本文英文版。</a></p>'
     assert len(texts(html)) == 2

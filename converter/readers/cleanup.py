@@ -391,7 +391,7 @@ def drop_related_links(blocks: list[A.Block], url: str, notice: Notice = rules.i
         if not _has_link(block):  # most blocks: none of the shapes below
             out.append(block)
             continue
-        closing = i > last_prose
+        closing = 0 <= last_prose < i  # after the article's text; a document of links alone has none
         labelled = bool(out) and _is_title(out[-1]) and _text(out[-1]).rstrip().endswith((":", "：")) \
             and _is_link_block(block, url)
         quoted = isinstance(block, A.BlockQuote) and bool(block.content) \
