@@ -365,6 +365,10 @@ def test_zoom_icon_inside_a_figure_leaves_one_figure_with_its_caption() -> None:
     assert blocks(html) == [A.Figure(A.Image("https://news.example.com/a.jpg", "Cap"), [A.Text("Cap")])]
 
 
+def test_an_image_url_urlsplit_refuses_is_no_error() -> None:
+    assert text('<p>正文。<img src="http://[::1/a.jpg"></p>') == "正文。"  # looked at as furniture, no ValueError
+
+
 @pytest.mark.parametrize("img", [
     '<img src="/wp-content/themes/news/images/support-us.jpg">',  # a theme's image
     '<img src="https://static.example.org/meta_og_twcards/SITE_FB.png">',  # the site's social card

@@ -602,7 +602,10 @@ def is_furniture_image(img: Element, url: str) -> bool:
     Decided from the image's URL, its declared size and the link around it, so a single
     document is enough; the same banner in every item of a site is caught by the same marks.
     """
-    path = urlsplit(url).path if "://" in url else url
+    try:
+        path = urlsplit(url).path if "://" in url else url
+    except ValueError:  # a host urlsplit refuses ("http://[::1/"): the URL as it is
+        path = url
     folders, _, name = path.rpartition("/")
     words = {w.lower() for w in _CLASS_WORD.findall(name[:_MAX_CLASS])}
     folder_words = {w.lower() for w in _CLASS_WORD.findall(folders[-_MAX_CLASS:])}
