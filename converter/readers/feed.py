@@ -18,7 +18,7 @@ from ..errors import InputError
 from . import cleanup, header, rules
 from .bylines import clean_author
 from .decode import decode
-from .html import read_body
+from .html import localize_labels, read_body
 from .language import FIRST_LOOK, SAMPLE, detect_language, settled_chinese
 from .rules import Notice
 
@@ -60,6 +60,7 @@ def read(source: bytes | str, path: str | None = None, notice: Notice = rules.ig
         _drop_controls_everywhere(meta, blocks)
     if not meta.language:
         meta.language = _language(meta.title, blocks, meta.url)
+    localize_labels(blocks, meta.language)
     return A.Document(meta, blocks)
 
 
