@@ -333,6 +333,11 @@ def test_images_behind_the_feed_mirrors_proxy_keep_their_original_url(src: str, 
     assert only(f'<p><img src="{src}"></p>') == A.Figure(A.Image(url))
 
 
+def test_a_relative_url_under_a_protocol_relative_page_gets_https() -> None:
+    assert rules.clean_url("0", "//news.example.org/x") == "https://news.example.org/0"
+    assert rules.clean_url(rules.clean_url("0", "//news.example.org/x")) == "https://news.example.org/0"
+
+
 def test_protocol_relative_links_get_https_even_under_an_http_page() -> None:
     para = parse_body('<p><a href="//cdn.example.org/x">x</a></p>', "http://news.example.com/a")[0]
     assert para == A.Paragraph([A.Link([A.Text("x")], "https://cdn.example.org/x")])

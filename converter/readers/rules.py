@@ -275,6 +275,8 @@ def clean_url(raw: str, base_url: str = "") -> str:
             return ""
         if _UNSAFE_SCHEME.match(url):  # a relative URL under a document URL such as file:///…
             return ""
+        if url.startswith("//"):  # under a document URL without a scheme
+            url = "https:" + url
     return url
 
 
