@@ -102,7 +102,7 @@ def test_source_line_breaks_between_cjk_do_not_become_spaces() -> None:
     ("<p>因为 <span>中国</span> 政府</p>", "因为 中国 政府"),  # written spaces separate
     ("<p>因为\n <b>China</b>\n 政府</p>", "因为 China 政府"),
     ("<p>한국\n <span>\n 사람</span></p>", "한국 사람"),  # Korean separates words by spaces
-    ("<p>中\n <img src='https://x.example/a.png' alt='图'>\n 文</p>", "中 图 文"),  # an image is no CJK
+    ("<p>中\n <img src='https://x.example/a.png' alt='地图'>\n 文</p>", "中 地图 文"),  # an image is no CJK
 ])
 def test_line_breaks_between_cjk_across_elements_do_not_become_spaces(html: str, expected: str) -> None:
     assert A.plain_text(only(html).content) == expected  # type: ignore[union-attr]
@@ -160,6 +160,17 @@ def test_image_only_paragraph_becomes_figure_inline_image_stays() -> None:
 
 
 # ------------------------------------------------------------------ images
+
+
+@pytest.mark.parametrize("attributes, alt", [
+    ('alt="图片"', ""), ('alt=" Image "', ""), ('alt="圖片" title="拜登在記者會上"', "拜登在記者會上"),
+    ('alt="IMG_1234.JPG"', ""), ('alt="添加图片说明"', ""), ('alt="img"', ""),
+    ('alt="图片来源：新华社"', "图片来源：新华社"), ('alt="photo of the bridge.jpg at dusk"', "photo of the bridge.jpg at dusk"),
+])
+def test_an_alt_text_that_says_nothing_is_no_description(attributes: str, alt: str) -> None:
+    """"图片" or a file name as alt text would be shown as "[图片：图片]"; a real one stays."""
+    fig = only(f'<p><img src="https://i.example/p.jpg" {attributes}></p>')
+    assert isinstance(fig, A.Figure) and fig.image.url == "https://i.example/p.jpg" and fig.image.alt == alt
 
 
 @pytest.mark.parametrize("img, url", [

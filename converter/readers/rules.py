@@ -237,11 +237,23 @@ def _at_most_two(digits: str) -> bool:
     return int(digits[-1]) <= 2 and all(int(digit) == 0 for digit in digits[:-1])
 
 
+#: Alt texts that describe nothing: the word "image" in the corpus's languages, and CMS
+#: placeholders. A writer would show them as "[图片：图片]".
+_EMPTY_ALTS = frozenset((
+    "image img photo picture pic figure 图片 圖片 图 圖 照片 相片 配图 配圖 图像 圖像 画像 写真 이미지 사진 "
+    "添加图片说明 添加圖片說明").split())
+#: An alt text that is only a file name (``IMG_1234.JPG``, ``banner.png``).
+_FILE_NAME_ALT = re.compile(r"[^\s/]{1,200}\.(?:jpe?g|png|gif|webp|svg|bmp|tiff?|avif)", re.IGNORECASE)
+
+
 def image_alt(img: Element) -> str:
+    """The image's description: its alt text, else its title; not one that says nothing."""
     for attr in ("alt", "title"):
         value = img.get(attr)
         if isinstance(value, str) and value.strip():
-            return one_line(value)
+            text = one_line(value)
+            if text.casefold() not in _EMPTY_ALTS and not _FILE_NAME_ALT.fullmatch(text):
+                return text
     return ""
 
 
