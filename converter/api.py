@@ -1,20 +1,25 @@
-"""The library API. The CLI is a thin layer over these functions."""
+"""The library API. The CLI is a thin layer over these functions.
+
+The readers and the batch machinery are imported by the functions that use them, so that
+importing this module (and running ``convert --version``) stays cheap.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import batch
-from .ast import Document
 from .errors import ConversionError, InputError, OutputError
 from .files import read_file, write_atomic
-from .readers import feed
-from .readers import json as json_reader
 from .writers import FormatInfo, format_infos, get_writer_class, make_writer
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .ast import Document
 
 
 def parse(source: bytes | str, *, path: str | None = None) -> Document:
@@ -23,11 +28,15 @@ def parse(source: bytes | str, *, path: str | None = None) -> Document:
     ``path`` is only used to name the document in errors and as a last-resort title.
     Raises ``InputError`` for empty, binary or undecodable input.
     """
+    from .readers import feed
+
     return feed.read(source, path)
 
 
 def load_json(source: bytes | str, *, path: str | None = None) -> Document:
     """Load a document written by ``render(doc, "json")``."""
+    from .readers import json as json_reader
+
     return json_reader.read(source, path)
 
 

@@ -15,11 +15,12 @@ from typing import Annotated, Any
 import typer
 
 from . import batch
-from .api import formats, parse, read_file, render, write_atomic
 from .errors import ConversionError, FormatError, OptionError
 from .files import printable, read_stream
 from .version import __version__
-from .writers import get_writer_class, make_writer, writer_options
+
+# The library (readers, writers, batch machinery) is imported by the functions that use it,
+# so that --version and --help do not load it (see tests/test_startup.py).
 
 #: Default of --include (typer wants a list).
 _INCLUDE = list(batch.DEFAULT_INCLUDE)
@@ -36,6 +37,8 @@ def _version(value: bool) -> None:
 
 def _list_formats(value: bool) -> None:
     if value:
+        from .api import formats
+
         for info in formats():
             aliases = f" (also: {', '.join(info.aliases)})" if info.aliases else ""
             typer.echo(f"{info.name:<10} .{info.extension:<6} {info.description}{aliases}")
@@ -150,6 +153,7 @@ def _tell(rows: list[batch.FileResult]) -> None:
 def _bundle(inputs: list[str], book: str, title: str | None, order: str, options: dict[str, Any],
             include: list[str], exclude: list[str], follow_symlinks: bool | None, jobs: int, quiet: bool) -> int:
     """Read every input, then write one book; inputs that fail are named and left out."""
+    from .files import write_atomic
     from .writers.epub import bundle
 
     plan = batch.plan_inputs(inputs, "json", include=include, exclude=exclude, follow_symlinks=follow_symlinks)
@@ -173,6 +177,8 @@ def _bundle(inputs: list[str], book: str, title: str | None, order: str, options
 
 def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
     """The options this format's writer takes, checked now so a bad one is a usage error."""
+    from .writers import get_writer_class, make_writer, writer_options
+
     try:
         accepted = writer_options(get_writer_class(fmt))
         options = {k: v for k, v in given.items() if k in accepted}
@@ -252,6 +258,8 @@ def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str
     """Convert stdin and/or write to stdout (one input only)."""
     if len(inputs) != 1:
         raise typer.BadParameter("-o - (stdout) and - (stdin) take exactly one INPUT", param_hint="--output")
+    from .api import parse, read_file, render, write_atomic
+
     name = inputs[0]
     try:
         doc = parse(read_stream(sys.stdin.buffer), path="<stdin>") if name == "-" else read_file(name)

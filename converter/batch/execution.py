@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import signal
 import time
@@ -16,16 +15,8 @@ import warnings
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    BrokenExecutor,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    wait,
-)
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..ast import Document
 from ..errors import ConversionError
@@ -34,6 +25,12 @@ from ..writers import Written, make_writer
 from .journal import Journal, _source_stamp, fingerprint
 from .planning import Job, Jobs, Plan
 from .report import FileResult, Report
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
+# concurrent.futures and multiprocessing (~20 ms to import) are imported where a pool is
+# made: a plan that converts in this process (one file, a few files, one job) needs neither.
 
 #: Files per task sent to a worker: large enough to amortise the hand-over, small enough that
 #: Ctrl-C is honoured quickly and the load stays balanced.
@@ -136,6 +133,8 @@ def read_documents(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None 
         results: Iterable[list[Document | FileResult]] = map(read_chunk, chunks)
         pool = None
     else:
+        from concurrent.futures import ProcessPoolExecutor
+
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint)
         results = pool.map(read_chunk, chunks)
     try:
@@ -272,6 +271,13 @@ def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options:
     A pool of our own that breaks is replaced and the batch goes on; one brought in cannot
     be, so the chunks not yet run are returned with the lost ones. Ctrl-C keeps what finished.
     """
+    from concurrent.futures import (
+        FIRST_COMPLETED,
+        BrokenExecutor,
+        ProcessPoolExecutor,
+        wait,
+    )
+
     lost: list[Sequence[int]] = []
     running: dict[Future[list[FileResult]], Sequence[int]] = {}  # empty again whenever a pool is done
     while True:
@@ -342,6 +348,8 @@ def _heap_frozen() -> Iterator[None]:
 def _run_isolated(jobs: Jobs, indices: Sequence[int], fmt: str, options: dict[str, Any],
                   finish: Finish) -> bool:
     """Convert a chunk in a process of its own; return whether that process died too."""
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:
         try:
             results = pool.submit(convert_chunk, fmt, options, [jobs[i] for i in indices]).result()
@@ -353,6 +361,8 @@ def _run_isolated(jobs: Jobs, indices: Sequence[int], fmt: str, options: dict[st
 
 def _context() -> Any:
     """``fork`` where there is one: workers start at once with everything already imported."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
 
