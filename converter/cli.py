@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from . import batch
+from .cli_coercion import Command
 from .errors import ConversionError, FormatError, OptionError
 from .files import printable, read_stream
 from .version import __version__
@@ -45,7 +46,7 @@ def _list_formats(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.command()
+@app.command(cls=Command)  # values checked without pydantic (see cli_coercion)
 def main(
     inputs: Annotated[list[str] | None, typer.Argument(
         metavar="INPUT...", show_default=False, help="Files, folders (converted recursively) or - for stdin.")] = None,
