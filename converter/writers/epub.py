@@ -22,13 +22,12 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ebooklib import epub
 
 from .. import ast as A
 from ..errors import InputError, OptionError
-from ..images import FetchedImage, ImageFetcher
 from . import Writer
 from .article import (
     IMAGE_LABELS,
@@ -44,6 +43,9 @@ from .article import (
 from .json import iter_json
 from .markup import drop_non_xml, escape_xml, safe_url
 from .xhtml import XhtmlRenderer
+
+if TYPE_CHECKING:
+    from ..images import FetchedImage
 
 IMAGE_MODES = ("embed", "link", "none")
 ORDERS = ("newest", "oldest")
@@ -173,6 +175,8 @@ def _fetch(docs: Iterable[A.Document], options: _Options) -> dict[str, FetchedIm
     urls = [url for doc_urls in per_document for url in doc_urls]
     if not urls:
         return {}
+    from ..images import ImageFetcher  # and httpx: only a book that downloads images needs them
+
     fetcher = ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
                            allow_private_hosts=options.allow_private_hosts)
     return fetcher.fetch_all(urls, documents=sum(1 for doc_urls in per_document if doc_urls))
