@@ -57,7 +57,7 @@ PLAIN_TYPES = (str, int, bool, list[str])
 if RuntimeParam is not None:
 
     @dataclass(frozen=True)
-    class PlainRuntimeParam(RuntimeParam):  # type: ignore[misc,valid-type]
+    class PlainRuntimeParam(RuntimeParam):
         """A parameter's coercion: :func:`plain_value`, else typer's (built when needed)."""
 
         descriptor: TypeDescriptor

@@ -87,7 +87,7 @@ def convert_cleanly(name: str, fmt: str) -> str | bytes | None:
             data = writer.write(read_file(name))
     except KeyboardInterrupt:
         sys.exit(130)  # as the command exits when interrupted
-    except Exception:  # noqa: BLE001 - the command does it again and reports it
+    except Exception:  # the command does it again, and reports it
         return None
     return None if caught else data
 

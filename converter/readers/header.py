@@ -66,7 +66,7 @@ def _loaders() -> tuple[Any, Any]:
     import yaml
 
     class NoAliasLoader(yaml.SafeLoader):
-        def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        def compose_node(self, parent: Any, index: Any) -> Any:
             if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()
                 raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter",
@@ -151,7 +151,7 @@ def parse_front_matter(source: str) -> dict[str, Any]:
         return {}
     except RecursionError:
         data = _TOO_DEEP
-    if data is _TOO_DEEP or isinstance(data, dict) and nesting_depth(data) > MAX_FRONT_MATTER_DEPTH:
+    if data is _TOO_DEEP or (isinstance(data, dict) and nesting_depth(data) > MAX_FRONT_MATTER_DEPTH):
         warnings.warn(f"front matter ignored: nested more than {MAX_FRONT_MATTER_DEPTH} levels deep",
                       stacklevel=3)
         return {}
