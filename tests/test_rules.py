@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import converter
 from converter import ast as A
 from converter.readers import rules
 from converter.readers.html import parse_body
@@ -91,6 +92,20 @@ def test_nbsp_and_full_width_space_indentation_is_dropped() -> None:
 
 def test_source_line_breaks_between_cjk_do_not_become_spaces() -> None:
     assert text("<p>第一行\n第二行 and English\nwords</p>") == "第一行第二行 and English words"
+
+
+@pytest.mark.parametrize("html, expected", [
+    ("<p>\n 因为\n <span>\n  中国\n </span>\n 政府\n</p>", "因为中国政府"),  # pretty-printed
+    ("<p>看到，\n <a href='/x'>\n 城市\n </a>\n 。</p>", "看到，城市。"),
+    ("<p>美国\n <sup>\n ［1］\n </sup>\n 、加拿大</p>", "美国［1］、加拿大"),
+    ("<p>因为</span>\n<span>中国</p>", "因为中国"),  # a line break alone between two tags
+    ("<p>因为 <span>中国</span> 政府</p>", "因为 中国 政府"),  # written spaces separate
+    ("<p>因为\n <b>China</b>\n 政府</p>", "因为 China 政府"),
+    ("<p>한국\n <span>\n 사람</span></p>", "한국 사람"),  # Korean separates words by spaces
+    ("<p>中\n <img src='https://x.example/a.png' alt='图'>\n 文</p>", "中 图 文"),  # an image is no CJK
+])
+def test_line_breaks_between_cjk_across_elements_do_not_become_spaces(html: str, expected: str) -> None:
+    assert A.plain_text(only(html).content) == expected  # type: ignore[union-attr]
 
 
 def test_double_br_separates_paragraphs_single_br_is_a_line_break() -> None:
@@ -192,6 +207,26 @@ def test_embeds_become_a_link_line(html: str, label: str) -> None:
     para = only(html)
     assert isinstance(para, A.Paragraph) and para.content[0] == A.Text(label + ": ")
     assert isinstance(para.content[1], A.Link) and para.content[1].url.startswith("https://")
+
+
+def test_an_embed_without_title_is_labelled_by_its_host_not_its_raw_url() -> None:
+    para = only('<iframe src="https://www.youtube.com/embed/yrmCuJLcqiQ?wmode=transparent"></iframe>')
+    assert para == A.Paragraph([A.Text("Embedded: "), A.Link(
+        [A.Text("youtube.com")], "https://www.youtube.com/embed/yrmCuJLcqiQ?wmode=transparent")])
+
+
+@pytest.mark.parametrize("language, video, embedded", [
+    ("zh-Hans", "视频：", "嵌入内容："), ("zh-TW", "影片：", "嵌入內容："), ("en", "Video: ", "Embedded: ")])
+def test_embed_labels_follow_the_document_language(language: str, video: str, embedded: str) -> None:
+    """The walk labels an embed before the language is known; the reader then puts the label
+    in the document's language, wherever the embed stands (here also inside a caption, after
+    a line break). The document's own words are left alone."""
+    doc = converter.parse(
+        f"---\nlang: {language}\n---\n<p>Video: 正文</p><video src='https://v.example/c.mp4'></video>"
+        "<figure><img src='https://i.example/a.jpg'><figcaption>说明<iframe src='https://e.example/x'>"
+        "</iframe></figcaption></figure>")
+    texts = [n.text for n in A.walk(doc.blocks) if isinstance(n, A.Text)]
+    assert texts == ["Video: 正文", video, "v.example", "说明", embedded, "e.example"]
 
 
 def test_relative_links_are_resolved_and_unsafe_ones_dropped() -> None:

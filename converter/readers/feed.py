@@ -17,7 +17,7 @@ from ..chars import clean_input_text, drop_controls, one_line, replace_unencodab
 from ..errors import InputError
 from . import header, rules
 from .decode import decode
-from .html import read_body
+from .html import localize_labels, read_body
 from .language import FIRST_LOOK, SAMPLE, detect_language, settled_chinese
 
 #: Front-matter keys that map onto ``Meta`` fields; every other key goes to ``Meta.extra``.
@@ -51,6 +51,7 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
         _drop_controls_everywhere(meta, blocks)
     if not meta.language:
         meta.language = _language(meta.title, blocks, meta.url)
+    localize_labels(blocks, meta.language)
     return A.Document(meta, blocks)
 
 

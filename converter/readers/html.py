@@ -20,6 +20,7 @@ from lxml import etree
 
 from .. import ast as A
 from ..chars import collapse_html_space, drop_controls, one_line, replace_unencodable
+from ..labels import DEFAULT_LANGUAGE, labelled, link_label, table_language
 from . import rules
 from .inlines import is_blank, tidy_paragraph
 from .rules import Element, first_descendant, text_of
@@ -45,16 +46,20 @@ _INLINE_WRAPPERS: dict[str, type] = {
     "s": A.Strikeout, "strike": A.Strikeout, "del": A.Strikeout,
     "sup": A.Superscript, "sub": A.Subscript,
 }
-_CODE = frozenset("code kbd samp tt".split())
-_LISTS = frozenset("ul ol menu dir".split())
-_FIGURE_HOLDERS = frozenset("div table center p section span a td tr tbody".split())
-_NOT_IN_FIGURES = frozenset("ul ol table blockquote h1 h2 h3 h4 pre figure".split())
-_NOT_IN_DATA_TABLES = frozenset("img p div ul ol blockquote table".split())
+_CODE = frozenset(["code", "kbd", "samp", "tt"])
+_LISTS = frozenset(["ul", "ol", "menu", "dir"])
+_FIGURE_HOLDERS = frozenset(["div", "table", "center", "p", "section", "span", "a", "td", "tr", "tbody"])
+_NOT_IN_FIGURES = frozenset(["ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "pre", "figure"])
+_NOT_IN_DATA_TABLES = frozenset(["img", "p", "div", "ul", "ol", "blockquote", "table"])
 _CELLS = ("td", "th")
 #: Inline elements that, when they wrap blocks, are treated as plain containers.
 _WRAPS_BLOCKS = frozenset(_INLINE_WRAPPERS) | {"a", "span", "font", "small", "big", "u", "ins", "label"} \
     | rules.UNKNOWN_VOIDS
-_EMBED_LABEL = {"video": "Video", "audio": "Audio", "iframe": "Embedded", "embed": "Embedded"}
+#: The label of each kind of embed: a key of :data:`converter.labels.LABELS`.
+_EMBED_KINDS = {"video": "video", "audio": "audio", "iframe": "embedded", "embed": "embedded"}
+#: The labels as the walk writes them, before the document's language is known (see
+#: :func:`localize_labels`), and the kind each stands for.
+_WALK_LABELS = {labelled(kind, DEFAULT_LANGUAGE): kind for kind in _EMBED_KINDS.values()}
 
 
 def parse_body(html: str, base_url: str = "") -> list[A.Block]:
@@ -415,7 +420,8 @@ class _Walker:
         return tidy_paragraph(self.inline_children(el, depth))
 
     def _embed(self, el: Element) -> list[A.Block]:
-        """Iframes, video and audio become a labelled link to what they showed."""
+        """Iframes, video and audio become a labelled link to what they showed: ``Video: title``,
+        or its host when it has no title (a raw URL is no text to read)."""
         src = el.get("src") or el.get("data-src")
         if not src:
             source = first_descendant(el, ["source"])
@@ -424,8 +430,8 @@ class _Walker:
         if not url or url.startswith(("data:", "#")):
             return []
         title = el.get("title")
-        label = one_line(title) if title and title.strip() else url
-        return [A.Paragraph([A.Text(_EMBED_LABEL[el.tag] + ": "), A.Link([A.Text(label)], url)])]
+        text = one_line(title) if title and title.strip() else link_label(url, DEFAULT_LANGUAGE)
+        return [A.Paragraph([A.Text(labelled(_EMBED_KINDS[el.tag], DEFAULT_LANGUAGE)), A.Link([A.Text(text)], url)])]
 
     def _noscript(self, el: Element, out: list[A.Block], run: list[A.Inline]) -> None:
         """A ``<noscript>`` image stands in for a lazy placeholder that gave no image."""
@@ -530,6 +536,41 @@ class _Walker:
             return None
         title = el.get("title")
         return A.Image(url, rules.image_alt(el), one_line(title) if title is not None else "")
+
+
+def localize_labels(blocks: list[A.Block], language: str) -> None:
+    """The labels the walk puts before embeds (``Video: ``), in ``language``, in place.
+
+    The walk writes them before the document's language is known: it is detected from the
+    text the walk gives. A label is known by its place: a text that is exactly one, at the
+    start of a line, right before a link.
+    """
+    if table_language(language) == DEFAULT_LANGUAGE:
+        return
+    stack = list(blocks)
+    while stack:
+        block = stack.pop()
+        if isinstance(block, (A.Paragraph, A.Heading)):
+            _localize_line_starts(block.content, language)
+        elif isinstance(block, A.Figure):
+            _localize_line_starts(block.caption, language)
+        elif isinstance(block, (A.BlockQuote, A.Div)):
+            stack.extend(block.content)
+        elif isinstance(block, (A.BulletList, A.OrderedList)):
+            stack.extend(b for item in block.items for b in item)
+        elif isinstance(block, A.Table):
+            for row in (*block.head, *block.body):
+                for cell in row:
+                    _localize_line_starts(cell.content, language)
+
+
+def _localize_line_starts(nodes: list[A.Inline], language: str) -> None:
+    if len(nodes) < 2:  # most paragraphs: one text
+        return
+    for k, node in enumerate(nodes[:-1]):
+        if (type(node) is A.Text and node.text in _WALK_LABELS and isinstance(nodes[k + 1], A.Link)
+                and (k == 0 or isinstance(nodes[k - 1], A.LineBreak))):
+            node.text = labelled(_WALK_LABELS[node.text], language)
 
 
 def paragraphs(run: list[A.Inline]) -> list[A.Block]:

@@ -16,6 +16,7 @@ from importlib import resources
 
 from .. import ast as A
 from ..chars import one_line
+from ..labels import LABELS, table_language
 from .markup import drop_non_xml, escape_xml, safe_url
 
 #: Well-formed BCP 47 tags (RFC 5646 syntax; registry validity is not checked).
@@ -23,8 +24,9 @@ _BCP47 = re.compile(
     r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?"
     r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
     r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?")
-#: The text of a link to an image that is not shown, by language (see :func:`localized`).
-IMAGE_LABELS = {"zh-Hans": "[图片]", "zh-Hant": "[圖片]", "zh": "[图片]", "ja": "[画像]", "ko": "[이미지]"}
+#: The text of a link to an image that is not shown, by language (see :func:`localized`): the
+#: ``image_link`` column of :data:`converter.labels.LABELS`.
+IMAGE_LABELS = {language: words["image_link"] for language, words in LABELS.items()}
 
 
 @dataclass(slots=True)
@@ -64,8 +66,9 @@ def language_tag(tag: str) -> str:
 
 
 def localized(words: dict[str, str], language: str, default: str) -> str:
-    """``words`` for ``language`` (a BCP 47 tag), else for its primary language, else ``default``."""
-    return words.get(language, words.get(language.split("-")[0], default))
+    """``words`` for ``language`` (a BCP 47 tag), else for its language in the label table
+    (:func:`converter.labels.table_language`: ``zh-TW`` is ``zh-Hant``), else ``default``."""
+    return words.get(language) or words.get(table_language(language), default)
 
 
 def clean_line(text: str) -> str:

@@ -28,6 +28,7 @@ from ebooklib import epub
 
 from .. import ast as A
 from ..errors import InputError, OptionError
+from ..labels import label
 from . import Writer
 from .article import (
     IMAGE_LABELS,
@@ -56,7 +57,6 @@ _CSS_NAME = "style/reading.css"
 #: Namespace of identifiers derived from content (documents without a URL, books).
 _CONTENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:converter:epub:content")
 #: Words the book itself shows, by language (anything else gets the English ones).
-_CONTENTS_TITLE = {"zh-Hans": "目录", "zh-Hant": "目錄", "zh": "目录", "ja": "目次", "ko": "목차"}
 _UNDATED_LABEL = "Undated"
 _NO_SITE_LABEL = "Other sources"
 
@@ -214,7 +214,7 @@ def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _O
     shelf = _ImageShelf(_fetch((c.doc for c in chapters), options))
     book = _new_book(meta)
     css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css", content=stylesheet())
-    contents = localized(_CONTENTS_TITLE, meta.languages[0], "Contents")
+    contents = label("contents", meta.languages[0])
     nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title=contents)
     nav.add_item(css)
     for item in (epub.EpubNcx(), nav, css):
