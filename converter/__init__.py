@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from .api import (
         bundle,
+        convert_dataset,
         convert_file,
         convert_tree,
         formats,
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
 
 #: Each lazily imported name and the module that holds it.
 _LAZY = {
-    **dict.fromkeys(["bundle", "convert_file", "convert_tree", "formats", "load_json", "parse", "read_file",
-                     "render"], ".api"),
+    **dict.fromkeys(["bundle", "convert_dataset", "convert_file", "convert_tree", "formats", "load_json", "parse",
+                     "read_file", "render"], ".api"),
     **dict.fromkeys(["Document", "Meta"], ".ast"),
     **dict.fromkeys(["FileResult", "Report"], ".batch.report"),
 }
@@ -57,6 +58,6 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ConversionError", "Document", "FileResult", "FormatError", "InputError", "Meta", "OptionError",
-    "OutputError", "Report", "__version__", "bundle", "convert_file", "convert_tree", "formats", "load_json",
-    "parse", "read_file", "render",
+    "OutputError", "Report", "__version__", "bundle", "convert_dataset", "convert_file", "convert_tree", "formats",
+    "load_json", "parse", "read_file", "render",
 ]

@@ -4,7 +4,8 @@ Typer (0.2x) checks and converts each parameter's value with a pydantic ``TypeAd
 it builds the first time the parameter is processed, defaults included; importing pydantic
 for that costs more than the rest of a one-file conversion (~100 ms on the development
 machine, against ~60 ms for everything else). The values of the ``convert`` command are
-strings, lists of strings, booleans and integers with a lower bound, which need none of it.
+strings, lists of strings, booleans, integers with a lower bound, and values read by a parser
+function of our own, which need none of it.
 
 :class:`Command` (the ``cls`` of the ``convert`` command) gives each of its parameters a
 coercion that returns a value that is plainly valid as typer's would (the same string, a
@@ -64,6 +65,11 @@ if RuntimeParam is not None:
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             info = self.parameter_info
+            if info.parser is not None:  # typer's adapter returns what the parser returns
+                try:
+                    return info.parser(value)
+                except Exception:  # typer calls it again, and reports it its way
+                    return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
             done = plain_value(self.annotation, info.min, info.max, value)
             if done is not NOT_PLAIN:
                 return done
@@ -92,6 +98,6 @@ def _simplify(param: Any) -> None:
     if RuntimeParam is None or descriptor is None or getattr(param, "_runtime_param", False) is not None:
         return  # not typer's parameter as we know it, or one already coerced
     info = descriptor.parameter_info
-    if descriptor.annotation in PLAIN_TYPES and descriptor.file_annotation is None and info.parser is None \
-            and not info.clamp:
+    if descriptor.file_annotation is None and not info.clamp and (
+            info.parser is not None or descriptor.annotation in PLAIN_TYPES):
         param._runtime_param = PlainRuntimeParam(info, descriptor.annotation, descriptor)

@@ -137,7 +137,7 @@ def strong_texts(text: str) -> list[str]:
 def test_registered_under_its_name():
     assert get_writer_class("markdown") is MarkdownWriter
     assert MarkdownWriter.aliases == ("md",) and MarkdownWriter.extension == "md"
-    assert writer_options(MarkdownWriter) == ["front_matter"]
+    assert writer_options(MarkdownWriter) == ["front_matter", "extract_media", "offline", "cache_dir", "allow_private_hosts"]
 
 
 # ---------------------------------------------------------------------------- escaping

@@ -372,7 +372,7 @@ def test_registry_lists_ours_then_pandocs() -> None:
 
 
 def test_pandoc_writer_options() -> None:
-    assert writer_options(get_writer_class("docx")) == ["timeout"]
+    assert writer_options(get_writer_class("docx")) == ["timeout", "reference_doc", "template", "toc", "toc_depth"]
     assert make_writer("org", timeout=5).timeout == 5.0
     with pytest.raises(OptionError):
         make_writer("docx", width=10)

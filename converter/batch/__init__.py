@@ -6,6 +6,8 @@
   options, so that a rerun converts only what is missing or changed.
 - :mod:`.execution` converts the plan in chunks on a process pool, survives dead workers and
   honours Ctrl-C.
+- :mod:`.dataset` writes every input as a row of one dataset file (JSON Lines, Parquet), in
+  input order, on the same pool.
 - :mod:`.report` is what comes back: a row per input, the counts, and the report files.
 
 *Memory* hardly grows with the archive: the plan holds each input's path and a few bytes
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 DEFAULT_INCLUDE = ("*.txt", "*.md", "*.html", "*.htm", "*.xhtml")
 
 if TYPE_CHECKING:
+    from .dataset import write_dataset
     from .execution import default_jobs, read_documents, run
     from .journal import STATE_FILE, Journal
     from .planning import Jobs, Plan, plan, plan_inputs
@@ -32,13 +35,14 @@ if TYPE_CHECKING:
 
 #: Each lazily imported name and the module that holds it.
 _LAZY = {
+    "write_dataset": ".dataset",
     **dict.fromkeys(["default_jobs", "read_documents", "run"], ".execution"),
     **dict.fromkeys(["STATE_FILE", "Journal"], ".journal"),
     **dict.fromkeys(["Jobs", "Plan", "plan", "plan_inputs"], ".planning"),
     **dict.fromkeys(["FileResult", "Report", "write_report"], ".report"),
 }
 
-_SUBMODULES = frozenset({"execution", "journal", "planning", "report"})
+_SUBMODULES = frozenset({"dataset", "execution", "journal", "planning", "report"})
 
 
 def __getattr__(name: str) -> Any:
@@ -58,5 +62,5 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DEFAULT_INCLUDE", "STATE_FILE", "FileResult", "Jobs", "Journal", "Plan", "Report", "default_jobs", "plan",
-    "plan_inputs", "read_documents", "run", "write_report",
+    "plan_inputs", "read_documents", "run", "write_dataset", "write_report",
 ]

@@ -119,3 +119,75 @@ def _source_line(meta: A.Meta) -> str:
 def stylesheet() -> bytes:
     """The reading stylesheet shipped with the package."""
     return (resources.files("converter") / "styles" / "reading.css").read_bytes()
+
+
+def read_option_file(option: str, path: str, limit: int = 16 * 1024 * 1024) -> bytes:
+    """The bytes of a file a writer option names (``--css``, ``--epub-cover-image``); an
+    ``OptionError`` that starts with the option's name, then the file's, says why not."""
+    from ..errors import OptionError
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise OptionError(f"{option} {path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise OptionError(f"{option} {path}: larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+def user_stylesheet(path: str | None) -> str:
+    """The CSS of ``--css FILE`` (UTF-8), added after the reading stylesheet so that its rules
+    win; "" without one."""
+    if path is None:
+        return ""
+    from ..errors import OptionError
+
+    data = read_option_file("css", path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise OptionError(f"css {path}: is not UTF-8 text") from None
+
+
+#: The deepest heading level a table of contents lists by default (pandoc's default).
+DEFAULT_TOC_DEPTH = 3
+#: One entry of a table of contents: its text, the id of its heading, the entries under it.
+Outline = list[tuple[str, str, "Outline"]]
+
+
+def check_toc_depth(depth: int | None) -> int:
+    """``toc_depth`` as given (``None``: the default), or a ``ValueError`` saying what it takes."""
+    if depth is None:
+        return DEFAULT_TOC_DEPTH
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 6:
+        raise ValueError(f"toc_depth must be a heading level from 1 to 6, not {depth!r}")
+    return depth
+
+
+def outline(headings: list[tuple[int, str, str]], depth: int) -> Outline:
+    """The headings (level, text, id) of levels up to ``depth`` as a tree: each under the last
+    heading of a higher level before it."""
+    root: Outline = []
+    stack: list[tuple[int, Outline]] = [(0, root)]
+    for level, text, anchor in headings:
+        if level > depth:
+            continue
+        while stack[-1][0] >= level:
+            stack.pop()
+        children: Outline = []
+        stack[-1][1].append((text, anchor, children))
+        stack.append((level, children))
+    return root
+
+
+#: What a writer does with a document's images: download them into its output (embed), refer
+#: to them where they are (link), or leave them out (none).
+IMAGE_MODES = ("embed", "link", "none")
+
+
+def check_image_mode(images: str) -> None:
+    if images not in IMAGE_MODES:
+        from ..errors import OptionError
+
+        raise OptionError(f"images must be one of {', '.join(IMAGE_MODES)}, not {images!r}")

@@ -848,17 +848,52 @@ class MarkdownWriter(Writer):
     extension = "md"
     description = "CommonMark Markdown with GFM tables and YAML front matter"
 
-    def __init__(self, *, front_matter: bool = True) -> None:
+    def __init__(self, *, front_matter: bool = True, extract_media: str | None = None, offline: bool = False,
+                 cache_dir: str | None = None, allow_private_hosts: bool = False) -> None:
         self.front_matter = front_matter
+        self.extract_media, self.offline, self.cache_dir = extract_media, offline, cache_dir
+        self.allow_private_hosts = allow_private_hosts
+        self._media: dict[str, str] = {}  # image URL -> the path of its file in extract_media
         self._language = ""  # of the document being written
         self._in_link = False  # whether a link's text is being written
 
     def write(self, doc: Document) -> str:
+        """The Markdown text. With ``extract_media``, the document's images are downloaded into
+        that folder (as pandoc's ``--extract-media`` does; the one thing this writer writes) and
+        the text refers to them there; an image that cannot be had stays a remote one."""
+        self._media = self._extract(doc) if self.extract_media is not None else {}
         self._language = doc.meta.language
         parts = [_front_matter(doc.meta) if self.front_matter else "",
                  self.block_Heading(Heading(1, [Text(doc.meta.title)])),
                  self._blocks(doc.blocks)]
         return "\n\n".join(part for part in parts if part) + "\n"
+
+    def _extract(self, doc: Document) -> dict[str, str]:
+        """Each image of ``doc`` that could be had, saved in ``extract_media`` under a name
+        made of its URL's hash (so the notes of a folder share one copy), by URL."""
+        import hashlib
+        import os
+
+        from ..errors import OutputError
+        from ..files import write_atomic
+        from ..images import document_images
+
+        folder = self.extract_media or "."
+        found = document_images(doc.blocks, offline=self.offline, cache_dir=self.cache_dir,
+                                allow_private_hosts=self.allow_private_hosts)
+        paths = {}
+        for url, image in found.items():
+            name = f"{hashlib.sha256(url.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.{image.extension}"
+            path = os.path.join(folder, name)
+            if not os.path.isfile(path) or os.path.getsize(path) != len(image.data):
+                try:
+                    os.makedirs(folder, exist_ok=True)
+                except OSError as exc:
+                    reason = exc.strerror or exc
+                    raise OutputError(f"cannot make the --extract-media folder ({reason})", folder) from None
+                write_atomic(path, image.data)
+            paths[url] = path.replace(os.sep, "/")
+        return paths
 
     # ------------------------------------------------------------------------ blocks
 
@@ -1011,7 +1046,7 @@ class MarkdownWriter(Writer):
             self._in_link = False
 
     def inline_Image(self, node: Image) -> str:
-        target = _link_destination(node.url) + _link_title(node.title)
+        target = _link_destination(self._media.get(node.url, node.url)) + _link_title(node.title)
         return f"![{escape_text(_collapse(node.alt), _LINK_TEXT)}]({target})"
 
     def inline_LineBreak(self, node: LineBreak) -> str:
