@@ -29,7 +29,7 @@ import converter
 from converter import ast as A
 from converter.chars import collapse_html_space, collapse_unicode_space
 from converter.images import clean_svg
-from converter.readers import header, language, rules
+from converter.readers import bylines, cleanup, dates, header, language, rules
 from converter.wrap import wrap
 from converter.writers import markdown, markup
 from converter.writers.article import language_tag
@@ -88,6 +88,12 @@ def _img(**attributes: str) -> etree._Element:
 
 def _element(tag: str, **attributes: str) -> etree._Element:
     return etree.Element(tag, attributes)
+
+
+def _time(datetime: str, text: str) -> etree._Element:
+    el = etree.Element("time", {"datetime": datetime})
+    el.text = text
+    return el
 
 
 def _svg_style(style: str) -> bytes:
@@ -200,6 +206,40 @@ CASES: list[Case] = [
          lambda: (_element("div", **{"class": "x" + "pic" * (SIZE // 3)}),),
          rules.has_figure_class,
          lambda el: False),
+    Case("byline with a plain date before long white space", "rules.py: _BYLINE",
+         lambda: ("<div><i>JANE DOE,JANE DOE<br>2020-12-11 " + " " * SIZE + "14:02:26</i></div><p>x</p>",),
+         rules.extract_byline,
+         lambda body: ("", body)),
+    Case("class name of many words", "rules.py: _CLASS_WORD",
+         lambda: (_element("div", **{"class": "aD" * HALF}),),
+         rules.furniture_kind,
+         lambda el: ""),
+    Case("relative time with a long datetime", "rules.py: _DATETIME",
+         lambda: (_time("2020-12-21" + " " * SIZE, "3 hours ago"),),
+         rules.time_text,
+         lambda el: None),
+    # ------------------------------------------------------------ readers/dates.py, bylines.py, cleanup.py
+    Case("date stamp that goes on", "dates.py: _PATTERNS",
+         lambda: ("2020-12-11 14:02" + ":0" * HALF,),
+         dates.parse_stamp,
+         lambda text: None),
+    Case("credit line that goes on", "bylines.py: _ROLE, _names",
+         lambda: ("记者 " + "张三 " * HALF,),
+         bylines.credit_line,
+         lambda text: None),
+    Case("dateline that goes on", "bylines.py: _DATELINE",
+         lambda: ("（中央社記者" + "陳" * SIZE + "）",),
+         bylines.dateline_reporter,
+         lambda text: ""),
+    Case("link bar with long separators", "cleanup.py: _BAR_SEPARATORS",
+         lambda: (A.Paragraph([A.Link([A.Text("a")], "https://news.example.org/a"), A.Text(" |" * HALF),
+                               A.Link([A.Text("b")], "https://news.example.org/b")]),),
+         lambda para: cleanup.is_link_bar(para, "https://news.example.org/x", True),
+         lambda para: True),
+    Case("related label of many near-words", "cleanup.py: _RELATED_LABEL",
+         lambda: ("relate " * (SIZE // 7),),
+         lambda text: cleanup._RELATED_LABEL.search(text) is not None,
+         lambda text: False),
     # ------------------------------------------------------------ readers/feed.py, language.py, json.py, chars.py
     Case("control characters and surrogates", "chars.py: _UNENCODABLE, _UNWANTED",
          lambda: ("<p>" + "x\x01\ud800" * (SIZE // 3) + "</p>",),

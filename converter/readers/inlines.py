@@ -37,15 +37,7 @@ def tidy_paragraph(nodes: list[A.Inline]) -> list[A.Inline]:
 
 def _leaves(nodes: list[A.Inline]) -> list[Any]:
     """Text, line breaks and atoms in reading order."""
-    out: list[Any] = []
-    stack: list[Any] = list(reversed(nodes))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _CONTAINERS):
-            stack.extend(reversed(node.content))
-        else:
-            out.append(node)
-    return out
+    return list(A.spliced(nodes, _CONTAINERS))
 
 
 def _collapse_spaces(leaves: list[Any]) -> None:

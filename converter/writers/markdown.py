@@ -53,6 +53,7 @@ from ..ast import (
     Text,
     format_datetime,
     plain_text,
+    spliced,
     walk,
 )
 from ..chars import HTML_SPACE, joins_without_space, scripted
@@ -726,13 +727,7 @@ def _rebuild(leaves: list[tuple[tuple[Inline, ...], Inline]]) -> list[Inline]:
 
 def _splice_divs(blocks: list[Block]) -> Iterator[Block]:
     """``blocks`` with every Div replaced by its content: Markdown has no generic container."""
-    stack: list[Block] = list(reversed(blocks))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Div):
-            stack.extend(reversed(node.content))
-        else:
-            yield node
+    return spliced(blocks, Div)
 
 
 def _list_item(marker: str, body: str) -> str:
