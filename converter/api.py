@@ -5,19 +5,23 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from . import batch
 from . import metadata as meta_fields
-from .ast import Document
 from .errors import ConversionError, FormatError, InputError, OutputError, sort_warnings
 from .files import read_file, write_atomic
-from .readers import feed
-from .readers import json as json_reader
 from .writers import FormatInfo, format_infos, get_writer_class, make_writer
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .ast import Document
+
+# The readers are imported by the functions that read, so that importing this module (and
+# the CLI's --version and --help) stays cheap.
 
 
 def parse(source: bytes | str, *, path: str | None = None) -> Document:
@@ -26,11 +30,15 @@ def parse(source: bytes | str, *, path: str | None = None) -> Document:
     ``path`` is only used to name the document in errors and as a last-resort title.
     Raises ``InputError`` for empty, binary or undecodable input.
     """
+    from .readers import feed
+
     return feed.read(source, path)
 
 
 def load_json(source: bytes | str, *, path: str | None = None) -> Document:
     """Load a document written by ``render(doc, "json")``."""
+    from .readers import json as json_reader
+
     return json_reader.read(source, path)
 
 

@@ -8,16 +8,15 @@ import functools
 import os
 import re
 import stat
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Collection, Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from .ast import Document
 from .errors import InputError, OutputError
-from .readers import feed
-from .readers import json as json_reader
+
+if TYPE_CHECKING:
+    from .ast import Document
 
 try:
     import fcntl
@@ -59,7 +58,11 @@ def read_document(name: str, data: bytes) -> Document:
     """The document in ``data``, the bytes of the file ``name``: our JSON form for ``.json``
     files, feed-HTML otherwise."""
     if name.lower().endswith(".json"):
+        from .readers import json as json_reader
+
         return json_reader.read(data, name)
+    from .readers import feed
+
     return feed.read(data, name)
 
 
@@ -190,6 +193,8 @@ def _temporary(folder: str, name: str) -> tuple[int, str]:
     Folders known to exist are not made again: a ``mkdir`` locks the folder above, which every
     worker of a batch would otherwise take for every file.
     """
+    import tempfile  # with shutil and random, ~5 ms that output to stdout need not pay
+
     if folder not in _FOLDERS_MADE:
         os.makedirs(folder, exist_ok=True)
         _FOLDERS_MADE.add(folder)

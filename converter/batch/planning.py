@@ -19,11 +19,9 @@ from pathlib import Path
 from ..errors import OutputError
 from ..files import not_regular
 from ..writers import get_writer_class
+from . import DEFAULT_INCLUDE
 from .journal import STATE_FILE, recorded_outputs
 from .report import FileResult
-
-#: Inputs taken from a folder unless ``include`` says otherwise.
-DEFAULT_INCLUDE = ("*.txt", "*.md", "*.html", "*.htm", "*.xhtml")
 
 #: A job: input, output, and the folder whose journal records it (None: not recorded).
 Job = tuple[str, str, "str | None"]
