@@ -11,15 +11,12 @@ by what needs them.
 
 from __future__ import annotations
 
-import importlib
-
 from .errors import ConversionError, FormatError, InputError, OptionError, OutputError
+from .lazy import lazy_names
 from .version import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms) on every start
 if TYPE_CHECKING:
-    from typing import Any
-
     from .api import (
         bundle,
         convert_dataset,
@@ -43,17 +40,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
 
 
 __all__ = [

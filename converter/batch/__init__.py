@@ -20,8 +20,9 @@ converts one file to standard output never loads this machinery.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_names
 
 #: Inputs taken from a folder unless ``include`` says otherwise.
 DEFAULT_INCLUDE = ("*.txt", "*.md", "*.html", "*.htm", "*.xhtml")
@@ -45,19 +46,7 @@ _LAZY = {
 _SUBMODULES = frozenset({"dataset", "execution", "journal", "planning", "report"})
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:  # ``converter.batch.journal`` without importing it first, as before
-        return importlib.import_module(f".{name}", __name__)
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(globals(), _LAZY, _SUBMODULES)
 
 
 __all__ = [
