@@ -88,7 +88,7 @@ def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None 
     options, fields = meta_fields.split_options(options)
     make_writer("epub", **options)  # a bad option fails before any work
     plan = batch.plan_inputs(list(inputs), "json", include=include, exclude=exclude,
-                             follow_symlinks=follow_symlinks)
+                             follow_symlinks=follow_symlinks, pair=False)  # one book, no output per input
     docs, rows = batch.read_documents(plan.jobs.sources, jobs=jobs, on_result=on_result)
     docs = [meta_fields.apply(doc, fields) for doc in docs]
     read = [row for row in rows if row.status == "converted"]

@@ -476,7 +476,7 @@ def _bundle(run: _Run) -> int:
 
     book, quiet = run.bundle or "-", run.quiet
     plan = batch.plan_inputs(run.inputs, "json", include=run.include, exclude=run.exclude,
-                             follow_symlinks=run.follow_symlinks)
+                             follow_symlinks=run.follow_symlinks, pair=False)  # one book, no output per input
     if not plan.jobs and not plan.problems:
         return _nothing("bundle", run)
     shown = "<stdout>" if book == "-" else book

@@ -184,6 +184,16 @@ def test_a_bundle_of_one_says_1_chapter(tmp_path: Path) -> None:
     assert code == 0 and err.endswith("1 chapter, 0 failed\n"), err
 
 
+def test_a_bundle_takes_inputs_that_would_share_an_output_name(tmp_path: Path) -> None:
+    """A book has no output per input: a.md and a.txt are two chapters, not a collision."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a.md", "a.txt"):
+        (src / name).write_bytes(EXAMPLE.read_bytes())
+    code, _, err = invoke(str(src), "--bundle", str(tmp_path / "book.epub"), "--offline")
+    assert code == 0 and err.endswith("2 chapters, 0 failed\n"), err
+
+
 @pytest.mark.parametrize("data, message", [
     (b"", "is empty"), (b"   \n\n", "only whitespace"), (os.urandom(2048), "binary"),
 ])

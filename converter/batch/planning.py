@@ -126,7 +126,7 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     here is read even when it is a symbolic link (``follow_symlinks`` is for the links found
     in folders, see :func:`_walk`).
 
-    ``pair=False`` plans the inputs of a dataset, whose rows all go into one output: the
+    ``pair=False`` plans the inputs of a dataset or a book, which all go into one output: the
     inputs are walked the same way, but not paired with outputs of their own.
 
     ``name`` (``'{date}-{slug}'``, see :mod:`.naming`) names each output from its document,
