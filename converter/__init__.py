@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from .api import bundle, convert_file, convert_tree, formats, load_json, parse, read_file, render
+from .api import bundle, convert_file, convert_tree, formats, load_json, parse, parse_feed, read_file, render
 from .batch import FileResult, Report
 from .ast import Document, Meta
 from .version import __version__
@@ -17,5 +17,5 @@ from .errors import ConversionError, FormatError, InputError, OptionError, Outpu
 __all__ = [
     "ConversionError", "Document", "FileResult", "FormatError", "InputError", "Meta", "OptionError",
     "OutputError", "Report", "__version__", "bundle", "convert_file", "convert_tree", "formats", "load_json",
-    "parse", "read_file", "render",
+    "parse", "parse_feed", "read_file", "render",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from . import batch
 from .ast import Document
 from .errors import ConversionError, InputError, OutputError
-from .files import read_file, write_atomic
+from .files import read_file, refuse_feed, write_atomic
 from .readers import feed
 from .readers import json as json_reader
 from .writers import FormatInfo, format_infos, get_writer_class, make_writer
@@ -21,9 +21,36 @@ def parse(source: bytes | str, *, path: str | None = None) -> Document:
     """Parse a feed-HTML document (bytes in any supported encoding, or text) into a ``Document``.
 
     ``path`` is only used to name the document in errors and as a last-resort title.
-    Raises ``InputError`` for empty, binary or undecodable input.
+    Raises ``InputError`` for empty, binary or undecodable input, and for a feed (RSS,
+    Atom, JSON Feed), which holds many documents: read it with :func:`parse_feed`.
     """
+    if isinstance(source, bytes):
+        refuse_feed(source, path)
     return feed.read(source, path)
+
+
+def parse_feed(source: bytes, *, path: str | None = None) -> list[Document]:
+    """The entries of a feed (RSS 0.9x/2.0, RSS 1.0, Atom 1.0, JSON Feed 1.x), as documents
+    in the feed's order, each read like a saved item.
+
+    Raises ``InputError`` for what is not a feed or cannot be read as one. An entry that
+    cannot be read is left out with a warning naming it (``feed.xml#3: …``).
+    """
+    import warnings
+
+    from .readers.syndication import read_feed
+
+    name = path or "<feed>"
+    parsed = read_feed(source, name)
+    for note in parsed.warnings + parsed.problems:
+        warnings.warn(note, stacklevel=2)
+    docs = []
+    for entry in parsed.entries:
+        try:
+            docs.append(entry.document())
+        except ConversionError as exc:
+            warnings.warn(str(exc.naming(entry.label)), stacklevel=2)
+    return docs
 
 
 def load_json(source: bytes | str, *, path: str | None = None) -> Document:

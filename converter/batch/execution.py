@@ -30,9 +30,10 @@ from typing import Any
 from ..ast import Document
 from ..errors import ConversionError
 from ..files import read_file, remove_temporaries, write_atomic
+from ..readers.syndication import Entry
 from ..writers import Written, make_writer
-from .journal import Journal, _source_stamp, fingerprint
-from .planning import Job, Jobs, Plan
+from .journal import Journal, Stamp, _identities, _source_stamp, fingerprint
+from .planning import Job, Jobs, Plan, source_name
 from .report import FileResult, Report
 
 #: Files per task sent to a worker: large enough to amortise the hand-over, small enough that
@@ -70,7 +71,7 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> li
 
 def _saved(job: Job, read: _Read, item: Written) -> FileResult:
     """The result of a file whose document the writer wrote (or failed to): its output saved."""
-    source, output, _ = job
+    source, output = source_name(job[0]), job[1]
     started = time.perf_counter()
     try:
         if isinstance(item.output, ConversionError):
@@ -87,21 +88,22 @@ class _Read:
     """One input as a worker read it: the document (or the failed result), when it was read."""
 
     doc: Document | FileResult
-    stamp: tuple[int, int] | None
+    stamp: Stamp
     notes: list[str]
     seconds: float
 
 
-def _read_input(source: str) -> _Read:
-    """Read ``source`` with its warnings caught; a failure becomes its ``FileResult``."""
+def _read_input(source: str | Entry) -> _Read:
+    """Read ``source`` (a file, or a feed's entry) with its warnings caught; a failure becomes
+    its ``FileResult``."""
     started = time.perf_counter()
     stamp = _source_stamp(source)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            doc: Document | FileResult = read_file(source)
+            doc: Document | FileResult = _document(source)
         except ConversionError as exc:
-            doc = _failure(source, exc, time.perf_counter() - started)
+            doc = _failure(source_name(source), exc, time.perf_counter() - started)
     return _Read(doc, stamp, [str(w.message) for w in caught], time.perf_counter() - started)
 
 
@@ -114,18 +116,24 @@ def _success(source: str, output: str, read: _Read, seconds: float, notes: list[
                       [f"{source}: {note}" for note in read.notes + notes], read.stamp)
 
 
-def read_chunk(paths: Sequence[str | os.PathLike[str]]) -> list[Document | FileResult]:
-    """Read a few documents in this process: each a ``Document``, or a failed ``FileResult``."""
+def _document(source: str | os.PathLike[str] | Entry) -> Document:
+    return source.document() if isinstance(source, Entry) else read_file(source)
+
+
+def read_chunk(paths: Sequence[str | os.PathLike[str] | Entry]) -> list[Document | FileResult]:
+    """Read a few documents (files, or feeds' entries) in this process: each a ``Document``,
+    or a failed ``FileResult``."""
     out: list[Document | FileResult] = []
     for path in paths:
         try:
-            out.append(read_file(path))
+            out.append(_document(path))
         except ConversionError as exc:
-            out.append(FileResult(path, None, "failed", str(exc)))
+            name = source_name(path) if isinstance(path, Entry) else os.fspath(path)
+            out.append(FileResult(name, None, "failed", str(exc.naming(name))))
     return out
 
 
-def read_documents(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None = None,
+def read_documents(paths: Sequence[str | os.PathLike[str] | Entry], *, jobs: int | None = None,
                    on_result: Callable[[FileResult], None] | None = None) -> tuple[list[Document], list[FileResult]]:
     """Read many documents, in parallel when there are many; failures are returned, not raised."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
@@ -146,7 +154,8 @@ def read_documents(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None 
                 else:
                     docs.append(item)
                 if on_result:
-                    on_result(item if isinstance(item, FileResult) else FileResult(path, None, "converted"))
+                    name = path.label if isinstance(path, Entry) else path
+                    on_result(item if isinstance(item, FileResult) else FileResult(name, None, "converted"))
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -191,7 +200,7 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
         if root is not None and root not in journals:
             journals[root] = Journal(root)
         if root is not None and not force and journals[root].up_to_date(source, output, mark):
-            result = FileResult(source, output, "skipped")
+            result = FileResult(source_name(source), output, "skipped")
             take(i, result)
             if on_result:
                 on_result(result)
@@ -204,11 +213,11 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
         first: dict[str, FileResult] = {}  # per journal, the result to carry a write failure
         for i, result in zip(indices, done):
             source, output, root = todo[i]
-            result._source = source  # the plan's string, not the copy unpickled
+            result._source = source_name(source)  # the plan's string, not the copy unpickled
             if result._output is not None:
                 result._output = output
             if result.status == "converted" and root is not None:
-                journals[root].record(output, mark, result.stamp)
+                journals[root].record(output, mark, result.stamp, _identities(source))
                 first.setdefault(root, result)
             result.stamp = None
         for root, result in first.items():
@@ -260,8 +269,9 @@ def _execute(jobs: Jobs, pending: Sequence[int], fmt: str, options: dict[str, An
         for i in indices:  # the chunk killed its process again: find the file that does
             if _run_isolated(jobs, [i], fmt, options, finish):
                 _remove_temporaries([jobs[i]])
-                finish([i], [FileResult(jobs[i][0], None, "failed",
-                                        f"{jobs[i][0]}: the process converting it died (killed or crashed); "
+                name = source_name(jobs[i][0])
+                finish([i], [FileResult(name, None, "failed",
+                                        f"{name}: the process converting it died (killed or crashed); "
                                         "nothing was written")])
 
 

@@ -17,14 +17,22 @@ from itertools import chain
 from pathlib import Path
 
 from ..files import not_regular
+from ..readers.syndication import Entry
 from ..writers import get_writer_class
+from .feeds import FEED_SUFFIXES, Feeds, is_feed
 from .report import FileResult
 
 #: Inputs taken from a folder unless ``include`` says otherwise.
 DEFAULT_INCLUDE = ("*.txt", "*.md", "*.html", "*.htm", "*.xhtml")
 
-#: A job: input, output, and the folder whose journal records it (None: not recorded).
-Job = tuple[str, str, "str | None"]
+#: A job: input (a file's path, or a feed's entry), output, and the folder whose journal
+#: records it (None: not recorded).
+Job = tuple["str | Entry", str, "str | None"]
+
+
+def source_name(source: str | Entry) -> str:
+    """How a job's input is named in reports and errors: its path, or ``feed.xml#3``."""
+    return source.label if isinstance(source, Entry) else source
 
 
 class Tree:
@@ -34,11 +42,12 @@ class Tree:
 
     __slots__ = ("_base", "_cut", "_ext", "_output", "root")
 
-    def __init__(self, src: str = "", out: str = "", ext: str = "", *, output: str | None = None) -> None:
+    def __init__(self, src: str = "", out: str = "", ext: str = "", *, output: str | None = None,
+                 root: str | None = None) -> None:
         self._cut = len(os.path.join(src, "")) if src else 0
         self._base, self._ext = (os.path.join(out, "") if out else ""), ext
         self._output = output
-        self.root = out if output is None else None
+        self.root = out if output is None else root
 
     def output(self, source: str) -> str:
         if self._output is not None:
@@ -47,14 +56,15 @@ class Tree:
 
 
 class Jobs:
-    """The jobs of a plan: each input's path and its tree (the output is worked out when
-    needed). A batch plans every file of an archive before it converts any, so this is what
-    its memory grows with: a string and a few bytes per file."""
+    """The jobs of a plan: each input's path (or feed entry) and its tree (the output is
+    worked out when needed). A batch plans every file of an archive before it converts any, so
+    this is what its memory grows with: a string and a few bytes per file (and the entries of
+    the feeds, which are read whole)."""
 
     __slots__ = ("_tree_of", "sources", "targets", "trees")
 
     def __init__(self) -> None:
-        self.sources: list[str] = []
+        self.sources: list[str | Entry] = []
         self._tree_of = array("I")
         self.trees: list[Tree] = []
         #: The real path of each input that is a symbolic link (few), for :func:`plan`.
@@ -62,15 +72,34 @@ class Jobs:
 
     def add_tree(self, root: str | os.PathLike[str], out_root: str | os.PathLike[str], ext: str,
                  include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
-                 problems: list[FileResult] | None = None, follow_symlinks: bool | None = None) -> None:
+                 problems: list[FileResult] | None = None, follow_symlinks: bool | None = None,
+                 feeds: Feeds | None = None) -> None:
         """Every input under ``root``, its output mirrored under ``out_root`` with the
-        extension ``ext`` (``.md``); symbolic links followed as :func:`_walk` says."""
-        src = os.fspath(root)
+        extension ``ext`` (``.md``); symbolic links followed as :func:`_walk` says. With
+        ``feeds``, files named like feeds (:data:`FEED_SUFFIXES`) are looked into too, and
+        each that holds a feed becomes its entries, in a folder named like it."""
+        src, out = os.fspath(root), os.fspath(out_root)
         tree = len(self.trees)
-        self.trees.append(Tree(src, os.fspath(out_root), ext))
-        for source in _walk(src, include, exclude, problems, follow_symlinks, self.targets):
+        self.trees.append(Tree(src, out, ext))
+        included = _pattern(include)
+        globs = list(include) + (["*" + suffix for suffix in FEED_SUFFIXES] if feeds is not None else [])
+        cut = len(os.path.join(src, ""))
+        for source in _walk(src, globs, exclude, problems, follow_symlinks, self.targets):
+            if feeds is not None and source.lower().endswith(FEED_SUFFIXES) and is_feed(source):
+                rel = os.path.splitext(source[cut:])[0]
+                feeds.add(self, source, os.path.join(out, rel), out, problems if problems is not None else [])
+                continue
+            if feeds is not None and not _matches(source[cut:].replace(os.sep, "/"), os.path.basename(source),
+                                                  included):
+                continue  # named like a feed, holding none, and not asked for
             self.sources.append(source)
             self._tree_of.append(tree)
+
+    def add_entry(self, entry: Entry, output: str, root: str | None) -> None:
+        """A feed's entry, written to ``output`` and recorded in ``root``'s journal."""
+        self.trees.append(Tree(output=output, root=root))
+        self.sources.append(entry)
+        self._tree_of.append(len(self.trees) - 1)
 
     def add_file(self, source: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
         name = os.fspath(source)
@@ -81,14 +110,14 @@ class Jobs:
             self.targets[name] = os.path.realpath(name)
 
     def output(self, i: int) -> str:
-        return self.trees[self._tree_of[i]].output(self.sources[i])
+        return self.trees[self._tree_of[i]].output(self.sources[i])  # type: ignore[arg-type]  # entries: given
 
     def __len__(self) -> int:
         return len(self.sources)
 
     def __getitem__(self, i: int) -> Job:
         source, tree = self.sources[i], self.trees[self._tree_of[i]]
-        return source, tree.output(source), tree.root
+        return source, tree.output(source), tree.root  # type: ignore[arg-type]  # entries: given
 
     def __iter__(self) -> Iterator[Job]:
         return map(self.__getitem__, range(len(self.sources)))
@@ -127,12 +156,20 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
     jobs = Jobs()
     problems: list[FileResult] = []
+    feeds = Feeds(ext)
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            jobs.add_tree(name, output or name, ext, include, exclude, problems, follow_symlinks)
+            jobs.add_tree(name, output or name, ext, include, exclude, problems, follow_symlinks, feeds)
         elif not path.exists():
             problems.append(FileResult(name, None, "failed", f"{name}: no such file or folder"))
+        elif is_feed(os.fspath(name)):
+            folder = os.fspath(output) if output is not None else os.path.splitext(os.fspath(name))[0]
+            if Path(folder).exists() and not Path(folder).is_dir():
+                problems.append(FileResult(name, None, "failed", f"{name}: is a feed, whose entries go to a "
+                                           f"folder, and {folder} is a file; choose a folder with -o"))
+            else:
+                feeds.add(jobs, os.fspath(name), folder, folder, problems)
         elif not many and output is not None:
             jobs.add_file(name, output)
         else:
@@ -270,7 +307,8 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
     for h in hashes:
         (suspects if h in seen else seen).add(h)
     # an input is its path, and the file it leads to when it is a symbolic link
-    suspects.update(seen.intersection(hash(key(path)) for path in chain(jobs.sources, jobs.targets.values())))
+    sources = [s.feed if isinstance(s, Entry) else s for s in jobs.sources]
+    suspects.update(seen.intersection(hash(key(path)) for path in chain(sources, jobs.targets.values())))
     del seen
     if not suspects:
         return result
@@ -279,16 +317,16 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
         if h in suspects:
             claimants.setdefault(key(jobs.output(i)), []).append(i)
     inputs: dict[str, str] = {}  # key: the input it names
-    for source, path in chain(zip(jobs.sources, jobs.sources), jobs.targets.items()):
+    for source, path in chain(zip(sources, sources), jobs.targets.items()):
         k = key(path)
         if hash(k) in suspects:
             inputs.setdefault(k, source)
     refused: dict[int, FileResult] = {}
     for k, indices in claimants.items():
         for i in indices:
-            source, output = jobs.sources[i], jobs.output(i)
+            source, output = source_name(jobs.sources[i]), jobs.output(i)
             if len(indices) > 1:
-                others = ", ".join(jobs.sources[j] for j in indices if j != i)
+                others = ", ".join(source_name(jobs.sources[j]) for j in indices if j != i)
                 refused[i] = FileResult(source, None, "failed", f"{source}: has the same output {output} as "
                                         f"{others}; nothing was written for either")
             elif k in inputs:

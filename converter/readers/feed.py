@@ -40,14 +40,28 @@ def read(source: bytes | str, path: str | None = None) -> A.Document:
         raise InputError("is empty" if not text else "holds only whitespace", path)
     parts = header.split(text)
     author, body = rules.extract_byline(rules.strip_promo_footer(parts.body))
-    meta = _meta(parts, author)
+    return _document(_meta(parts, author), body, path, may_refer_to_controls=bool(_CONTROL_REFERENCE.search(text)))
+
+
+def from_html(body: str, meta: A.Meta, path: str | None = None) -> A.Document:
+    """A document given as its metadata and the HTML of its body (a feed's entry), through
+    the same steps as a saved item: promo footer and byline out, the walk, the title heading,
+    the language. ``meta`` is taken as it is (its strings clean, its date aware UTC) and
+    completed in place: the byline's author, the first heading as title, the language."""
+    body = drop_controls(replace_unencodable(body))
+    author, body = rules.extract_byline(rules.strip_promo_footer(body))
+    meta.author = meta.author or author
+    return _document(meta, body, path, may_refer_to_controls=bool(_CONTROL_REFERENCE.search(body)))
+
+
+def _document(meta: A.Meta, body: str, path: str | None, *, may_refer_to_controls: bool) -> A.Document:
     blocks, heading = read_body(body, meta.url)
     if not meta.title:
         meta.title = heading
         if not meta.title and path:  # as text: bytes of the name that were not UTF-8 become U+FFFD
             meta.title = _clean_string(os.path.splitext(os.path.basename(path))[0])
     blocks = drop_title_heading(blocks, meta.title)
-    if _CONTROL_REFERENCE.search(text):  # a character reference can spell a control character again
+    if may_refer_to_controls:  # a character reference can spell a control character again
         _drop_controls_everywhere(meta, blocks)
     if not meta.language:
         meta.language = _language(meta.title, blocks, meta.url)
