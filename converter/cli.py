@@ -70,6 +70,18 @@ def main(
     title: str | None = typer.Option(None, "--title", help="Bundle: the book's title."),
     order: str = typer.Option("newest", "--order", metavar="newest|oldest",
                               help="Bundle: chapters newest or oldest first."),
+    group_by: str | None = typer.Option(
+        None, "--group-by", metavar="day|week|month|site",
+        help="Bundle: one book per day, ISO week or month (UTC), or per publisher, named from the "
+             "--bundle template: {date}, {site}, {title} (e.g. 'digest-{date}.epub')."),
+    since: str | None = typer.Option(None, "--since", metavar="DATE",
+                                     help="Bundle: only documents published on or after DATE "
+                                          "(2024-11-27, or an ISO 8601 time; UTC unless it says)."),
+    until: str | None = typer.Option(None, "--until", metavar="DATE",
+                                     help="Bundle: only documents published on or before DATE (a date: to its end)."),
+    series: str | None = typer.Option(None, "--series", metavar="NAME",
+                                      help="Bundle: each book is an issue of the series NAME (EPUB "
+                                           "belongs-to-collection, calibre's series), numbered by its date."),
     include: Annotated[list[str], typer.Option(
         "--include", metavar="GLOB", help="Folders: convert files matching this (repeatable).")] = _INCLUDE,
     exclude: Annotated[list[str] | None, typer.Option(
@@ -106,9 +118,10 @@ def main(
                                    "images": images, "offline": offline, "cache_dir": cache_dir,
                                    "allow_private_hosts": allow_private_hosts})
     warnings.showwarning = _print_warning
+    digest = _digest_options(bundle, group_by, since, until, series)
     if bundle:
         raise typer.Exit(_bundle(inputs, bundle, title, order, options, include, exclude, follow_symlinks, jobs,
-                                 quiet))
+                                 quiet, digest))
     if inputs == ["-"] or output == "-":
         raise typer.Exit(_to_stream(inputs, to, output, options))
     plan = batch.plan_inputs(inputs, to, output, include=include, exclude=exclude,
@@ -148,9 +161,11 @@ def _tell(rows: list[batch.FileResult]) -> None:
 
 
 def _bundle(inputs: list[str], book: str, title: str | None, order: str, options: dict[str, Any],
-            include: list[str], exclude: list[str], follow_symlinks: bool | None, jobs: int, quiet: bool) -> int:
-    """Read every input, then write one book; inputs that fail are named and left out."""
-    from .writers.epub import bundle
+            include: list[str], exclude: list[str], follow_symlinks: bool | None, jobs: int, quiet: bool,
+            digest: dict[str, Any] | None = None) -> int:
+    """Read every input, then write one book (or one per group: ``digest``, see
+    :func:`_digest_options`); inputs that fail are named and left out."""
+    from .digest import books
 
     plan = batch.plan_inputs(inputs, "json", include=include, exclude=exclude, follow_symlinks=follow_symlinks)
     sources = plan.jobs.sources
@@ -162,13 +177,49 @@ def _bundle(inputs: list[str], book: str, title: str | None, order: str, options
         _say(f"error: {book}: no document could be read; no book written")
         return 1
     try:
-        write_atomic(book, bundle(docs, title=title, order=order, **options))
+        made = books(docs, book, title=title, order=order, **(digest or {}), **options)
     except ConversionError as exc:
-        _say(f"error: {exc}")
+        _say(f"error: {exc.naming(book)}")
         return 1
-    if not quiet:
-        _say(f"{book}: {len(docs)} chapters, {len(failures)} failed")
+    for name, chapters, build in made:
+        try:
+            write_atomic(name, build())
+        except ConversionError as exc:
+            _say(f"error: {exc.naming(name)}")
+            return 1
+        if not quiet:
+            _say(f"{name}: {_count(len(chapters), 'chapter')}" + ("" if len(made) > 1 else f", {len(failures)} failed"))
+    if not quiet and len(made) > 1:
+        _say(f"{len(made)} books, {_count(sum(len(c) for _, c, _ in made), 'chapter')}, {len(failures)} failed")
     return 1 if failures else 0
+
+
+def _digest_options(bundle: str | None, group_by: str | None, since: str | None, until: str | None,
+                    series: str | None) -> dict[str, Any]:
+    """--group-by, --since, --until and --series, checked (they need --bundle), as
+    :func:`converter.digest.books` takes them."""
+    from .digest import GROUPINGS, check_template, parse_bound
+
+    given = {"--group-by": group_by, "--since": since, "--until": until, "--series": series}
+    for flag, value in given.items():
+        if value is not None and not bundle:
+            raise typer.BadParameter("it selects and names books; use it with --bundle BOOK.epub", param_hint=flag)
+    if group_by is not None and group_by not in GROUPINGS:
+        raise typer.BadParameter(f"choose one of {', '.join(GROUPINGS)}", param_hint="--group-by")
+    bounds: dict[str, Any] = {}
+    for name, value in (("bundle", bundle), ("since", since), ("until", until)):
+        try:
+            if name == "bundle" and value:
+                check_template(value)
+            elif name != "bundle":
+                bounds[name] = parse_bound(value, end=name == "until") if value else None
+        except OptionError as exc:
+            raise typer.BadParameter(exc.reason, param_hint=f"--{name}") from None
+    return {"group_by": group_by, "series": series, **bounds}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
