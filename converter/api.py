@@ -122,6 +122,9 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     the same options are skipped unless ``force``. A file that fails is recorded in the report
     and the rest still convert; ``on_result`` is called for each file as it completes.
 
+    Feeds in the folder (``*.xml``, ``*.rss``, ``*.atom``, ``*.rdf``, ``*.json`` holding RSS,
+    Atom or JSON Feed) are converted an entry a file, into a folder named like the feed.
+
     Symbolic links are followed while they stay inside ``src_dir`` (a link leading out of it
     is reported as skipped), wherever they lead with ``follow_symlinks=True``, or not at all
     with ``follow_symlinks=False``. Only regular files are read: a FIFO, socket or device
