@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from converter import parse  # noqa: E402
-from converter.ast import Document  # noqa: E402
-from converter.writers.epub import EpubWriter, bundle  # noqa: E402
+from converter import parse
+from converter.ast import Document
+from converter.writers.epub import EpubWriter, bundle
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from converter import convert_tree, render  # noqa: E402
-from converter.files import write_atomic  # noqa: E402
-from converter.readers import header, rules  # noqa: E402
-from converter.readers.decode import decode  # noqa: E402
-from converter.readers.feed import read  # noqa: E402
-from converter.readers.html import read_body  # noqa: E402
-from converter.readers.language import detect_language  # noqa: E402
+from converter import convert_tree, render
+from converter.files import write_atomic
+from converter.readers import header, rules
+from converter.readers.decode import decode
+from converter.readers.feed import read
+from converter.readers.html import read_body
+from converter.readers.language import detect_language
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
 
@@ -61,7 +61,7 @@ def main() -> None:
     stages = {
         "decode": lambda: [decode(b) for b in raw],
         "split header/front matter": lambda: [header.split(t) for t in texts],
-        "HTML walk": lambda: [read_body(b, p.url) for b, p in zip(bodies, parts)],
+        "HTML walk": lambda: [read_body(b, p.url) for b, p in zip(bodies, parts, strict=True)],
         "language": lambda: [detect_language(t[:20000]) for t in texts],
         "whole read (all of the above)": lambda: [read(b) for b in raw],
         f"render {a.to}": lambda: [render(d, a.to) for d in docs],

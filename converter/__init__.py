@@ -8,11 +8,10 @@
 from __future__ import annotations
 
 from .api import bundle, convert_file, convert_tree, formats, load_json, parse, parse_feed, read_file, render
-from .batch import FileResult, Report
 from .ast import Document, Meta
-from .version import __version__
+from .batch import FileResult, Report
 from .errors import ConversionError, FormatError, InputError, OptionError, OutputError
-
+from .version import __version__
 
 __all__ = [
     "ConversionError", "Document", "FileResult", "FormatError", "InputError", "Meta", "OptionError",

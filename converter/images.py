@@ -146,12 +146,12 @@ def _unwanted_svg_node(el: etree._Element) -> bool:
         return el.getparent() is not None
     if name in _SVG_ANIMATIONS:  # <set attributeName="href" to="http://…">
         return el.get("attributeName", "").rpartition(":")[2].strip() == "href"
-    return name == "style" and _css_loads_resource("".join(el.itertext()))
+    return name == "style" and _css_loads_resource("".join(map(str, el.itertext())))
 
 
 def _clean_svg_attributes(el: etree._Element) -> None:
     for name, value in list(el.attrib.items()):
-        if _unwanted_svg_attribute(name, value):
+        if _unwanted_svg_attribute(str(name), str(value)):
             del el.attrib[name]
 
 

@@ -47,7 +47,7 @@ EVERY_CHARACTER = "".join(map(chr, range(sys.maxunicode + 1)))
 
 
 def test_controls_are_the_characters_of_category_cc() -> None:
-    assert CONTROLS == "".join(c for c in EVERY_CHARACTER if unicodedata.category(c) == "Cc")
+    assert "".join(c for c in EVERY_CHARACTER if unicodedata.category(c) == "Cc") == CONTROLS
 
 
 def test_drop_controls_keeps_tab_and_line_ends_and_spaces_the_word_separators() -> None:

@@ -176,7 +176,7 @@ def test_front_matter_sets_no_template_variable_in_html_outputs(fmt: str) -> Non
         plain = render(parse(PLAIN_FRONT_MATTER), fmt)
     pages = html_pages(output)
     assert pages and len(pages) == len(html_pages(plain))
-    for page, plain_page in zip(pages, html_pages(plain)):
+    for page, plain_page in zip(pages, html_pages(plain), strict=True):
         assert EVIL_HOST.encode() not in page and b"onmouseover" not in page and b"onerror" not in page
         tree = html.fromstring(page)
         for element in tree.iter(etree.Element):
@@ -379,7 +379,7 @@ def live_raw(tree: str) -> list[str]:
         for element in html.fromstring(f"<div>{markup}</div>").iter(etree.Element):
             out += [f"<{element.tag}>"] if element.tag == "script" else []
             out += [f"{name}={value}" for name, value in element.attrib.items() if name.lower().startswith("on")
-                    or name in ("href", "src") and value.strip().lower().startswith("javascript:")]
+                    or (name in ("href", "src") and value.strip().lower().startswith("javascript:"))]
     return out
 
 

@@ -32,19 +32,20 @@ import threading
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import lxml.html
 import pytest
 from lxml import etree
 from markdown_it import MarkdownIt
+from support import epubcheck_jar
 
 import converter
 from converter import ConversionError, convert_file, load_json, parse, read_file, render
 from converter.writers.epub import bundle
-from support import epubcheck_jar
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -146,9 +147,9 @@ def generated_cases() -> dict[str, bytes]:
         "front_matter_nested": nested_yaml.encode(),
         "front_matter_dates": ("---\ntitle: 日期\ndate: 0001-01-01T00:00:00+05:00\nother: 9999-12-31 23:59:59 -05:00\n"
                                "tags: {a: 1}\nauthor: [x, y]\n---\n<p>日期溢出</p>").encode(),
-        "front_matter_odd_keys": "---\n? [a, b]\n: c\n---\n---\n1: 2\nnull: 3\n2020-01-01: d\n---\n<p>x</p>".encode(),
+        "front_matter_odd_keys": b"---\n? [a, b]\n: c\n---\n---\n1: 2\nnull: 3\n2020-01-01: d\n---\n<p>x</p>",
         "front_matter_huge": ("---\ntitle: 太大\nx: \"" + "x" * 70000 + "\"\n---\n<p>前置资料太大</p>").encode(),
-        "title_brackets_no_url": "<!--1738414025000-->\n[a [b] (c) ](d) [e](f) ]()\n------\n<p>x</p>".encode(),
+        "title_brackets_no_url": b"<!--1738414025000-->\n[a [b] (c) ](d) [e](f) ]()\n------\n<p>x</p>",
         "file_base_url": b"<!--1738414025000-->\n[t](file:///etc/passwd)\n------\n<p><a href='/etc/shadow'>a</a>"
                          b"<img src='passwd' alt='x'><a href='?x'>q</a><img src='../hosts'></p>",
         "header_absurd_stamps": b"<!--0-->\n<!--99999999999999999999-->\n[t](javascript:alert(1))\n------\n<p>x</p>",
@@ -264,7 +265,7 @@ def check_text(text: str) -> None:
     assert not controls, sorted(map(hex, map(ord, controls)))
 
 
-_RST_TARGET = re.compile(r"<([^<>\s]+)>`_|^\s*\.\. (?:_[^:]*|image|figure):\s*(\S+)|:target:\s*(\S+)", re.M)
+_RST_TARGET = re.compile(r"<([^<>\s]+)>`_|^\s*\.\. (?:_[^:]*|image|figure):\s*(\S+)|:target:\s*(\S+)", re.MULTILINE)
 
 
 def check_pandoc(fmt: str, data: bytes) -> None:
@@ -491,7 +492,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
            b'<rect width="4" height="4" onclick="alert(3)"/></svg>')
     GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         self.server.log.append(self.path)  # type: ignore[attr-defined]
         body, kind = (self.SVG, "image/svg+xml") if self.path.endswith(".svg") else (self.GIF, "image/gif")
         if self.path.endswith("/redirect-to-file.gif"):

@@ -88,5 +88,5 @@ def test_a_node_that_is_not_the_asts_is_refused_with_what_is_wrong(block: Any, m
 
 def test_blocks_that_are_not_a_list_are_refused() -> None:
     data = json.dumps({"meta": {}, "blocks": {"type": "Paragraph"}})
-    with pytest.raises(InputError, match="^is not a valid converter document: blocks must be a list, not dict$"):
+    with pytest.raises(InputError, match=r"^is not a valid converter document: blocks must be a list, not dict$"):
         load_json(data)

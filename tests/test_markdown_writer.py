@@ -13,10 +13,33 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from converter.ast import (BlockQuote, BulletList, Code, CodeBlock, Div, Document, Emphasis, Figure,
-                           Heading, HorizontalRule, Image, Inline, LineBreak, Link, Meta,
-                           OrderedList, Paragraph, Strikeout, Strong, Subscript, Superscript, Table,
-                           TableCell, Text, plain_text)
+from converter.ast import (
+    BlockQuote,
+    BulletList,
+    Code,
+    CodeBlock,
+    Div,
+    Document,
+    Emphasis,
+    Figure,
+    Heading,
+    HorizontalRule,
+    Image,
+    Inline,
+    LineBreak,
+    Link,
+    Meta,
+    OrderedList,
+    Paragraph,
+    Strikeout,
+    Strong,
+    Subscript,
+    Superscript,
+    Table,
+    TableCell,
+    Text,
+    plain_text,
+)
 from converter.writers import get_writer_class, writer_options
 from converter.writers.markdown import MarkdownWriter
 

@@ -23,10 +23,11 @@ from converter.net import Deadline, Fetcher, FetchError, FetchTimeout, Limits
 
 TEXT = "正文 body text, ".encode() * 2000
 MiB = 1 << 20
-#: A second: each drip below would go on for 30 s, and per-operation timeouts are longer still.
+#: A second: each drip below would go on for 30 s, and per-operation timeouts are as long.
 DEADLINE = 1.0
-#: "Ended within five times its deadline": wide enough for a loaded machine, far below a hang.
-MARGIN = 5
+#: The error of the whole-request deadline; a per-operation timeout says only "timed out", so a
+#: test matching this knows the deadline ended the request, without timing it.
+TIMED_OUT = f"^took longer than {DEADLINE:g} s$"
 #: The body cap in the decoding tests; the bombs inflate to 64 times it.
 CAP = MiB
 
@@ -210,18 +211,14 @@ def test_a_compression_bomb_never_takes_more_than_the_cap(server: _Server, path:
 
 @pytest.mark.parametrize("path", ["/drip-headers", "/redirect-to-drip", "/drip-body"])
 def test_a_dripping_server_is_cut_off_at_the_deadline(server: _Server, path: str) -> None:
-    started = time.monotonic()
-    with pytest.raises(FetchTimeout, match=f"took longer than {DEADLINE:g} s"):
+    with pytest.raises(FetchTimeout, match=TIMED_OUT):
         _slow_fetcher().get(server.url(path))
-    assert time.monotonic() - started < MARGIN * DEADLINE
     assert server.requests[-1][0] in ("/drip-headers", "/drip-body")  # the drip did start
 
 
 def test_a_dripped_tls_handshake_is_cut_off_at_the_deadline(tls_drip_server: _Server) -> None:
-    started = time.monotonic()
-    with pytest.raises(FetchTimeout):
+    with pytest.raises(FetchTimeout, match=TIMED_OUT):
         _slow_fetcher().get(tls_drip_server.url("/", scheme="https"))
-    assert time.monotonic() - started < MARGIN * DEADLINE
 
 
 def test_a_connection_the_server_never_accepts_is_cut_off_at_the_deadline() -> None:
@@ -230,10 +227,8 @@ def test_a_connection_the_server_never_accepts_is_cut_off_at_the_deadline() -> N
         listener.bind(("127.0.0.1", 0))
         listener.listen(0)
         first.connect(listener.getsockname())
-        started = time.monotonic()
-        with pytest.raises(FetchTimeout):
+        with pytest.raises(FetchTimeout, match=TIMED_OUT):
             _slow_fetcher().get(f"http://127.0.0.1:{listener.getsockname()[1]}/")
-        assert time.monotonic() - started < MARGIN * DEADLINE
 
 
 def test_a_name_lookup_that_hangs_is_cut_off_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,21 +239,17 @@ def test_a_name_lookup_that_hangs_is_cut_off_at_the_deadline(monkeypatch: pytest
         return [ipaddress.ip_address("127.0.0.1")]
 
     monkeypatch.setattr(net, "resolve", hang)
-    started = time.monotonic()
     try:
-        with pytest.raises(FetchTimeout):
+        with pytest.raises(FetchTimeout, match=TIMED_OUT):
             _slow_fetcher().get("http://slow-dns.invalid/a.png")
-        assert time.monotonic() - started < MARGIN * DEADLINE
     finally:
         release.set()
 
 
 def test_a_budget_ends_a_request_before_its_own_deadline(server: _Server) -> None:
     fetcher = _fetcher(deadline=60.0, connect_timeout=30.0, read_timeout=30.0)
-    started = time.monotonic()
-    with pytest.raises(FetchTimeout, match="the budget ran out"):
+    with pytest.raises(FetchTimeout, match=r"^the budget ran out$"):
         fetcher.get(server.url("/drip-headers"), Deadline.after(DEADLINE, "the budget ran out"))
-    assert time.monotonic() - started < MARGIN * DEADLINE
 
 
 # ---------------------------------------------------------------------------- addresses

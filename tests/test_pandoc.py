@@ -249,7 +249,7 @@ def test_pandoc_failure_is_a_one_line_conversion_error() -> None:
 
 def test_timeout_is_a_conversion_error() -> None:
     big = json.dumps(P.to_pandoc_json(A.Document(A.Meta(), [A.Paragraph([A.Text("词 " * 200_000)])])))
-    with pytest.raises(P.PandocError, match="longer than 0.001 s"):
+    with pytest.raises(P.PandocError, match=r"longer than 0\.001 s"):
         P.run_pandoc(["-f", "json", "-t", "docx", "-o", "-"], big.encode(), timeout=0.001)
 
 
@@ -657,7 +657,7 @@ def test_a_batch_writes_what_one_process_per_document_writes(fmt: str, monkeypat
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", P.PandocWarning)
         alone = [writer.write(doc) for doc in docs]
-    for doc, w, output in zip(docs, written, alone):
+    for doc, w, output in zip(docs, written, alone, strict=True):
         assert type(w.output) is type(output)
         assert _xml_parts(w.output, fmt) == _xml_parts(output, fmt), doc.meta.title
         if fmt != "docx":

@@ -25,10 +25,11 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from test_hostile import PANDOC, check_epub, check_inert, check_markdown, check_text
 
 import converter
-from converter import ConversionError, ast as A, load_json, parse, render
-from test_hostile import PANDOC, check_epub, check_inert, check_markdown, check_text
+from converter import ConversionError, load_json, parse, render
+from converter import ast as A
 
 AVAILABLE = {info.name for info in converter.formats()}
 MD = MarkdownIt("commonmark").enable("table").enable("strikethrough")
@@ -201,7 +202,7 @@ def inline_text(nodes: list[A.Inline]) -> str:
         elif isinstance(node, A.Image):
             out.append(node.alt)
         elif isinstance(node, A.Link) and _link_is_blank(node.content):
-            out.append(node.url if node.url else "")
+            out.append(node.url or "")
         elif not isinstance(node, A.LineBreak):
             stack.extend(reversed(node.content))
     return "".join(out)

@@ -147,8 +147,8 @@ def read_documents(paths: Sequence[str | os.PathLike[str] | Entry], *, jobs: int
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint)
         results = pool.map(read_chunk, chunks)
     try:
-        for chunk, items in zip(chunks, results):
-            for path, item in zip(chunk, items):
+        for chunk, items in zip(chunks, results, strict=True):
+            for path, item in zip(chunk, items, strict=True):
                 if isinstance(item, FileResult):
                     failures.append(item)
                 else:
@@ -211,7 +211,7 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
     def finish(indices: Sequence[int], done: list[FileResult]) -> None:
         """Take a chunk's results: record them in their journals, then report them."""
         first: dict[str, FileResult] = {}  # per journal, the result to carry a write failure
-        for i, result in zip(indices, done):
+        for i, result in zip(indices, done, strict=True):
             source, output, root = todo[i]
             result._source = source_name(source)  # the plan's string, not the copy unpickled
             if result._output is not None:
@@ -224,7 +224,7 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
             problem = journals[root].flush()
             if problem:
                 result.warnings += (problem,)
-        for i, result in zip(indices, done):
+        for i, result in zip(indices, done, strict=True):
             take(i, result)
             if on_result:
                 on_result(result)

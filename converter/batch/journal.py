@@ -148,8 +148,8 @@ def _read_journal(path: str) -> tuple[dict[str, str], bool]:
                 compact = False
                 continue
             if not line.endswith("\n") or name in lines:
-                compact, line = False, line.rstrip("\n") + "\n"
-            lines[name] = line
+                compact = False
+            lines[name] = line.rstrip("\n") + "\n"
     return lines, compact
 
 

@@ -317,7 +317,7 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
         if h in suspects:
             claimants.setdefault(key(jobs.output(i)), []).append(i)
     inputs: dict[str, str] = {}  # key: the input it names
-    for source, path in chain(zip(sources, sources), jobs.targets.items()):
+    for source, path in chain(zip(sources, sources, strict=True), jobs.targets.items()):
         k = key(path)
         if hash(k) in suspects:
             inputs.setdefault(k, source)

@@ -43,6 +43,8 @@ class FileResult:
     def output(self) -> Path | None:
         return None if self._output is None else Path(self._output)
 
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value: never a set member
+
     def _fields(self) -> tuple[Any, ...]:
         return (self._source, self._output, self.status, self.error, self.seconds, self.warnings, self.stamp)
 

@@ -62,7 +62,7 @@ class Parts:
 class _NoAliasLoader(yaml.SafeLoader):
     """A safe loader that refuses anchors/aliases, so no "billion laughs" expansion."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter",
@@ -145,7 +145,7 @@ def parse_front_matter(source: str) -> dict[str, Any]:
         return {}
     except RecursionError:
         data = _TOO_DEEP
-    if data is _TOO_DEEP or isinstance(data, dict) and nesting_depth(data) > MAX_FRONT_MATTER_DEPTH:
+    if data is _TOO_DEEP or (isinstance(data, dict) and nesting_depth(data) > MAX_FRONT_MATTER_DEPTH):
         warnings.warn(f"front matter ignored: nested more than {MAX_FRONT_MATTER_DEPTH} levels deep",
                       stacklevel=3)
         return {}

@@ -96,7 +96,8 @@ def parse_html(html: str) -> Element | None:
     try:
         root = etree.fromstring(data, parser)
         if any(error.level == etree.ErrorLevels.FATAL for error in parser.error_log):
-            events = etree.HTMLParser(target=_TreeBuilder(), encoding="utf-8", huge_tree=True)
+            # lxml's stubs allow bytes in the events; libxml2 gives the target str only
+            events = etree.HTMLParser(target=_TreeBuilder(), encoding="utf-8", huge_tree=True)  # type: ignore[arg-type]
             root = etree.fromstring(data, events)
     except etree.LxmlError:  # nothing usable in the input
         return None
@@ -268,7 +269,7 @@ class _Walker:
                 continue
             elif depth >= MAX_DEPTH:
                 run.append(A.Text(collapse_html_space(text_of(node))))
-            elif name in rules.BLOCKS or name in _WRAPS_BLOCKS and node in self.block_holders:
+            elif name in rules.BLOCKS or (name in _WRAPS_BLOCKS and node in self.block_holders):
                 out.extend(paragraphs(run))
                 run = []
                 out.extend(self.block(node, depth + 1))
@@ -459,10 +460,11 @@ class _Walker:
             return out
         head: list[list[A.TableCell]] = []
         body: list[list[A.TableCell]] = []
-        for tr, cells in zip(rows, row_cells):
+        for tr, cells in zip(rows, row_cells, strict=True):
             if not cells:
                 continue
-            in_head = tr.getparent().tag == "thead" or all(c.tag == "th" for c in cells)
+            parent = tr.getparent()
+            in_head = (parent is not None and parent.tag == "thead") or all(c.tag == "th" for c in cells)
             (head if in_head and not body else body).append([self._cell(c, depth) for c in cells])
         caption = self._caption(caption_el, depth) if caption_el is not None else []
         return [A.Table(head, body, caption)] if head or body else []
@@ -502,7 +504,7 @@ class _Walker:
             return self._link(el, depth)
         if name in rules.EMBEDS:
             embed = self._embed(el)
-            content = [A.LineBreak(), *embed[0].content, A.LineBreak()] if embed else []  # type: ignore[attr-defined]
+            content = [A.LineBreak(), *embed[0].content, A.LineBreak()] if embed else []  # type: ignore[union-attr]
             return content + (self.inline_children(el, depth) if name in rules.UNKNOWN_VOIDS else [])
         content = self.inline_children(el, depth)
         wrapper = _INLINE_WRAPPERS.get(name)
@@ -547,7 +549,7 @@ def paragraphs(run: list[A.Inline]) -> list[A.Block]:
         if not content:
             continue
         images = [n for n in content if isinstance(n, A.Image)
-                  or isinstance(n, A.Link) and len(n.content) == 1 and isinstance(n.content[0], A.Image)]
+                  or (isinstance(n, A.Link) and len(n.content) == 1 and isinstance(n.content[0], A.Image))]
         if images and all(n in images or isinstance(n, A.LineBreak) or is_blank(n) for n in content):
             out.extend(A.Figure(n if isinstance(n, A.Image) else n.content[0]) for n in images)  # type: ignore[arg-type]
         else:
@@ -559,7 +561,7 @@ def _split_on_double_breaks(run: list[A.Inline]) -> list[list[A.Inline]]:
     chunks: list[list[A.Inline]] = [[]]
     breaks: list[A.Inline] = []
     for node in run:
-        if isinstance(node, A.LineBreak) or breaks and is_blank(node):
+        if isinstance(node, A.LineBreak) or (breaks and is_blank(node)):
             breaks.append(node)
             continue
         if breaks:
@@ -620,4 +622,6 @@ def _remove(el: Element) -> None:
     placeholder = etree.Comment()
     # libxml2 keeps control characters in text it parsed, lxml refuses them in text set from Python
     placeholder.tail = drop_controls(el.tail) if el.tail else el.tail
-    el.getparent().replace(el, placeholder)
+    parent = el.getparent()
+    if parent is not None:  # the root is never removed
+        parent.replace(el, placeholder)

@@ -196,7 +196,7 @@ def _apply_reader_rules(blocks: list[Any], base_url: str) -> None:
                 if not url or (url.startswith("data:") if kind == "Link" else is_placeholder_url(url)):
                     pending += _without_target(node)[::-1]  # its text takes its place
                     continue
-                image["url"] = url  # type: ignore[index]
+                image["url"] = url
             elif kind == "CodeBlock":
                 node["language"] = code_language(node.get("language", ""))
             kept.append(node)

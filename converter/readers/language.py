@@ -47,7 +47,7 @@ def _class_letters() -> str:
     table = [" "] * 0x10000
     for first, last, letter in _RANGES:
         table[first:last + 1] = letter * (last - first + 1)
-    for chars, letter in zip(_script_sets(), "ST"):
+    for chars, letter in zip(_script_sets(), "ST", strict=True):
         for code in map(ord, chars):
             if code < 0x10000 and table[code] == "H":  # script counts only within the Han ranges
                 table[code] = letter

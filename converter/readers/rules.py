@@ -282,7 +282,8 @@ def site_of(url: str) -> str:
 
 # --------------------------------------------------------------------------- captions
 
-_CAPTION_CLASS = re.compile(r"(?i)caption|picinfo|pic-?info|img-?desc|image-?desc|photo-?desc|credit|legend|pictext|pic_?txt|wp-caption-text")
+_CAPTION_CLASS = re.compile(r"(?i)caption|picinfo|pic-?info|img-?desc|image-?desc|photo-?desc|credit|legend|pictext"
+                            r"|pic_?txt|wp-caption-text")
 #: Caption text longer than this is article text, not a caption.
 MAX_CAPTION = 400
 

@@ -20,7 +20,7 @@ from .. import ast as A
 from ..errors import ConversionError
 
 #: A node method as the class holds it: called with the writer and the node.
-NodeMethod = Callable[[Any, Any], Any]
+NodeMethod = Callable[..., Any]
 
 
 def node_methods(cls: type, prefix: str, types: tuple[type, ...]) -> dict[type, NodeMethod]:

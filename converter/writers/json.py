@@ -55,7 +55,8 @@ class _NodeEncoder(json.JSONEncoder):
     lenient = False
 
     def default(self, o: Any) -> Any:
-        names = _field_names(type(o))
+        cls: type = type(o)
+        names = _field_names(cls)
         if names is None:
             if self.lenient:
                 return str(o)

@@ -248,13 +248,12 @@ def _is_plain_run(nodes: list[Inline]) -> bool:
     pieces = []
     last_was_text = False
     for node in nodes:
-        kind = type(node)
-        if kind is Text:
+        if type(node) is Text:
             if last_was_text or not node.text:
                 return False
             pieces.append(node.text)
             last_was_text = True
-        elif kind is Link and node.url and len(node.content) == 1 and type(node.content[0]) is Text:
+        elif type(node) is Link and node.url and len(node.content) == 1 and type(node.content[0]) is Text:
             text = node.content[0].text
             if not _is_tidy(text) or not text.strip():  # a blank link shows its URL instead
                 return False

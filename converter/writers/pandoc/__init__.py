@@ -153,7 +153,7 @@ class PandocWriter(Writer):
         for i in batch:
             spent[i] += share
         return {i: Written(self._decoded(answer[0]), [f"pandoc: {m}" for m in answer[1]])
-                for i, answer in zip(batch, answers) if answer is not None}
+                for i, answer in zip(batch, answers, strict=True) if answer is not None}
 
     def _alone(self, payload: bytes) -> Written:
         """One document converted as :meth:`write` does, its warnings collected."""

@@ -51,7 +51,7 @@ def pandoc_path() -> str:
                 if candidate.is_file() and os.access(candidate, os.X_OK):
                     return str(candidate)
         try:
-            import pypandoc  # type: ignore[import-untyped]
+            import pypandoc
 
             return str(pypandoc.get_pandoc_path())
         except OSError:
@@ -166,7 +166,8 @@ def run_pandoc_batch(fmt: str, payloads: list[bytes], *, timeout: float) -> list
     answers = _batch_answers(done.stdout) if done.returncode == 0 else None
     if answers is None or len(answers) != len(payloads):
         reason = " ".join(_messages(done.stderr)) or done.stdout[:_MAX_REASON].decode("utf-8", "replace")
-        raise PandocError(f"pandoc-server failed (exit status {done.returncode}): {' '.join(reason.split())[:_MAX_REASON]}")
+        reason = " ".join(reason.split())[:_MAX_REASON]
+        raise PandocError(f"pandoc-server failed (exit status {done.returncode}): {reason}")
     binary = PANDOC_FORMATS[fmt].binary if fmt in PANDOC_FORMATS else False
     return [_batch_answer(answer, binary) for answer in answers]
 
