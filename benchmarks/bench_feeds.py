@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from converter.readers.syndication import read_feed  # noqa: E402
+from converter.readers.syndication import read_feed
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
 CONVERT = [sys.executable, "-m", "converter"]

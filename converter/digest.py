@@ -64,7 +64,7 @@ def publisher_names(docs: Sequence[A.Document]) -> list[str]:
         names.append((name, host))
     votes: dict[str, Counter[str]] = {}
     hosts: dict[str, Counter[str]] = {}
-    for own, (name, host) in zip(keys, names):
+    for own, (name, host) in zip(keys, names, strict=True):
         if not own:
             continue
         root = find(own[0])
@@ -214,7 +214,7 @@ def book_names(template: str, groups: Sequence[Group], titles: Sequence[str], by
         template = f"{stem}-{{{wanted}}}.{ext}" if dot and "/" not in ext else f"{template}-{{{wanted}}}"
     names: list[str] = []
     seen: Counter[str] = Counter()
-    for g, title in zip(groups, titles):
+    for g, title in zip(groups, titles, strict=True):
         name = template.format(date=_safe(g.date), site=_safe(g.site), title=_safe(title))
         seen[name] += 1
         if seen[name] > 1:
@@ -266,12 +266,12 @@ def books(docs: Sequence[A.Document], name: str, *, group_by: str | None = None,
     groups = group(chosen, group_by)
     titles = [book_title(title, g, group_by) for g in groups]
     shown = [t or default_title(sorted(d.meta.published for d in g.docs if d.meta.published is not None))
-             for t, g in zip(titles, groups)]
+             for t, g in zip(titles, groups, strict=True)]
     names = book_names(name, groups, shown, group_by)
 
     def builder(g: Group, book_title_: str | None) -> Callable[[], bytes]:
         return lambda: bundle(g.docs, title=book_title_, order=order, series=series, series_index=g.index,
                               **options)  # type: ignore[arg-type]
 
-    return [(n, g.docs, builder(g, t)) for n, g, t in zip(names, groups, titles)]
+    return [(n, g.docs, builder(g, t)) for n, g, t in zip(names, groups, titles, strict=True)]
 

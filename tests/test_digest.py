@@ -67,7 +67,7 @@ def test_the_corpus_has_one_section_per_publisher() -> None:
     docs = [converter.parse(p.read_bytes(), path=str(p)) for p in FEEDS]
     names = publisher_names(docs)
     by_prefix: dict[str, set[str]] = {}
-    for path, name in zip(FEEDS, names):
+    for path, name in zip(FEEDS, names, strict=True):
         by_prefix.setdefault(path.name[:3], set()).add(name)
     assert len({d.meta.site for d in docs}) == 38  # before: a name and a host per publisher
     assert all(len(found) == 1 for prefix, found in by_prefix.items() if prefix != "s03"), by_prefix

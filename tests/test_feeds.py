@@ -396,7 +396,7 @@ def test_corpus_items_as_feed_entries(kind: str) -> None:
     assert sniff(data) == kind
     docs = entries_of(data)
     assert len(docs) == len(items)
-    for path, entry in zip(items, docs):
+    for path, entry in zip(items, docs, strict=True):
         item = converter.parse(path.read_bytes(), path=str(path))
         when = item.meta.published
         if kind == "rss" and when is not None:  # RFC 822 dates stop at the second

@@ -91,7 +91,7 @@ def _root_kind(head: bytes) -> str | None:
         pass
     try:
         for _, element in parser.read_events():
-            return _kind_of_root(element.tag)
+            return _kind_of_root(getattr(element, "tag", None))
     except etree.LxmlError:
         pass
     return None

@@ -317,7 +317,7 @@ _Groups = list[tuple[str, list[tuple[str, list[A.Document]]]]]
 def _group(docs: Sequence[A.Document]) -> _Groups:
     """Sorted documents grouped by publisher (in order of first appearance), then by UTC date."""
     sites: dict[str, dict[str, list[A.Document]]] = {}
-    for doc, site in zip(docs, publisher_names(docs)):
+    for doc, site in zip(docs, publisher_names(docs), strict=True):
         days = sites.setdefault(site, {})
         days.setdefault(_day_label(doc), []).append(doc)
     return [(site, list(days.items())) for site, days in sites.items()]
