@@ -7,7 +7,18 @@
 
 from __future__ import annotations
 
-from .api import bundle, convert_file, convert_tree, formats, load_json, parse, parse_feed, read_file, render
+from .api import (
+    bundle,
+    convert_dataset,
+    convert_file,
+    convert_tree,
+    formats,
+    load_json,
+    parse,
+    parse_feed,
+    read_file,
+    render,
+)
 from .ast import Document, Meta
 from .batch import FileResult, Report
 from .errors import ConversionError, FormatError, InputError, OptionError, OutputError
@@ -15,6 +26,6 @@ from .version import __version__
 
 __all__ = [
     "ConversionError", "Document", "FileResult", "FormatError", "InputError", "Meta", "OptionError",
-    "OutputError", "Report", "__version__", "bundle", "convert_file", "convert_tree", "formats", "load_json",
-    "parse", "parse_feed", "read_file", "render",
+    "OutputError", "Report", "__version__", "bundle", "convert_dataset", "convert_file", "convert_tree", "formats",
+    "load_json", "parse", "parse_feed", "read_file", "render",
 ]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from . import batch
+from . import metadata as meta_fields
 from .ast import Document
-from .errors import ConversionError, InputError, OutputError
+from .errors import ConversionError, FormatError, InputError, OutputError, sort_warnings
 from .files import read_file, refuse_feed, write_atomic
 from .readers import feed
 from .readers import json as json_reader
@@ -75,6 +79,81 @@ def bundle(docs: Iterable[Document], *, title: str | None = None, order: str = "
     return build(docs, title=title, order=order, **options)
 
 
+@dataclass(slots=True)
+class Bundled:
+    """What :func:`bundle_files` made: the book (``None`` when no input could be read, or when
+    ``on_book`` took the books), a row per input (``converted``: a chapter of a book; ``failed``;
+    ``skipped``: a repeat, or published outside ``since``/``until``), what the making warned
+    about (images not embedded, each line naming its document), and each book's name and
+    number of chapters, in order."""
+
+    book: bytes | None
+    report: batch.Report
+    notes: list[str]
+    books: list[tuple[str, int]] = field(default_factory=list)
+
+
+def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None = None, order: str = "newest",
+                 include: Iterable[str] = batch.DEFAULT_INCLUDE, exclude: Iterable[str] = (),
+                 follow_symlinks: bool | None = None, jobs: int | None = None, name: str | None = None,
+                 on_result: Callable[[batch.FileResult], None] | None = None,
+                 on_document: Callable[[], None] | None = None, group_by: str | None = None,
+                 since: dt.datetime | None = None, until: dt.datetime | None = None, series: str | None = None,
+                 on_book: Callable[[str, bytes], None] | None = None, **options: Any) -> Bundled:
+    """Files, folders and feeds (planned as :func:`convert_tree` plans them; a feed's entries
+    each a document) as one EPUB book, a chapter per document that could be read; the others
+    are reported, not raised. ``name`` is the book's name in the rows of the report;
+    ``on_result`` is called as each input is read, ``on_document`` as each chapter's images
+    are settled. Raises what :func:`bundle` raises.
+
+    A digest (see :mod:`converter.digest`): ``since``/``until`` keep the documents published
+    between them; ``group_by`` (``day``, ``week``, ``month``, ``site``) makes a book per
+    group, each named from the template ``name`` (``digest-{date}.epub``) and handed to
+    ``on_book(name, data)`` as soon as it is made (the books are not kept then); ``series``
+    makes each book an issue of that series."""
+    import warnings
+
+    from .digest import books
+
+    started = time.perf_counter()
+    options, fields = meta_fields.split_options(options)
+    make_writer("epub", **options)  # a bad option fails before any work
+    plan = batch.plan_inputs(list(inputs), "json", include=include, exclude=exclude,
+                             follow_symlinks=follow_symlinks)
+    docs, rows = batch.read_documents(plan.jobs.sources, jobs=jobs, on_result=on_result)
+    docs = [meta_fields.apply(doc, fields) for doc in docs]
+    read = [row for row in rows if row.status == "converted"]
+    made: list[tuple[str, int]] = []
+    data: bytes | None = None
+    book_of: dict[int, str] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if docs:
+            for book_name, chapters, build in books(
+                    docs, name or "book.epub", group_by=group_by, since=since, until=until, title=title,
+                    order=order, series=series, names=[str(row.source) for row in read], on_document=on_document,
+                    **options):
+                data = build()
+                made.append((book_name, len(chapters)))
+                book_of.update((id(doc), book_name) for doc in chapters)
+                if on_book is not None:
+                    on_book(book_name, data)
+                    data = None
+    notes, missing = sort_warnings(caught)
+    for doc, row in zip(docs, read, strict=True):
+        if id(doc) in book_of:
+            row._output = book_of[id(doc)] if name is not None else None
+        else:  # published outside since/until
+            row.status = "skipped"
+    report = batch.Report([*plan.problems, *rows], seconds=time.perf_counter() - started)
+    for row in report.results:
+        report.counts[row.status] = report.counts.get(row.status, 0) + 1
+        report.warnings += len(row.warnings) + (row.status == "skipped" and bool(row.error))
+    report.warnings += len(notes)
+    report.count_missing(missing)
+    return Bundled(data, report, notes, made)
+
+
 def formats() -> list[FormatInfo]:
     """Every output format: name, file extension, description, whether it is binary."""
     return format_infos()
@@ -90,17 +169,19 @@ def default_output(path: str | os.PathLike[str], fmt: str) -> Path:
     return Path(path).with_suffix("." + extension(fmt))
 
 
-def convert_file(path: str | os.PathLike[str], to: str, output: str | os.PathLike[str] | None = None,
-                 **options: Any) -> Path:
+def convert_file(path: str | os.PathLike[str], to: str, output: str | os.PathLike[str] | None = None, *,
+                 metadata: Mapping[str, Any] | None = None, **options: Any) -> Path:
     """Convert one file and write the result atomically; return the output path.
 
     Without ``output`` the result goes beside the input with the new extension. The input
-    is never overwritten.
+    is never overwritten. ``metadata`` (``{"title": …, "author": …, "language": …, "date": …,
+    "publisher": …, "subject": …}``) replaces what the reader found.
     """
     target = Path(output) if output is not None else default_output(path, to)
+    fields = meta_fields.checked(metadata or {})
     writer = make_writer(to, **options)
     _refuse_overwriting_input(Path(path), target)
-    doc = read_file(path)
+    doc = meta_fields.apply(read_file(path), fields)
     try:
         data = writer.write(doc)
     except ConversionError as exc:
@@ -113,8 +194,10 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
                  jobs: int | None = None, executor: Executor | None = None,
                  include: Iterable[str] = batch.DEFAULT_INCLUDE, exclude: Iterable[str] = (),
                  force: bool = False, on_result: Callable[[batch.FileResult], None] | None = None,
-                 follow_symlinks: bool | None = None, **options: Any) -> batch.Report:
-    """Convert every document under ``src_dir`` into ``out_dir``, mirroring the tree.
+                 follow_symlinks: bool | None = None, metadata: Mapping[str, Any] | None = None,
+                 **options: Any) -> batch.Report:
+    """Convert every document under ``src_dir`` into ``out_dir``, mirroring the tree;
+    ``metadata`` replaces what the reader found in each (see :func:`convert_file`).
 
     Each output is ``<name>.<ext>``; without ``out_dir`` outputs go beside their inputs.
     Work is spread over ``jobs`` processes (default: all cores), or handed to ``executor``
@@ -134,9 +217,37 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     if not root.is_dir():
         raise InputError("is not a folder", str(root))
     make_writer(to, **options)  # a bad format or option fails before any work
+    if metadata:
+        options[meta_fields.OPTION] = meta_fields.checked(metadata)
     plan = batch.plan_inputs([root], to, out_dir, include=include, exclude=exclude, follow_symlinks=follow_symlinks)
     return batch.run(plan, to, options, jobs=jobs, executor=executor, force=force,
                      on_result=on_result)
+
+
+def convert_dataset(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+                    output: str | os.PathLike[str] | IO[bytes], to: str = "jsonl", *, jobs: int | None = None,
+                    executor: Executor | None = None, include: Iterable[str] = batch.DEFAULT_INCLUDE,
+                    exclude: Iterable[str] = (), force: bool = False,
+                    on_result: Callable[[batch.FileResult], None] | None = None,
+                    follow_symlinks: bool | None = None, **options: Any) -> batch.Report:
+    """Write every document of ``inputs`` (files and folders, walked as :func:`convert_tree`
+    walks them) as a row of one dataset ``output``: ``to="jsonl"`` (a file or a binary stream)
+    or ``"parquet"`` (a file; needs ``converter[parquet]``), in input order.
+
+    A row holds the source path, the SHA-256 of its bytes, a fingerprint of the converter and
+    options, the metadata, and the document as Markdown and as plain text; ``options`` are the
+    Markdown and text writers' (``width``, ``references``, ``front_matter``). A rerun rewrites
+    the file atomically, keeping the rows of inputs that have not changed (``skipped`` in the
+    report) unless ``force``. A file that fails is in the report; the others still get a row.
+    """
+    if not get_writer_class(to).dataset:
+        raise FormatError(f"{to!r} is not a dataset format; choose jsonl or parquet")
+    make_writer(to, **options)  # a bad option fails before any work
+    names = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    plan = batch.plan_inputs(names, to, include=include, exclude=exclude, follow_symlinks=follow_symlinks,
+                             pair=False)
+    return batch.write_dataset(plan, to, options, output, jobs=jobs, executor=executor, force=force,
+                               on_result=on_result)
 
 
 def _refuse_overwriting_input(source: Path, target: Path) -> None:

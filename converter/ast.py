@@ -213,6 +213,18 @@ def plain_text(nodes: list[Inline]) -> str:
     return "".join(out)
 
 
+def spliced(nodes: list[Any], containers: type | tuple[type, ...]) -> Iterator[Any]:
+    """``nodes`` in reading order with every node of the ``containers`` types replaced by its
+    content, at any depth (without recursion: containers may nest deeper than the stack)."""
+    stack: list[Any] = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, containers):
+            stack.extend(reversed(getattr(node, "content")))  # noqa: B009  # every container has content
+        else:
+            yield node
+
+
 def walk(blocks: list[Block]) -> Iterator[Any]:
     """Every node under ``blocks``, depth first, without recursion."""
     stack: list[Any] = list(reversed(blocks))

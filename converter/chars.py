@@ -180,13 +180,30 @@ _FEED_SPACE_RUN = re.compile(f"[{FEED_SPACE}]+")
 def collapse_html_space(text: str) -> str:
     """HTML white-space collapsing for one text node, as the reader does it: each run of
     ``FEED_SPACE`` becomes one space, or nothing where it holds a line break between two
-    space-discarding characters. The ends are kept (as one space), since text nodes are
-    joined into paragraphs afterwards."""
+    space-discarding characters.
+
+    The ends are kept, since text nodes are joined into paragraphs afterwards: as a line
+    feed when the run there holds a line break, else as one space. Only the join sees the
+    character on the other side of an element boundary, so only it can tell whether that
+    line break vanishes (pretty-printed ``因为\\n <span>\\n 中国``; see
+    :func:`joins_across_gap`)."""
     if not text.strip(FEED_SPACE):  # the white space between tags, most text nodes of many feeds
-        return " " if text else ""
+        return ("\n" if "\n" in text else " ") if text else ""
     if text.isprintable() and "  " not in text:  # no white space but single spaces (all of
         return text                              # ``FEED_SPACE`` but " " are unprintable)
-    return _FEED_SPACE_RUN.sub(" ", join_cjk_lines(text))
+    collapsed = _FEED_SPACE_RUN.sub(" ", join_cjk_lines(text))
+    if text[0] in FEED_SPACE and "\n" in text[:len(text) - len(text.lstrip(FEED_SPACE))]:
+        collapsed = "\n" + collapsed[1:]
+    if text[-1] in FEED_SPACE and "\n" in text[len(text.rstrip(FEED_SPACE)):]:
+        collapsed = collapsed[:-1] + "\n"
+    return collapsed
+
+
+def joins_across_gap(before: str, gap: str, after: str) -> bool:
+    """Whether white space ``gap`` (as :func:`collapse_html_space` leaves it at the ends of
+    text nodes) between the characters ``before`` and ``after`` vanishes: it holds a line
+    break and both characters are space-discarding. A written space is always kept."""
+    return "\n" in gap and joins_without_space(before, after)
 
 
 #: Any white space (``str.isspace``), and the line breaks among it (``str.splitlines``').
@@ -219,3 +236,33 @@ def one_line(text: str) -> str:
     if _LINE_BREAK.search(text) is None:  # titles, attributes: nearly always
         return " ".join(text.split())
     return collapse_unicode_space(text).strip()
+
+
+# ---------------------------------------------------------------------------- raised and lowered text
+
+#: The characters that have a superscript (subscript) form in Unicode, and those forms: digits,
+#: signs and parentheses, which fonts show well (the modifier letters many fonts lack are left
+#: out, but for the ``n`` and ``i`` of exponents).
+_SUPERSCRIPTS = dict(zip("0123456789+-\u2212=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ", strict=True))
+_SUBSCRIPTS = dict(zip("0123456789+-\u2212=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎", strict=True))
+
+
+def scripted(text: str, before: str, *, superscript: bool) -> str:
+    """How text without markup shows ``text`` set as a superscript (or subscript) right after
+    the character ``before``, so that its meaning survives: ``10`` + ``170`` must not read
+    ``10170``.
+
+    * Every character has a Unicode superscript (subscript) form: those (``10¹⁷⁰``, ``CO₂``,
+      ``Ca²⁺``): they read right in any font and renderer and stay one token.
+    * Else, when a number would run on from the word before it (``e`` + ``2x``): ``^(…)``
+      (``_(…)``), the notation of calculators and of plain-text mathematics.
+    * Else the text as it is: a note mark brings its brackets (``[1]``, ``［9］``), letters
+      after a number are an ordinal (``1st``), and a superscript after a space or CJK text
+      is a matter of size only.
+    """
+    forms = _SUPERSCRIPTS if superscript else _SUBSCRIPTS
+    if text and all(ch in forms for ch in text):
+        return "".join(forms[ch] for ch in text)
+    if before.isalnum() and text[:1].isdecimal() and not is_space_discarding(before):
+        return ("^(" if superscript else "_(") + text + ")"
+    return text

@@ -247,18 +247,20 @@ def book_title(title: str | None, g: Group, by: str | None) -> str | None:
 
 def books(docs: Sequence[A.Document], name: str, *, group_by: str | None = None,
           since: dt.datetime | None = None, until: dt.datetime | None = None, title: str | None = None,
-          order: str = "newest", series: str | None = None, **options: object) -> list[tuple[str, list[A.Document],
-                                                                                          Callable[[], bytes]]]:
+          order: str = "newest", series: str | None = None, names: Sequence[str] | None = None,
+          **options: object) -> list[tuple[str, list[A.Document], Callable[[], bytes]]]:
     """The books a digest makes of ``docs``: for each, its file name (from the template
     ``name``, see :func:`book_names`), its documents, and a function that builds it (EPUB
-    bytes; ``options`` are :func:`converter.writers.epub.bundle`'s). Nothing is built until
-    asked, so that each book can be written before the next is made. Raises
-    ``OptionError`` for a bad grouping or template, ``InputError`` when no document is left."""
+    bytes; ``options`` are :func:`converter.writers.epub.bundle`'s; ``names``, one per
+    document of ``docs``, name the documents in its warnings). Nothing is built until asked,
+    so that each book can be written before the next is made. Raises ``OptionError`` for a
+    bad grouping or template, ``InputError`` when no document is left."""
     from .errors import InputError
     from .writers.epub import ORDERS, bundle, default_title
 
     if order not in ORDERS:
         raise OptionError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
+    label = {id(doc): n for doc, n in zip(docs, names, strict=True)} if names is not None else {}
     chosen = select(docs, since, until)
     if not chosen:
         raise InputError("no document was published in the time asked for; no book written" if docs
@@ -267,11 +269,12 @@ def books(docs: Sequence[A.Document], name: str, *, group_by: str | None = None,
     titles = [book_title(title, g, group_by) for g in groups]
     shown = [t or default_title(sorted(d.meta.published for d in g.docs if d.meta.published is not None))
              for t, g in zip(titles, groups, strict=True)]
-    names = book_names(name, groups, shown, group_by)
+    files = book_names(name, groups, shown, group_by)
 
     def builder(g: Group, book_title_: str | None) -> Callable[[], bytes]:
+        chapter_names = [label[id(d)] for d in g.docs] if label else None
         return lambda: bundle(g.docs, title=book_title_, order=order, series=series, series_index=g.index,
-                              **options)  # type: ignore[arg-type]
+                              names=chapter_names, **options)  # type: ignore[arg-type]
 
-    return [(n, g.docs, builder(g, t)) for n, g, t in zip(names, groups, titles, strict=True)]
+    return [(n, g.docs, builder(g, t)) for n, g, t in zip(files, groups, titles, strict=True)]
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import warnings
+    from collections.abc import Iterable
+
 
 class ConversionError(Exception):
     """Base of every error caused by input or options (never by a bug in the converter).
@@ -37,3 +43,27 @@ class OptionError(ConversionError):
 
 class OutputError(ConversionError):
     """The output cannot be written (permissions, full disk, output equals input)."""
+
+
+class ImageWarning(UserWarning):
+    """Images of a document were not embedded (it shows their text instead). ``hosts`` holds
+    the host of each image the warning is about, so that a run can say in one line how many
+    images from how many hosts it went without."""
+
+    def __init__(self, message: str, hosts: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.hosts = hosts
+
+
+class ImagesSkipped(ImageWarning):
+    """Images not asked for because their host did not answer a moment ago: counted in the
+    run's summary rather than printed, one line per document being what made runs without a
+    network unreadable."""
+
+
+def sort_warnings(caught: Iterable[warnings.WarningMessage]) -> tuple[list[str], tuple[str, ...]]:
+    """Warnings caught while writing: the lines to show, and the host of each image not
+    embedded (those of :class:`ImagesSkipped` are counted, not shown)."""
+    notes = [str(w.message) for w in caught if not isinstance(w.message, ImagesSkipped)]
+    missing = tuple(host for w in caught if isinstance(w.message, ImageWarning) for host in w.message.hosts)
+    return notes, missing

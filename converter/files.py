@@ -11,7 +11,7 @@ import stat
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import BinaryIO
 
 from .ast import Document
@@ -57,6 +57,12 @@ def read_file(path: str | os.PathLike[str]) -> Document:
     name = os.fspath(path)
     data = read_input(name)
     refuse_feed(data, name)
+    return read_document(name, data)
+
+
+def read_document(name: str, data: bytes) -> Document:
+    """The document in ``data``, the bytes of the file ``name``: our JSON form for ``.json``
+    files, feed-HTML otherwise (a feed is not looked for: see :func:`refuse_feed`)."""
     if name.lower().endswith(".json"):
         return json_reader.read(data, name)
     return feed.read(data, name)
@@ -164,28 +170,44 @@ def _read_capped(read: Callable[[int], bytes], expected: int, name: str) -> byte
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write via a temporary file in the same folder and a rename: never a truncated output.
+    """Write via a temporary file in the same folder and a rename: never a truncated output
+    (see :func:`open_atomic`)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with open_atomic(path) as fh:
+        fh.write(payload)
+
+
+@contextlib.contextmanager
+def open_atomic(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A file to write ``path``'s bytes into, bit by bit: a temporary in the same folder that
+    takes the name ``path`` when the ``with`` block ends, and is removed if it raises. An
+    output is there whole or not at all.
 
     The temporary stays locked until it has its final name, so that a sweep (ours, in another
     run on the same folder) never takes it for a dead run's.
     """
     target = os.fspath(path)
     folder, name = os.path.split(target)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = _temporary(folder or ".", name)
     except OSError as exc:
         raise OutputError(f"cannot write here ({exc.strerror or exc})", target) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.chmod(tmp, 0o666 & ~_umask())
-            if fcntl is not None:
-                os.replace(tmp, target)
+            try:
+                yield fh
+                fh.flush()
+            except OSError as exc:
+                raise OutputError(f"cannot be written ({exc.strerror or exc})", target) from None
+            try:
+                os.chmod(tmp, 0o666 & ~_umask())
+                if fcntl is not None:
+                    os.replace(tmp, target)
+            except OSError as exc:
+                raise OutputError(f"cannot be written ({exc.strerror or exc})", target) from None
         if fcntl is None:  # Windows renames no open file (and has no lock to keep)
             os.replace(tmp, target)
-    except OSError as exc:
+    except OSError as exc:  # closing (a full disk shows here), or the rename on Windows
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise OutputError(f"cannot be written ({exc.strerror or exc})", target) from None

@@ -14,25 +14,35 @@ on the decoded body). On top of them:
 Results are kept in an on-disk cache (one file per URL hash), so a second run makes no
 request; ``offline`` reads the cache only. Failures are reported as :class:`ImageWarning`
 warnings, never raised: a missing image must not stop a conversion.
+
+A host that does not answer (its name does not resolve, it refuses or drops the connection, it
+says nothing) is remembered in the cache folder for :data:`SILENT_HOST_TTL` seconds
+(:class:`HostMemory`): its other images are not asked for meanwhile, by this process or by any
+other using the cache (the workers of a batch), so that a run without a network waits for each
+dead host once, not once per image. Once a few hosts have timed out and none has answered, the
+network is taken as down and no new host is asked either. Those images are counted
+(:class:`ImagesSkipped`) rather than each reported.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import functools
+import contextlib
 import hashlib
 import os
+import queue
 import re
 import tempfile
+import threading
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from . import net
+from .errors import ImagesSkipped, ImageWarning
 
 #: Media type -> file extension, for every image type accepted.
 MEDIA_TYPES: dict[str, str] = {
@@ -47,6 +57,14 @@ DEFAULT_WORKERS = 8
 DEFAULT_DOCUMENT_BUDGET = 180.0
 #: How long a permanent failure (404, not an image, too large…) is remembered, in seconds.
 FAILURE_TTL = 7 * 24 * 3600
+#: How long a host that did not answer is left alone, in seconds: the length of a run, about;
+#: short enough that the next run, once the network is back, asks again.
+SILENT_HOST_TTL = 300.0
+#: Hosts remembered at most (the oldest are forgotten first): the memory stays small whatever
+#: an archive links to.
+MAX_SILENT_HOSTS = 256
+#: Hosts that must have timed out, none having answered, before the network is taken as down.
+NETWORK_DOWN_AFTER = 2
 USER_AGENT = "converter (feed article to e-book; image fetcher)"
 
 _SVG_NS = "http://www.w3.org/2000/svg"
@@ -64,10 +82,6 @@ _CSS_URL = re.compile(r"url\s*\([\s'\"]*(#)?")
 _CSS_URL_STRING_FUNCTION = re.compile(r"(?:image-set|image|src|cross-fade)\s*\(")
 
 
-class ImageWarning(UserWarning):
-    """An image could not be fetched; the document shows its text fallback instead."""
-
-
 @dataclass(frozen=True, slots=True)
 class FetchedImage:
     """An image's bytes with the media type sniffed from them."""
@@ -82,14 +96,21 @@ class FetchedImage:
 
 
 class _Failure(Exception):
-    """Why an image was not fetched; ``permanent`` failures are remembered by the cache, ``late``
-    ones (the document's time budget ran out) are counted in one warning."""
+    """Why an image was not fetched; ``permanent`` failures are remembered by the cache,
+    ``silent`` ones (the host did not answer) by :class:`HostMemory`; ``late`` ones (the
+    document's time budget ran out) are counted in one warning, ``skipped`` ones (the host did
+    not answer earlier) only counted."""
 
-    def __init__(self, reason: str, *, permanent: bool = False, quiet: bool = False, late: bool = False) -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, quiet: bool = False, late: bool = False,
+                 silent: bool = False, skipped: bool = False, host: str = "", slow: bool = False,
+                 answered: bool = False) -> None:
         super().__init__(reason)
-        self.permanent = permanent
-        self.quiet = quiet
-        self.late = late
+        self.reason = reason
+        self.permanent, self.quiet, self.late = permanent, quiet, late
+        self.silent, self.skipped = silent, skipped
+        self.host = host
+        self.slow = slow  # it made us wait (a timeout)
+        self.answered = answered  # the host answered (an error status, say): the network works
 
 
 # ---------------------------------------------------------------------------- content
@@ -275,28 +296,137 @@ class ImageCache:
             warnings.warn(f"image cache not written ({path.parent}): {exc}", ImageWarning, stacklevel=3)
 
 
+class HostMemory:
+    """Hosts that did not answer lately, as files in a cache folder (``hosts/<hash>``, holding
+    the reason, dated by their modification time), so that every process using the folder
+    shares them: a worker process cannot see another's memory, but it sees the folder. Lookups
+    are a ``stat`` per host and document; at most ``limit`` hosts are kept.
+
+    It also tells when the network itself looks down: ``down_after`` hosts made us wait (a
+    lookup, a connection or an answer that timed out) and no host has answered within the TTL.
+    Then no new host is asked either, so that a run without a network waits a timeout or two,
+    not one per host its archive links to. Hosts that fail at once (a name that does not exist,
+    a refused connection) cost nothing, and do not count.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], ttl: float = SILENT_HOST_TTL,
+                 limit: int = MAX_SILENT_HOSTS, down_after: int = NETWORK_DOWN_AFTER) -> None:
+        self.root = Path(root) / "hosts"
+        self.ttl, self.limit, self.down_after = ttl, limit, down_after
+        self._known: dict[str, tuple[str, float]] = {}  # what this process found: host -> (reason, when)
+        self._answered = 0.0  # when this process last marked the network as working
+
+    def _path(self, host: str) -> Path:
+        return self.root / hashlib.sha256(host.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+    def silent(self, host: str) -> tuple[str, float] | None:
+        """Why ``host`` did not answer and how many seconds ago, if it was within the TTL."""
+        known = self._known.get(host)
+        if known is None or time.time() - known[1] > self.ttl:  # another process may know better
+            path = self._path(host)
+            try:
+                known = (path.read_text("utf-8"), path.stat().st_mtime)
+            except (OSError, UnicodeDecodeError):
+                return None
+            self._known[host] = known
+        age = time.time() - known[1]
+        return (known[0], age) if age <= self.ttl else None
+
+    def remember(self, host: str, reason: str, *, slow: bool = False) -> None:
+        """``host`` did not answer; ``slow``: it made us wait for that (a timeout)."""
+        self._known[host] = (reason, time.time())
+        with contextlib.suppress(OSError):
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(reason)
+            os.replace(tmp, self._path(host))
+            if slow:
+                (self.root / "slow").mkdir(exist_ok=True)
+                self._touch(self.root / "slow" / self._path(host).name)
+            self._forget_oldest()
+
+    def answered(self) -> None:
+        """A host answered: the network works (marked at most once a second per process)."""
+        now = time.time()
+        if now - self._answered > 1.0:
+            self._answered = now
+            with contextlib.suppress(OSError):
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._touch(self.root / ".answered")
+
+    def network_down(self) -> str | None:
+        """Why no new host should be asked (the network looks down), or ``None``."""
+        now = time.time()
+        try:
+            if now - (self.root / ".answered").stat().st_mtime <= self.ttl:
+                return None
+        except OSError:
+            pass
+        try:
+            slow = sum(1 for entry in os.scandir(self.root / "slow") if now - entry.stat().st_mtime <= self.ttl)
+        except OSError:
+            return None
+        if slow < self.down_after:
+            return None
+        return f"the network looks down: {slow} hosts did not answer in time and none did"
+
+    @staticmethod
+    def _touch(path: Path) -> None:
+        path.touch()
+        os.utime(path)
+
+    def _forget_oldest(self) -> None:
+        """Keep at most ``limit`` hosts: the expired go first, then the oldest."""
+        entries = []
+        for folder in (self.root, self.root / "slow"):
+            with contextlib.suppress(OSError):
+                for entry in os.scandir(folder):
+                    with contextlib.suppress(OSError):
+                        if not entry.name.startswith(".") and entry.is_file():
+                            entries.append((entry.stat().st_mtime, entry.path))
+        now = time.time()
+        entries.sort()
+        excess = len(entries) - self.limit
+        for i, (when, path) in enumerate(entries):
+            if i < excess or now - when > self.ttl:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+
+
 # ---------------------------------------------------------------------------- fetching
+
+
+#: An image's place in a batch of documents: the label of the document that has it (its file,
+#: its title, or "" for one document on its own) and its URL.
+Documents = Sequence[tuple[str, Sequence[str]]]
 
 
 class ImageFetcher:
     """Fetches images over HTTP(S) through :mod:`converter.net`, several at once, through a cache.
 
     Each image gets ``deadline`` seconds (redirects included) and ``max_bytes``; all the images
-    of one document share ``document_budget`` seconds.
+    of one document share ``document_budget`` seconds. A host that does not answer is left
+    alone for ``silent_host_ttl`` seconds (see :class:`HostMemory`).
     """
 
     def __init__(self, *, cache_dir: str | os.PathLike[str] | None = None, offline: bool = False,
                  allow_private_hosts: bool = False, max_bytes: int = net.DEFAULT_MAX_BYTES,
                  connect_timeout: float = net.DEFAULT_CONNECT_TIMEOUT,
                  read_timeout: float = net.DEFAULT_READ_TIMEOUT, deadline: float = net.DEFAULT_DEADLINE,
-                 document_budget: float = DEFAULT_DOCUMENT_BUDGET, workers: int = DEFAULT_WORKERS) -> None:
-        self.cache = ImageCache(cache_dir if cache_dir is not None else default_cache_dir())
+                 document_budget: float = DEFAULT_DOCUMENT_BUDGET, workers: int = DEFAULT_WORKERS,
+                 silent_host_ttl: float = SILENT_HOST_TTL) -> None:
+        root = cache_dir if cache_dir is not None else default_cache_dir()
+        self.cache = ImageCache(root)
+        self.hosts = HostMemory(root, silent_host_ttl)
         self.offline = offline
         self.document_budget = document_budget
         self.workers = max(1, workers)
         limits = net.Limits(max_bytes=max_bytes, connect_timeout=connect_timeout, read_timeout=read_timeout,
                             deadline=deadline, allow_private_hosts=allow_private_hosts)
         self._http = net.Fetcher(limits, accept="image/*", user_agent=USER_AGENT)
+        self._first: dict[str, threading.Event] = {}  # host -> set once its first request is over
+        self._lock = threading.Lock()
 
     def fetch(self, url: str) -> FetchedImage | None:
         """One image, or ``None`` (with an :class:`ImageWarning`) when it cannot be had."""
@@ -309,22 +439,75 @@ class ImageFetcher:
         per-document budget: once it is spent, the images not yet had are not fetched (those
         being fetched are cut short), and one warning says how many.
         """
-        unique = list(dict.fromkeys(urls))
-        budget = self._budget(documents)
-        with cf.ThreadPoolExecutor(min(self.workers, len(unique) or 1)) as pool:
-            outcomes = list(pool.map(functools.partial(self._get, budget=budget), unique))
+        return self._fetch([("", list(urls))], self._budget(documents))
+
+    def fetch_documents(self, documents: Documents,
+                        on_document: Callable[[], None] | None = None) -> dict[str, FetchedImage]:
+        """The images of several documents, fetched together within one budget per document
+        that has any; each warning names the document (its label) whose image it is about, and
+        ``on_document`` is called as each document's images are settled (had or given up)."""
+        return self._fetch(documents, self._budget(sum(1 for _, urls in documents if urls)), on_document)
+
+    def _fetch(self, documents: Documents, budget: net.Deadline,
+               on_document: Callable[[], None] | None = None) -> dict[str, FetchedImage]:
+        owner: dict[str, str] = {}  # each URL, fetched once, is reported against the first document naming it
+        waiting: dict[str, list[int]] = {}  # URL -> the documents still waiting for it
+        left = [len(set(urls)) for _, urls in documents]
+        for number, (label, urls) in enumerate(documents):
+            for url in dict.fromkeys(urls):
+                owner.setdefault(url, label)
+                waiting.setdefault(url, []).append(number)
+        unique = list(owner)
+
+        def settled(i: int) -> None:
+            for number in waiting[unique[i]]:
+                left[number] -= 1
+                if left[number] == 0 and on_document is not None:
+                    on_document()
+
+        if on_document is not None:
+            for count in left:
+                if count == 0:
+                    on_document()
+        order = _by_host(unique)  # the first image of each host first: those are the ones that wait
+        outcomes = _on_threads(lambda url: self._get(url, budget), [unique[i] for i in order], self.workers,
+                               lambda k: settled(order[k]))
+        in_place: list[FetchedImage | _Failure] = [None] * len(unique)  # type: ignore[list-item]
+        for k, i in enumerate(order):
+            in_place[i] = outcomes[k]
+        return self._report(unique, in_place, owner, budget)
+
+    def _report(self, unique: list[str], outcomes: list[FetchedImage | _Failure], owner: dict[str, str],
+                budget: net.Deadline) -> dict[str, FetchedImage]:
+        """The images had; a warning for each image that was not (a document's images whose
+        host did not answer: one warning, and those skipped for that: one counted, not shown)."""
         found: dict[str, FetchedImage] = {}
-        late = 0
+        late: dict[str, list[str]] = {}
+        silent: dict[tuple[str, str], list[str]] = {}  # (document, host) -> the URLs that found it silent
+        skipped: dict[tuple[str, str], list[str]] = {}
         for url, outcome in zip(unique, outcomes, strict=True):
+            label = owner[url]
             if isinstance(outcome, FetchedImage):
                 found[url] = outcome
             elif outcome.late:
-                late += 1
+                late.setdefault(label, []).append(outcome.host)
+            elif outcome.skipped:
+                skipped.setdefault((label, outcome.host), []).append(outcome.reason)
+            elif outcome.silent:
+                silent.setdefault((label, outcome.host), []).append(f"{url}: {outcome}")
             elif not outcome.quiet:
-                warnings.warn(f"image not embedded: {url}: {outcome}", ImageWarning, stacklevel=2)
-        if late:
-            warnings.warn(f"{late} of {len(unique)} images not embedded: {budget.reason}", ImageWarning,
-                          stacklevel=2)
+                _warn(label, f"image not embedded: {url}: {outcome}", ImageWarning, (outcome.host,))
+        for (label, host), reasons in silent.items():  # the images skipped meanwhile are told with them
+            count = len(reasons) + len(skipped.pop((label, host), ()))
+            more = f" (and {count - 1} more from it)" if count > 1 else ""
+            _warn(label, f"image not embedded: {reasons[0]}{more}; {host} is not asked again for "
+                         f"{self.hosts.ttl:g} s", ImageWarning, (host,) * count)
+        for (label, host), reasons in skipped.items():
+            _warn(label, f"{_images(len(reasons))} from {host} not embedded: {reasons[0]}", ImagesSkipped,
+                  (host,) * len(reasons))
+        total = len(unique)
+        for label, hosts in late.items():
+            _warn(label, f"{len(hosts)} of {total} images not embedded: {budget.reason}", ImageWarning, tuple(hosts))
         return found
 
     def _budget(self, documents: int) -> net.Deadline:
@@ -336,31 +519,154 @@ class ImageFetcher:
         cached = self.cache.load(url)
         if cached is not None:
             return cached
+        host = _host(url)
         reason = self.cache.load_failure(url)
         if reason is not None:
-            return _Failure(f"{reason} (remembered)")
+            return _Failure(f"{reason} (remembered)", host=host)
         if self.offline:
             return _Failure("offline and not in the cache", quiet=True)
-        if budget.expired():
-            return _Failure(budget.reason, late=True)
+        first = self._first_of(host, budget)
         try:
-            image = _accept(url, self._download(url, budget))
-        except _Failure as failure:
-            if failure.permanent:
-                self.cache.store_failure(url, str(failure))
-            return failure
-        self.cache.store(image)
-        return image
+            silent = self.hosts.silent(host)
+            if silent is not None:
+                return _Failure(f"it did not answer {silent[1]:.0f} s ago ({silent[0]})", skipped=True, host=host)
+            down = self.hosts.network_down()
+            if down is not None:
+                return _Failure(down, skipped=True, host=host)
+            if budget.expired():
+                return _Failure(budget.reason, late=True, host=host)
+            try:
+                image = _accept(url, self._download(url, budget))
+            except _Failure as failure:
+                failure.host = failure.host or host
+                if failure.permanent:
+                    self.cache.store_failure(url, str(failure))
+                if failure.silent:
+                    self.hosts.remember(failure.host, str(failure), slow=failure.slow)
+                elif failure.answered:
+                    self.hosts.answered()
+                return failure
+            self.cache.store(image)
+            return image
+        finally:
+            if first is not None:
+                first.set()
+
+    def _first_of(self, host: str, budget: net.Deadline) -> threading.Event | None:
+        """The first request to ``host`` goes alone: the others wait until it is over (or the
+        budget is spent), then find the host remembered if it did not answer. So a dead host
+        costs one wait, not one per image being fetched at the time; and a resolver that drops
+        lookups asked all at once is asked once per host. Returns the event to set when this
+        request is the first."""
+        with self._lock:
+            event = self._first.get(host)
+            if event is None:
+                event = self._first[host] = threading.Event()
+                return event
+        event.wait(max(0.0, budget.remaining()))
+        return None
 
     def _download(self, url: str, budget: net.Deadline) -> bytes:
         try:
-            return self._http.get(url, budget).body
-        except net.FetchTimeout as exc:
-            raise _Failure(str(exc), late=budget.expired()) from None
+            body = self._http.get(url, budget).body
         except net.FetchError as exc:
-            raise _Failure(str(exc), permanent=exc.permanent) from None
+            host = exc.silent_host or _host(url)
+            timeout = isinstance(exc, net.FetchTimeout)
+            if timeout and budget.expired():
+                raise _Failure(str(exc), late=True, host=host) from None
+            raise _Failure(str(exc), permanent=exc.permanent, silent=bool(exc.silent_host), host=host,
+                           slow=timeout, answered=exc.answered) from None
+        self.hosts.answered()
+        return body
+
+
+def _host(url: str) -> str:
+    """An image's host as :mod:`converter.net` names a silent one (``name:port``), or, for a
+    URL it would not fetch, the URL's authority."""
+    try:
+        parsed = net.httpx.URL(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        return f"{parsed.raw_host.decode('ascii')}:{port}" if parsed.raw_host else url.split("/")[0]
+    except (net.httpx.InvalidURL, TypeError, UnicodeDecodeError):
+        return url[:60]
+
+
+def _by_host(urls: list[str]) -> list[int]:
+    """The indices of ``urls`` taking each host in turn (its first image, then the next host's
+    first …), so that the first requests of many hosts go out together, not one host's many."""
+    rounds: dict[str, int] = {}
+    keys = []
+    for i, url in enumerate(urls):
+        host = _host(url)
+        turn = rounds[host] = rounds.get(host, -1) + 1
+        keys.append((turn, i))
+    return [i for _, i in sorted(keys)]
+
+
+def _images(count: int) -> str:
+    return "1 image" if count == 1 else f"{count} images"
+
+
+def _warn(label: str, message: str, category: type[ImageWarning], hosts: tuple[str, ...]) -> None:
+    """Issue an image warning, naming the document (``label``) it is about."""
+    warnings.warn(category(f"{label}: {message}" if label else message, hosts), stacklevel=4)
+
+
+def _on_threads(work: Callable[[str], FetchedImage | _Failure], items: list[str], workers: int,
+                done: Callable[[int], None]) -> list[FetchedImage | _Failure]:
+    """``work`` on each item, ``workers`` at a time, on daemon threads: a Ctrl-C (or the end of
+    the program) does not wait for requests under way, which may each take a minute. ``done``
+    is called with each item's index as it is finished, in this thread."""
+    results: list[FetchedImage | _Failure | None] = [None] * len(items)
+    errors: dict[int, BaseException] = {}
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(items)):
+        todo.put(i)
+
+    def worker() -> None:
+        while True:
+            try:
+                i = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results[i] = work(items[i])
+            except Exception as exc:  # a bug: raised again in the caller's thread
+                errors[i] = exc
+            finally:
+                finished.put(i)
+
+    for _ in range(min(workers, len(items))):
+        threading.Thread(target=worker, name="image fetcher", daemon=True).start()
+    for _ in range(len(items)):
+        i = finished.get()
+        if i in errors:
+            raise errors[i]
+        done(i)
+    return results  # type: ignore[return-value]  # every slot is filled
 
 
 def fetch_images(urls: Iterable[str], **options: object) -> dict[str, FetchedImage]:
     """Fetch ``urls`` with a new :class:`ImageFetcher` (``options`` are its keywords)."""
     return ImageFetcher(**options).fetch_all(urls)  # type: ignore[arg-type]
+
+
+def document_images(blocks: Iterable[object], *, offline: bool = False, cache_dir: str | None = None,
+                    allow_private_hosts: bool = False) -> dict[str, FetchedImage]:
+    """The images of a document's ``blocks`` that could be had, by URL (one budget, the
+    warnings of :meth:`ImageFetcher.fetch_documents`)."""
+    from . import ast as A
+
+    urls = [node.url for node in A.walk(list(blocks)) if isinstance(node, A.Image)]  # type: ignore[arg-type]
+    if not urls:
+        return {}
+    fetcher = ImageFetcher(cache_dir=cache_dir, offline=offline, allow_private_hosts=allow_private_hosts)
+    return fetcher.fetch_documents([("", urls)])
+
+
+def data_uri(image: FetchedImage) -> str:
+    """The image as a ``data:`` URI, for a page that holds its images."""
+    import base64
+
+    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"

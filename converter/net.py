@@ -74,11 +74,17 @@ _IPV4_NOT_GLOBAL = tuple(ipaddress.IPv4Network(net) for net in (
 
 
 class FetchError(Exception):
-    """Why a URL was not fetched; ``permanent`` when asking again later would not help."""
+    """Why a URL was not fetched; ``permanent`` when asking again later would not help;
+    ``silent_host`` the host (``name:port``) that did not answer at all, when that is why
+    (its name did not resolve, or it refused, dropped or never answered the connection or
+    the request): its other URLs will most likely fail the same way for a while; ``answered``
+    when the host did answer (with an error status, a body refused…): the network works."""
 
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, silent_host: str = "") -> None:
         super().__init__(reason)
         self.permanent = permanent
+        self.silent_host = silent_host
+        self.answered = False
 
 
 class FetchTimeout(FetchError):
@@ -186,9 +192,11 @@ def _lookup(host: str, port: int, timeout: float, deadline: Deadline) -> list[IP
     thread.start()
     thread.join(deadline.bound(timeout, FetchTimeout))
     if not outcome:
-        raise FetchTimeout(deadline.reason if deadline.expired() else f"looking up {host} timed out")
+        if deadline.expired():
+            raise FetchTimeout(deadline.reason)
+        raise FetchTimeout(f"looking up {host} timed out", silent_host=f"{host}:{port}")
     if isinstance(outcome[0], Exception) or not outcome[0]:
-        raise FetchError(f"cannot resolve host {host}")
+        raise FetchError(f"cannot resolve host {host}", silent_host=f"{host}:{port}")
     return outcome[0]
 
 
@@ -306,6 +314,7 @@ class _Hop:
     url: httpcore.URL
     headers: list[tuple[bytes, bytes]]
     extensions: dict[str, Any]
+    host: str  # name:port, as the URL gives it
 
 
 class Fetcher:
@@ -328,28 +337,42 @@ class Fetcher:
         deadline = Deadline.after(limit, f"took longer than {limit:g} s").earliest(budget)
         with httpcore.ConnectionPool(ssl_context=self._ssl(), max_connections=1,
                                      network_backend=_DeadlineBackend(deadline)) as pool:
-            try:
-                return self._follow(pool, url, deadline)
-            except httpcore.TimeoutException:
-                raise FetchTimeout(deadline.reason if deadline.expired() else "timed out") from None
-            except _TRANSPORT_ERRORS as exc:
-                raise FetchError(f"request failed ({type(exc).__name__})") from None
+            return self._follow(pool, url, deadline)
 
     def _follow(self, pool: httpcore.ConnectionPool, url: str, deadline: Deadline) -> Response:
         current = url
         for _ in range(self.limits.max_redirects + 1):
             hop = self._hop(current, deadline)
-            with pool.stream("GET", hop.url, headers=hop.headers, extensions=hop.extensions) as response:
-                headers = httpx.Headers(response.headers)
-                location = headers.get("location")
-                if response.status in _REDIRECTS and location:
-                    current = urljoin(current, location.strip())
-                    continue
-                if response.status != 200:
-                    code = response.status
-                    raise FetchError(f"HTTP {code}", permanent=400 <= code < 500 and code not in (408, 429))
-                return Response(current, headers.get("content-type", ""), self._read_body(response, headers))
+            answered = False
+            try:
+                with pool.stream("GET", hop.url, headers=hop.headers, extensions=hop.extensions) as response:
+                    answered = True
+                    location, result = self._answer(response, current)
+                    if result is not None:
+                        return result
+            except FetchError as exc:  # about the answer: its status, its body
+                exc.answered = True
+                raise
+            except httpcore.TimeoutException:
+                if deadline.expired():  # slow, or the caller's budget spent: not the host's silence
+                    raise FetchTimeout(deadline.reason) from None
+                raise FetchTimeout("timed out", silent_host="" if answered else hop.host) from None
+            except _TRANSPORT_ERRORS as exc:
+                raise FetchError(f"request failed ({type(exc).__name__})",
+                                 silent_host="" if answered else hop.host) from None
+            current = urljoin(current, location.strip())
         raise FetchError(f"more than {self.limits.max_redirects} redirects", permanent=True)
+
+    def _answer(self, response: httpcore.Response, url: str) -> tuple[str, Response | None]:
+        """A redirect's location, or the body of a response that is not one."""
+        headers = httpx.Headers(response.headers)
+        location = headers.get("location")
+        if response.status in _REDIRECTS and location:
+            return location, None
+        if response.status != 200:
+            code = response.status
+            raise FetchError(f"HTTP {code}", permanent=400 <= code < 500 and code not in (408, 429))
+        return "", Response(url, headers.get("content-type", ""), self._read_body(response, headers))
 
     def _read_body(self, response: httpcore.Response, headers: httpx.Headers) -> bytes:
         """The decoded body, refused as soon as it (sent or decoded) passes the size cap."""
@@ -395,7 +418,7 @@ class Fetcher:
             extensions["sni_hostname"] = host
         target = httpcore.URL(scheme=parsed.raw_scheme, host=str(address).encode("ascii"), port=port,
                               target=parsed.raw_path)
-        return _Hop(target, headers, extensions)
+        return _Hop(target, headers, extensions, f"{host}:{port}")
 
     def _checked_address(self, host: str, port: int, deadline: Deadline) -> IPAddress:
         addresses = _lookup(host, port, self.limits.connect_timeout, deadline)
@@ -403,7 +426,7 @@ class Fetcher:
             refused = [ip for ip in addresses if not is_public_address(ip)]
             if refused:
                 raise FetchError(f"refused: {host} is a non-public address ({refused[0]}); "
-                                 "allow private hosts to fetch it")
+                                 "--allow-private-hosts (allow_private_hosts=True) fetches it")
         return addresses[0]
 
     def _ssl(self) -> ssl.SSLContext:

@@ -29,7 +29,8 @@ import converter
 from converter import ast as A
 from converter.chars import collapse_html_space, collapse_unicode_space
 from converter.images import clean_svg
-from converter.readers import header, language, rules
+from converter.readers import bylines, cleanup, dates, header, language, rules
+from converter.wrap import wrap
 from converter.writers import markdown, markup
 from converter.writers.article import language_tag
 from converter.writers.pandoc import to_pandoc_json
@@ -87,6 +88,12 @@ def _img(**attributes: str) -> etree._Element:
 
 def _element(tag: str, **attributes: str) -> etree._Element:
     return etree.Element(tag, attributes)
+
+
+def _time(datetime: str, text: str) -> etree._Element:
+    el = etree.Element("time", {"datetime": datetime})
+    el.text = text
+    return el
 
 
 def _svg_style(style: str) -> bytes:
@@ -199,6 +206,40 @@ CASES: list[Case] = [
          lambda: (_element("div", **{"class": "x" + "pic" * (SIZE // 3)}),),
          rules.has_figure_class,
          lambda el: False),
+    Case("byline with a plain date before long white space", "rules.py: _BYLINE",
+         lambda: ("<div><i>JANE DOE,JANE DOE<br>2020-12-11 " + " " * SIZE + "14:02:26</i></div><p>x</p>",),
+         rules.extract_byline,
+         lambda body: ("", body)),
+    Case("class name of many words", "rules.py: _CLASS_WORD",
+         lambda: (_element("div", **{"class": "aD" * HALF}),),
+         rules.furniture_kind,
+         lambda el: ""),
+    Case("relative time with a long datetime", "rules.py: _DATETIME",
+         lambda: (_time("2020-12-21" + " " * SIZE, "3 hours ago"),),
+         rules.time_text,
+         lambda el: None),
+    # ------------------------------------------------------------ readers/dates.py, bylines.py, cleanup.py
+    Case("date stamp that goes on", "dates.py: _PATTERNS",
+         lambda: ("2020-12-11 14:02" + ":0" * HALF,),
+         dates.parse_stamp,
+         lambda text: None),
+    Case("credit line that goes on", "bylines.py: _ROLE, _names",
+         lambda: ("记者 " + "张三 " * HALF,),
+         bylines.credit_line,
+         lambda text: None),
+    Case("dateline that goes on", "bylines.py: _DATELINE",
+         lambda: ("（中央社記者" + "陳" * SIZE + "）",),
+         bylines.dateline_reporter,
+         lambda text: ""),
+    Case("link bar with long separators", "cleanup.py: _BAR_SEPARATORS",
+         lambda: (A.Paragraph([A.Link([A.Text("a")], "https://news.example.org/a"), A.Text(" |" * HALF),
+                               A.Link([A.Text("b")], "https://news.example.org/b")]),),
+         lambda para: cleanup.is_link_bar(para, "https://news.example.org/x", True),
+         lambda para: True),
+    Case("related label of many near-words", "cleanup.py: _RELATED_LABEL",
+         lambda: ("relate " * (SIZE // 7),),
+         lambda text: cleanup._RELATED_LABEL.search(text) is not None,
+         lambda text: False),
     # ------------------------------------------------------------ readers/feed.py, language.py, json.py, chars.py
     Case("control characters and surrogates", "chars.py: _UNENCODABLE, _UNWANTED",
          lambda: ("<p>" + "x\x01\ud800" * (SIZE // 3) + "</p>",),
@@ -216,7 +257,7 @@ CASES: list[Case] = [
     Case("white space after CJK", "chars.py: _CJK_BREAK, _FEED_SPACE_RUN",
          lambda: ("中" + " " * SIZE + "x\n",),
          collapse_html_space,
-         lambda text: "中 x "),
+         lambda text: "中 x\n"),
     Case("line break in white space between CJK", "chars.py: _CJK_BREAK, _FEED_SPACE_RUN",
          lambda: ("中" + " \t" * (SIZE // 4) + "\n" + " \u3000" * (SIZE // 4) + "文",),
          collapse_html_space,
@@ -238,6 +279,22 @@ CASES: list[Case] = [
          lambda: ("&" + "a" * HALF + "&#" + "1" * HALF + ";",),
          markdown.escape_text,
          lambda text: text),
+    Case("bracketed notes", "markdown.py: _INLINE_SPECIAL, _needs_escape",
+         lambda: ("[注] " * (SIZE // 4),),
+         markdown.escape_text,
+         lambda text: text),
+    Case("literal double asterisks", "markdown.py: _INLINE_SPECIAL, _needs_escape",
+         lambda: ("a ** b " * (SIZE // 7),),
+         markdown.escape_text,
+         lambda text: text),
+    Case("runs of emphasis marks", "markdown.py: _INLINE_SPECIAL",
+         lambda: ("a" + "*" * HALF + " " + "_" * HALF + "a",),
+         markdown.escape_text,
+         lambda text: "a" + "\\*" * HALF + " " + "\\_" * HALF + "a"),
+    Case("many empty superscripts", "markdown.py: _flatten, the character before a superscript",
+         lambda: (_doc(_para(*[A.Superscript([A.Text("")]) for _ in range(SIZE // 4)], A.Text("x"))),),
+         lambda doc: converter.render(doc, "markdown"),
+         lambda doc: "x\n"),
     Case("line start of colons and spaces", "markdown.py: _BLOCK_START",
          lambda: (": " * HALF + "-x",),
          markdown.escape_line_start,
@@ -277,6 +334,30 @@ CASES: list[Case] = [
          lambda: (converter.parse('<p><a href="https://example.org/">a' + "\u3000" * SIZE + "b</a></p>"),),
          lambda doc: converter.render(doc, "text", references="inline"),
          lambda doc: "a b[1]\n\nReferences:\n[1] https://example.org/\n"),
+    Case("many empty superscripts in text", "text.py: _inlines, the character before a superscript",
+         lambda: (_doc(_para(*[A.Superscript([A.Text("")]) for _ in range(SIZE // 4)], A.Text("x"))),),
+         lambda doc: converter.render(doc, "text"),
+         lambda doc: "x\n"),
+    Case("superscript of many digits", "chars.py: scripted",
+         lambda: (_doc(_para(A.Text("10"), A.Superscript([A.Text("1" * SIZE)]))),),
+         lambda doc: converter.render(doc, "text", width=0),
+         lambda doc: "10" + "\u00b9" * SIZE + "\n"),
+    Case("number before ideographs", "wrap.py: _units, _numeric_pair",
+         lambda: ("2" * HALF + "年" * HALF, 80),
+         wrap,
+         lambda text, width: ["2" * HALF + "年", *["年" * 40] * ((HALF - 1) // 40), "年" * ((HALF - 1) % 40)]),
+    Case("URL scheme after a long word", "wrap.py: _url_start",
+         lambda: ("a" * HALF + "://" + "中" * HALF, 80),
+         wrap,
+         lambda text, width: [text]),
+    Case("white space with line breaks at both ends", "chars.py: collapse_html_space",
+         lambda: (" \n" * (SIZE // 4) + "中" + "\n " * (SIZE // 4),),
+         collapse_html_space,
+         lambda text: "\n中\n"),
+    Case("pretty-printed spans of ideographs", "inlines.py: _collapse_spaces, chars.py: joins_across_gap",
+         lambda: (HEAD + "<p>" + "<span>\n 中\n </span>" * (SIZE // 16) + "</p>",),
+         lambda text: _summary(converter.parse(text)),
+         lambda text: ("Title", "https://news.example.org/a", "", ["中" * (SIZE // 16)])),
     Case("line breaks between CJK", "chars.py: _SPACE_RUN",
          lambda: ("中" + "\n " * HALF + "文",),
          collapse_unicode_space,

@@ -22,7 +22,7 @@ from support import HALTED, halted
 
 from converter import convert_tree
 from converter.batch import STATE_FILE
-from converter.batch.execution import AHEAD, CHUNK
+from converter.batch.execution import CHUNK
 
 ROOT = Path(__file__).parents[1]
 GOOD = (ROOT / "examples" / "item.txt").read_bytes()
@@ -293,19 +293,45 @@ def test_killed_batch_leaves_no_partial_file_and_rerun_finishes(tmp_path: Path) 
 
 
 @needs_fork
-def test_ctrl_c_stops_and_exits_130_after_the_summary(tmp_path: Path) -> None:
-    """Ctrl-C while every worker is halfway through its first output: what is under way finishes
-    and is journaled, no chunk is handed to the pool after it, and the summary says so."""
-    in_flight = AHEAD * 2 * CHUNK  # chunks handed to a pool of two workers at most, in files
-    src = make_tree(tmp_path / "src", 2 * in_flight)
+def test_ctrl_c_stops_at_once_and_exits_130_after_the_summary(tmp_path: Path) -> None:
+    """Ctrl-C while every worker is halfway through its first chunk, stopped in a write that
+    never ends by itself: the run used to wait for the chunks under way and the ones queued
+    behind them. Now it says "stopping…", converts nothing more, leaves nothing half-written,
+    and exits 130; a rerun converts the rest."""
+    src = make_tree(tmp_path / "src", 8 * CHUNK)
     out = tmp_path / "out"
-    proc = halted_run(src, out, tmp_path / "gate", 0, workers=2)
+    halt_after = CHUNK // 2
+    proc = halted_run(src, out, tmp_path / "gate", halt_after, workers=2)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)  # a bound on a hang, not on speed
     assert proc.returncode == 130, err
-    assert "(interrupted)" in err and "Traceback" not in err
-    recorded = journaled(out)
-    assert recorded == outputs(out).keys() and 2 * CHUNK <= len(recorded) <= in_flight
+    lines = err.splitlines()
+    assert lines[0] == "convert: stopping…" and "(interrupted)" in lines[-1] and "Traceback" not in err
+    assert len(outputs(out)) == 2 * halt_after, "no document converted after Ctrl-C"
+    assert journaled(out) <= outputs(out).keys()
+    assert not list(out.rglob(".*.tmp"))
+    rerun = convert_tree(src, out, "md", jobs=2)
+    assert rerun.ok and rerun.converted + rerun.skipped == 8 * CHUNK
+
+
+@needs_fork
+def test_ctrl_c_during_docx_stops_pandoc_and_hands_out_nothing_more(tmp_path: Path) -> None:
+    """``--to docx`` (a pandoc process per chunk): Ctrl-C used to let 64–96 more documents be
+    converted before the exit. Now no chunk is handed out after it, and the chunks under way
+    stop with their pandoc."""
+    src = make_tree(tmp_path / "src", 40 * CHUNK)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "converter", str(src), "--to", "docx", "-o", str(out), "-j", "2"],
+                            start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120  # a bound on waiting, not on speed
+    while len(list(out.rglob("*.docx"))) < CHUNK and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before Ctrl-C"
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to the command, its workers and pandoc
+    at_signal = len(list(out.rglob("*.docx")))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err.startswith("convert: stopping…\n") and "Traceback" not in err, err
+    assert len(list(out.rglob("*.docx"))) - at_signal <= 2 * CHUNK, "at most the chunks under way were written"
     assert not list(out.rglob(".*.tmp"))
 
 

@@ -32,9 +32,11 @@ from converter.chars import (
     drop_controls,
     is_space_discarding,
     join_cjk_lines,
+    joins_across_gap,
     joins_without_space,
     one_line,
     replace_unencodable,
+    scripted,
 )
 from converter.wrap import char_width
 from converter.writers.markup import drop_non_xml, escape_xml
@@ -164,6 +166,13 @@ def test_joins_without_space_needs_a_space_discarding_character_on_both_sides() 
     assert not joins_without_space("中", "") and not joins_without_space("", "中")
 
 
+def test_a_gap_between_text_nodes_vanishes_only_for_a_line_break_between_cjk() -> None:
+    assert joins_across_gap("为", "\n", "中") and joins_across_gap("，", " \n", "城")
+    assert not joins_across_gap("为", " ", "中")  # a written space separates
+    assert not joins_across_gap("为", "\n", "C") and not joins_across_gap("한", "\n", "국")
+    assert not joins_across_gap("", "\n", "中")  # after an image or code
+
+
 @pytest.mark.parametrize("text, expected", [
     ("\U00020000\n\U00020001", "\U00020000\U00020001"),
     ("ｱ \n ｲ", "ｱｲ"),
@@ -184,7 +193,10 @@ def test_join_cjk_lines(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("text, expected", [
     ("a \t\r\f\v\xa0\u200b\ufeff b", "a b"),  # HTML's white space and what feeds pad with
-    (" \n ", " "),
+    (" \n ", "\n"),  # a line break at an end stays one, for the join to judge
+    ("  ", " "),
+    ("\n 中文 ", "\n中文 "),
+    ("  中文 \t\n", " 中文\n"),
     ("中\n\U00020000", "中\U00020000"),
     ("ｶﾀｶﾅ\nｶﾀｶﾅ", "ｶﾀｶﾅｶﾀｶﾅ"),
     ("한국\n어", "한국 어"),
@@ -199,11 +211,18 @@ def test_collapse_html_space(text: str, expected: str) -> None:
        | st.text(max_size=30))
 def test_collapse_html_space_is_the_two_substitutions(text: str) -> None:
     """``collapse_html_space`` skips work when there is nothing to collapse; the result is
-    always what joining CJK lines, then collapsing each run, gives."""
+    always what joining CJK lines, then collapsing each run, gives, with a line feed for a
+    run at an end that holds a line break."""
+    def edge(run: str) -> str:
+        return "\n" if "\n" in run else " "
+
     if not text.strip(FEED_SPACE):
-        expected = " " if text else ""
+        expected = edge(text) if text else ""
     else:
-        expected = re.sub(f"[{FEED_SPACE}]+", " ", join_cjk_lines(text))
+        lead = text[:len(text) - len(text.lstrip(FEED_SPACE))]
+        trail = text[len(text.rstrip(FEED_SPACE)):]
+        inner = re.sub(f"[{FEED_SPACE}]+", " ", join_cjk_lines(text.strip(FEED_SPACE)))
+        expected = (edge(lead) if lead else "") + inner + (edge(trail) if trail else "")
     assert collapse_html_space(text) == expected
 
 
@@ -302,3 +321,26 @@ def test_a_line_break_in_the_document_shows_as_the_script_wants(before: str, aft
 def test_a_line_break_between_two_nodes_vanishes_too(fmt: str, expected: str) -> None:
     doc = A.Document(A.Meta(title="t"), [A.Paragraph([A.Text("\U00020000\n"), A.Strong([A.Text("\U00020001")])])])
     assert _shown(fmt, render(doc, fmt)) == expected
+
+
+# ---------------------------------------------------------------------------- raised and lowered text
+
+
+@pytest.mark.parametrize("text, before, superscript, shown", [
+    ("170", "0", True, "¹⁷⁰"),  # 10¹⁷⁰, not 10170
+    ("-3", "0", True, "⁻³"),
+    ("\u22123", "0", True, "⁻³"),  # a minus sign too
+    ("2+", "a", True, "²⁺"),
+    ("n", "x", True, "ⁿ"),
+    ("2", "O", False, "₂"),
+    ("2x", "e", True, "^(2x)"),  # no superscript form: a marked exponent where digits would run on
+    ("1a", "x", False, "_(1a)"),
+    ("2x", " ", True, "2x"),  # after a space nothing runs on
+    ("2x", "年", True, "2x"),  # nor after CJK text, which no reader takes for one number
+    ("st", "1", True, "st"),  # an ordinal
+    ("[1]", "a", True, "[1]"),  # a note mark brings its brackets
+    ("［9］", "中", True, "［9］"),
+    ("", "a", True, ""),
+])
+def test_scripted_text_keeps_its_meaning(text: str, before: str, superscript: bool, shown: str) -> None:
+    assert scripted(text, before, superscript=superscript) == shown

@@ -324,6 +324,44 @@ def test_a_bundle_of_feeds(feeds: Path, tmp_path: Path) -> None:
     assert "城市图书馆延长开放时间" in nav and "Night hours at the city library" in nav
 
 
+def test_a_folder_named_with_a_template_keeps_the_entries_names(feeds: Path, tmp_path: Path) -> None:
+    (feeds / "item.txt").write_bytes((ROOT / "examples" / "item.txt").read_bytes())
+    out = tmp_path / "out"
+    code, _, err = invoke(str(feeds / "item.txt"), str(feeds / "atom.xml"), "--to", "md", "-o", f"{out}/",
+                          "--name", "{site}-{stem}")
+    assert code == 0, err
+    assert sorted(p.name for p in out.glob("*.md")) == [  # the entries as a feed names them, the item by --name
+        "2024-11-27-only-an-update-time.md", "2024-11-28-night-hours-at-the-city-library.md",
+        "news-example-org-item.md"]
+
+
+def test_a_feed_named_and_found_in_its_folder_is_converted_once(feeds: Path, tmp_path: Path) -> None:
+    code, _, err = invoke(str(feeds), str(feeds / "atom.xml"), "--to", "md", "-o", str(tmp_path / "out"))
+    assert code == 1, err  # feed.json#3 only
+    assert err.count("feed.json#3") == 1
+    assert sorted(p.name for p in (tmp_path / "out" / "atom").glob("*.md")) == [
+        "2024-11-27-only-an-update-time.md", "2024-11-28-night-hours-at-the-city-library.md"]
+
+
+def test_a_feed_in_a_dataset_is_one_failed_row(feeds: Path, tmp_path: Path) -> None:
+    (feeds / "item.txt").write_bytes((ROOT / "examples" / "item.txt").read_bytes())
+    rows = tmp_path / "rows.jsonl"
+    code, _, err = invoke(str(feeds / "item.txt"), str(feeds / "rss2.xml"), "--to", "jsonl", "-o", str(rows))
+    assert code == 1
+    assert "rss2.xml: is a feed (RSS) of many entries, not one item" in err
+    assert len(rows.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_a_digest_through_the_library(feeds: Path, tmp_path: Path) -> None:
+    written: dict[str, bytes] = {}
+    made = converter.api.bundle_files([str(feeds / "rss2.xml"), str(feeds / "atom.xml")], name="d-{date}.epub",
+                                      group_by="day", series="Daily", images="none",
+                                      on_book=written.__setitem__)
+    assert made.book is None and [name for name, _ in made.books] == list(written)
+    assert sum(n for _, n in made.books) == made.report.converted == 6
+    assert {str(row.output) for row in made.report.results if row.status == "converted"} == set(written)
+
+
 def test_entry_names() -> None:
     feed = read_feed((FIXTURES / "atom.xml").read_bytes(), "atom.xml")
     assert entry_name(feed.entries[0]) == "2024-11-28-night-hours-at-the-city-library"

@@ -6,14 +6,16 @@ import base64
 import concurrent.futures as cf
 import http.server
 import ipaddress
+import socket
 import struct
 import threading
 import time
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import epubcheck_jar
@@ -25,6 +27,7 @@ from converter.images import (
     FetchedImage,
     ImageCache,
     ImageFetcher,
+    ImagesSkipped,
     ImageWarning,
     clean_svg,
     sniff,
@@ -362,19 +365,25 @@ def test_the_images_of_a_document_share_a_time_budget(server: _Server, tmp_path:
 
 def test_a_bundle_gives_each_document_with_images_its_own_budget(monkeypatch: pytest.MonkeyPatch,
                                                                  tmp_path: Path) -> None:
-    calls: list[tuple[list[str], int]] = []
+    """The images of a bundle are fetched together, each named by its document, in a budget
+    of one document's per document that has any."""
+    calls: list[tuple[list[tuple[str, list[str]]], str]] = []
 
-    def record(self: ImageFetcher, urls: list[str], *, documents: int = 1) -> dict[str, FetchedImage]:
-        calls.append((list(urls), documents))
+    def record(self: ImageFetcher, documents: Any, budget: net.Deadline, on_document: Any = None) -> dict:
+        calls.append(([(label, list(urls)) for label, urls in documents], budget.reason))
         return {}
 
-    monkeypatch.setattr(ImageFetcher, "fetch_all", record)
+    monkeypatch.setattr(ImageFetcher, "_fetch", record)
     pictures = [A.Document(A.Meta(title=f"d{n}", url=f"https://news.example/{n}"),
                            [A.Figure(A.Image(f"https://img.example/{n}-{i}.jpg", alt="x"), []) for i in range(n)])
                 for n in (2, 1, 0)]
-    bundle(pictures, images="embed", cache_dir=str(tmp_path))
+    bundle(pictures, images="embed", cache_dir=str(tmp_path), names=["two.txt", "one.txt", "none.txt"])
     EpubWriter(images="embed", cache_dir=str(tmp_path)).write(pictures[0])
-    assert [documents for _, documents in calls] == [2, 1] and len(calls[0][0]) == 3
+    two = ["https://img.example/2-0.jpg", "https://img.example/2-1.jpg"]
+    assert calls == [
+        ([("none.txt", []), ("one.txt", ["https://img.example/1-0.jpg"]), ("two.txt", two)],
+         "the 360 s allowed for the images of 2 documents ran out"),
+        ([("", two)], "the 180 s allowed for one document's images ran out")]
 
 
 def test_each_url_is_fetched_once_per_call(server: _Server, fetcher: ImageFetcher) -> None:
@@ -480,3 +489,121 @@ def test_an_svg_with_remote_css_passes_epubcheck_once_cleaned(server: _Server, t
         control, result = pool.map(epubcheck, paths)
     assert [m for m in control if "RSC-006" in m and "evil.example" in m]
     assert result == []
+
+
+# ---------------------------------------------------------------------------- hosts that do not answer
+
+
+class _Silent:
+    """A port of 127.0.0.1 that accepts connections, counts them and never says a word."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.listener.settimeout(0.05)
+        self.accepted: list[socket.socket] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.accepted.append(self.listener.accept()[0])
+            except OSError:
+                pass
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}{path}"
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        for s in [self.listener, *self.accepted]:
+            s.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[Callable[[], _Silent]]:
+    made: list[_Silent] = []
+
+    def make() -> _Silent:
+        made.append(_Silent())
+        return made[-1]
+
+    yield make
+    for server in made:
+        server.close()
+
+
+def _refused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _documents(fetcher: ImageFetcher, documents: list[tuple[str, list[str]]]) -> list[warnings.WarningMessage]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fetcher.fetch_documents(documents)
+    return [w for w in caught if issubclass(w.category, ImageWarning)]
+
+
+def _quick(tmp_path: Path) -> ImageFetcher:
+    return ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, connect_timeout=0.3,
+                        read_timeout=0.3)
+
+
+def test_a_host_that_does_not_answer_is_asked_once_per_run(silent: Callable[[], _Silent], tmp_path: Path) -> None:
+    """Each image re-asked the same dead host: now its first request is the only one, in this
+    document and in the next (another fetcher, as in another worker, sharing the cache)."""
+    host = silent()
+    first = _documents(_quick(tmp_path), [("a.txt", [host.url(f"/{i}.jpg") for i in range(5)])])
+    second = _documents(_quick(tmp_path), [("b.txt", [host.url(f"/b{i}.jpg") for i in range(5)])])
+    assert len(host.accepted) == 1
+    shown = [str(w.message) for w in first if not issubclass(w.category, ImagesSkipped)]
+    assert len(shown) == 1 and shown[0].startswith("a.txt: image not embedded: ")
+    assert "(and 4 more from it)" in shown[0] and "is not asked again" in shown[0]
+    assert [w.category for w in second] == [ImagesSkipped] and str(second[0].message).startswith("b.txt: 5 images")
+    assert sum(len(w.message.hosts) for w in first + second) == 10  # type: ignore[union-attr]
+
+
+def test_unresolvable_and_refusing_hosts_are_remembered_too(tmp_path: Path) -> None:
+    port = _refused_port()
+    urls = [f"http://pictures-{n}.invalid/{i}.jpg" for n in range(2) for i in range(3)]
+    urls += [f"http://127.0.0.1:{port}/{i}.jpg" for i in range(3)]
+    fetcher = _quick(tmp_path)
+    caught = _documents(fetcher, [("one.txt", urls[:5]), ("two.txt", urls[5:])])
+    hosts = {h for w in caught for h in w.message.hosts}  # type: ignore[union-attr]
+    assert hosts == {"pictures-0.invalid:80", "pictures-1.invalid:80", f"127.0.0.1:{port}"}
+    assert sum(len(w.message.hosts) for w in caught) == 9  # type: ignore[union-attr]
+    assert all(str(w.message).startswith(("one.txt: ", "two.txt: ")) for w in caught)
+    assert fetcher.hosts.network_down() is None  # they failed at once: no reason to stop asking others
+
+
+def test_once_hosts_time_out_and_none_answers_no_new_host_is_asked(silent: Callable[[], _Silent],
+                                                                  server: _Server, tmp_path: Path) -> None:
+    """Without a network each host costs a timeout: after two, the others are not asked."""
+    dead = [silent(), silent()]
+    _documents(_quick(tmp_path), [("a.txt", [dead[0].url("/a.jpg"), dead[1].url("/b.jpg")])])
+    caught = _documents(_quick(tmp_path), [("b.txt", [server.url("/photo.jpg")])])
+    assert server.log == []
+    assert [w.category for w in caught] == [ImagesSkipped] and "the network looks down" in str(caught[0].message)
+
+
+def test_a_host_that_answered_keeps_the_others_asked(silent: Callable[[], _Silent], server: _Server,
+                                                     tmp_path: Path) -> None:
+    dead = [silent(), silent()]
+    _documents(_quick(tmp_path), [("a.txt", [server.url("/missing.jpg"), dead[0].url("/a.jpg"), dead[1].url("/b.jpg")])])
+    found = _quick(tmp_path).fetch_documents([("b.txt", [server.url("/photo.jpg")])])
+    assert list(found) == [server.url("/photo.jpg")]
+
+
+def test_a_fetch_reports_each_document_as_it_is_settled(tmp_path: Path) -> None:
+    settled: list[int] = []
+    _documents_with = [("a.txt", []), ("b.txt", ["http://nowhere.invalid/1.jpg"]), ("c.txt", [])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _quick(tmp_path).fetch_documents(_documents_with, lambda: settled.append(1))
+    assert len(settled) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import unicodedata
 
 import lxml.html
 import pytest
@@ -83,7 +84,15 @@ def rendered_text(text: str) -> str:
 
 
 def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """``text`` without white space, superscript forms read as what they raise (see
+    :func:`plain`)."""
+    return re.sub(r"\s+", "", plain(text))
+
+
+def plain(text: str) -> str:
+    """``text`` with compatibility forms read as their characters: a superscript's digits and
+    signs are written as superscript characters (``¹`` is ``1``, ``⁻`` is ``-``)."""
+    return unicodedata.normalize("NFKC", text).replace("\u2212", "-")
 
 
 def html_chars(element: lxml.html.HtmlElement, formats: frozenset[str] = frozenset()) -> Chars:
@@ -93,7 +102,7 @@ def html_chars(element: lxml.html.HtmlElement, formats: frozenset[str] = frozens
     out = [(c, formats) for c in own_text(element)]
     for child in element:
         out += html_chars(child, formats) + [(c, formats) for c in child.tail or ""]
-    return [(c, f) for c, f in out if not c.isspace()]
+    return [(plain(c), f) for c, f in out if not c.isspace()]
 
 
 def ast_chars(nodes: list[Inline], formats: frozenset[str] = frozenset()) -> Chars:
@@ -101,9 +110,9 @@ def ast_chars(nodes: list[Inline], formats: frozenset[str] = frozenset()) -> Cha
     out: Chars = []
     for node in nodes:
         if isinstance(node, (Text, Code)):
-            out += [(c, formats) for c in node.text if not c.isspace()]
+            out += [(plain(c), formats) for c in node.text if not c.isspace()]
         elif isinstance(node, Image):
-            out += [(c, formats) for c in node.alt if not c.isspace()]
+            out += [(plain(c), formats) for c in node.alt if not c.isspace()]
         elif not isinstance(node, LineBreak):
             kind = NODE_FORMATS.get(type(node))
             out += ast_chars(node.content, formats | {kind} if kind else formats)
@@ -128,7 +137,7 @@ def strong_texts(text: str) -> list[str]:
 def test_registered_under_its_name():
     assert get_writer_class("markdown") is MarkdownWriter
     assert MarkdownWriter.aliases == ("md",) and MarkdownWriter.extension == "md"
-    assert writer_options(MarkdownWriter) == ["front_matter"]
+    assert writer_options(MarkdownWriter) == ["front_matter", "extract_media", "offline", "cache_dir", "allow_private_hosts"]
 
 
 # ---------------------------------------------------------------------------- escaping
@@ -201,6 +210,45 @@ def test_only_what_needs_it_is_escaped():
     assert markdown(Paragraph([Text(text)])) == text + "\n"
 
 
+@pytest.mark.parametrize("text, written", [
+    ("[注] 本文", "[注] 本文"),  # brackets make no link unless "(" or "[" follows the "]"
+    ("the [pupils] said", "the [pupils] said"),
+    ("文末[注]", "文末[注]"),  # the end of the paragraph: nothing follows
+    ("[a](b) [c][d] [e]: f", "[a\\](b) [c\\][d] [e\\]: f"),  # a link, a reference, a definition
+    ("[[wiki]]", "\\[[wiki]]"),  # a wiki link in Obsidian
+    ("5 ** 3 and 2 * 3", "5 ** 3 and 2 * 3"),  # a run between spaces neither opens nor closes
+    ("**not bold**", "\\*\\*not bold**"),  # the closing run has nothing left to close
+    ("a**b**c", "a\\*\\*b\\*\\*c"),  # inside a word a run both opens and closes
+    ("~~not struck~~", "\\~\\~not struck~~"),
+])
+def test_brackets_and_delimiter_runs_are_escaped_only_where_they_could_be_syntax(text, written):
+    out = markdown(Paragraph([Text(text)]))
+    assert out == written + "\n"
+    assert rendered_text(out) == text
+    only_paragraph(out)
+
+
+def test_a_closing_run_inside_emphasis_is_escaped():
+    """Inside a span a run that can close would close the span: only at the top level of a
+    block may it stay unescaped."""
+    out = markdown(Paragraph([Strong([Text("a** b")])]))
+    assert strong_texts(out) == ["a** b"]
+
+
+@pytest.mark.parametrize("text", ["[ ] todo", "[x] done", "[X] done"])
+def test_a_task_list_marker_stays_text(text):
+    """GitHub reads ``- [x] done`` as a checkbox (markdown-it's CommonMark does not)."""
+    out = markdown(BulletList([[Paragraph([Text(text)])]]))
+    assert out == f"- \\{text}\n"
+    assert [text_of(li) for li in html(out).iter("li")] == [text]
+
+
+def test_a_bracket_before_a_link_is_escaped():
+    out = markdown(Paragraph([Text("see ]"), Link([Text("x")], "u"), Text(" [")]))
+    assert out == "see \\][x](u) [\n"
+    assert rendered_text(out) == "see ]x ["
+
+
 def test_pipe_in_table_cell_stays_text():
     out = markdown(Table([[TableCell([Text("a|b")])]], [[TableCell([Code("x|y")])]]))
     root = html(out)
@@ -260,10 +308,29 @@ def test_adjacent_code_spans():
     assert [el.text for el in html(out).iter("code")] == ["``"]
 
 
-@pytest.mark.parametrize("node", [Superscript, Subscript])
-def test_superscript_and_subscript_keep_their_text(node):
+@pytest.mark.parametrize("node, digit", [(Superscript, "²"), (Subscript, "₂")])
+def test_superscript_and_subscript_keep_their_text(node, digit):
     out = markdown(Paragraph([Text("x"), node([Text("2")]), Text(" H"), node([Text("*")])]))
-    assert rendered_text(out) == "x2 H*"
+    assert rendered_text(out) == f"x{digit} H*"
+
+
+@pytest.mark.parametrize("nodes, shown", [
+    ([Text("共有10"), Superscript([Text("170")]), Text("种")], "共有10¹⁷⁰种"),  # not 10170
+    ([Text("CO"), Subscript([Text("2")]), Text(" and Ca"), Superscript([Text("2+")])], "CO₂ and Ca²⁺"),
+    ([Text("e"), Superscript([Text("2x")])], "e^(2x)"),  # no Unicode form: a marked exponent
+    ([Text("x"), Subscript([Text("1a")])], "x_(1a)"),
+    ([Text("见文献"), Superscript([Text("［9］")]), Text("。")], "见文献［9］。"),  # a note brings its brackets
+    ([Text("the 1"), Superscript([Text("st")])], "the 1st"),  # an ordinal
+    ([Text("a"), Superscript([Link([Text("3")], "#fn3")])], "a³"),  # a note link stays a link
+])
+def test_superscript_and_subscript_keep_their_meaning(nodes, shown):
+    """CommonMark has no syntax for them and raw <sup> would be raw HTML: Unicode superscript
+    digits where every character has one, else ^(...) where a number would run on."""
+    out = markdown(Paragraph(nodes))
+    assert rendered_text(out) == shown
+    assert "<" not in out
+    assert [a.get("href") for a in html(out).iter("a")] == [
+        n.url for node in nodes if isinstance(node, Superscript) for n in node.content if isinstance(n, Link)]
 
 
 @pytest.mark.parametrize("code", ["x", "a`b", "``", "`x`", " a ", "  ", "x\ny"])
@@ -285,6 +352,37 @@ def test_line_break():
 def test_line_breaks_at_edges_are_dropped():
     out = markdown(Paragraph([LineBreak(), Text("a "), LineBreak(), LineBreak()]))
     assert out == "a\n"
+
+
+@pytest.mark.parametrize("nodes", [
+    [Strong([Text("小标题"), LineBreak()]), LineBreak(), Text("正文")],  # <b>小标题<br></b><br>正文
+    [Text("小标题"), LineBreak(), Text(" "), LineBreak(), LineBreak(), Text("正文")],
+])
+def test_two_line_breaks_in_a_row_make_a_new_paragraph(nodes):
+    """Not lines holding a lone backslash: Markdown cannot show an empty line in a paragraph."""
+    out = markdown(Paragraph(nodes))
+    assert not any(line.strip() == "\\" for line in out.splitlines())
+    assert [text_of(p) for p in html(out).iter("p")] == ["小标题", "正文"]
+
+
+def test_a_link_of_line_breaks_is_not_cut_away():
+    out = markdown(Paragraph([Link([LineBreak(), LineBreak()], "https://nei.st/a"), LineBreak(), LineBreak(),
+                              Text("b")]))
+    assert out == "[nei.st](https://nei.st/a)\n\nb\n"
+
+
+def test_a_piece_of_a_cut_link_that_shows_no_text_is_no_link():
+    """The link is shown by its piece with text; the other piece would get a label the
+    document does not hold."""
+    out = markdown(Paragraph([Link([Strong([Text("a"), LineBreak()]), LineBreak(), Code(" ")], "https://x.org/")]))
+    assert out == "[**a**](https://x.org/)\n\n` `\n"
+    out = markdown(Paragraph([Link([LineBreak(), LineBreak(), Text("b")], "https://x.org/")]))
+    assert out == "[b](https://x.org/)\n"
+
+
+def test_a_span_cut_by_a_blank_line_goes_on_after_it():
+    out = markdown(Paragraph([Strong([Text("a"), LineBreak(), LineBreak(), Text("b")]), Text("c")]))
+    assert out == "**a**\n\n**b**c\n"
 
 
 def test_line_break_before_trailing_nbsp_is_dropped():
@@ -311,9 +409,16 @@ def test_link_text_is_escaped():
     assert text_of(html(out).find(".//a")) == "a] [b *c*"
 
 
-def test_link_without_text_shows_url():
-    out = markdown(Paragraph([Link([Text(" ")], "http://example.com/x_y")]))
-    assert text_of(html(out).find(".//a")) == "http://example.com/x_y"
+def test_link_without_text_shows_its_host_not_its_raw_url():
+    out = markdown(Paragraph([Link([Text(" ")], "http://www.example.com/x_y?q=1")]))
+    link = html(out).find(".//a")
+    assert (text_of(link), link.get("href")) == ("example.com", "http://www.example.com/x_y?q=1")
+
+
+@pytest.mark.parametrize("language, label", [("en", "link"), ("zh-Hans", "链接"), ("zh-TW", "連結")])
+def test_link_without_text_or_host_shows_a_localised_label(language, label):
+    out = markdown(Paragraph([Link([], "/relative/page")]), language=language)
+    assert text_of(html(out).find(".//a")) == label
 
 
 def test_exclamation_before_link_is_not_an_image():
@@ -419,10 +524,23 @@ def test_empty_paragraph_is_skipped():
 
 def test_figure():
     out = markdown(Figure(Image("http://x/a.png"), [Text("A "), Strong([Text("caption")])]))
-    assert out == "![A caption](http://x/a.png)\n\nA **caption**\n"
+    assert out == "![](http://x/a.png)\n\nA **caption**\n"
     root = html(out)
-    assert root.find(".//img").get("alt") == "A caption"
+    assert root.find(".//img").get("alt") == ""
     assert text_of(root[1]) == "A caption"
+
+
+@pytest.mark.parametrize("alt, shown", [
+    ("夜间的阅览室。", ""),  # the caption says it: shown once, under the picture
+    ("阅览室", ""),  # part of the caption
+    ("  夜间的\n阅览室。 ", ""),  # the same once white space is collapsed
+    ("Photo: a reading room", "Photo: a reading room"),  # says something else: kept
+])
+def test_figure_caption_is_shown_once(alt, shown):
+    out = markdown(Figure(Image("http://x/a.png", alt), [Text("夜间的阅览室。")]))
+    root = html(out)
+    assert root.find(".//img").get("alt") == shown
+    assert rendered_text(out).count("夜间的阅览室。") == 1
 
 
 def test_figure_keeps_its_alt_and_may_lack_a_caption():
@@ -555,7 +673,7 @@ def test_front_matter_title_round_trips(title):
 
 def test_title_heading_is_escaped():
     out = markdown(title="*Not* #1 [x]")
-    assert out == "# \\*Not\\* #1 \\[x\\]\n"
+    assert out == "# \\*Not* #1 [x]\n"  # the closing "*" has no opener left to close
     assert rendered_text(out) == "*Not* #1 [x]"
 
 
@@ -590,10 +708,16 @@ leaves = (texts | st.builds(Code, st.text(st.sampled_from("a` |*\n"), min_size=1
           | st.just(LineBreak()))
 
 
+def no_marked_number(node: Superscript) -> bool:
+    """Whether a superscript is written without ``^(…)`` after any character: it starts with
+    no digit (``test_superscript_and_subscript_keep_their_meaning`` has those)."""
+    return not squash(plain_text(node.content))[:1].isdecimal()
+
+
 def containers(children: st.SearchStrategy) -> st.SearchStrategy:
     content = st.lists(children, min_size=1, max_size=4)
     return (st.builds(Strong, content) | st.builds(Emphasis, content)
-            | st.builds(Strikeout, content) | st.builds(Superscript, content)
+            | st.builds(Strikeout, content) | st.builds(Superscript, content).filter(no_marked_number)
             | st.builds(Link, content, urls).filter(lambda link: plain_text(link.content).strip()))
 
 

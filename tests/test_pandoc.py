@@ -25,6 +25,7 @@ from support import FEEDS, SEEDS, needs_corpus, needs_seed
 from converter import ast as A
 from converter import parse, render
 from converter.errors import ConversionError, OptionError
+from converter.labels import link_label
 from converter.writers import (
     format_infos,
     get_writer_class,
@@ -371,7 +372,7 @@ def test_registry_lists_ours_then_pandocs() -> None:
 
 
 def test_pandoc_writer_options() -> None:
-    assert writer_options(get_writer_class("docx")) == ["timeout"]
+    assert writer_options(get_writer_class("docx")) == ["timeout", "reference_doc", "template", "toc", "toc_depth"]
     assert make_writer("org", timeout=5).timeout == 5.0
     with pytest.raises(OptionError):
         make_writer("docx", width=10)
@@ -557,8 +558,9 @@ def test_corpus_keeps_its_text(fmt: str) -> None:
 
 
 def visible_text(doc: A.Document) -> str:
-    """Title and text as our Markdown shows it: a link without text shows its URL, images
-    (whose alt text Markdown writes in varying ways) are left out."""
+    """Title and text as our Markdown shows it: a link without text shows its host (see
+    :func:`converter.labels.link_label`), images (whose alt text Markdown writes in varying
+    ways) are left out; compared as :func:`comparable`."""
     out = [doc.meta.title]
 
     def inlines(nodes: list[A.Inline]) -> None:
@@ -567,7 +569,7 @@ def visible_text(doc: A.Document) -> str:
                 out.append(node.text)
             elif isinstance(node, A.Link) and not A.plain_text(node.content).strip() and not any(
                     isinstance(n, A.Image) for n in A.walk(node.content)):  # type: ignore[arg-type]
-                out.append(node.url)
+                out.append(link_label(node.url, doc.meta.language))
             elif hasattr(node, "content"):
                 inlines(node.content)  # type: ignore[union-attr]
 
@@ -580,7 +582,13 @@ def visible_text(doc: A.Document) -> str:
             inlines(node.content)
         elif isinstance(node, A.CodeBlock):
             out.append(node.text)
-    return "".join("".join(out).split())
+    return comparable("".join(out))
+
+
+def comparable(text: str) -> str:
+    """``text`` without white space, superscript digits and signs read as what they raise
+    (our Markdown writes ``10<sup>170</sup>`` as ``10¹⁷⁰``)."""
+    return "".join(unicodedata.normalize("NFKC", text).replace("\u2212", "-").split())
 
 
 def pandoc_text(tree: Any) -> str:
@@ -607,7 +615,7 @@ def pandoc_text(tree: Any) -> str:
 
     visit(tree["meta"].get("title", []))
     visit(tree["blocks"])
-    return "".join("".join(out).split())
+    return comparable("".join(out))
 
 
 @needs_corpus

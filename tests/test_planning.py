@@ -123,3 +123,41 @@ def test_a_link_named_is_read_and_links_in_folders_follow_the_option(tree: Path)
     assert [source for source, _, _ in jobs(everywhere, tree)] == ["news/a.txt", "news/away.txt", "news/inside.txt",
                                                                    "news/sub/b.html"]
     assert everywhere.problems == []
+
+
+def test_outputs_a_journal_records_are_never_inputs(tree: Path) -> None:
+    """Outputs written into a folder (in place, or a folder inside the input) are journaled
+    there; walking the folder again leaves them out, and only them."""
+    from converter import convert_tree
+
+    assert convert_tree("news", None, "md").converted == 2
+    (tree / "news" / "mine.md").write_bytes(GOOD)  # a user's file beside them is still an input
+    plan = plan_inputs(["news"], "md", include=["*.txt", "*.md", "*.html"])
+    assert jobs(plan, tree) == [("news/a.txt", "news/a.md", "news"), ("news/sub/b.html", "news/sub/b.md", "news")]
+    refused = "its output news/mine.md is an input; choose another output folder with -o"
+    assert problems(plan, tree) == [("news/mine.md", "failed", refused)]
+    assert convert_tree("news", "news/md", "txt").converted == 3
+    inside = plan_inputs(["news"], "txt", "news/md")
+    assert sorted(source for source, _, _ in jobs(inside, tree)) == ["news/a.txt", "news/mine.md", "news/sub/b.html"]
+
+
+def test_an_output_ending_with_a_slash_is_a_folder(tree: Path) -> None:
+    assert jobs(plan_inputs(["one.txt"], "md", "new/"), tree) == [("one.txt", "new/one.md", None)]
+
+
+@pytest.mark.parametrize("output", ["one.txt", "book.md"])
+def test_a_folder_or_several_inputs_into_a_file_is_refused(tree: Path, output: str) -> None:
+    """An existing file, or a new name with the format's extension; ``notes.d`` is a folder."""
+    from converter import OutputError
+
+    for inputs in (["news"], ["one.txt", "two.md"]):
+        with pytest.raises(OutputError, match="need an output folder"):
+            plan_inputs(inputs, "md", output)
+    assert len(plan_inputs(["news"], "md", "notes.d").jobs) == 2
+
+
+def test_an_input_named_twice_is_planned_once(tree: Path) -> None:
+    plan = plan_inputs(["one.txt", "./one.txt", "news", "news/a.txt", str(tree / "news")], "md", "out")
+    assert jobs(plan, tree) == [("one.txt", "out/one.md", None), ("news/a.txt", "out/a.md", "out"),
+                                ("news/sub/b.html", "out/sub/b.md", "out")]
+    assert plan.problems == []

@@ -217,7 +217,10 @@ def document_text(document: A.Document) -> str:
         if isinstance(node, (A.Paragraph, A.Heading)):
             out.append(inline_text(node.content))
         elif isinstance(node, A.Figure):
-            out += [node.image.alt or A.plain_text(node.caption), inline_text(node.caption)]
+            # the caption once: an alt text it already holds is left out (an empty one too)
+            caption = squash(A.plain_text(node.caption))
+            alt = "" if caption and squash(node.image.alt) in caption else node.image.alt
+            out += [alt, inline_text(node.caption)]
         elif isinstance(node, (A.BulletList, A.OrderedList)):
             stack.extend(reversed([block for item in node.items for block in item]))
         elif isinstance(node, (A.BlockQuote, A.Div)):

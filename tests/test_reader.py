@@ -134,12 +134,23 @@ def test_crlf_line_endings() -> None:
     (b"  \n\t\r\n ", "only whitespace"),
     (bytes(range(256)) * 4, "binary"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-    (b"text with a \x00 NUL inside", "binary"),
+    ("<p>UTF-16 read as UTF-8</p>".encode("utf-16-le"), "binary"),
 ])
 def test_bad_input_raises_one_line_input_error(data: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message) as info:
         parse(data, path="bad.txt")
     assert "\n" not in str(info.value) and str(info.value).startswith("bad.txt: ")
+
+
+@pytest.mark.parametrize("stray", [b"\x00\x00", b"\x0c", b"\x0b", b"\x1b", b"\x08"])
+def test_stray_controls_in_utf8_text_are_dropped_not_refused(stray: bytes) -> None:
+    """Two NULs, a form feed, a vertical tab, an escape or a backspace in a news item that is
+    otherwise UTF-8 text: the document converts, without them."""
+    doc = parse("<!--1606752000-->\n[控制字符](https://e.com/x)\n---\n<p>前半段".encode() + stray
+                + "后半段</p>".encode(), path="stray.txt")
+    text = A.plain_text(doc.blocks[0].content)
+    assert doc.meta.title == "控制字符" and text.replace(" ", "") == "前半段后半段"
+    assert not set(text) & set(stray.decode())
 
 
 # ------------------------------------------------------------------ metadata and language

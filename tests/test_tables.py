@@ -211,8 +211,12 @@ def pandoc_columns(doc: A.Document) -> int:
 
 
 def columns(table: A.Table) -> dict[str, int]:
+    """The columns each writer gives ``table``. Plain text is rendered without a width: a
+    table wider than the width is written a line per row there, whatever its layout (see
+    ``test_a_table_wider_than_the_width_is_a_wrapped_line_per_row``)."""
     doc = A.Document(A.Meta(), [tokenized(table)])
-    return {"markdown": markdown_columns(render(doc, "markdown")), "text": text_columns(render(doc, "text")),
+    return {"markdown": markdown_columns(render(doc, "markdown")),
+            "text": text_columns(render(doc, "text", width=0)),
             "html": html_columns(render(doc, "html")), "pandoc": pandoc_columns(doc)}
 
 
@@ -278,4 +282,8 @@ def test_linear_tables_keep_every_cell_in_every_writer() -> None:
     for fmt, out in outputs.items():
         found = re.findall(r"c\d+", out)
         assert found == tokens, fmt
-    assert render(doc, "text").splitlines()[2] == "c300 | c301"
+    lines = render(doc, "text").splitlines()
+    rule = next(k for k, line in enumerate(lines) if line.startswith("-"))
+    assert lines[rule + 1] == "c300 | c301"
+    assert " ".join(lines[:rule]).split(" | ") == [f"c{k}" for k in range(300)]  # the head, wrapped
+    assert max(map(len, lines)) <= 80

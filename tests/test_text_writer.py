@@ -40,7 +40,7 @@ from converter.ast import (
     walk,
 )
 from converter.errors import OptionError
-from converter.wrap import display_width
+from converter.wrap import display_width, wrap
 from converter.writers import get_writer_class, make_writer, writer_options
 from converter.writers.text import TextWriter
 
@@ -89,6 +89,28 @@ def test_header_layout() -> None:
         "\n"
         "正文。\n"
     )
+
+
+@pytest.mark.parametrize("language, lines", [
+    ("zh-Hans", ["作者：张三", "日期：2025-02-01 12:47 UTC", "原文：https://example.com/a"]),
+    ("zh-Hant", ["作者：张三", "日期：2025-02-01 12:47 UTC", "原文：https://example.com/a"]),
+    ("zh-HK", ["作者：张三", "日期：2025-02-01 12:47 UTC", "原文：https://example.com/a"]),
+    ("fr", ["Author: 张三", "Published: 2025-02-01 12:47 UTC", "Source: https://example.com/a"]),
+])
+def test_the_words_the_writer_adds_follow_the_document_language(language: str, lines: list[str]) -> None:
+    meta = Meta(title="T", url="https://example.com/a", author="张三", language=language,
+                published=dt.datetime(2025, 2, 1, 12, 47, 30, tzinfo=UTC))
+    out = render(para(Link([Text("链")], "https://a.com/")), Figure(Image("x.png", "猫")), meta=meta)
+    words = {"zh-Hans": ("链接：", "[图片：猫]"), "zh-Hant": ("連結：", "[圖片：猫]"),
+             "zh-HK": ("連結：", "[圖片：猫]"), "fr": ("References:", "[Image: 猫]")}[language]
+    assert out.split("\n")[3:6] == lines
+    assert f"{words[1]}\n\n{words[0]}\n[1] https://a.com/\n" in out
+
+
+def test_header_and_reference_lines_wrap_before_a_long_url() -> None:
+    url = "https://example.com/" + "a" * 30
+    out = render(para(Link([Text("x")], url)), meta=Meta(url=url, language="zh-Hans"), width=30)
+    assert out == f"原文：\n{url}\n\nx\n\n链接：\n[1]\n{url}\n"
 
 
 def test_header_lines_only_when_present() -> None:
@@ -168,7 +190,19 @@ def test_inline_formatting_leaves_only_text() -> None:
     inlines: list[Inline] = [Strong([Text("b")]), Emphasis([Text("i")]), Strikeout([Text("s")]),
                Text(" x"), Superscript([Text("2")]), Text(" H"), Subscript([Text("2")]),
                Text("O "), Code("a  = b")]
-    assert render(Paragraph(inlines)) == "bis x2 H2O a = b\n"
+    assert render(Paragraph(inlines)) == "bis x² H₂O a = b\n"
+
+
+@pytest.mark.parametrize("inlines, text", [
+    ([Text("约10"), Superscript([Text("170")]), Text("种")], "约10¹⁷⁰种"),  # not 10170
+    ([Text("e"), Superscript([Text("2x")])], "e^(2x)"),
+    ([Text("x"), Subscript([Text("1a")])], "x_(1a)"),
+    ([Text("文献"), Superscript([Text("［9］")])], "文献［9］"),
+    ([Text("the 1"), Superscript([Text("st")])], "the 1st"),
+    ([Text("a"), Superscript([Link([Text("3")], "https://a.com/n")])], "a³"),
+])
+def test_superscript_and_subscript_keep_their_meaning(inlines: list[Inline], text: str) -> None:
+    assert render(Paragraph(inlines)).split("\n")[0] == text
 
 
 def test_control_characters_are_removed() -> None:
@@ -232,8 +266,9 @@ def test_reference_number_follows_the_words_not_the_space() -> None:
         "see[1] this\n\nReferences:\n[1] https://a.com/\n")
 
 
-def test_empty_link_shows_its_url() -> None:
-    assert render(para("at ", Link([], "https://a.com/"))) == "at https://a.com/\n"
+def test_empty_link_shows_its_host_and_lists_its_url() -> None:
+    assert render(para("at ", Link([], "https://www.a.com/x"))) == "at a.com\n\nReferences:\n[1] https://www.a.com/x\n"
+    assert render(para("at ", Link([], "https://a.com/")), references="none") == "at https://a.com/\n"
 
 
 def test_references_follow_document_order_across_blocks() -> None:
@@ -364,7 +399,13 @@ def test_table_without_head_has_no_rule() -> None:
 
 
 def test_table_cells_are_not_wrapped() -> None:
-    assert render(Table([], [[cell("a long cell"), cell("x")]]), width=5) == "a long cell  x\n"
+    assert render(Table([], [[cell("a long cell"), cell("x")]]), width=14) == "a long cell  x\n"
+
+
+def test_a_table_wider_than_the_width_is_a_wrapped_line_per_row() -> None:
+    table = Table([[cell("地区"), cell("人数")]], [[cell("公安系统"), cell("152")], [cell("法院"), cell("13")]])
+    assert render(table, width=12) == "地区 | 人数\n-----------\n公安系统 |\n152\n法院 | 13\n"
+    assert render(table, width=0) == "地区      人数\n--------  ----\n公安系统  152\n法院      13\n"
 
 
 def test_table_colspan_and_rowspan() -> None:
@@ -436,6 +477,27 @@ def test_output_is_clean(doc: Document, width: int) -> None:
     if not any(isinstance(node, CodeBlock) for node in walk(doc.blocks)):  # code is verbatim
         assert "\n\n\n" not in out, repr(out)
     assert TextWriter(width=width).write(doc) == out
+
+
+flat_blocks = st.one_of(
+    paragraphs, st.just(HorizontalRule()), st.builds(Heading, st.integers(1, 3), st.lists(inlines, max_size=3)),
+    st.builds(Table, st.lists(st.lists(cells, max_size=3), max_size=1), st.lists(st.lists(cells, max_size=3), max_size=3)),
+    st.builds(Figure, st.builds(Image, st.just("i.png"), texts), st.lists(inlines, max_size=2)))
+prose = st.lists(st.sampled_from([*WORDS[:-2], "2020", "年", "9", "月", "AI", "模型", "[", "]"]),
+                 max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.builds(Document, st.builds(Meta, title=prose, author=prose, url=st.just("https://e.com/" + "x" * 30),
+                                     language=st.sampled_from(["en", "zh-Hans"])),
+                 st.lists(flat_blocks, max_size=5)),
+       st.sampled_from([1, 10, 20, 40, 80]))
+def test_no_line_is_wider_than_the_width_but_one_unbreakable_unit(doc: Document, width: int) -> None:
+    """Outside code blocks and nesting (which indents): every line fits, or it is one unit
+    that wrapping cannot break (a long URL or word)."""
+    for line in TextWriter(width=width).write(doc).split("\n"):
+        if display_width(line) > width:
+            assert wrap(line, width) == [line], (line, width)
 
 
 def test_line_breaks_leave_at_most_one_blank_line() -> None:

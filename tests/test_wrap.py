@@ -8,7 +8,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from converter.wrap import NO_LINE_END, NO_LINE_START, char_width, display_width, wrap
+from converter.wrap import (
+    MAGNITUDES,
+    NO_LINE_END,
+    NO_LINE_START,
+    NUMERIC_PREFIXES,
+    NUMERIC_UNITS,
+    char_width,
+    display_width,
+    wrap,
+)
 
 
 def wide(ch: str) -> bool:
@@ -69,11 +78,38 @@ def test_keeps_spaces_written_between_cjk() -> None:
 
 
 def test_mixed_cjk_and_latin() -> None:
-    # a break may fall between a CJK character and a Latin word, but never inside the word,
-    # nor between the word and the ideographs written straight after it
-    assert wrap("我在用Python写代码", 10) == ["我在用", "Python写代码"]
-    assert wrap("我在用Python写代码，然后测试", 14) == ["我在用", "Python写代码，", "然后测试"]
+    # a break may fall between a CJK character and a Latin word on either side (UAX #14),
+    # never inside the word
+    assert wrap("我在用Python写代码", 10) == ["我在用", "Python写代", "码"]
+    assert wrap("我在用Python写代码，然后测试", 14) == ["我在用Python写", "代码，然后测试"]
     assert wrap("我在用 Python 写代码", 10) == ["我在用", "Python 写", "代码"]
+    assert wrap("AI模型和3D打印", 4) == ["AI模", "型和", "3D打", "印"]
+
+
+def test_a_number_or_word_does_not_glue_the_ideographs_after_it() -> None:
+    """A line that starts with a number or a Latin word fills up to the width (it used to
+    run on to the next space or punctuation, or to break early before the whole run)."""
+    text = "60多岁的陈峰曾帮助把一家总部设在海南省的中国区域性航空公司转变为一家全球大型企业。"
+    assert wrap(text, 80) == [text[:-2], text[-2:]]
+    assert wrap("前文" * 15 + "F类非移民制定明确的标准", 40) == [
+        "前文" * 10, "前文" * 5 + "F类非移民制定明确的", "标准"]
+
+
+@pytest.mark.parametrize("text, width, lines", [
+    ("2020年9月", 6, ["2020年", "9月"]),  # a number keeps its unit; two dates may part
+    ("共30万人", 6, ["共30万", "人"]),
+    ("累计8萬4871例", 9, ["累计", "8萬4871例"]),  # one number
+    ("气温３５℃", 4, ["气温", "３５℃"]),  # fullwidth digits hold together as a number
+    ("售价￥100元", 6, ["售价", "￥100元"]),
+    ("COVID-19疫情", 8, ["COVID-19", "疫情"]),  # not a unit: parts like any word
+])
+def test_a_number_keeps_the_unit_written_after_it(text: str, width: int, lines: list[str]) -> None:
+    assert wrap(text, width) == lines
+
+
+def test_a_url_is_one_unit_up_to_the_next_space() -> None:
+    url = "https://zh.wikipedia.org/wiki/中文维基百科"
+    assert wrap(f"见{url} 其他", 10) == ["见", url, "其他"]
 
 
 @pytest.mark.parametrize("text, width, lines", [
@@ -84,8 +120,8 @@ def test_mixed_cjk_and_latin() -> None:
     ("中文", 3, ["中", "文"]),
     ("中文", 1, ["中", "文"]),  # a unit wider than the line still gets a line
     ("ab中", 4, ["ab中"]),
-    ("ab中", 3, ["ab中"]),
-    ("2020年12月", 4, ["2020年12月"]),
+    ("ab中", 3, ["ab", "中"]),
+    ("2020年12月", 4, ["2020年", "12月"]),
     ("中 2020年", 4, ["中", "2020年"]),
 ])
 def test_exact_width_boundaries(text: str, width: int, lines: list[str]) -> None:
@@ -140,7 +176,8 @@ def test_combining_mark_stays_with_its_base() -> None:
 # Random text is built from tokens rather than single characters so that words, runs of
 # CJK and punctuation next to spaces all turn up often.
 TOKENS = [
-    *"中文字词语汉和的", "ab", "xyz", "019", "http://a.b/c", " ", " ", " ", "  ",
+    *"中文字词语汉和的", "ab", "xyz", "019", "7", "http://a.b/c", "https://a.b/中文", " ", " ", " ", "  ",
+    *"年月万人萬", "AI", "3D", "２０", "￥",
     *"，。、！？：」』）》…—％",  # CJK closing
     *"「『（《“",  # CJK opening
     *",.;:!?)]}", *"([{", *"/-_=&",
@@ -175,22 +212,19 @@ def has_legal_break(line: str) -> bool:
         if before == " ":  # break at the space between line[i - 2] and line[i]
             if line[i - 2] not in NO_LINE_END and after not in NO_LINE_START:
                 return True
-        elif ((wide(before) or wide(after)) and not glued_to_word(line, i)
+        elif ((wide(before) or wide(after)) and not in_url(line, i)
+              and not (before.isdecimal() and (after.isdecimal() or after in NUMERIC_UNITS))
+              and not ((before in NUMERIC_PREFIXES or before in MAGNITUDES) and after.isdecimal())
               and before not in NO_LINE_END and after not in NO_LINE_START):
             return True
     return False
 
 
-def glued_to_word(line: str, i: int) -> bool:
-    """Whether line[i] continues a letter/digit run that began with a narrow character."""
-    if not line[i].isalnum():
-        return False
-    j = i - 1
-    while j >= 0 and line[j].isalnum():
-        if not wide(line[j]):
-            return True
-        j -= 1
-    return False
+def in_url(line: str, i: int) -> bool:
+    """Whether line[i] follows the start of a URL's scheme with no space in between."""
+    word = line[:i].rsplit(" ", 1)[-1]
+    at = word.find("://")
+    return at > 0 and word[at - 1].isalnum()
 
 
 @settings(max_examples=300)
@@ -199,9 +233,12 @@ def test_wrapping_keeps_every_non_space_character(text: str, width: int) -> None
     assert "".join("\n".join(wrap(text, width)).split()) == "".join(text.split())
 
 
-@settings(max_examples=300)
+@settings(max_examples=500)
 @given(texts, widths)
+@example("60多岁的陈峰曾帮助", 8)
+@example("请看https://a.b/中文 后面", 6)
 def test_lines_fit_unless_unbreakable(text: str, width: int) -> None:
+    """No line is wider than the width unless it is a single unbreakable token."""
     for line in wrap(text, width):
         assert line == line.strip()
         if display_width(line) > width:

@@ -6,6 +6,8 @@
   options, so that a rerun converts only what is missing or changed.
 - :mod:`.execution` converts the plan in chunks on a process pool, survives dead workers and
   honours Ctrl-C.
+- :mod:`.dataset` writes every input as a row of one dataset file (JSON Lines, Parquet), in
+  input order, on the same pool.
 - :mod:`.report` is what comes back: a row per input, the counts, and the report files.
 
 *Memory* hardly grows with the archive: the plan holds each input's path and a few bytes
@@ -15,6 +17,7 @@ chunks per worker, and the report the rows of files that converted cleanly only 
 
 from __future__ import annotations
 
+from .dataset import write_dataset
 from .execution import default_jobs, read_documents, run
 from .journal import STATE_FILE, Journal
 from .planning import DEFAULT_INCLUDE, Jobs, Plan, plan, plan_inputs
@@ -22,5 +25,5 @@ from .report import FileResult, Report, write_report
 
 __all__ = [
     "DEFAULT_INCLUDE", "STATE_FILE", "FileResult", "Jobs", "Journal", "Plan", "Report", "default_jobs", "plan",
-    "plan_inputs", "read_documents", "run", "write_report",
+    "plan_inputs", "read_documents", "run", "write_dataset", "write_report",
 ]

@@ -1,8 +1,10 @@
 """Carrying out a plan: chunks of files go to a process pool (or any
 ``concurrent.futures.Executor``); each output is written atomically by the worker. Files whose
 worker died are converted again in fresh processes until the one that kills its process is
-found; the temporaries dead workers left are removed. Ctrl-C cancels what has not started, lets
-running chunks finish, and the report says the run was interrupted."""
+found; the temporaries dead workers left are removed. Ctrl-C stops at once: nothing more is
+handed out, the workers are stopped in the middle of their chunks (each removes the temporary
+it was writing and stops the pandoc it was running), and the report says the run was
+interrupted; what they had written but not reported is converted again by the next run."""
 
 from __future__ import annotations
 
@@ -25,15 +27,17 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Protocol, cast
 
-from ..ast import Document
+from .. import metadata
+from ..ast import Document, Meta
 from ..errors import ConversionError
 from ..files import read_file, remove_temporaries, write_atomic
 from ..readers.syndication import Entry
 from ..writers import Written, make_writer
 from .journal import Journal, Stamp, _identities, _source_stamp, fingerprint
-from .planning import Job, Jobs, Plan, source_name
+from .planning import Job, Plan, source_name
 from .report import FileResult, Report
 
 #: Files per task sent to a worker: large enough to amortise the hand-over, small enough that
@@ -49,7 +53,9 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> li
     ``writer.write_many``: each output is written atomically as soon as the writer hands it over
     (one at a time for most writers; the whole chunk at once for pandoc's formats, one pandoc
     process per chunk). Errors, warnings and seconds stay with their file, and a file that
-    fails costs only itself."""
+    fails costs only itself. Metadata given with the options (:data:`converter.metadata.OPTION`)
+    replaces what the reader found."""
+    options, fields = metadata.split_options(options)
     writer = make_writer(fmt, **options)
     results: list[FileResult | None] = [None] * len(chunk)
     waiting: deque[tuple[int, _Read]] = deque()  # files read and handed to the writer, in order
@@ -61,7 +67,7 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> li
                 results[i] = read.doc
             else:
                 waiting.append((i, read))
-                yield read.doc
+                yield metadata.apply(read.doc, fields)
 
     for item in writer.write_many(documents()):
         i, read = waiting.popleft()
@@ -80,7 +86,7 @@ def _saved(job: Job, read: _Read, item: Written) -> FileResult:
     except ConversionError as exc:
         return _failure(source, exc, read.seconds + item.seconds + time.perf_counter() - started)
     return _success(source, output, read, read.seconds + item.seconds + time.perf_counter() - started,
-                    item.warnings)
+                    item.warnings, item.missing_images)
 
 
 @dataclass(slots=True)
@@ -111,64 +117,153 @@ def _failure(source: str, exc: ConversionError, seconds: float) -> FileResult:
     return FileResult(source, None, "failed", str(exc.naming(source)), seconds)
 
 
-def _success(source: str, output: str, read: _Read, seconds: float, notes: list[str]) -> FileResult:
+def _success(source: str, output: str, read: _Read, seconds: float, notes: list[str],
+             missing: tuple[str, ...] = ()) -> FileResult:
     return FileResult(source, output, "converted", "", seconds,
-                      [f"{source}: {note}" for note in read.notes + notes], read.stamp)
+                      [f"{source}: {note}" for note in read.notes + notes], read.stamp,
+                      missing_images=missing)
 
 
-def _document(source: str | os.PathLike[str] | Entry) -> Document:
+def _document(source: str | Entry) -> Document:
     return source.document() if isinstance(source, Entry) else read_file(source)
 
 
-def read_chunk(paths: Sequence[str | os.PathLike[str] | Entry]) -> list[Document | FileResult]:
-    """Read a few documents (files, or feeds' entries) in this process: each a ``Document``,
-    or a failed ``FileResult``."""
-    out: list[Document | FileResult] = []
+def read_chunk(paths: Sequence[str | os.PathLike[str] | Entry]) -> list[tuple[Document | None, FileResult]]:
+    """Read a few documents (files, or feeds' entries) in this process: each with its row
+    (``converted``, with the reader's warnings; or ``failed``), the document ``None`` when it
+    failed."""
+    out: list[tuple[Document | None, FileResult]] = []
     for path in paths:
-        try:
-            out.append(_document(path))
-        except ConversionError as exc:
-            name = source_name(path) if isinstance(path, Entry) else os.fspath(path)
-            out.append(FileResult(name, None, "failed", str(exc.naming(name))))
+        source = path if isinstance(path, Entry) else os.fspath(path)
+        read = _read_input(source)
+        if isinstance(read.doc, FileResult):
+            out.append((None, read.doc))
+        else:
+            out.append((read.doc, _success(source_name(source), "", read, read.seconds, [])))
     return out
 
 
 def read_documents(paths: Sequence[str | os.PathLike[str] | Entry], *, jobs: int | None = None,
                    on_result: Callable[[FileResult], None] | None = None) -> tuple[list[Document], list[FileResult]]:
-    """Read many documents, in parallel when there are many; failures are returned, not raised."""
+    """Read many documents, in parallel when there are many: the documents read, in order,
+    and a row per path (its warnings, or why it failed); failures are returned, not raised."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     jobs = jobs or default_jobs()
     docs: list[Document] = []
-    failures: list[FileResult] = []
+    rows: list[FileResult] = []
     if jobs <= 1 or len(chunks) <= 1:
-        results: Iterable[list[Document | FileResult]] = map(read_chunk, chunks)
+        results: Iterable[list[tuple[Document | None, FileResult]]] = map(read_chunk, chunks)
         pool = None
     else:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint)
         results = pool.map(read_chunk, chunks)
     try:
-        for chunk, items in zip(chunks, results, strict=True):
-            for path, item in zip(chunk, items, strict=True):
-                if isinstance(item, FileResult):
-                    failures.append(item)
-                else:
-                    docs.append(item)
+        for items in results:
+            for doc, row in items:
+                if doc is not None:
+                    docs.append(doc)
+                row.stamp, row._output = None, None
+                rows.append(row)
                 if on_result:
-                    name = path.label if isinstance(path, Entry) else path
-                    on_result(item if isinstance(item, FileResult) else FileResult(name, None, "converted"))
+                    on_result(row)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return docs, failures
+    return docs, rows
+
+
+def read_meta_chunk(paths: Sequence[str]) -> list[Meta | None]:
+    """The metadata of a few documents (``None`` for one that cannot be read), their warnings
+    left for the conversion to report."""
+    out: list[Meta | None] = []
+    for path in paths:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                out.append(read_file(path).meta)
+            except ConversionError:
+                out.append(None)
+    return out
+
+
+def read_metas(paths: Sequence[str], *, jobs: int | None = None) -> list[Meta | None]:
+    """The metadata of many documents, read in parallel when there are many (only the
+    metadata comes back from the workers)."""
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(chunks) <= 1:
+        return [meta for chunk in chunks for meta in read_meta_chunk(chunk)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_ignore_sigint) as pool:
+        return [meta for metas in pool.map(read_meta_chunk, chunks) for meta in metas]
 
 
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which cancels and reports."""
+    """Workers leave Ctrl-C to the main process, which stops them (:func:`_stop_workers`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def default_jobs() -> int:
+class _Stopped(BaseException):
+    """Raised in a worker's chunk when the main process stops it (Ctrl-C)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
+def _pool_chunk(task: Task, chunk: list[Job]) -> list[FileResult]:
+    """``task`` (a chunk's work) in a pool worker that the main process can stop in the middle:
+    while the chunk runs, SIGTERM unwinds it (the temporary being written is removed, the
+    pandoc being run is killed) and the worker exits; between chunks SIGTERM's default ends it."""
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        return task(chunk)
+    except _Stopped:
+        os._exit(128 + signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+#: Seconds stopped workers get to clean up before they are killed.
+_STOP_GRACE = 2.0
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now (Ctrl-C): SIGTERM, then SIGKILL for any still there after
+    :data:`_STOP_GRACE` seconds. ``terminate_workers`` where Python has it (3.14)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+    else:
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError):
+                process.terminate()
+    deadline = time.monotonic() + _STOP_GRACE
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+
+
+def default_jobs(executor: Executor | None = None) -> int:
+    """How many chunks run at once: the workers of ``executor`` where it says (a process
+    pool's, a Dask cluster's threads), else this machine's cores."""
+    client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+    if client is not None:
+        with contextlib.suppress(Exception):
+            return max(1, sum(client.nthreads().values()))
+    workers = getattr(executor, "_max_workers", None)
+    if isinstance(workers, int) and workers > 0:
+        return workers
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _worker_lost(exc: BaseException) -> bool:
+    """Whether a chunk failed because the process running it died rather than by its code:
+    a broken process pool, or a Dask task that killed every worker it was retried on
+    (``KilledWorker``; Dask retries a task whose worker died on another one first)."""
+    return isinstance(exc, BrokenExecutor) or any(cls.__name__ == "KilledWorker" for cls in type(exc).__mro__)
 
 
 def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = None,
@@ -185,15 +280,21 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
     journals: dict[str, Journal] = {}
     rows: list[FileResult | None] = [None] * len(todo)
     counts: dict[str, int] = {}
+    warned = 0
+    report = Report(counts=counts)
     pending = array("q")  # indices of the jobs to do: 8 bytes each
 
     def take(i: int, result: FileResult) -> None:
+        nonlocal warned
         counts[result.status] = counts.get(result.status, 0) + 1
+        warned += len(result.warnings)
+        report.count_missing(result.missing_images)
         if keep or result.status == "failed" or result.warnings:
             rows[i] = result
 
     for result in plan_.problems:  # failed, or skipped (a symbolic link not followed)
         counts[result.status] = counts.get(result.status, 0) + 1
+        warned += result.status == "skipped" and bool(result.error)
         if on_result:
             on_result(result)
     for i, (source, output, root) in enumerate(todo):
@@ -231,13 +332,17 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
 
     interrupted = False
     try:
-        _execute(todo, pending, fmt, options, jobs or default_jobs(), executor, finish)
+        _execute(todo, pending, partial(convert_chunk, fmt, options), jobs or default_jobs(executor), executor,
+                 finish)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         for journal in journals.values():
             journal.close()
-    report = Report([r for r in rows if r is not None] + plan_.problems, interrupted, counts=counts)
+        if executor is not None:  # a worker that died there and was replaced left its temporaries
+            _sweep_stale_temporaries({os.path.dirname(todo.output(i)) for i in pending})
+    report.results = [r for r in rows if r is not None] + plan_.problems
+    report.interrupted, report.warnings = interrupted, warned
     report.seconds = time.perf_counter() - started
     return report
 
@@ -246,9 +351,27 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
 Finish = Callable[[Sequence[int], list[FileResult]], None]
 
 
-def _execute(jobs: Jobs, pending: Sequence[int], fmt: str, options: dict[str, Any], workers: int,
-             executor: Executor | None, finish: Finish) -> None:
-    """Convert the ``pending`` jobs in chunks: in this process for one worker, else on a pool.
+class JobList(Protocol):
+    """The jobs a run takes its chunks from, by index (:class:`~.planning.Jobs`, or a dataset's)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, i: int, /) -> Job: ...
+
+
+#: The unit of work sent to a worker: a chunk of jobs in, a result per job out, in order
+#: (a module-level function, or a ``functools.partial`` of one, so that it can be pickled).
+Task = Callable[[list[Job]], list[FileResult]]
+
+
+def _execute(jobs: JobList, pending: Sequence[int], task: Task, workers: int,
+             executor: Executor | None, finish: Finish, *, ordered: bool = False,
+             writes: bool = True) -> None:
+    """Run ``task`` on the ``pending`` jobs in chunks: in this process for one worker, else on
+    a pool. ``ordered`` hands chunks to ``finish`` in the order of ``pending`` (a dataset
+    writes its rows in input order), holding at most a window of chunks that finished early;
+    otherwise as they finish. ``writes``: the workers write outputs, whose temporaries a dead
+    worker leaves behind.
 
     Files whose worker process died (killed, out of memory, a crash in a C library) are
     converted again one chunk, then one file, per fresh process, so that only the file that
@@ -257,33 +380,71 @@ def _execute(jobs: Jobs, pending: Sequence[int], fmt: str, options: dict[str, An
     chunks = (pending[i:i + CHUNK] for i in range(0, len(pending), CHUNK))
     if executor is None and (workers <= 1 or len(pending) <= CHUNK):
         for indices in chunks:
-            finish(indices, convert_chunk(fmt, options, [jobs[i] for i in indices]))
+            finish(indices, task([jobs[i] for i in indices]))
         return
+
+    def recover(indices: Sequence[int]) -> None:
+        _recover(jobs, indices, task, finish, writes)
+
     with _heap_frozen() if executor is None else contextlib.nullcontext():
-        lost = _run_on_pool(jobs, chunks, fmt, options, workers, executor, finish)
-    _remove_temporaries(jobs[i] for indices in lost for i in indices)
+        lost = _run_on_pool(jobs, chunks, task, workers, executor, finish, recover if ordered else None, writes)
     for indices in lost:
-        if not _run_isolated(jobs, indices, fmt, options, finish):
-            continue
+        recover(indices)
+
+
+def _recover(jobs: JobList, indices: Sequence[int], task: Task, finish: Finish, writes: bool) -> None:
+    """Run a chunk whose worker died again in a process of its own, and if that dies too,
+    each of its files in one, to find the file that kills its process."""
+    if writes:
         _remove_temporaries(jobs[i] for i in indices)
-        for i in indices:  # the chunk killed its process again: find the file that does
-            if _run_isolated(jobs, [i], fmt, options, finish):
+    if not _run_isolated(jobs, indices, task, finish, writes):
+        return
+    if writes:
+        _remove_temporaries(jobs[i] for i in indices)
+    for i in indices:
+        if _run_isolated(jobs, [i], task, finish, writes):
+            if writes:
                 _remove_temporaries([jobs[i]])
-                name = source_name(jobs[i][0])
-                finish([i], [FileResult(name, None, "failed",
-                                        f"{name}: the process converting it died (killed or crashed); "
-                                        "nothing was written")])
+            finish([i], [FileResult(source_name(jobs[i][0]), None, "failed",
+                                    f"{source_name(jobs[i][0])}: the process converting it died (killed or "
+                                    "crashed); nothing was written")])
 
 
-def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options: dict[str, Any],
-                 workers: int, executor: Executor | None, finish: Finish) -> list[Sequence[int]]:
+def _run_on_pool(jobs: JobList, chunks: Iterator[Sequence[int]], task: Task, workers: int,
+                 executor: Executor | None, finish: Finish,
+                 recover: Callable[[Sequence[int]], None] | None = None,
+                 writes: bool = True) -> list[Sequence[int]]:
     """Run chunks on a pool, a few per worker ahead; return the chunks whose worker died.
 
     A pool of our own that breaks is replaced and the batch goes on; one brought in cannot
     be, so the chunks not yet run are returned with the lost ones. Ctrl-C keeps what finished.
+
+    With ``recover`` (ordered), chunks are finished in the order they were taken, a lost one
+    recovered in its turn; chunks that finished early wait, and count against the window, so
+    that what waits stays bounded.
     """
     lost: list[Sequence[int]] = []
-    running: dict[Future[list[FileResult]], Sequence[int]] = {}  # empty again whenever a pool is done
+    running: dict[Future[list[FileResult]], tuple[int, Sequence[int]]] = {}  # empty whenever a pool is done
+    ready: dict[int, tuple[Sequence[int], list[FileResult] | None]] = {}  # finished early (ordered)
+    taken = turn = 0  # chunks taken; the next chunk to finish (ordered)
+
+    def deliver(number: int, indices: Sequence[int], results: list[FileResult] | None) -> None:
+        nonlocal turn
+        if recover is None:
+            if results is None:
+                lost.append(indices)
+            else:
+                finish(indices, results)
+            return
+        ready[number] = (indices, results)
+        while turn in ready:
+            indices, results = ready.pop(turn)
+            turn += 1
+            if results is None:
+                recover(indices)
+            else:
+                finish(indices, results)
+
     while True:
         pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                                initializer=_ignore_sigint)
@@ -291,38 +452,50 @@ def _run_on_pool(jobs: Jobs, chunks: Iterator[Sequence[int]], fmt: str, options:
 
         def collect(future: Future[list[FileResult]]) -> None:
             nonlocal broken
-            indices = running.pop(future)
+            number, indices = running.pop(future)
             try:
                 results = future.result()
-            except BrokenExecutor:
-                lost.append(indices)
-                broken = True
+            except Exception as exc:
+                if not _worker_lost(exc):
+                    raise
+                broken = broken or isinstance(exc, BrokenExecutor)
+                deliver(number, indices, None)
                 return
-            finish(indices, results)
+            deliver(number, indices, results)
 
         try:
             while True:
-                while not broken and len(running) < AHEAD * workers:
+                while not broken and len(running) + len(ready) < AHEAD * workers:
                     indices = next(chunks, None)
                     if indices is None:
                         break
+                    number, taken = taken, taken + 1
                     try:
-                        running[pool.submit(convert_chunk, fmt, options, [jobs[i] for i in indices])] = indices
+                        chunk = [jobs[i] for i in indices]
+                        if executor is None:
+                            future = pool.submit(_pool_chunk, task, chunk)
+                        else:
+                            future = pool.submit(task, chunk)
+                        running[future] = (number, indices)
                     except BrokenExecutor:
-                        lost.append(indices)
                         broken = True
+                        deliver(number, indices, None)
                 if not running:
                     break
                 for future in wait(running, return_when=FIRST_COMPLETED).done:
                     collect(future)
         except KeyboardInterrupt:
-            for future in running:
-                future.cancel()
-            if executor is None:
-                pool.shutdown(wait=True, cancel_futures=True)
-            for future in list(running):  # chunks already running were allowed to finish: keep them
-                if future.done() and not future.cancelled():
+            if executor is None:  # what was not handed out fails with the pool (cancelling it races the pool)
+                _stop_workers(cast(ProcessPoolExecutor, pool))
+                pool.shutdown(wait=True)
+            else:
+                for future in running:
+                    future.cancel()
+            for future in list(running):  # chunks that finished before the workers were stopped
+                if future.done() and not future.cancelled() and future.exception() is None:
                     collect(future)
+            if writes:
+                _remove_temporaries(jobs[i] for _, indices in running.values() for i in indices)
             raise
         finally:
             if executor is None:
@@ -349,14 +522,20 @@ def _heap_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _run_isolated(jobs: Jobs, indices: Sequence[int], fmt: str, options: dict[str, Any],
-                  finish: Finish) -> bool:
-    """Convert a chunk in a process of its own; return whether that process died too."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint) as pool:
-        try:
-            results = pool.submit(convert_chunk, fmt, options, [jobs[i] for i in indices]).result()
-        except BrokenExecutor:
-            return True
+def _run_isolated(jobs: JobList, indices: Sequence[int], task: Task, finish: Finish, writes: bool) -> bool:
+    """Run a chunk in a process of its own; return whether that process died too."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint)
+    try:
+        results = pool.submit(_pool_chunk, task, [jobs[i] for i in indices]).result()
+    except BrokenExecutor:
+        return True
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        if writes:
+            _remove_temporaries(jobs[i] for i in indices)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     finish(indices, results)
     return False
 

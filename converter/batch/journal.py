@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ConversionError
 from ..files import write_atomic
+from ..metadata import OPTION as METADATA
 from ..readers.syndication import Entry
 from ..version import __version__
 from ..writers import get_writer_class, writer_options
@@ -33,8 +34,10 @@ def fingerprint(fmt: str, options: dict[str, Any]) -> str:
     cls = get_writer_class(fmt)
     params = inspect.signature(cls.__init__).parameters
     effective = {name: options.get(name, params[name].default) for name in writer_options(cls)}
-    data = json.dumps({"version": __version__, "format": cls.name, "options": effective},
-                      sort_keys=True, default=str)
+    mark: dict[str, Any] = {"version": __version__, "format": cls.name, "options": effective}
+    if options.get(METADATA):  # metadata given by the user: runs without any keep their marks
+        mark["metadata"] = options[METADATA]
+    data = json.dumps(mark, sort_keys=True, default=str)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -132,6 +135,14 @@ class Journal:
         if output.startswith(self._prefix):  # the usual case, without relpath's cost
             return output[len(self._prefix):]
         return os.path.relpath(output, os.path.dirname(self.path))
+
+
+def recorded_outputs(folder: str) -> list[str]:
+    """The outputs the journal in ``folder`` records, as paths under ``folder``: files a batch
+    wrote there, which a walk of the folder must not take for inputs (a rerun in place would
+    otherwise plan ``a.md`` from both ``a.txt`` and itself)."""
+    names, _ = _read_journal(os.path.join(folder, STATE_FILE))
+    return [os.path.join(folder, *name.split("/")) for name in names]
 
 
 def _read_journal(path: str) -> tuple[dict[str, str], bool]:

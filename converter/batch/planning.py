@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
+from ..errors import OutputError
 from ..files import not_regular
 from ..readers.syndication import Entry
 from ..writers import get_writer_class
 from .feeds import FEED_SUFFIXES, Feeds, is_feed
+from .journal import STATE_FILE, recorded_outputs
 from .report import FileResult
 
 #: Inputs taken from a folder unless ``include`` says otherwise.
@@ -61,7 +63,7 @@ class Jobs:
     this is what its memory grows with: a string and a few bytes per file (and the entries of
     the feeds, which are read whole)."""
 
-    __slots__ = ("_tree_of", "sources", "targets", "trees")
+    __slots__ = ("_tree_of", "named", "sources", "targets", "trees")
 
     def __init__(self) -> None:
         self.sources: list[str | Entry] = []
@@ -69,6 +71,8 @@ class Jobs:
         self.trees: list[Tree] = []
         #: The real path of each input that is a symbolic link (few), for :func:`plan`.
         self.targets: dict[str, str] = {}
+        #: Outputs named by a template (``--name``), by input: these replace the tree's names.
+        self.named: dict[str, str] = {}
 
     def add_tree(self, root: str | os.PathLike[str], out_root: str | os.PathLike[str], ext: str,
                  include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
@@ -110,14 +114,21 @@ class Jobs:
             self.targets[name] = os.path.realpath(name)
 
     def output(self, i: int) -> str:
-        return self.trees[self._tree_of[i]].output(self.sources[i])  # type: ignore[arg-type]  # entries: given
+        return self._output_of(self.sources[i], self.trees[self._tree_of[i]])
 
     def __len__(self) -> int:
         return len(self.sources)
 
     def __getitem__(self, i: int) -> Job:
         source, tree = self.sources[i], self.trees[self._tree_of[i]]
-        return source, tree.output(source), tree.root  # type: ignore[arg-type]  # entries: given
+        return source, self._output_of(source, tree), tree.root
+
+    def _output_of(self, source: str | Entry, tree: Tree) -> str:
+        """A job's output: a feed entry's was given (:meth:`add_entry`); a file's is the one
+        ``--name`` gave it, else its tree's."""
+        if isinstance(source, Entry):
+            return tree.output("")
+        return self.named.get(source) or tree.output(source)
 
     def __iter__(self) -> Iterator[Job]:
         return map(self.__getitem__, range(len(self.sources)))
@@ -140,7 +151,8 @@ class Plan:
 
 def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str | os.PathLike[str] | None = None,
                 *, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
-                follow_symlinks: bool | None = None) -> Plan:
+                follow_symlinks: bool | None = None, pair: bool = True, name: str | None = None,
+                jobs: int | None = None) -> Plan:
     """The plan for what a user names: files and folders, and an output file, folder or none.
 
     The one place where inputs are paired with outputs, for the command line and the library
@@ -150,31 +162,111 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     folder that cannot be read, and what :func:`plan` refuses become problems. A file named
     here is read even when it is a symbolic link (``follow_symlinks`` is for the links found
     in folders, see :func:`_walk`).
+
+    ``pair=False`` plans the inputs of a dataset, whose rows all go into one output: the
+    inputs are walked the same way, but not paired with outputs of their own.
+
+    ``name`` (``'{date}-{slug}'``, see :mod:`.naming`) names each output from its document,
+    in the folder where it would have gone; every input is read for that (on ``jobs``
+    processes).
     """
     ext = "." + get_writer_class(to).extension
     include, exclude = tuple(include), tuple(exclude)  # read once per folder
-    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or bool(output and Path(output).is_dir())
-    jobs = Jobs()
+    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs)
+    inputs = _unique(inputs)
+    into = output is not None and (_names_folder(output) or Path(output).is_dir())
+    if many and output is not None:
+        _refuse_file_for_many(os.fspath(output), ext)
+    found = Jobs()
     problems: list[FileResult] = []
-    feeds = Feeds(ext)
-    for name in inputs:
-        path = Path(name)
+    feeds = Feeds(ext) if pair else None  # a dataset's rows are items: a feed there fails as one
+    for item in inputs:
+        path = Path(item)
         if path.is_dir():
-            jobs.add_tree(name, output or name, ext, include, exclude, problems, follow_symlinks, feeds)
+            found.add_tree(item, output or item, ext, include, exclude, problems, follow_symlinks, feeds)
         elif not path.exists():
-            problems.append(FileResult(name, None, "failed", f"{name}: no such file or folder"))
-        elif is_feed(os.fspath(name)):
-            folder = os.fspath(output) if output is not None else os.path.splitext(os.fspath(name))[0]
+            problems.append(FileResult(item, None, "failed", f"{item}: no such file or folder"))
+        elif feeds is not None and is_feed(os.fspath(item)):
+            folder = os.fspath(output) if output is not None else os.path.splitext(os.fspath(item))[0]
             if Path(folder).exists() and not Path(folder).is_dir():
-                problems.append(FileResult(name, None, "failed", f"{name}: is a feed, whose entries go to a "
+                problems.append(FileResult(item, None, "failed", f"{item}: is a feed, whose entries go to a "
                                            f"folder, and {folder} is a file; choose a folder with -o"))
             else:
-                feeds.add(jobs, os.fspath(name), folder, folder, problems)
-        elif not many and output is not None:
-            jobs.add_file(name, output)
+                feeds.add(found, os.fspath(item), folder, folder, problems)
+        elif not many and output is not None and not into:
+            found.add_file(item, output)
         else:
-            jobs.add_file(name, (Path(output) / path.name if output else path).with_suffix(ext))
-    return plan(jobs, problems)
+            found.add_file(item, (Path(output) / path.name if output else path).with_suffix(ext))
+    if len(inputs) > 1 or len(found) > 1:
+        _drop_repeats(found)
+    if not pair:
+        return Plan(found, problems)
+    if name is not None:
+        _name_outputs(found, name, ext, jobs)
+    return plan(found, problems)
+
+
+def _name_outputs(jobs: Jobs, template: str, ext: str, workers: int | None) -> None:
+    """Name every output by ``template`` from its document, in its folder; repeats numbered.
+    A feed's entries keep the names :mod:`.feeds` gave them (the journal finds them by those)."""
+    from .execution import read_metas
+    from .naming import check_template, stem, unique
+
+    check_template(template)
+    files = [(i, source) for i, source in enumerate(jobs.sources) if isinstance(source, str)]
+    metas = read_metas([source for _, source in files], jobs=workers)
+    wanted = [os.path.join(os.path.dirname(jobs.output(i)), stem(template, meta, source))
+              for (i, source), meta in zip(files, metas, strict=True)]
+    jobs.named = {source: path + ext for (_, source), path in zip(files, unique(wanted), strict=True)}
+
+
+def _names_folder(output: str | os.PathLike[str]) -> bool:
+    """Whether ``output`` is written as a folder (``out/``), existing or not."""
+    return os.fspath(output).endswith(("/", os.sep))
+
+
+def _refuse_file_for_many(output: str, ext: str) -> None:
+    """Several inputs, or a folder, go into an output folder: ``-o`` naming a file (one that
+    exists, or a new name with the format's extension) would otherwise become a folder of
+    that name, or fail for every input."""
+    path = Path(output)
+    if path.is_dir() or _names_folder(output):
+        return
+    if path.exists():
+        raise OutputError("is a file; a folder or several inputs need an output folder", output)
+    if path.suffix.lower() == ext:
+        raise OutputError(f"names a {ext} file; a folder or several inputs need an output folder "
+                          "(end it with / to make a folder of that name)", output)
+
+
+def _unique(inputs: Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[str]]:
+    """``inputs`` without the ones named again (the same file or folder by another path)."""
+    seen: set[str] = set()
+    kept = []
+    for name in inputs:
+        key = os.path.normcase(os.path.realpath(name)) if name != "-" else "-"
+        if key not in seen:
+            seen.add(key)
+            kept.append(name)
+    return kept
+
+
+def _drop_repeats(jobs: Jobs) -> None:
+    """Jobs whose input another job reads already (a file named and found in a folder
+    named too): each input is converted once, by the first job that names it. Feed entries
+    are left alone: :class:`~.feeds.Feeds` took each entry once already, by its identities."""
+    key = _file_keys()
+    seen: set[str] = set()
+    repeats = set()
+    for i, source in enumerate(jobs.sources):
+        if isinstance(source, Entry):
+            continue
+        k = key(source)
+        if k in seen:
+            repeats.add(i)
+        seen.add(k)
+    if repeats:
+        jobs.drop(repeats)
 
 
 def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: list[FileResult] | None,
@@ -188,11 +280,16 @@ def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: l
     (True) or not at all (False); a link not followed is reported as skipped. A folder is
     walked once: a link back into a folder being walked is reported instead of looping, a
     second way into one is skipped. ``targets`` receives the real path of each link yielded.
+
+    Files a journal in a folder records are outputs of an earlier batch, never inputs: a
+    folder converted in place (``convert notes --to md``) and then again would otherwise find
+    each ``.md`` both as its own input and as the output of its ``.txt``.
     """
     included, excluded = _pattern(include), _pattern(exclude)
     inside = os.path.join(os.path.realpath(root), "")
     seen: dict[tuple[int, int], str] = {}
     prefix = os.path.join(root, "")
+    ours: set[str] = set()  # outputs journaled in the folders walked so far
 
     def report(path: str, message: str, status: str = "failed") -> None:
         if problems is not None:
@@ -203,9 +300,12 @@ def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: l
         folder = folders.pop()
         rel_dir = os.path.join(folder, "")[len(prefix):].replace(os.sep, "/")
         subfolders: list[str] = []
-        for entry in _listing(folder, seen, report):
+        entries = _listing(folder, seen, report)
+        if any(entry.name == STATE_FILE for entry in entries):
+            ours.update(recorded_outputs(folder))
+        for entry in entries:
             name, rel = entry.name, rel_dir + entry.name
-            if name.startswith(".") or _matches(rel, name, excluded):
+            if name.startswith(".") or _matches(rel, name, excluded) or entry.path in ours:
                 continue
             try:
                 mode = _mode(entry)
@@ -332,10 +432,17 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
             elif k in inputs:
                 named = "" if inputs[k] == output else f" ({inputs[k]})"
                 refused[i] = FileResult(source, None, "failed", f"{source}: its output {output} is an input{named}; "
-                                        "choose another output folder with -o")
+                                        f"{_another_output(jobs, i)}")
     result.problems.extend(refused[i] for i in sorted(refused))
     jobs.drop(refused)
     return result
+
+
+def _another_output(jobs: Jobs, i: int) -> str:
+    """What to do about job ``i``'s output being an input: a file converted on its own gets
+    another output file, the files of a folder or of several inputs another folder."""
+    alone = len(jobs) == 1 and jobs[i][2] is None
+    return "name another output file with -o" if alone else "choose another output folder with -o"
 
 
 def _file_keys() -> Callable[[str], str]:

@@ -22,11 +22,12 @@ class FileResult:
     A batch keeps one per input, so the paths are held as strings and handed out as ``Path``.
     """
 
-    __slots__ = ("_output", "_source", "error", "seconds", "stamp", "status", "warnings")
+    __slots__ = ("_output", "_source", "error", "missing_images", "row", "seconds", "stamp", "status", "warnings")
 
     def __init__(self, source: str | os.PathLike[str], output: str | os.PathLike[str] | None, status: str,
                  error: str = "", seconds: float = 0.0, warnings: Iterable[str] = (),
-                 stamp: tuple[int, int] | str | None = None) -> None:
+                 stamp: tuple[int, int] | str | None = None, row: dict[str, Any] | None = None,
+                 missing_images: Iterable[str] = ()) -> None:
         self._source = os.fspath(source)
         self._output = None if output is None else os.fspath(output)
         self.status, self.error, self.seconds = status, error, seconds
@@ -34,6 +35,11 @@ class FileResult:
         #: The input's size and modification time when a worker read it, for the journal
         #: (dropped once recorded).
         self.stamp = stamp
+        #: The dataset row a worker made of the input, for the main process to write (dropped
+        #: once written).
+        self.row = row
+        #: The host of each image the output goes without (see :class:`converter.errors.ImageWarning`).
+        self.missing_images: tuple[str, ...] = tuple(missing_images)
 
     @property
     def source(self) -> Path:
@@ -46,7 +52,8 @@ class FileResult:
     __hash__ = None  # type: ignore[assignment]  # mutable and compared by value: never a set member
 
     def _fields(self) -> tuple[Any, ...]:
-        return (self._source, self._output, self.status, self.error, self.seconds, self.warnings, self.stamp)
+        return (self._source, self._output, self.status, self.error, self.seconds, self.warnings, self.stamp,
+                self.row, self.missing_images)
 
     def __reduce__(self) -> tuple[Any, ...]:  # compact pickles: results travel back from workers
         return FileResult, self._fields()
@@ -69,6 +76,11 @@ class Report:
     seconds: float = 0.0
     #: Inputs per status (``converted``, ``skipped``, ``failed``).
     counts: dict[str, int] = field(default_factory=dict)
+    #: Warnings about the inputs (each row's, and links not followed), counted whether or
+    #: not the rows were kept: a quiet run prints none but says how many there were.
+    warnings: int = 0
+    #: Images the outputs go without, by host (every row's, kept or not).
+    missing_images: dict[str, int] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return self.counts.get(status, 0)
@@ -89,8 +101,21 @@ class Report:
     def ok(self) -> bool:
         return not self.count("failed") and not self.interrupted
 
+    def count_missing(self, hosts: Iterable[str]) -> None:
+        for host in hosts:
+            self.missing_images[host] = self.missing_images.get(host, 0) + 1
+
+    def images_summary(self) -> str:
+        """One line on the images the outputs go without ("" for none)."""
+        if not self.missing_images:
+            return ""
+        count, hosts = sum(self.missing_images.values()), len(self.missing_images)
+        return (f"{count} image{'' if count == 1 else 's'} not embedded from {hosts} host{'' if hosts == 1 else 's'}; "
+                "use --offline to skip downloads")
+
     def summary(self) -> str:
-        text = (f"{self.converted} converted, {self.skipped} skipped, {self.count('failed')} failed "
+        warned = f", {self.warnings} warning{'' if self.warnings == 1 else 's'}" if self.warnings else ""
+        text = (f"{self.converted} converted, {self.skipped} skipped, {self.count('failed')} failed{warned} "
                 f"in {self.seconds:.1f} s")
         return text + " (interrupted)" if self.interrupted else text
 

@@ -15,6 +15,11 @@ _BOMS = (
 )
 #: Bytes that never occur in text: C0 controls other than tab, LF, FF, CR, ESC.
 _BINARY_BYTES = bytes([*range(0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+#: The same as characters, for text that decoded: a stray one is dropped, a text made of them is binary.
+_CONTROL_CHARS = dict.fromkeys(_BINARY_BYTES)
+#: Characters sampled, and how many of them may be controls, before decoded text counts as binary.
+_SAMPLE = 8192
+_MOSTLY = 10
 #: Encodings tried, in order, when the bytes are not UTF-8. GB18030 is a superset of GBK/GB2312.
 _LEGACY = ("gb18030", "big5", "cp1252")
 
@@ -25,18 +30,26 @@ def decode(data: bytes, path: str | None = None) -> str:
     BOMs win; then strict UTF-8 (the common case, and cheap); then a detector
     (charset-normalizer) restricted to the legacy encodings feed archives really use.
     Line endings are normalised to ``\\n``.
+
+    Text that decoded is binary only when it is mostly not text (:func:`_mostly_controls`: a
+    tenth of it control characters, as in UTF-16 read as UTF-8); a stray NUL, form feed or
+    escape in a news item is dropped (NUL here, the others by the reader), not a reason to
+    refuse it. Bytes that are not UTF-8 must look like text before a legacy codec, which
+    decodes almost anything, is tried (:func:`_looks_binary`).
     """
     text = _decode_bom(data)
     if text is None:
-        if _looks_binary(data):
-            raise InputError("is a binary file, not a text document", path)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            text = _decode_damaged_utf8(data) or _decode_legacy(data, path)
-    if "\x00" in text:
-        raise InputError("contains NUL characters; it is a binary file, not a text document", path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text = _decode_damaged_utf8(data)
+            if text is None:
+                if _looks_binary(data):
+                    raise InputError("is a binary file, not a text document", path) from None
+                text = _decode_legacy(data, path)
+    if _mostly_controls(text):
+        raise InputError("is a binary file, not a text document", path)
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError("is empty" if not text else "holds only whitespace", path)
     return text
@@ -52,8 +65,16 @@ def _decode_bom(data: bytes) -> str | None:
     return None
 
 
-def _looks_binary(data: bytes, sample: int = 8192) -> bool:
-    """A NUL, or more than 1 % control bytes, in the first few kilobytes."""
+def _mostly_controls(text: str) -> bool:
+    """Whether a tenth or more of the first characters are controls (NUL among them) that
+    text never holds."""
+    head = text[:_SAMPLE]
+    return (len(head) - len(head.translate(_CONTROL_CHARS))) * _MOSTLY >= len(head) > 0
+
+
+def _looks_binary(data: bytes, sample: int = _SAMPLE) -> bool:
+    """For bytes that are not UTF-8: a NUL, or more than 1 % control bytes, in the first few
+    kilobytes (no legacy text encoding writes them)."""
     head = data[:sample]
     if b"\x00" in head:
         return True

@@ -15,10 +15,12 @@ from typing import Any
 from .. import ast as A
 from ..chars import clean_input_text, drop_controls, one_line, replace_unencodable
 from ..errors import InputError
-from . import header, rules
+from . import cleanup, header, rules
+from .bylines import clean_author
 from .decode import decode
-from .html import read_body
+from .html import localize_labels, read_body
 from .language import FIRST_LOOK, SAMPLE, detect_language, settled_chinese
+from .rules import Notice
 
 #: Front-matter keys that map onto ``Meta`` fields; every other key goes to ``Meta.extra``.
 _URL_KEYS = ("from", "url", "link", "source")
@@ -32,39 +34,49 @@ _CONTROL_REFERENCE = re.compile(
     r"(?![0-9a-fA-F])")
 
 
-def read(source: bytes | str, path: str | None = None) -> A.Document:
-    """Parse one feed-HTML document. ``path`` names it in errors and is the last-resort title."""
+def read(source: bytes | str, path: str | None = None, notice: Notice = rules.ignore) -> A.Document:
+    """Parse one feed-HTML document. ``path`` names it in errors and is the last-resort title.
+
+    ``notice`` is called with the name of each cleaning rule that fires (for measurements).
+    """
     text = decode(source, path) if isinstance(source, bytes) else replace_unencodable(source)
     text = drop_controls(text)
     if not text.strip():
         raise InputError("is empty" if not text else "holds only whitespace", path)
     parts = header.split(text)
-    author, body = rules.extract_byline(rules.strip_promo_footer(parts.body))
-    return _document(_meta(parts, author), body, path, may_refer_to_controls=bool(_CONTROL_REFERENCE.search(text)))
+    byline, body = rules.extract_byline(rules.strip_promo_footer(parts.body), notice)
+    return _document(_meta(parts), body, path, [byline], _clean_string(parts.front_matter.get("author")),
+                     parts.front_matter, notice, may_refer_to_controls=bool(_CONTROL_REFERENCE.search(text)))
 
 
-def from_html(body: str, meta: A.Meta, path: str | None = None) -> A.Document:
+def from_html(body: str, meta: A.Meta, path: str | None = None, notice: Notice = rules.ignore) -> A.Document:
     """A document given as its metadata and the HTML of its body (a feed's entry), through
-    the same steps as a saved item: promo footer and byline out, the walk, the title heading,
-    the language. ``meta`` is taken as it is (its strings clean, its date aware UTC) and
-    completed in place: the byline's author, the first heading as title, the language."""
+    the same steps as a saved item: promo footer and byline out, the walk, the cleanup, the
+    title heading, the language. ``meta`` is taken as it is (its strings clean, its date aware
+    UTC) and completed in place: an author from the bylines when the entry names none, the
+    first heading as title, the language."""
     body = drop_controls(replace_unencodable(body))
-    author, body = rules.extract_byline(rules.strip_promo_footer(body))
-    meta.author = meta.author or author
-    return _document(meta, body, path, may_refer_to_controls=bool(_CONTROL_REFERENCE.search(body)))
+    byline, body = rules.extract_byline(rules.strip_promo_footer(body), notice)
+    return _document(meta, body, path, [byline], "", {}, notice,
+                     may_refer_to_controls=bool(_CONTROL_REFERENCE.search(body)))
 
 
-def _document(meta: A.Meta, body: str, path: str | None, *, may_refer_to_controls: bool) -> A.Document:
-    blocks, heading = read_body(body, meta.url)
+def _document(meta: A.Meta, body: str, path: str | None, bylines: list[str], front_matter_author: str,
+              fm: dict[str, Any], notice: Notice, *, may_refer_to_controls: bool) -> A.Document:
+    found = read_body(body, meta.url, notice)
     if not meta.title:
-        meta.title = heading
+        meta.title = found.heading
         if not meta.title and path:  # as text: bytes of the name that were not UTF-8 become U+FFFD
             meta.title = _clean_string(os.path.splitext(os.path.basename(path))[0])
-    blocks = drop_title_heading(blocks, meta.title)
+    cleaned = cleanup.clean(drop_title_heading(found.blocks, meta.title), meta.url, meta.published, notice)
+    blocks = cleaned.blocks
+    meta.published = meta.published or cleaned.published
+    _credit(meta, [*bylines, *found.bylines, cleaned.author], front_matter_author, fm)
     if may_refer_to_controls:  # a character reference can spell a control character again
         _drop_controls_everywhere(meta, blocks)
     if not meta.language:
         meta.language = _language(meta.title, blocks, meta.url)
+    localize_labels(blocks, meta.language)
     return A.Document(meta, blocks)
 
 
@@ -78,7 +90,7 @@ def _drop_controls_everywhere(meta: A.Meta, blocks: list[A.Block]) -> None:
     meta.tags = [drop_controls(tag) for tag in meta.tags]
 
 
-def _meta(parts: header.Parts, byline_author: str) -> A.Meta:
+def _meta(parts: header.Parts) -> A.Meta:
     fm = parts.front_matter
     url = parts.url or next((_clean_string(fm[k]) for k in _URL_KEYS if isinstance(fm.get(k), str)), "")
     tags = _string_list(fm.get("tags"))
@@ -87,12 +99,46 @@ def _meta(parts: header.Parts, byline_author: str) -> A.Meta:
         title=parts.title or _clean_string(fm.get("title")),
         url=url,
         published=parts.published or _front_matter_date(fm.get("date")),
-        author=byline_author or _clean_string(fm.get("author")),
         site=(tags or categories or [rules.site_of(url)])[0],
         language=_clean_string(fm.get("lang") or fm.get("language")),
         tags=tags,
         extra={clean_input_text(str(k)): _json_safe(v) for k, v in fm.items() if str(k) not in _MAPPED},
     )
+
+
+def _credit(meta: A.Meta, bylines: list[str], front_matter_author: str, fm: dict[str, Any]) -> None:
+    """``meta.author`` is the first byline that names a person; a name that is the site's or
+    the feed's (a tag or category, the site, the main label of the URL's host: "BBC",
+    "The Economist") is ``meta.site`` when the site has no name yet, never the author. A
+    front-matter ``author`` counts after the bylines of the text."""
+    sites = {_squash_name(name) for name in [meta.site, *meta.tags, *_string_list(fm.get("categories"))] if name}
+    for name in (clean_author(n) for n in [*bylines, front_matter_author] if n):
+        if not name:
+            continue
+        if _is_site_name(name, meta.url, sites):
+            if meta.site == rules.site_of(meta.url):  # the site had only its host for a name
+                meta.site = name
+                sites.add(_squash_name(name))
+        elif not meta.author:
+            meta.author = name
+
+
+def _squash_name(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name).casefold()
+
+
+def _is_site_name(name: str, url: str, sites: set[str]) -> bool:
+    """Whether ``name`` is the site's: one of its names, or holding the main label of the
+    URL's host as a word ("BBC" for bbc.com) or, for labels of five letters or more, at all
+    ("The Economist" for economist.com)."""
+    squashed = _squash_name(name)
+    if squashed in sites:
+        return True
+    label = _squash_name(rules.site_key(url).split(".")[0])
+    if len(label) < 3:
+        return False
+    words = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", name)}
+    return label in words or squashed == label or (len(label) >= 5 and label in squashed)
 
 
 def drop_title_heading(blocks: list[A.Block], title: str) -> list[A.Block]:

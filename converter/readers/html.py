@@ -14,15 +14,16 @@ document order. Comments are elements whose ``tag`` is not a string: skipped, ta
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from lxml import etree
 
 from .. import ast as A
 from ..chars import collapse_html_space, drop_controls, one_line, replace_unencodable
+from ..labels import DEFAULT_LANGUAGE, labelled, link_label, table_language
 from . import rules
 from .inlines import is_blank, tidy_paragraph
-from .rules import Element, first_descendant, text_of
+from .rules import Element, Notice, first_descendant, text_of
 
 #: What the walk sees inside an element: a string, or a child element (or comment).
 Node: TypeAlias = str | Element
@@ -45,35 +46,56 @@ _INLINE_WRAPPERS: dict[str, type] = {
     "s": A.Strikeout, "strike": A.Strikeout, "del": A.Strikeout,
     "sup": A.Superscript, "sub": A.Subscript,
 }
-_CODE = frozenset("code kbd samp tt".split())
-_LISTS = frozenset("ul ol menu dir".split())
-_FIGURE_HOLDERS = frozenset("div table center p section span a td tr tbody".split())
-_NOT_IN_FIGURES = frozenset("ul ol table blockquote h1 h2 h3 h4 pre figure".split())
-_NOT_IN_DATA_TABLES = frozenset("img p div ul ol blockquote table".split())
+_CODE = frozenset(["code", "kbd", "samp", "tt"])
+_LISTS = frozenset(["ul", "ol", "menu", "dir"])
+_FIGURE_HOLDERS = frozenset(["div", "table", "center", "p", "section", "span", "a", "td", "tr", "tbody"])
+_NOT_IN_FIGURES = frozenset(["ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "pre", "figure"])
+_NOT_IN_DATA_TABLES = frozenset(["img", "p", "div", "ul", "ol", "blockquote", "table"])
+#: What only a layout table holds in its cells.
+_LAYOUT_ONLY = frozenset(["img", "ul", "ol", "blockquote", "table", "figure"])
+#: A data table's cell holds no more text than this.
+MAX_DATA_CELL = 200
+#: A table's first rows are its header when they hold labels only and the rows after them
+#: numbers: at most this many rows.
+MAX_LABEL_ROWS = 3
 _CELLS = ("td", "th")
 #: Inline elements that, when they wrap blocks, are treated as plain containers.
 _WRAPS_BLOCKS = frozenset(_INLINE_WRAPPERS) | {"a", "span", "font", "small", "big", "u", "ins", "label"} \
     | rules.UNKNOWN_VOIDS
-_EMBED_LABEL = {"video": "Video", "audio": "Audio", "iframe": "Embedded", "embed": "Embedded"}
+#: The label of each kind of embed: a key of :data:`converter.labels.LABELS`.
+_EMBED_KINDS = {"video": "video", "audio": "audio", "iframe": "embedded", "embed": "embedded"}
+#: The labels as the walk writes them, before the document's language is known (see
+#: :func:`localize_labels`), and the kind each stands for.
+_WALK_LABELS = {labelled(kind, DEFAULT_LANGUAGE): kind for kind in _EMBED_KINDS.values()}
+
+
+class Body(NamedTuple):
+    """What the walk of a body gives: its blocks, the text of its first ``<h1>`` (else
+    ``<title>``: the title of a document that has neither header nor front matter), and the
+    bylines its markup names (an author element's name, ``<meta itemprop="author">``)."""
+
+    blocks: list[A.Block]
+    heading: str
+    bylines: list[str]
 
 
 def parse_body(html: str, base_url: str = "") -> list[A.Block]:
     """Blocks of a feed item's body HTML (already without header, byline and footer)."""
-    return read_body(html, base_url)[0]
+    return read_body(html, base_url).blocks
 
 
-def read_body(html: str, base_url: str = "") -> tuple[list[A.Block], str]:
-    """The body's blocks, and the text of its first ``<h1>`` (else ``<title>``).
-
-    The heading is the title of a document that has neither header nor front matter.
-    """
+def read_body(html: str, base_url: str = "", notice: Notice = rules.ignore) -> Body:
+    """The body's blocks, its first heading and the bylines of its markup; site furniture
+    (see :func:`clear_furniture`) is left out."""
     root = parse_html(html) if html.strip() else None
     if root is None:
-        return [], ""
+        return Body([], "", [])
+    heading = _first_heading(root)
+    bylines, sources = clear_furniture(root, base_url, notice)
     body = next(root.iter("body"), None)
-    walker = _Walker(base_url, _image_counts(root), _block_holders(root), _silent_elements(root))
+    walker = _Walker(base_url, _image_counts(root), _block_holders(root), _silent_elements(root), notice, sources)
     blocks = walker.blocks(walker.children(body) if body is not None else [root], 0)
-    return blocks, _first_heading(root)
+    return Body(blocks, heading, bylines)
 
 
 # ---------------------------------------------------------------- parsing
@@ -183,6 +205,105 @@ class _TreeBuilder:
         return parent
 
 
+# ---------------------------------------------------------------- site furniture
+
+
+def clear_furniture(root: Element, base_url: str,
+                    notice: Notice = rules.ignore) -> tuple[list[str], dict[Element, str]]:
+    """Take what the page wraps around the article out of the tree, before the walk; return
+    the bylines found on the way (each element taken out is one it will not see), and the
+    URL of each image left (``rules.image_source``, which the walk need not find again).
+
+    Sign-up and search boxes (the element around a form field), elements whose class or id
+    name a kind of furniture (``rules.furniture_kind``), byline elements (their name is
+    kept), a WordPress embed's iframe that repeats the link before it, and images that are
+    furniture (``rules.is_furniture_image``) with the link around them.
+    """
+    for field in list(root.iter(*_FIELDS)):
+        widget = rules.widget_around(field)
+        if widget is not None and _attached(widget, root):
+            notice("form widget", text_of(widget))
+            _remove(widget)
+    bylines = [rules.byline_name(meta.get("content") or "") for meta in root.iter("meta")
+               if (meta.get("itemprop") or "").lower() == "author"]
+    for el in _elements(_MARKED(root)):
+        if not (rules.may_be_marked(el) or el.tag == "iframe") or not _attached(el, root):
+            continue
+        if rules.is_byline_element(el):
+            name = rules.byline_of(el)
+            if name:
+                bylines.append(name)
+                notice("byline element", " ".join(text_of(el).split()))
+                _remove(el)
+            continue
+        kind = rules.furniture_kind(el) or (_repeats_embed(el) and "embed twice")
+        if kind:
+            taken = " ".join(text_of(el).split()) or " ".join(filter(None, [el.get("title"), el.get("src")]))
+            if taken or first_descendant(el, ["img"]) is not None:
+                notice(kind, taken)
+            placeholder = _remove(el)
+            if kind == "popup":
+                _rejoin_paragraph(placeholder)
+    for link in _elements(_TAG_LINKS(root)):
+        block = next(link.iterancestors(*rules.BLOCKS), None)
+        if block is not None and block.tag not in ("body", "html") and rules.is_tag_list(block) \
+                and _attached(block, root):
+            notice("tag list", " ".join(text_of(block).split()))
+            _remove(block)
+    sources: dict[Element, str] = {}
+    for img in list(root.iter("img")):
+        url = rules.image_source(img, base_url)
+        if rules.is_furniture_image(img, url) and _attached(img, root):
+            notice("furniture image", url)
+            _remove(_furniture_holder(img))
+        else:
+            sources[img] = url
+    return [name for name in bylines if name], sources
+
+
+#: Elements whose class, id or item property may name furniture or a byline (found by
+#: libxml2; :func:`rules.may_be_marked` then looks at the words).
+_MARKED = etree.XPath("//*[@class or @id or @itemprop][not(self::html or self::body)]")
+_FIELDS = ("input", "textarea", "select")
+_TAG_LINKS = etree.XPath("//a[@rel]")
+
+
+def _elements(found: object) -> list[Element]:
+    """The elements an XPath query found (lxml types its result as any XPath value)."""
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
+def _attached(el: Element, root: Element) -> bool:
+    """Whether ``el`` is still in the tree (not inside something already taken out)."""
+    for parent in el.iterancestors():
+        el = parent
+    return el is root
+
+
+def _repeats_embed(el: Element) -> bool:
+    """WordPress's embed iframe, after the blockquote that links to the same post."""
+    if el.tag != "iframe" or "wp-embedded-content" not in (el.get("class") or ""):
+        return False
+    for before in el.itersiblings(preceding=True):
+        return before.tag == "blockquote" and "wp-embedded-content" in (before.get("class") or "")
+    parent = el.getparent()  # the iframe alone in a <p> after the blockquote
+    previous = parent.getprevious() if parent is not None else None
+    return previous is not None and previous.tag == "blockquote" \
+        and "wp-embedded-content" in (previous.get("class") or "")
+
+
+def _furniture_holder(img: Element) -> Element:
+    """What to take out with a furniture image: the ``<picture>`` and the link that hold it
+    and nothing else."""
+    holder = img
+    for parent in img.iterancestors():
+        if parent.tag not in ("a", "picture") or text_of(parent).strip() \
+                or rules.count_descendants(parent, ["img"], 2) > 1:
+            break
+        holder = parent
+    return holder
+
+
 # ---------------------------------------------------------------- document-wide facts
 
 
@@ -232,11 +353,14 @@ def _silent_elements(root: Element) -> set[Element]:
 
 class _Walker:
     def __init__(self, base_url: str, image_counts: dict[Element, int], block_holders: set[Element],
-                 silent: set[Element]) -> None:
+                 silent: set[Element], notice: Notice = rules.ignore,
+                 sources: dict[Element, str] | None = None) -> None:
         self.base_url = base_url
+        self.sources = sources or {}
         self.image_counts = image_counts
         self.block_holders = block_holders
         self.silent = silent
+        self.notice = notice
 
     def children(self, el: Element) -> Iterator[Node]:
         """``el``'s content in document order: its text, then each child and the child's tail."""
@@ -272,11 +396,34 @@ class _Walker:
             elif name in rules.BLOCKS or (name in _WRAPS_BLOCKS and node in self.block_holders):
                 out.extend(paragraphs(run))
                 run = []
-                out.extend(self.block(node, depth + 1))
+                self._add_blocks(out, self._list_item(node, depth + 1) if name == "li" else self.block(node, depth + 1))
             else:
                 run.extend(self.inline(node, depth + 1))
         out.extend(paragraphs(run))
         return out
+
+    def _list_item(self, el: Element, depth: int) -> list[A.Block]:
+        """An ``<li>`` outside any list: an item of a bullet list (joined with its neighbours
+        by :meth:`_add_blocks`)."""
+        item = self.blocks(self.children(el), depth)
+        if not item:
+            return []
+        self.notice("list item without list", "")
+        return [A.BulletList([item])]
+
+    def _add_blocks(self, out: list[A.Block], blocks: list[A.Block]) -> None:
+        """Append ``blocks`` to ``out``; a list right after a list of its kind continues it
+        (CMSs write one list as a run of one-item lists; an ordered one continues only when
+        its numbering does)."""
+        if blocks and out and isinstance(blocks[0], (A.BulletList, A.OrderedList)) and type(out[-1]) is type(blocks[0]):
+            before, first = out[-1], blocks[0]
+            continues = isinstance(first, A.OrderedList) and isinstance(before, A.OrderedList) \
+                and first.start == before.start + len(before.items)
+            if isinstance(before, A.BulletList) or continues:
+                self.notice("adjacent lists", "")
+                before.items.extend(first.items)
+                blocks = blocks[1:]
+        out.extend(blocks)
 
     def _attach_caption(self, el: Element, out: list[A.Block], run: list[A.Inline], depth: int) -> bool:
         """If ``el`` is the caption of the image just before it, make them one figure."""
@@ -298,6 +445,8 @@ class _Walker:
 
     def block(self, el: Element, depth: int) -> list[A.Block]:
         name = el.tag
+        if name == "a":
+            return self._link_around_blocks(el, depth)
         if name in rules.HEADINGS:
             return self._heading(el, depth)
         if name in _LISTS:
@@ -322,6 +471,19 @@ class _Walker:
         if figure is not None:
             return [figure]
         return self.blocks(self.children(el), depth)
+
+    def _link_around_blocks(self, el: Element, depth: int) -> list[A.Block]:
+        """A link around blocks (a card: a heading and a teaser) links each of its paragraphs
+        and headings: the target stays with the text it was on."""
+        blocks = self.blocks(self.children(el), depth)
+        url = rules.clean_url(el.get("href") or "", self.base_url)
+        if not url or url.startswith("data:"):
+            return blocks
+        title = el.get("title")
+        for block in blocks:
+            if isinstance(block, (A.Paragraph, A.Heading)) and not any(isinstance(n, A.Link) for n in A.walk([block])):
+                block.content = [A.Link(block.content, url, one_line(title) if title is not None else "")]
+        return blocks
 
     def _heading(self, el: Element, depth: int) -> list[A.Block]:
         content = tidy_paragraph(self.inline_children(el, depth))
@@ -366,14 +528,17 @@ class _Walker:
 
     def _figure(self, el: Element, depth: int) -> list[A.Block]:
         """``<figure>``: its image and ``<figcaption>``; anything else inside stays as blocks."""
-        caption_el = first_descendant(el, ["figcaption"])
+        caption_el = next((c for c in el.iterdescendants("figcaption") if rules.first_ancestor(c, ["figure"]) is el),
+                          None)
         caption = self._caption(caption_el, depth) if caption_el is not None else []
         blocks = self.blocks([c for c in self.children(el) if c is not caption_el], depth)
         figures = [b for b in blocks if isinstance(b, A.Figure)]
         if len(figures) == 1 and not figures[0].caption:
             figures[0].caption = caption
-        elif caption:
+        elif caption and not any(_same_text(f.caption, caption) for f in figures):
             blocks.append(A.Paragraph(caption))
+        elif caption:
+            self.notice("nested figure caption", A.plain_text(caption))
         return blocks
 
     def _image_with_caption(self, el: Element, depth: int) -> A.Figure | None:
@@ -395,6 +560,9 @@ class _Walker:
         text = collapse_html_space(text_of(el)).strip()
         if not _reads_as_caption(el, text):
             return None
+        if _text_beside_caption(el, text):
+            self.notice("caption is not the text beside it", text)
+            return None
         for node in list(el.iterdescendants("img", "noscript")):
             _remove(node)  # the element is consumed here; what is left is the caption
         return A.Figure(image, self._caption(el, depth) if text else [])
@@ -415,7 +583,8 @@ class _Walker:
         return tidy_paragraph(self.inline_children(el, depth))
 
     def _embed(self, el: Element) -> list[A.Block]:
-        """Iframes, video and audio become a labelled link to what they showed."""
+        """Iframes, video and audio become a labelled link to what they showed: ``Video: title``,
+        or its host when it has no title (a raw URL is no text to read)."""
         src = el.get("src") or el.get("data-src")
         if not src:
             source = first_descendant(el, ["source"])
@@ -424,8 +593,8 @@ class _Walker:
         if not url or url.startswith(("data:", "#")):
             return []
         title = el.get("title")
-        label = one_line(title) if title and title.strip() else url
-        return [A.Paragraph([A.Text(_EMBED_LABEL[el.tag] + ": "), A.Link([A.Text(label)], url)])]
+        text = one_line(title) if title and title.strip() else link_label(url, DEFAULT_LANGUAGE)
+        return [A.Paragraph([A.Text(labelled(_EMBED_KINDS[el.tag], DEFAULT_LANGUAGE)), A.Link([A.Text(text)], url)])]
 
     def _noscript(self, el: Element, out: list[A.Block], run: list[A.Inline]) -> None:
         """A ``<noscript>`` image stands in for a lazy placeholder that gave no image."""
@@ -449,8 +618,7 @@ class _Walker:
             return [figure]
         rows = [tr for tr in el.iterdescendants("tr") if rules.first_ancestor(tr, ["table"]) is el]
         row_cells = [list(tr.iterchildren(*_CELLS)) for tr in rows]
-        is_data = len(rows) >= 2 and max(map(len, row_cells), default=0) >= 2 \
-            and first_descendant(el, _NOT_IN_DATA_TABLES) is None
+        is_data = len(rows) >= 2 and max(map(len, row_cells), default=0) >= 2 and self._is_data_table(el, row_cells)
         caption_el = first_descendant(el, ["caption"])
         if not is_data:
             out = self.blocks(self.children(caption_el), depth) if caption_el is not None else []
@@ -465,9 +633,33 @@ class _Walker:
                 continue
             parent = tr.getparent()
             in_head = (parent is not None and parent.tag == "thead") or all(c.tag == "th" for c in cells)
-            (head if in_head and not body else body).append([self._cell(c, depth) for c in cells])
+            row = [self._cell(c, depth) for c in cells]
+            if in_head and not body and not any(cell.content for cell in row):
+                self.notice("empty header row", "")  # no header: a row of empty header cells
+                continue
+            (head if in_head and not body else body).append(row)
+        if not head:
+            labels = _label_rows(body)
+            if labels:
+                self.notice("header row by content", "")
+                head, body = body[:labels], body[labels:]
         caption = self._caption(caption_el, depth) if caption_el is not None else []
         return [A.Table(head, body, caption)] if head or body else []
+
+    def _is_data_table(self, el: Element, row_cells: list[list[Element]]) -> bool:
+        """A table of data, not of layout: no images, lists, quotes or tables inside, and
+        paragraphs or divisions in a cell only around a short text (a header cell wrapping
+        its label and sort button in a ``<div>`` is still a header cell)."""
+        if first_descendant(el, _NOT_IN_DATA_TABLES) is None:
+            return True
+        if first_descendant(el, _LAYOUT_ONLY) is not None:
+            return False
+        for cells in row_cells:
+            for cell in cells:
+                if rules.count_descendants(cell, ["p"], 2) > 1 or len(text_of(cell)) > MAX_DATA_CELL:
+                    return False
+        self.notice("data table with blocks in cells", "")
+        return True
 
     def _cell(self, el: Element, depth: int) -> A.TableCell:
         def span(attr: str) -> int:
@@ -500,6 +692,11 @@ class _Walker:
         if name in _CODE:
             text = text_of(el)
             return [A.Code(text)] if text else []
+        if name == "time":
+            stamp = rules.time_text(el)
+            if stamp is not None:
+                self.notice("relative time", f"{text_of(el)} -> {stamp}")
+                return [A.Text(stamp)]
         if name == "a":
             return self._link(el, depth)
         if name in rules.EMBEDS:
@@ -525,11 +722,46 @@ class _Walker:
     def image(self, el: Element) -> A.Image | None:
         if rules.is_tracking_pixel(el):
             return None
-        url = rules.image_source(el, self.base_url)
+        url = self.sources[el] if el in self.sources else rules.image_source(el, self.base_url)
         if not url:
             return None
         title = el.get("title")
         return A.Image(url, rules.image_alt(el), one_line(title) if title is not None else "")
+
+
+def localize_labels(blocks: list[A.Block], language: str) -> None:
+    """The labels the walk puts before embeds (``Video: ``), in ``language``, in place.
+
+    The walk writes them before the document's language is known: it is detected from the
+    text the walk gives. A label is known by its place: a text that is exactly one, at the
+    start of a line, right before a link.
+    """
+    if table_language(language) == DEFAULT_LANGUAGE:
+        return
+    stack = list(blocks)
+    while stack:
+        block = stack.pop()
+        if isinstance(block, (A.Paragraph, A.Heading)):
+            _localize_line_starts(block.content, language)
+        elif isinstance(block, A.Figure):
+            _localize_line_starts(block.caption, language)
+        elif isinstance(block, (A.BlockQuote, A.Div)):
+            stack.extend(block.content)
+        elif isinstance(block, (A.BulletList, A.OrderedList)):
+            stack.extend(b for item in block.items for b in item)
+        elif isinstance(block, A.Table):
+            for row in (*block.head, *block.body):
+                for cell in row:
+                    _localize_line_starts(cell.content, language)
+
+
+def _localize_line_starts(nodes: list[A.Inline], language: str) -> None:
+    if len(nodes) < 2:  # most paragraphs: one text
+        return
+    for k, node in enumerate(nodes[:-1]):
+        if (type(node) is A.Text and node.text in _WALK_LABELS and isinstance(nodes[k + 1], A.Link)
+                and (k == 0 or isinstance(nodes[k - 1], A.LineBreak))):
+            node.text = labelled(_WALK_LABELS[node.text], language)
 
 
 def paragraphs(run: list[A.Inline]) -> list[A.Block]:
@@ -601,6 +833,52 @@ def _reads_as_caption(el: Element, text: str) -> bool:
     return rules.has_figure_class(el) or any(rules.has_caption_class(d) for d in el.iterdescendants(etree.Element))
 
 
+def _label_rows(rows: list[list[A.TableCell]]) -> int:
+    """How many of a table's first rows are a header by their content: rows of labels (no
+    cell a number) before rows that mostly hold numbers. 0 when that is not the shape."""
+    def numeric(row: list[A.TableCell]) -> bool:
+        return any(_is_number(A.plain_text(cell.content)) for cell in row)
+
+    count = 0
+    while count < min(MAX_LABEL_ROWS, len(rows)) and not numeric(rows[count]) \
+            and any(A.plain_text(cell.content).strip() for cell in rows[count]):
+        count += 1
+    rest = rows[count:]
+    if not count or len(rest) < 2 or 3 * sum(map(numeric, rest)) < 2 * len(rest):
+        return 0
+    return count
+
+
+def _is_number(text: str) -> bool:
+    """A figure in a table: digits with separators, a sign, a decimal point or a per cent."""
+    digits = text.strip().strip("+-−%％ ").replace(",", "").replace(".", "", 1)
+    return digits.isdigit()
+
+
+def _text_beside_caption(el: Element, text: str) -> bool:
+    """Whether a container marks its caption (a caption class, ``<figcaption>``) and holds
+    other text besides it: that text is the article's, so the container is no figure (the
+    walk still pairs the image with the caption after it)."""
+    captions = [d for d in el.iterdescendants(etree.Element) if d.tag == "figcaption" or rules.has_caption_class(d)]
+    if not captions:
+        return False
+    outermost = [c for c in captions if not any(a in captions for a in _ancestors_below(c, el))]
+    inside = sum(len("".join(text_of(c).split())) for c in outermost)
+    return len("".join(text.split())) > inside
+
+
+def _ancestors_below(el: Element, top: Element) -> Iterator[Element]:
+    """The ancestors of ``el`` up to ``top``, ``top`` left out."""
+    for parent in el.iterancestors():
+        if parent is top:
+            return
+        yield parent
+
+
+def _same_text(a: list[A.Inline], b: list[A.Inline]) -> bool:
+    return "".join(A.plain_text(a).split()) == "".join(A.plain_text(b).split())
+
+
 def _clamped_number(text: str, default: int, high: int) -> int:
     """``text`` as a number no larger than ``high``; ``default`` when it is not all digits."""
     if not text.isdecimal():
@@ -617,11 +895,35 @@ def _sole_string(el: Element) -> str | None:
     return el.text if len(el) == 0 else None
 
 
-def _remove(el: Element) -> None:
-    """Take ``el`` out of the tree; its tail stays, as a text of its own behind an empty comment."""
+def _remove(el: Element) -> Element:
+    """Take ``el`` out of the tree; its tail stays, as a text of its own behind an empty
+    comment, which is returned."""
     placeholder = etree.Comment()
     # libxml2 keeps control characters in text it parsed, lxml refuses them in text set from Python
     placeholder.tail = drop_controls(el.tail) if el.tail else el.tail
     parent = el.getparent()
     if parent is not None:  # the root is never removed
         parent.replace(el, placeholder)
+    return placeholder
+
+
+def _rejoin_paragraph(placeholder: Element) -> None:
+    """Put back into its paragraph the rest of a sentence a pop-up had cut off.
+
+    libxml2 ends a ``<p>`` at a ``<div>`` inside it, so the text after a pop-up in the
+    middle of a sentence lands outside the paragraph; with the pop-up gone, the inline
+    content after it (up to the next block) goes back to the end of the paragraph.
+    """
+    paragraph = placeholder.getprevious()
+    if paragraph is None or paragraph.tag != "p":
+        return
+    if placeholder.tail:
+        if len(paragraph):
+            paragraph[-1].tail = (paragraph[-1].tail or "") + placeholder.tail
+        else:
+            paragraph.text = (paragraph.text or "") + placeholder.tail
+        placeholder.tail = None
+    for sibling in list(placeholder.itersiblings()):
+        if isinstance(sibling.tag, str) and sibling.tag in rules.BLOCKS:
+            break
+        paragraph.append(sibling)

@@ -12,10 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ast as A
+from ..chars import joins_across_gap
 
 _CONTAINERS = (A.Strong, A.Emphasis, A.Strikeout, A.Superscript, A.Subscript, A.Link)
-#: White space stripped at the start and end of a line: ASCII space and the ideographic space.
-_EDGE = " \u3000"
+#: White space stripped at the start and end of a line: ASCII space, the ideographic space, and
+#: the line feed that stands for a source line break at a text node's end.
+_EDGE = " \u3000\n"
+#: White space at a text node's ends, as :func:`converter.chars.collapse_html_space` leaves it.
+_GAP = " \n"
 
 
 def is_blank(node: A.Inline) -> bool:
@@ -33,42 +37,57 @@ def tidy_paragraph(nodes: list[A.Inline]) -> list[A.Inline]:
 
 def _leaves(nodes: list[A.Inline]) -> list[Any]:
     """Text, line breaks and atoms in reading order."""
-    out: list[Any] = []
-    stack: list[Any] = list(reversed(nodes))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _CONTAINERS):
-            stack.extend(reversed(node.content))
-        else:
-            out.append(node)
-    return out
+    return list(A.spliced(nodes, _CONTAINERS))
 
 
 def _collapse_spaces(leaves: list[Any]) -> None:
-    """One space between words across element boundaries; none at line starts and ends."""
+    """One space between words across element boundaries; none at line starts and ends, and
+    none where the white space holds a source line break between two space-discarding
+    characters (pretty-printed ``因为\n <span>\n 中国``: the rule of
+    :func:`converter.chars.joins_across_gap`, which needs the characters on both sides).
+
+    A text node's ends hold at most one character of white space, a line feed for a line
+    break (:func:`converter.chars.collapse_html_space`). The space kept goes where the white
+    space began: at the end of the text before, or at the start of this one.
+    """
     line_start = True
-    space_before = True
+    holder: A.Text | None = None  # the text where the pending white space began
+    gap = ""  # the pending white space
+    last = ""  # the visible character before it; "" after an image or code
     last_text: A.Text | None = None
     for leaf in leaves:
         if isinstance(leaf, A.Text):
-            text = leaf.text
-            if line_start:
-                text = text.lstrip(_EDGE)
-            elif space_before:
-                text = text.lstrip(" ")
-            if text:
+            text = leaf.text.lstrip(_EDGE) if line_start else leaf.text
+            core = text.lstrip(_GAP)
+            if core != text:
+                if holder is None:
+                    holder = leaf
+                gap += text[:len(text) - len(core)]
+            body = core.rstrip(_GAP)
+            if body:
+                trail = core[len(body):]
+                last_char = body[-1]
+                if holder is not None:
+                    space = "" if joins_across_gap(last, gap, body[0]) else " "
+                    if holder is leaf:
+                        body = space + body
+                    else:
+                        holder.text += space
+                holder, gap = (leaf, trail) if trail else (None, "")
+                last = last_char
                 line_start = False
-                space_before = text.endswith(" ")
                 last_text = leaf
-            leaf.text = text
+            leaf.text = body
         elif isinstance(leaf, A.LineBreak):
             if last_text is not None:
                 last_text.text = last_text.text.rstrip(_EDGE)
-            line_start = space_before = True
-            last_text = None
+            line_start = True
+            holder, gap, last, last_text = None, "", "", None
         else:
-            line_start = space_before = False
-            last_text = None
+            if holder is not None:
+                holder.text += " "
+            line_start = False
+            holder, gap, last, last_text = None, "", "", None
     if last_text is not None:
         last_text.text = last_text.text.rstrip(_EDGE)
 

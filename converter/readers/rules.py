@@ -9,16 +9,24 @@ and testable on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from itertools import islice
-from urllib.parse import urljoin, urlsplit
+from collections.abc import Callable, Iterable
+from itertools import islice, pairwise
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml import etree
 
 from ..chars import drop_all_controls, one_line
+from .bylines import byline_name
 
 #: An lxml element (or comment) of the parsed HTML.
 Element = etree._Element
+#: Called with the name of a rule and what it took or changed, each time a rule fires
+#: (``benchmarks/reader_report.py --rules`` counts them and lists what they took).
+Notice = Callable[[str, str], None]
+
+
+def ignore(rule: str, text: str) -> None:
+    """The ``Notice`` used when nobody is counting."""
 
 # --------------------------------------------------------------------------- element classes
 
@@ -118,7 +126,7 @@ _FOOTER_LEAD = re.compile(r"(?:\s|<br\s*/?>|<hr\s*/?>|<div>)*\Z")
 #: between the three in so many ways that a byline that is not one took cubic time to refuse.
 _BYLINE = re.compile(
     r"\A(\s*(?:<div>\s*)?)<div>\s*<i>([^<]*)<br\s*/?>\s*"
-    r"(\d{4}-\d\d-\d\dT[\d:.]+Z?)\s*</i>\s*</div>")
+    r"(\d{4}-\d\d-\d\d[T ][\d:.]+Z?)\s*</i>\s*</div>")
 
 
 def strip_promo_footer(body: str) -> str:
@@ -131,11 +139,16 @@ def strip_promo_footer(body: str) -> str:
     return head[: lead.start()] if lead else head
 
 
-def extract_byline(body: str) -> tuple[str, str]:
-    """Take the leading ``<div><i>Author<br>date</i></div>`` byline out; return (author, body)."""
+def extract_byline(body: str, notice: Notice = ignore) -> tuple[str, str]:
+    """Take the leading ``<div><i>Author<br>date</i></div>`` byline out; return (author, body).
+
+    The date is ISO 8601 (``2025-02-01T12:20:12Z``) or has a space for the ``T``
+    (``2020-12-11 14:02:26``); the author is as written (``bylines.clean_author`` undoes a
+    name written twice)."""
     match = _BYLINE.match(body)
     if not match:
         return "", body
+    notice("feed byline", match.group(2) + " " + match.group(3))
     return one_line(match.group(2)), match.group(1) + body[match.end():]
 
 
@@ -224,11 +237,23 @@ def _at_most_two(digits: str) -> bool:
     return int(digits[-1]) <= 2 and all(int(digit) == 0 for digit in digits[:-1])
 
 
+#: Alt texts that describe nothing: the word "image" in the corpus's languages, and CMS
+#: placeholders. A writer would show them as "[图片：图片]".
+_EMPTY_ALTS = frozenset((
+    "image img photo picture pic figure 图片 圖片 图 圖 照片 相片 配图 配圖 图像 圖像 画像 写真 이미지 사진 "
+    "添加图片说明 添加圖片說明").split())
+#: An alt text that is only a file name (``IMG_1234.JPG``, ``banner.png``).
+_FILE_NAME_ALT = re.compile(r"[^\s/]{1,200}\.(?:jpe?g|png|gif|webp|svg|bmp|tiff?|avif)", re.IGNORECASE)
+
+
 def image_alt(img: Element) -> str:
+    """The image's description: its alt text, else its title; not one that says nothing."""
     for attr in ("alt", "title"):
         value = img.get(attr)
         if isinstance(value, str) and value.strip():
-            return one_line(value)
+            text = one_line(value)
+            if text.casefold() not in _EMPTY_ALTS and not _FILE_NAME_ALT.fullmatch(text):
+                return text
     return ""
 
 
@@ -252,6 +277,9 @@ def clean_url(raw: str, base_url: str = "") -> str:
         return url
     if _UNSAFE_SCHEME.match(url):
         return ""
+    url = unproxied_url(repaired_host(url))
+    if url.startswith("//"):
+        url = "https:" + url
     if base_url and not url.startswith("#") and not _is_plain_absolute(url):
         try:
             url = urljoin(base_url, url)
@@ -259,6 +287,57 @@ def clean_url(raw: str, base_url: str = "") -> str:
             return ""
         if _UNSAFE_SCHEME.match(url):  # a relative URL under a document URL such as file:///…
             return ""
+        if url.startswith("//"):  # under a document URL without a scheme
+            url = "https:" + url
+    return url
+
+
+#: Image proxies of feed mirrors that take the original URL in a ``url=`` parameter.
+_IMAGE_PROXIES = ("images.weserv.nl/?", "images.weserv.nl?")
+
+
+def unproxied_url(url: str) -> str:
+    """The original URL of an image served through a feed mirror's proxy
+    (``https://images.weserv.nl/?url=host/a.jpg`` gives ``https://host/a.jpg``).
+
+    The proxy is an artefact of the mirror, not of the article: the original outlives it. The
+    proxy takes the URL without a scheme (or with ``ssl:`` for https); https is added.
+    """
+    if "weserv" not in url:
+        return url
+    rest = url.split("//", 1)[-1] if url.startswith(("https://", "http://", "//")) else url
+    if not rest.startswith(_IMAGE_PROXIES):
+        return url
+    for name, value in parse_qsl(rest.split("?", 1)[1]):
+        original = value.strip().removeprefix("ssl:")
+        if name == "url" and original:
+            if original.startswith(("https://", "http://")):
+                return original
+            return "https://" + original.lstrip("/")
+    return url
+
+
+def repaired_host(url: str) -> str:
+    """A URL whose host was written twice over, the second time with its own scheme
+    (``https://www.economist.comhttps://itunes.apple.com/x``, ``https://site.commailto:a@b``),
+    as the second URL.
+
+    Feeds that prefix every ``href`` with the site's address do that to absolute links. Only
+    a second scheme inside the host counts: ``https://archive.org/web/https://x`` is a path.
+    """
+    start = url.find("://")
+    if start < 0 or ("http" not in url[start + 3:] and "mailto:" not in url[start + 3:]):
+        return url
+    mail, slash = url.find("mailto:", start + 3), url.find("/", start + 3)
+    if mail > 0 and (slash < 0 or mail < slash):  # https://site.commailto:x@y
+        return url[mail:]
+    end = slash
+    if end < 0 or not url.startswith("//", end):
+        return url
+    authority = url[start + 3:end]
+    for scheme in ("https:", "http:"):
+        if authority.endswith(scheme):
+            return scheme + url[end:]
     return url
 
 
@@ -278,6 +357,20 @@ def site_of(url: str) -> str:
     except ValueError:
         return ""
     return host.removeprefix("www.")
+
+
+#: Second-level labels under which sites register (``cna.com.tw``, ``bbc.co.uk``).
+_REGISTRY_LABELS = frozenset(["com", "co", "org", "net", "gov", "edu", "ac", "or", "ne", "go"])
+
+
+def site_key(url: str) -> str:
+    """The part of a URL's host a site registers: ``bbc.com`` for ``www.bbc.com`` and
+    ``news.bbc.com``, ``cna.com.tw`` for ``www.cna.com.tw``; ``""`` without a host."""
+    labels = site_of(url).split(".")
+    if len(labels) < 2:
+        return ""
+    keep = 3 if len(labels) >= 3 and labels[-2] in _REGISTRY_LABELS and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-keep:])
 
 
 # --------------------------------------------------------------------------- captions
@@ -324,6 +417,266 @@ def _only_content_is_small(el: Element) -> bool:
     if any(child.tail and child.tail.strip() for child in el):
         return False
     return len(content) == 1 and content[0].tag == "small"
+
+
+# --------------------------------------------------------------------------- site furniture
+#
+# What a page wraps around an article, found by the web's own vocabulary (class and id
+# names such as "related", "newsletter", "ad", "share") and by structure (form fields, a
+# theme's image folder, icon sizes). Each kind has a ceiling on how much text it may hold, so
+# that an article container that happens to carry such a word is never taken for furniture.
+
+#: Attribute values longer than this are not looked into (a class list is a few dozen bytes).
+_MAX_CLASS = 512
+#: A class or id name split into words: "moreArticle" -> more, article; "m-block-ad__label"
+#: -> m, block, ad, label.
+_CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+#: Kinds of furniture: words (whole words of a class or id name), longer stems found inside
+#: a word, and how many characters of text such an element may hold at most.
+_FURNITURE_WORDS: dict[str, tuple[frozenset[str], tuple[str, ...], int]] = {
+    "advert": (frozenset(["ad", "ads", "adslot", "adsense", "dfp", "gpt", "sponsor", "sponsored"]),
+               ("advert", "adsbygoogle", "sponsor"), 40),
+    "related": (frozenset(["related", "recommend", "recommended", "recirculation"]),
+                ("related", "recommend", "readmore", "morearticle", "morestories"), 2000),
+    "prompt": (frozenset(["newsletter", "subscribe", "subscription", "signup", "paywall", "epaper", "regwall",
+                          "barrier"]),
+               ("newsletter", "subscri", "paywall", "signup"), 300),
+    "share": (frozenset(["share", "sharing", "social", "donate", "donation", "sharebar", "addthis", "sharethis"]),
+              ("sharing", "sharebar", "socialshare", "donate", "donation"), 150),
+    "popup": (frozenset(["dictionary", "glossary", "tooltip", "popup", "popover", "modal"]),
+              ("dictionary", "glossary", "tooltip", "popover"), 600),
+    "widget": (frozenset(["widget"]), (), 150),
+}
+_WORD_KINDS = {word: kind for kind, (exact, _, _) in reversed(_FURNITURE_WORDS.items()) for word in exact}
+_STEM_KINDS = [(stem, kind) for kind, (_, stems, _) in _FURNITURE_WORDS.items() for stem in stems]
+#: "more" followed by one of these in a class name says "more articles": CNA's "moreArticle".
+_MORE_WHAT = frozenset(["article", "articles", "news", "stories", "story", "posts", "reading", "links"])
+
+
+def class_words(el: Element) -> list[str]:
+    """The words of an element's class and id names, lower-cased, in order."""
+    names = (el.get("class") or "") + " " + (el.get("id") or "")
+    if len(names) > _MAX_CLASS or not names.strip():
+        return []
+    return [w.lower() for w in _CLASS_WORD.findall(names)]
+
+
+#: A quick look before the words are found: most class names hold none of these. (Substring
+#: tests: a regular expression of the same alternatives takes several times as long.)
+_MARK_HINTS = ("ad", "dfp", "gpt", "spons", "relat", "recommend", "recirc", "more", "newsletter", "subscri", "sign",
+               "paywall", "epaper", "regwall", "barrier", "shar", "social", "donat", "addthis", "dictionary",
+               "glossary", "tooltip", "pop", "modal", "widget", "byline", "author", "person", "contributor", "writer")
+#: Words of class names, and item properties, of an element that holds the byline.
+_BYLINE_WORDS = frozenset(["byline", "author", "authors", "person", "contributor", "contributors", "writer"])
+_BYLINE_PROPS = frozenset(["author", "byline", "creator"])
+#: A byline holds no more text than this; an author element holding more is a biography.
+MAX_BYLINE = 80
+
+
+def may_be_marked(el: Element) -> bool:
+    """Whether an element's class, id or item property may name furniture or a byline."""
+    names = ((el.get("class") or "") + " " + (el.get("id") or "") + " " + (el.get("itemprop") or "")).lower()
+    return len(names) <= _MAX_CLASS and any(hint in names for hint in _MARK_HINTS)
+
+
+def is_byline_element(el: Element) -> bool:
+    """A block whose item property or class names say it holds the byline: ``itemprop=
+    "byline"``, ``class="byline"``, BBC's ``…-Person`` list of a name and a title."""
+    if el.tag not in BLOCKS and el.tag != "address":
+        return False
+    prop = (el.get("itemprop") or "").strip().lower()
+    return prop in _BYLINE_PROPS or (not prop and bool(_BYLINE_WORDS.intersection(class_words(el))))
+
+
+def byline_of(el: Element) -> str:
+    """The name a byline element gives: its name element's text (``class="…-Name"``,
+    ``itemprop="name"``) or its own, without "by"; ``""`` for a longer text (a biography)."""
+    text = " ".join(text_of(el).split())
+    if not text or len(text) > MAX_BYLINE:
+        return ""
+    for child in el.iterdescendants(etree.Element):
+        if (child.get("itemprop") or "").lower() == "name" or "name" in class_words(child):
+            return byline_name(" ".join(text_of(child).split()))
+    return byline_name(text)
+
+
+def furniture_kind(el: Element) -> str:
+    """The kind of page furniture an element's class or id names say it is, else ``""``.
+
+    Related-article blocks must be mostly links, and every kind has a ceiling on its text,
+    so an article container is never taken (``related-posts-enabled`` on a body of 5,000
+    characters stays).
+    """
+    kind = _named_kind(class_words(el))
+    return kind if kind and _fits(el, kind) else ""
+
+
+def _named_kind(words: list[str]) -> str:
+    """The first kind of furniture (in ``_FURNITURE_WORDS`` order) that class words name."""
+    found = {_WORD_KINDS[w] for w in words if w in _WORD_KINDS}
+    for word in words:
+        found.update(kind for stem, kind in _STEM_KINDS if stem in word)
+    if "related" not in found and any(a == "more" and b in _MORE_WHAT for a, b in pairwise(words)):
+        found.add("related")
+    return next((kind for kind in _FURNITURE_WORDS if kind in found), "")
+
+
+def _fits(el: Element, kind: str) -> bool:
+    text = "".join(text_of(el).split())
+    if len(text) > _FURNITURE_WORDS[kind][2]:
+        return False
+    if kind == "related":  # a list of links: most of its text is link text
+        linked = sum(len("".join(text_of(a).split())) for a in el.iter("a"))
+        return bool(text) and linked >= 0.5 * len(text)
+    return True
+
+
+def is_tag_list(el: Element) -> bool:
+    """A block of tag or category links (``rel="tag"``, ``rel="category"``) with nothing but
+    separators between them, after a short label ("Post tags:"): the CMS's index terms, not
+    article text (a tag link inside a sentence is the sentence's)."""
+    if el.tag not in BLOCKS:
+        return False
+    links = list(el.iter("a"))
+    if not links or not all(_is_tag_link(a) for a in links):
+        return False
+    label, between = _outside_links(el)
+    return len(label.strip()) <= MAX_TAG_LABEL and not between.strip(_TAG_SEPARATORS)
+
+
+def _outside_links(el: Element) -> tuple[str, str]:
+    """The text of ``el`` outside its links: before the first link, and after it."""
+    before: list[str] = [el.text or ""]
+    after: list[str] = []
+    seen_link = False
+    for node in el.iterdescendants():
+        if node.tag == "a":
+            seen_link = True
+        elif isinstance(node.tag, str) and node.text and first_ancestor(node, ["a"]) is None:
+            (after if seen_link else before).append(node.text)
+        if node.tail and (node.tag == "a" or first_ancestor(node, ["a"]) is None):
+            # a tail follows its element's subtree: after the first link if that link is in it
+            (after if seen_link else before).append(node.tail)
+    return "".join(before), "".join(after)
+
+
+_TAG_SEPARATORS = " \t\n\u3000,，、|｜/·•;；"
+
+
+def _is_tag_link(a: Element) -> bool:
+    return bool({"tag", "category"}.intersection((a.get("rel") or "").lower().split()))
+
+
+#: The label before a list of tags ("Post tags:", "标签：") is no longer than this.
+MAX_TAG_LABEL = 12
+#: Form fields a reader types into; outside a <form> they belong to a sign-up box or a search.
+_FIELDS = ("input", "textarea", "select")
+#: A widget around a form field holds no more text than this (its title, labels, messages).
+MAX_WIDGET_TEXT = 200
+
+
+def widget_around(field: Element) -> Element | None:
+    """The largest element around a form field that holds little text: the newsletter or
+    search box the field belongs to (its title, error message and thanks included).
+
+    ``None`` for a hidden field, and when even the field's parent holds more text than a
+    widget does.
+    """
+    if field.tag == "input" and (field.get("type") or "").strip().lower() == "hidden":
+        return None
+    widget = None
+    for parent in field.iterancestors():
+        if parent.tag in ("body", "html") or parent.getparent() is None:
+            break
+        if len("".join(text_of(parent).split())) > MAX_WIDGET_TEXT:
+            break
+        widget = parent
+    return widget
+
+
+#: Words of an image's file name that say it is part of the page, not of the article.
+_FURNITURE_FILE_WORDS = frozenset(["icon", "icons", "favicon", "sprite", "sprites", "button", "buttons", "btn",
+                                   "badge", "badges", "avatar", "spacer", "qrcode", "twcard", "twcards", "fallback"])
+#: Words that say so only of an image without alt text inside a link (a logo linking home, a
+#: share, zoom or donate button): a photo may be named after a logo or a banner it shows.
+_LINKED_FURNITURE_WORDS = frozenset(["logo", "logos", "banner", "zoom", "share", "sharing", "donate", "donation"])
+#: Folders that hold a site's own images: a CMS theme, icon and social-card folders.
+_FURNITURE_FOLDERS = frozenset(["themes", "theme", "skins", "skin", "icons", "emoticons", "smilies", "twcards",
+                                "twcard"])
+#: An image at most this many pixels wide and high is an icon or an avatar.
+MAX_ICON = 100
+
+
+def is_furniture_image(img: Element, url: str) -> bool:
+    """Site furniture, not a picture of the article: an icon, button or avatar, a theme's
+    image, a social card, a logo, zoom, share or donate image that is a link, an icon-sized
+    image without alt text, or a banner strip (a height but no width, no alt text).
+
+    Decided from the image's URL, its declared size and the link around it, so a single
+    document is enough; the same banner in every item of a site is caught by the same marks.
+    """
+    try:
+        path = urlsplit(url).path if "://" in url else url
+    except ValueError:  # a host urlsplit refuses ("http://[::1/"): the URL as it is
+        path = url
+    folders, _, name = path.rpartition("/")
+    words = {w.lower() for w in _CLASS_WORD.findall(name[:_MAX_CLASS])}
+    folder_words = {w.lower() for w in _CLASS_WORD.findall(folders[-_MAX_CLASS:])}
+    if words & _FURNITURE_FILE_WORDS or folder_words & _FURNITURE_FOLDERS:
+        return True
+    if image_alt(img):
+        return False
+    link = first_ancestor(img, ["a"])
+    if link is not None and (words & _LINKED_FURNITURE_WORDS or furniture_kind(link) == "share"
+                             or _is_donation(link.get("href") or "")):
+        return True
+    width, height = _declared(img, "width"), _declared(img, "height")
+    return ((width is not None and height is not None and max(width, height) <= MAX_ICON)
+            or (height is not None and width is None and height <= 2 * MAX_ICON))
+
+
+def _declared(img: Element, attr: str) -> int | None:
+    """A declared width or height in pixels; ``None`` when absent or not a pixel count."""
+    value = img.get(attr)
+    digits = _PIXELS.fullmatch(value) if isinstance(value, str) and len(value) < 16 else None
+    return int(digits.group(1)) if digits and digits.group(1).isascii() else None
+
+
+def _is_donation(href: str) -> bool:
+    lower = href[:200].lower()
+    return any(word in lower for word in ("paypal.", "donate", "donation", "patreon.", "ko-fi."))
+
+
+# --------------------------------------------------------------------------- relative times
+
+#: A time relative to when the page was seen: meaningless in an archive.
+_RELATIVE_TIME = re.compile(
+    r"(?:\d{1,4}\s*(?:秒|秒钟|秒鐘|分|分钟|分鐘|小时|小時|个小时|個小時|天|日|周|週|星期|个月|個月|年)前"
+    r"|刚刚|剛剛|昨天|前天)"
+    r"|(?i:(?:\d{1,4}|an?|one)\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago|just now|yesterday)")
+#: A ``datetime`` attribute is no longer than this (``2020-12-21T08:30:00.000+08:00``).
+MAX_DATETIME = 40
+#: A ``datetime`` attribute: a date, and maybe a time.
+_DATETIME = re.compile(r"\s*(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d))?[^<]{0,20}")
+
+
+def is_relative_time(text: str) -> bool:
+    """Whether ``text`` is only a relative time ("20 分钟前", "3 hours ago", "昨天")."""
+    return len(text) <= 40 and _RELATIVE_TIME.fullmatch(text.strip()) is not None
+
+
+def time_text(el: Element) -> str | None:
+    """The text for a ``<time>`` whose text is relative ("20 分钟前"): its ``datetime``
+    (``2020-12-21`` or ``2020-12-21 08:30``). ``None`` when the text is not relative or the
+    element gives no date."""
+    if not is_relative_time(text_of(el)):
+        return None
+    value = el.get("datetime") or ""
+    match = _DATETIME.fullmatch(value) if len(value) <= MAX_DATETIME else None
+    if not match:
+        return None
+    return match.group(1) + (" " + match.group(2) if match.group(2) else "")
 
 
 # --------------------------------------------------------------------------- code blocks

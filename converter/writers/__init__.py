@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +22,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from ..ast import Document
-from ..errors import ConversionError, FormatError, OptionError
+from ..errors import ConversionError, FormatError, OptionError, sort_warnings
 from .dispatch import NodeDispatcher
 
 ENTRY_POINT_GROUP = "converter.writers"
@@ -40,6 +41,9 @@ class Writer(NodeDispatcher):
     extension: ClassVar[str] = ""
     description: ClassVar[str] = ""
     binary: ClassVar[bool] = False
+    #: A dataset format (JSON Lines, Parquet): every input goes into one output, a row each
+    #: (see :mod:`converter.writers.dataset`).
+    dataset: ClassVar[bool] = False
 
     def write(self, doc: Document) -> str | bytes:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -66,6 +70,8 @@ class Written:
     output: str | bytes | ConversionError
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The host of each image the output goes without (:class:`~converter.errors.ImageWarning`).
+    missing_images: tuple[str, ...] = ()
 
 
 def written(write: Callable[[], str | bytes]) -> Written:
@@ -78,7 +84,8 @@ def written(write: Callable[[], str | bytes]) -> Written:
             output: str | bytes | ConversionError = write()
         except ConversionError as exc:
             output = exc
-    return Written(output, [str(w.message) for w in caught], time.perf_counter() - started)
+    notes, missing = sort_warnings(caught)
+    return Written(output, notes, time.perf_counter() - started, missing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,8 @@ _BUILTIN: dict[str, str] = {
     "json": "converter.writers.json:JsonWriter",
     "epub": "converter.writers.epub:EpubWriter",
     "html": "converter.writers.html:HtmlWriter",
+    "jsonl": "converter.writers.jsonl:JsonlWriter",
+    "parquet": "converter.writers.parquet:ParquetWriter",
 }
 
 
@@ -149,6 +158,21 @@ def get_writer_class(fmt: str) -> type[Writer]:
     names = ", ".join(sorted(set(_BUILTIN) | set(plugins)))
     raise FormatError(f"unknown output format {fmt!r}; choose one of: {names}, "
                       "or one of pandoc's formats (see --list-formats)")
+
+
+def format_of_name(name: str) -> str | None:
+    """The format a file name asks for by its extension (``a.epub``: ``epub``, ``a.md``:
+    ``markdown``, case-insensitive), as pandoc infers it from ``-o``; ``None`` when it has no
+    extension or one that is no format's."""
+    suffix = os.path.splitext(os.path.basename(name))[1][1:]
+    if not suffix:
+        return None
+    try:
+        return get_writer_class(suffix).name
+    except FormatError:
+        pass
+    key = suffix.lower()
+    return next((info.name for info in format_infos() if info.extension == key), None)
 
 
 def make_writer(fmt: str, **options: Any) -> Writer:

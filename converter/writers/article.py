@@ -16,6 +16,7 @@ from importlib import resources
 
 from .. import ast as A
 from ..chars import one_line
+from ..labels import LABELS, table_language
 from .markup import drop_non_xml, escape_xml, safe_url
 
 #: Well-formed BCP 47 tags (RFC 5646 syntax; registry validity is not checked).
@@ -23,8 +24,9 @@ _BCP47 = re.compile(
     r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?"
     r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
     r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?")
-#: The text of a link to an image that is not shown, by language (see :func:`localized`).
-IMAGE_LABELS = {"zh-Hans": "[图片]", "zh-Hant": "[圖片]", "zh": "[图片]", "ja": "[画像]", "ko": "[이미지]"}
+#: The text of a link to an image that is not shown, by language (see :func:`localized`): the
+#: ``image_link`` column of :data:`converter.labels.LABELS`.
+IMAGE_LABELS = {language: words["image_link"] for language, words in LABELS.items()}
 
 
 @dataclass(slots=True)
@@ -64,8 +66,9 @@ def language_tag(tag: str) -> str:
 
 
 def localized(words: dict[str, str], language: str, default: str) -> str:
-    """``words`` for ``language`` (a BCP 47 tag), else for its primary language, else ``default``."""
-    return words.get(language, words.get(language.split("-")[0], default))
+    """``words`` for ``language`` (a BCP 47 tag), else for its language in the label table
+    (:func:`converter.labels.table_language`: ``zh-TW`` is ``zh-Hant``), else ``default``."""
+    return words.get(language) or words.get(table_language(language), default)
 
 
 def clean_line(text: str) -> str:
@@ -116,3 +119,75 @@ def _source_line(meta: A.Meta) -> str:
 def stylesheet() -> bytes:
     """The reading stylesheet shipped with the package."""
     return (resources.files("converter") / "styles" / "reading.css").read_bytes()
+
+
+def read_option_file(option: str, path: str, limit: int = 16 * 1024 * 1024) -> bytes:
+    """The bytes of a file a writer option names (``--css``, ``--epub-cover-image``); an
+    ``OptionError`` that starts with the option's name, then the file's, says why not."""
+    from ..errors import OptionError
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise OptionError(f"{option} {path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise OptionError(f"{option} {path}: larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+def user_stylesheet(path: str | None) -> str:
+    """The CSS of ``--css FILE`` (UTF-8), added after the reading stylesheet so that its rules
+    win; "" without one."""
+    if path is None:
+        return ""
+    from ..errors import OptionError
+
+    data = read_option_file("css", path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise OptionError(f"css {path}: is not UTF-8 text") from None
+
+
+#: The deepest heading level a table of contents lists by default (pandoc's default).
+DEFAULT_TOC_DEPTH = 3
+#: One entry of a table of contents: its text, the id of its heading, the entries under it.
+Outline = list[tuple[str, str, "Outline"]]
+
+
+def check_toc_depth(depth: int | None) -> int:
+    """``toc_depth`` as given (``None``: the default), or a ``ValueError`` saying what it takes."""
+    if depth is None:
+        return DEFAULT_TOC_DEPTH
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 6:
+        raise ValueError(f"toc_depth must be a heading level from 1 to 6, not {depth!r}")
+    return depth
+
+
+def outline(headings: list[tuple[int, str, str]], depth: int) -> Outline:
+    """The headings (level, text, id) of levels up to ``depth`` as a tree: each under the last
+    heading of a higher level before it."""
+    root: Outline = []
+    stack: list[tuple[int, Outline]] = [(0, root)]
+    for level, text, anchor in headings:
+        if level > depth:
+            continue
+        while stack[-1][0] >= level:
+            stack.pop()
+        children: Outline = []
+        stack[-1][1].append((text, anchor, children))
+        stack.append((level, children))
+    return root
+
+
+#: What a writer does with a document's images: download them into its output (embed), refer
+#: to them where they are (link), or leave them out (none).
+IMAGE_MODES = ("embed", "link", "none")
+
+
+def check_image_mode(images: str) -> None:
+    if images not in IMAGE_MODES:
+        from ..errors import OptionError
+
+        raise OptionError(f"images must be one of {', '.join(IMAGE_MODES)}, not {images!r}")

@@ -20,7 +20,7 @@ import io
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,23 +29,29 @@ from ebooklib import epub
 from .. import ast as A
 from ..digest import NO_SITE, publisher_names
 from ..errors import InputError, OptionError
-from ..images import FetchedImage, ImageFetcher
+from ..images import FetchedImage, ImageFetcher, sniff
+from ..labels import label
 from . import Writer
 from .article import (
     IMAGE_LABELS,
     Chapter,
+    Outline,
     chapter_header,
+    check_image_mode,
+    check_toc_depth,
     clean_line,
     clean_lines,
     format_date,
     localized,
+    outline,
+    read_option_file,
     stylesheet,
+    user_stylesheet,
 )
 from .json import iter_json
 from .markup import drop_non_xml, escape_xml, safe_url
 from .xhtml import XhtmlRenderer
 
-IMAGE_MODES = ("embed", "link", "none")
 ORDERS = ("newest", "oldest")
 #: ``dcterms:modified`` of a document without a publication date: fixed, never the clock.
 UNDATED = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
@@ -54,7 +60,6 @@ _CSS_NAME = "style/reading.css"
 #: Namespace of identifiers derived from content (documents without a URL, books).
 _CONTENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:converter:epub:content")
 #: Words the book itself shows, by language (anything else gets the English ones).
-_CONTENTS_TITLE = {"zh-Hans": "目录", "zh-Hant": "目錄", "zh": "目录", "ja": "目次", "ko": "목차"}
 _UNDATED_LABEL = "Undated"
 
 
@@ -66,10 +71,31 @@ class _Options:
     offline: bool = False
     cache_dir: str | None = None
     allow_private_hosts: bool = False
+    css: str = ""  # the user's, after the reading stylesheet
+    cover: FetchedImage | None = None  # the user's cover image, else the first image
+    toc_depth: int = 0  # the contents list also holds each chapter's headings of levels up to this
 
     def __post_init__(self) -> None:
-        if self.images not in IMAGE_MODES:
-            raise OptionError(f"images must be one of {', '.join(IMAGE_MODES)}, not {self.images!r}")
+        check_image_mode(self.images)
+
+    @classmethod
+    def of(cls, images: str, offline: bool, cache_dir: str | None, allow_private_hosts: bool,
+           css: str | None, cover_image: str | None, toc: bool, toc_depth: int | None) -> _Options:
+        """The options, with the files they name read (an ``OptionError`` names the bad one)."""
+        depth = check_toc_depth(toc_depth)
+        return cls(images, offline, cache_dir, allow_private_hosts, user_stylesheet(css), _cover(cover_image),
+                   depth if toc else 0)
+
+
+def _cover(path: str | None) -> FetchedImage | None:
+    """The image of ``--epub-cover-image FILE``: JPEG, PNG, GIF or WebP, judged by its bytes."""
+    if path is None:
+        return None
+    data = read_option_file("cover_image", path)
+    media_type = sniff(data)
+    if media_type is None or media_type == "image/svg+xml":
+        raise OptionError(f"cover_image {path}: is not a JPEG, PNG, GIF or WebP image")
+    return FetchedImage(path, data, media_type)
 
 
 class EpubWriter(Writer):
@@ -81,8 +107,9 @@ class EpubWriter(Writer):
     binary = True
 
     def __init__(self, *, images: str = "embed", offline: bool = False, cache_dir: str | None = None,
-                 allow_private_hosts: bool = False) -> None:
-        self.options = _Options(images, offline, cache_dir, allow_private_hosts)
+                 allow_private_hosts: bool = False, css: str | None = None, cover_image: str | None = None,
+                 toc: bool = False, toc_depth: int | None = None) -> None:
+        self.options = _Options.of(images, offline, cache_dir, allow_private_hosts, css, cover_image, toc, toc_depth)
 
     def write(self, doc: A.Document) -> bytes:
         chapter = Chapter.of(doc, 1, 1)
@@ -91,7 +118,7 @@ class EpubWriter(Writer):
             title=chapter.title,
             languages=[chapter.language],
             creators=clean_lines([doc.meta.author]),
-            publishers=clean_lines([doc.meta.site]),
+            publishers=clean_lines([_publisher(doc.meta)]),
             date=doc.meta.published,
             source=safe_url(doc.meta.url, ("http", "https")),
             subjects=clean_lines(doc.meta.tags),
@@ -102,43 +129,79 @@ class EpubWriter(Writer):
 
 def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str = "newest",
            images: str = "embed", offline: bool = False, cache_dir: str | None = None,
-           allow_private_hosts: bool = False, series: str | None = None, series_index: int | None = None) -> bytes:
+           allow_private_hosts: bool = False, css: str | None = None, cover_image: str | None = None,
+           toc: bool = False, toc_depth: int | None = None, names: Sequence[str] | None = None,
+           on_document: Callable[[], None] | None = None, series: str | None = None,
+           series_index: int | None = None) -> bytes:
     """Many documents as one EPUB book: a chapter each, grouped by publisher then date.
 
     Within each publisher (one name each, see :func:`converter.digest.publisher_names`),
     chapters follow publication time (``order``: ``newest`` or ``oldest`` first; undated last);
     publishers come in the order of their first chapter. The contents page has a level for
     publishers only when there are several, and one for days only when the book spans
-    several. The reading order is the order of the contents page, as EPUB requires.
+    several. The reading order is the order of the contents page, as EPUB requires. Warnings
+    about a document's images name it by ``names`` (its file, say; one per document, in the
+    order given) or by its title; ``on_document`` is called as each document's images are
+    settled, for a progress bar.
 
     ``series`` makes the book an issue of a series (EPUB 3 ``belongs-to-collection``, and
     calibre's own ``calibre:series``), at ``series_index`` (default 1).
     """
     if order not in ORDERS:
         raise OptionError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
-    options = _Options(images, offline, cache_dir, allow_private_hosts)
-    groups = _group(_sorted(list(docs), newest_first=order == "newest"))
+    options = _Options.of(images, offline, cache_dir, allow_private_hosts, css, cover_image, toc, toc_depth)
+    docs = list(docs)
+    named = {id(doc): name for doc, name in zip(docs, names or (), strict=False)}
+    groups = _group(_sorted(docs, newest_first=order == "newest"))
     if not groups:
         raise InputError("no documents to bundle")
     ordered = [doc for _, days in groups for _, day_docs in days for doc in day_docs]
     width = max(4, len(str(len(ordered))))
     chapters = [Chapter.of(doc, i, width) for i, doc in enumerate(ordered, 1)]
-    toc = _bundle_toc(groups, chapters)
+    contents = _bundle_toc(groups, chapters)
     meta = _bundle_meta(chapters, [site for site, _ in groups], title)
     series_name = clean_line(series or "")
     if series_name:
         meta.series = (series_name, 1 if series_index is None else series_index)
-    return _build(chapters, meta, toc, options, contents_page=True)
+    labels = [named.get(id(chapter.doc), chapter.title) for chapter in chapters]
+    return _build(chapters, meta, contents, options, contents_page=True, labels=labels, on_document=on_document)
 
 
 # ---------------------------------------------------------------------------- chapters
 
 
-def _chapter_page(chapter: Chapter, shelf: _ImageShelf, link_images: bool) -> bytes:
+def _chapter_page(chapter: Chapter, shelf: _ImageShelf, link_images: bool, toc_depth: int) -> tuple[bytes, Outline]:
+    """The chapter's page, and its headings of levels up to ``toc_depth`` (none for 0)."""
     renderer = XhtmlRenderer(image_source=shelf.source, link_missing_images=link_images, heading_offset=1,
-                             image_label=localized(IMAGE_LABELS, chapter.language, "[image]"))
+                             image_label=localized(IMAGE_LABELS, chapter.language, "[image]"),
+                             heading_ids=toc_depth > 0)
     body = chapter_header(chapter) + renderer.render(chapter.doc.blocks)
-    return _page(chapter.title, chapter.language, f"<article>\n{body}</article>\n")
+    page = _page(chapter.title, chapter.language, f"<article>\n{body}</article>\n")
+    return page, outline(renderer.headings, toc_depth)
+
+
+def _with_headings(toc: list[Any], outlines: dict[str, Outline]) -> list[Any]:
+    """``toc`` with each chapter's link holding the chapter's headings (``outlines``, by file)."""
+    out: list[Any] = []
+    for entry in toc:
+        if isinstance(entry, tuple):
+            out.append((entry[0], _with_headings(entry[1], outlines)))
+        elif isinstance(entry, epub.Link) and outlines.get(entry.href):
+            out.append((epub.Section(entry.title, entry.href), _heading_links(entry.href, outlines[entry.href])))
+        else:
+            out.append(entry)
+    return out
+
+
+def _heading_links(file_name: str, tree: Outline) -> list[Any]:
+    links: list[Any] = []
+    for text, anchor, children in tree:
+        href = f"{file_name}#{anchor}"
+        if children:
+            links.append((epub.Section(text, href), _heading_links(file_name, children)))
+        else:
+            links.append(epub.Link(href, text, f"toc-{file_name.rsplit('.', 1)[0]}-{anchor}"))
+    return links
 
 
 def _page(title: str, language: str, body: str) -> bytes:
@@ -172,17 +235,19 @@ class _ImageShelf:
         return entry[0]
 
 
-def _fetch(docs: Iterable[A.Document], options: _Options) -> dict[str, FetchedImage]:
-    """The images of ``docs``, fetched together within one time budget per document that has any."""
+def _fetch(docs: Sequence[A.Document], options: _Options, labels: Sequence[str],
+           on_document: Callable[[], None] | None) -> dict[str, FetchedImage]:
+    """The images of ``docs``, fetched together within one time budget per document that has
+    any; warnings name each document by its label."""
     if options.images != "embed":
         return {}
-    per_document = [[node.url for node in A.walk(doc.blocks) if isinstance(node, A.Image)] for doc in docs]
-    urls = [url for doc_urls in per_document for url in doc_urls]
-    if not urls:
+    per_document = [(label, [node.url for node in A.walk(doc.blocks) if isinstance(node, A.Image)])
+                    for label, doc in zip(labels, docs, strict=True)]
+    if not any(urls for _, urls in per_document):
         return {}
     fetcher = ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
                            allow_private_hosts=options.allow_private_hosts)
-    return fetcher.fetch_all(urls, documents=sum(1 for doc_urls in per_document if doc_urls))
+    return fetcher.fetch_documents(per_document, on_document)
 
 
 # ---------------------------------------------------------------------------- book
@@ -202,6 +267,12 @@ class _BookMeta:
     series: tuple[str, int] | None = None
 
 
+def _publisher(meta: A.Meta) -> str:
+    """The publisher given (``-M publisher=…``), else the site."""
+    given = meta.extra.get("publisher")
+    return given if isinstance(given, str) and given.strip() else meta.site
+
+
 def _document_identifier(doc: A.Document) -> str:
     """``urn:uuid:`` derived from the URL, or from the whole document when it has none."""
     url = drop_non_xml(doc.meta.url).strip()
@@ -214,23 +285,28 @@ def _document_identifier(doc: A.Document) -> str:
 
 
 def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _Options, *,
-           contents_page: bool) -> bytes:
-    """The EPUB bytes for ``chapters`` in reading order, with ``toc`` as navigation."""
-    shelf = _ImageShelf(_fetch((c.doc for c in chapters), options))
+           contents_page: bool, labels: Sequence[str] | None = None,
+           on_document: Callable[[], None] | None = None) -> bytes:
+    """The EPUB bytes for ``chapters`` in reading order, with ``toc`` as navigation; image
+    warnings name each chapter by its label (none: the warning is the document's own)."""
+    shelf = _ImageShelf(_fetch([c.doc for c in chapters], options, labels or [""] * len(chapters), on_document))
     book = _new_book(meta)
-    css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css", content=stylesheet())
-    contents = localized(_CONTENTS_TITLE, meta.languages[0], "Contents")
+    css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css",
+                        content=stylesheet() + b"\n" + options.css.encode("utf-8") if options.css else stylesheet())
+    contents = label("contents", meta.languages[0])
     nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title=contents)
     nav.add_item(css)
     for item in (epub.EpubNcx(), nav, css):
         book.add_item(item)
     items = []
+    outlines: dict[str, Outline] = {}
     for chapter in chapters:
-        content = _chapter_page(chapter, shelf, link_images=options.images != "none")
+        content, outlines[chapter.file_name] = _chapter_page(chapter, shelf, options.images != "none",
+                                                             options.toc_depth)
         items.append(book.add_item(epub.EpubItem(uid=chapter.id, file_name=chapter.file_name,
                                                  media_type="application/xhtml+xml", content=content)))
-    _add_images(book, shelf)
-    book.toc = toc
+    _add_images(book, shelf, options.cover)
+    book.toc = _with_headings(toc, outlines)
     book.spine = ([nav] if contents_page else []) + items
     out = io.BytesIO()
     epub.write_epub(out, book, {
@@ -268,10 +344,13 @@ def _new_book(meta: _BookMeta) -> epub.EpubBook:
     return book
 
 
-def _add_images(book: epub.EpubBook, shelf: _ImageShelf) -> None:
-    """Package the images chapters use; the first one is also the cover image."""
+def _add_images(book: epub.EpubBook, shelf: _ImageShelf, cover: FetchedImage | None) -> None:
+    """Package the images chapters use; the cover image is ``cover`` if given, else the first."""
+    if cover is not None:
+        book.set_cover(f"images/cover.{cover.extension}", cover.data, create_page=False)
+        book.get_item_with_id("cover-img").media_type = cover.media_type
     for i, (name, image) in enumerate(shelf.used.values()):
-        if i == 0:
+        if i == 0 and cover is None:
             book.set_cover(name, image.data, create_page=False)
             book.get_item_with_id("cover-img").media_type = image.media_type
         else:

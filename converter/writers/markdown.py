@@ -21,7 +21,7 @@ import dataclasses
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,9 +55,11 @@ from ..ast import (
     Text,
     format_datetime,
     plain_text,
+    spliced,
     walk,
 )
-from ..chars import HTML_SPACE, joins_without_space
+from ..chars import HTML_SPACE, joins_without_space, scripted
+from ..labels import link_label
 from . import Writer
 from .tables import PlacedCell, layout, row_inlines
 
@@ -97,7 +99,8 @@ def _right_flanking(before: str, after: str) -> bool:
 
 #: Text that CommonMark decodes as a character reference.
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
-_INLINE_SPECIAL = re.compile(r"[\\`*_\[\]~<&]")
+#: What could start inline syntax: a run of one delimiter character, or one special character.
+_INLINE_SPECIAL = re.compile(r"\*+|_+|~+|[\\`\[\]<&]")
 
 #: A line that would open a block; the named group is the character to backslash.
 _BLOCK_START = re.compile(
@@ -105,6 +108,7 @@ _BLOCK_START = re.compile(
     r"|(?P<quote>>)"                         # block quote
     r"|(?P<atx>#)#{0,5}(?:[ \t]|$)"          # ATX heading
     r"|(?P<bullet>[-+])(?:[ \t]|$)"          # bullet list item ("*" is escaped inline)
+    r"|(?P<task>\[)[ xX]\](?:[ \t]|$)"       # GFM task list item, after a list marker
     r"|[|: \t]*(?P<rule>-)[-|: \t]*$"        # thematic break, setext underline, table delimiter row
     r"|(?P<setext>=)=*[ \t]*$"               # setext underline
 )
@@ -112,31 +116,64 @@ _THEMATIC_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*")
 _CLOSING_HASHES = re.compile(r"(?:^|(?<=[ \t]))#+[ \t]*$")
 
 
-def _needs_escape(text: str, i: int) -> bool:
-    """Whether ``text[i]`` (one of ``_INLINE_SPECIAL``) could be read as syntax.
+def _needs_escape(text: str, start: int, end: int, context: _Context) -> bool:
+    """Whether ``text[start:end]`` (a match of ``_INLINE_SPECIAL``) could be read as syntax.
 
-    The edges of ``text`` count as unknown, since any markup may follow.
+    The start of ``text`` counts as unknown, since any markup may come before it; its end is
+    ``context.follower``. In link text every bracket is escaped: there an unmatched one would
+    change which brackets make the link.
     """
-    ch = text[i]
-    before = text[i - 1] if i else ""
-    after = text[i + 1] if i + 1 < len(text) else ""
-    if ch == "*":  # between two spaces a run can neither open nor close
-        return not before == after == " "
-    if ch == "_":  # nor inside a word
-        return not (before == after == " " or (before.isalnum() and after.isalnum()))
+    ch = text[start]
+    before = text[start - 1] if start else None
+    after = text[end] if end < len(text) else context.follower
+    if ch in "*_~":
+        if before is None or after is None or (end == len(text) and after):
+            return True  # the run may join a delimiter of the markup around the text
+        after = after or " "  # the end of the block counts as white space
+        if ch == "_" and not _is_weak(before) and not _is_weak(after):
+            return False  # "_" inside a word neither opens nor closes
+        # A run that can open is escaped. One that can only close has nothing to close at the
+        # top level of a block: every opening run before it is escaped or already closed.
+        return _left_flanking(before, after) or (not context.top_level and _right_flanking(before, after))
+    if ch == "[":  # "[x](" and "[x][" need a "]" too, which the rule below escapes; "[[" is a wiki link
+        return context.link_text or after is None or after == "["
+    if ch == "]":  # "](" and "][" make links, "]:" a link reference definition
+        return context.link_text or after is None or (after != "" and after in "([:")
     if ch == "\\":
         return not after or after in _ASCII_PUNCT
     if ch == "<":  # an HTML tag or autolink starts with an ASCII character
-        return not after or "!" <= after <= "~"
+        return after is None or "!" <= after <= "~"
     if ch == "&":
-        return _ENTITY.match(text, i) is not None
-    return True  # ` [ ] ~ (GFM also strikes through with a single ~)
+        return _ENTITY.match(text, start) is not None
+    return True  # `
 
 
-def escape_text(text: str) -> str:
-    """``text`` with a backslash before each character that could start inline syntax."""
-    return _INLINE_SPECIAL.sub(
-        lambda m: "\\" + m.group() if _needs_escape(text, m.start()) else m.group(), text)
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Where a text is written: in a link's text (or an image's alt text); at the top level of
+    a block (not inside emphasis); and the character written right after it ("" at the end of
+    the block, None when it is not known)."""
+
+    link_text: bool = False
+    top_level: bool = False
+    follower: str | None = None
+
+
+_UNKNOWN = _Context()
+_LINK_TEXT = _Context(link_text=True)
+
+
+def _escape_match(text: str, match: re.Match[str], context: _Context) -> str:
+    run = match.group()
+    if _needs_escape(text, match.start(), match.end(), context):
+        return "\\" + "\\".join(run)
+    return run
+
+
+def escape_text(text: str, context: _Context = _UNKNOWN) -> str:
+    """``text`` with a backslash before each character that could start inline syntax, and
+    only there: ``[注]``, ``5 ** 3`` and ``a_b`` stay as they are (see :func:`_needs_escape`)."""
+    return _INLINE_SPECIAL.sub(lambda m: _escape_match(text, m, context), text)
 
 
 def escape_line_start(line: str) -> str:
@@ -147,6 +184,16 @@ def escape_line_start(line: str) -> str:
         return line
     at = m.start(m.lastgroup)
     return line[:at] + "\\" + line[at:]
+
+
+#: The character each kind of inline is written with first, when it is always the same.
+_FIRST_CHARS: dict[type, str] = {Strong: "*", Emphasis: "*", Strikeout: "~", Link: "[", Image: "!",
+                                 Code: "`", LineBreak: "\\"}
+
+
+def _first_char(node: Inline) -> str | None:
+    """The first character ``node`` is written as, None when that depends on its content."""
+    return _FIRST_CHARS.get(type(node))
 
 
 def _escape_closing_hashes(text: str) -> str:
@@ -223,7 +270,7 @@ _ATOMS = (Code, Image, LineBreak)
 _SPACE_RUN = re.compile(f"([{HTML_SPACE}]+)")
 
 
-def _prepare(nodes: list[Inline], *, breaks: bool) -> list[Inline]:
+def _prepare(nodes: list[Inline], *, breaks: bool, language: str = "") -> list[Inline]:
     """``nodes`` rewritten so that their Markdown reads back as the same text and emphasis:
     whitespace collapsed, spans CommonMark cannot express unwrapped, emphasis made flanking.
 
@@ -232,7 +279,7 @@ def _prepare(nodes: list[Inline], *, breaks: bool) -> list[Inline]:
     if not nodes or (len(nodes) == 1 and type(nodes[0]) is Text and _is_tidy(nodes[0].text)) \
             or _is_plain_run(nodes):
         return nodes
-    tokens = _merge_text(_collapse_whitespace(_flatten(nodes, breaks)))
+    tokens = _merge_text(_collapse_whitespace(_flatten(nodes, breaks, language)))
     return _unflatten(_merge_text(_repair_emphasis(tokens)))
 
 
@@ -271,14 +318,16 @@ def _is_tidy(text: str) -> bool:
             and (text.isprintable() or _UNTIDY_SPACE.search(text) is None))  # \t\n\r\f: unprintable
 
 
-def _flatten(nodes: list[Inline], breaks: bool) -> list[_Token]:
+def _flatten(nodes: list[Inline], breaks: bool, language: str = "") -> list[_Token]:
     """The inline tree as a token list in which spans are ``_Open``/``_Close`` pairs.
 
     Dropped, keeping their content: a span inside one of its own kind (bold in bold, a link in a
-    link), superscript and subscript (no syntax; the text stays as it is), empty code. Without
-    ``breaks`` a line break is a space. A link without visible text shows its URL.
+    link), superscript and subscript (see :func:`_scripted`), empty code. Without ``breaks`` a
+    line break is a space. A link without visible text shows a short label instead
+    (:func:`converter.labels.link_label`: its host), not its raw URL.
     """
     out: list[_Token] = []
+    last = ""  # the last character written so far ("" after code, an image or a line break)
     open_kinds: set[type] = set()
     stack: list[Any] = list(reversed(nodes))
     while stack:
@@ -288,25 +337,58 @@ def _flatten(nodes: list[Inline], breaks: bool) -> list[_Token]:
             out.append(node)
         elif isinstance(node, Text):
             out.append(node.text)
+            last = node.text[-1:] or last
         elif isinstance(node, LineBreak):
             out.append(node if breaks else " ")
+            last = "" if breaks else " "
         elif isinstance(node, (Code, Image)):
             if isinstance(node, Image) or node.text:  # empty code would show bare backticks
                 out.append(node)
-        elif (isinstance(node, (Superscript, Subscript)) or type(node) in open_kinds
-              or (isinstance(node, Link) and not node.url and _is_blank(node.content))):
+                last = ""
+        elif isinstance(node, (Superscript, Subscript)):
+            stack.extend(reversed(_scripted(node, last)))
+        elif type(node) in open_kinds or (isinstance(node, Link) and not node.url and _is_blank(node.content)):
             stack.extend(reversed(node.content))
         elif not isinstance(node, (Strong, Emphasis, Strikeout, Link)):
             out.append(node)  # no node of the AST: left for the writer's dispatch to refuse
         else:
             content = node.content
             if isinstance(node, Link) and _is_blank(content):
-                content = [Text(node.url)]
+                content = [Text(link_label(node.url, language))]
             span = _Span(node)
             out.append(_Open(span))
             open_kinds.add(type(node))
             stack.append(_Close(span))
             stack.extend(reversed(content))
+    return out
+
+
+def _scripted(node: Superscript | Subscript, before: str) -> list[Inline]:
+    """The content of a superscript or subscript as CommonMark can show it: it has no syntax
+    for them (pandoc's ``^…^`` is not CommonMark), and raw ``<sup>`` would be the one piece
+    of raw HTML in the output (see SECURITY.md). So the rule of plain text applies
+    (:func:`converter.chars.scripted`): Unicode superscript digits, else ``^(…)`` where a
+    number would run on from the word before, else the content as it is."""
+    superscript = isinstance(node, Superscript)
+    plain = plain_text(node.content)
+    shown = scripted(plain, before, superscript=superscript)
+    if shown == plain:
+        return node.content
+    if shown.startswith(("^(", "_(")):
+        return [Text(shown[:2]), *node.content, Text(")")]
+    return _map_texts(node.content, lambda text: scripted(text, "", superscript=superscript))
+
+
+def _map_texts(nodes: list[Inline], change: Callable[[str], str]) -> list[Inline]:
+    """A copy of ``nodes`` with ``change`` applied to the text of every ``Text`` in them."""
+    out: list[Inline] = []
+    for node in nodes:
+        if isinstance(node, Text):
+            out.append(Text(change(node.text)))
+        elif isinstance(node, (Strong, Emphasis, Strikeout, Superscript, Subscript, Link)):
+            out.append(dataclasses.replace(node, content=_map_texts(node.content, change)))
+        else:
+            out.append(node)
     return out
 
 
@@ -574,15 +656,80 @@ def _closes_merged_run(tokens: list[_Token]) -> int | None:
 # ---------------------------------------------------------------------------- blocks
 
 
+_SPANS = (Strong, Emphasis, Strikeout, Superscript, Subscript, Link)
+
+
+def _split_at_blank_lines(nodes: list[Inline]) -> list[list[Inline]]:
+    """``nodes`` cut into paragraphs where two or more line breaks follow each other (with
+    nothing but white space between them, in or out of a span: ``<b>title<br></b><br>``).
+
+    Markdown cannot show an empty line inside a paragraph: each break would end a line with
+    a backslash and leave lines holding nothing else. A span cut this way is closed before the
+    cut and opened again after it. Without such a run, ``[nodes]`` itself.
+    """
+    leaves: list[tuple[tuple[Inline, ...], Inline]] = []  # each leaf, with its spans outside in
+    stack: list[tuple[tuple[Inline, ...], Inline]] = [((), node) for node in reversed(nodes)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, _SPANS) and node.content and not (isinstance(node, Link) and _is_blank(node.content)):
+            inner = (*path, node)  # a link showing no text is one leaf: it is shown by a label
+            stack.extend((inner, child) for child in reversed(node.content))
+        else:
+            leaves.append((path, node))
+    parts: list[list[tuple[tuple[Inline, ...], Inline]]] = [[]]
+    k = 0
+    while k < len(leaves):
+        end = k
+        while end < len(leaves) and _is_break_or_space(leaves[end][1]):
+            end += 1
+        if sum(isinstance(leaf, LineBreak) for _, leaf in leaves[k:end]) >= 2:
+            parts.append([])
+        else:
+            parts[-1].extend(leaves[k:max(end, k + 1)])
+        k = max(end, k + 1)
+    if len(parts) == 1:
+        return [nodes]
+    return [_rebuild(part) for part in parts if part]
+
+
+def _is_break_or_space(node: Inline) -> bool:
+    return isinstance(node, LineBreak) or (isinstance(node, Text) and not node.text.strip())
+
+
+def _rebuild(leaves: list[tuple[tuple[Inline, ...], Inline]]) -> list[Inline]:
+    """The inline tree of ``leaves``, each under copies of the spans of its path.
+
+    A piece of a link that shows no text (``[**a**<br><br>`` ``]``: the part after the cut)
+    is no link: the link is shown by its other pieces, and this one would get a label
+    (:func:`_flatten`) that the document does not hold. Its content stays, unlinked.
+    """
+    root: list[Inline] = []
+    spans: list[Inline] = []  # the spans open, from the outside in
+    contents: list[list[Inline]] = [root]  # where the next node goes at each depth
+    links: list[tuple[list[Inline], Link]] = []  # the copies of links, with where each went
+    for path, leaf in leaves:
+        same = 0
+        while same < min(len(spans), len(path)) and spans[same] is path[same]:
+            same += 1
+        del spans[same:], contents[same + 1:]
+        for span in path[same:]:
+            copy = dataclasses.replace(span, content=[])  # type: ignore[arg-type]
+            contents[-1].append(copy)
+            spans.append(span)
+            contents.append(copy.content)  # type: ignore[union-attr]
+            if isinstance(copy, Link):
+                links.append((contents[-2], copy))
+        contents[-1].append(leaf)
+    for parent, link in reversed(links):  # the innermost first
+        if _is_blank(link.content):
+            at = next(k for k, node in enumerate(parent) if node is link)
+            parent[at:at + 1] = link.content
+    return root
+
+
 def _splice_divs(blocks: list[Block]) -> Iterator[Block]:
     """``blocks`` with every Div replaced by its content: Markdown has no generic container."""
-    stack: list[Block] = list(reversed(blocks))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Div):
-            stack.extend(reversed(node.content))
-        else:
-            yield node
+    return spliced(blocks, Div)
 
 
 def _list_item(marker: str, body: str) -> str:
@@ -680,7 +827,9 @@ class MarkdownWriter(Writer):
     """AST to CommonMark + GFM tables/strikethrough that reads back as the same text.
 
     One method per node type; Superscript and Subscript (no syntax) are written as their text
-    and a Div as its blocks, both unwrapped before rendering.
+    (:func:`_scripted`) and a Div as its blocks, both unwrapped before rendering. The words
+    it adds (a link's label) follow the document's language, so one instance must not render
+    two documents at the same time.
     """
 
     name = "markdown"
@@ -688,14 +837,52 @@ class MarkdownWriter(Writer):
     extension = "md"
     description = "CommonMark Markdown with GFM tables and YAML front matter"
 
-    def __init__(self, *, front_matter: bool = True) -> None:
+    def __init__(self, *, front_matter: bool = True, extract_media: str | None = None, offline: bool = False,
+                 cache_dir: str | None = None, allow_private_hosts: bool = False) -> None:
         self.front_matter = front_matter
+        self.extract_media, self.offline, self.cache_dir = extract_media, offline, cache_dir
+        self.allow_private_hosts = allow_private_hosts
+        self._media: dict[str, str] = {}  # image URL -> the path of its file in extract_media
+        self._language = ""  # of the document being written
+        self._in_link = False  # whether a link's text is being written
 
     def write(self, doc: Document) -> str:
+        """The Markdown text. With ``extract_media``, the document's images are downloaded into
+        that folder (as pandoc's ``--extract-media`` does; the one thing this writer writes) and
+        the text refers to them there; an image that cannot be had stays a remote one."""
+        self._media = self._extract(doc) if self.extract_media is not None else {}
+        self._language = doc.meta.language
         parts = [_front_matter(doc.meta) if self.front_matter else "",
                  self.block_Heading(Heading(1, [Text(doc.meta.title)])),
                  self._blocks(doc.blocks)]
         return "\n\n".join(part for part in parts if part) + "\n"
+
+    def _extract(self, doc: Document) -> dict[str, str]:
+        """Each image of ``doc`` that could be had, saved in ``extract_media`` under a name
+        made of its URL's hash (so the notes of a folder share one copy), by URL."""
+        import hashlib
+        import os
+
+        from ..errors import OutputError
+        from ..files import write_atomic
+        from ..images import document_images
+
+        folder = self.extract_media or "."
+        found = document_images(doc.blocks, offline=self.offline, cache_dir=self.cache_dir,
+                                allow_private_hosts=self.allow_private_hosts)
+        paths = {}
+        for url, image in found.items():
+            name = f"{hashlib.sha256(url.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.{image.extension}"
+            path = os.path.join(folder, name)
+            if not os.path.isfile(path) or os.path.getsize(path) != len(image.data):
+                try:
+                    os.makedirs(folder, exist_ok=True)
+                except OSError as exc:
+                    reason = exc.strerror or exc
+                    raise OutputError(f"cannot make the --extract-media folder ({reason})", folder) from None
+                write_atomic(path, image.data)
+            paths[url] = path.replace(os.sep, "/")
+        return paths
 
     # ------------------------------------------------------------------------ blocks
 
@@ -715,19 +902,36 @@ class MarkdownWriter(Writer):
         return "\n\n".join(parts)
 
     def block_Paragraph(self, node: Paragraph) -> str:
-        text = self._inlines(_prepare(node.content, breaks=True))
+        """The paragraph, or several where two line breaks in a row would leave a line holding
+        only a backslash (see :func:`_split_at_blank_lines`)."""
+        parts = [self._paragraph(part) for part in _split_at_blank_lines(node.content)]
+        return "\n\n".join(part for part in parts if part)
+
+    def _paragraph(self, content: list[Inline]) -> str:
+        text = self._block_inlines(_prepare(content, breaks=True, language=self._language))
         return "\n".join(map(escape_line_start, text.split("\n")))
 
     def block_Heading(self, node: Heading) -> str:
         """ATX heading on one line (line breaks become spaces); level clamped to 1..6."""
-        text = _escape_closing_hashes(self._inlines(_prepare(node.content, breaks=False)))
+        text = _escape_closing_hashes(
+            self._block_inlines(_prepare(node.content, breaks=False, language=self._language)))
         return f"{'#' * min(max(node.level, 1), 6)} {text}" if text else ""
 
     def block_Figure(self, node: Figure) -> str:
-        """The image on its own line, then the caption paragraph; the caption is the alt text
-        when the image has none."""
-        image = self.inline_Image(
-            dataclasses.replace(node.image, alt=node.image.alt or plain_text(node.caption)))
+        """The image on its own line, then the caption paragraph.
+
+        The caption is shown once: when the image's alt text says no more than the caption
+        (it is empty, equal to it or part of it), the alt text is left empty, as WCAG advises
+        for an image whose caption describes it. GitHub, Obsidian and most renderers then show
+        the picture and the caption under it, screen readers read the caption once, and the
+        Markdown source does not hold the caption twice. An alt text that says something else
+        is kept.
+        """
+        caption_text = "".join(plain_text(node.caption).split())
+        alt = _collapse(node.image.alt)
+        if caption_text and "".join(alt.split()) in caption_text:  # white space aside
+            alt = ""
+        image = self.inline_Image(dataclasses.replace(node.image, alt=alt))
         caption = self.block_Paragraph(Paragraph(node.caption))
         return f"{image}\n\n{caption}" if caption else image
 
@@ -784,40 +988,55 @@ class MarkdownWriter(Writer):
     def _cell(self, cell: TableCell) -> str:
         """Cell content on one line with every ``|`` escaped: GFM splits cells before it parses
         inlines, even inside code spans and link destinations."""
-        return self._inlines(_prepare(cell.content, breaks=False)).replace("|", "\\|")
+        content = _prepare(cell.content, breaks=False, language=self._language)
+        return self._block_inlines(content).replace("|", "\\|")
 
     # ------------------------------------------------------------------------ inlines
 
-    def _inlines(self, nodes: list[Inline]) -> str:
+    def _block_inlines(self, nodes: list[Inline]) -> str:
+        """The inlines of a block: at its top level, followed by nothing."""
+        return self._inlines(nodes, _Context(top_level=True, follower=""))
+
+    def _inlines(self, nodes: list[Inline], context: _Context = _UNKNOWN) -> str:
+        """``nodes`` in a row; each text is escaped knowing what is written right after it."""
         parts: list[str] = []
-        for node in nodes:
+        last = len(nodes) - 1
+        for k, node in enumerate(nodes):
             if isinstance(node, Link) and parts and parts[-1].endswith("!"):
                 parts[-1] = parts[-1][:-1] + "\\!"  # "![" would make the link an image
-            parts.append(self.inline(node))
+            if isinstance(node, Text):
+                follower = _first_char(nodes[k + 1]) if k < last else context.follower
+                parts.append(escape_text(node.text, _Context(self._in_link, context.top_level, follower)))
+            else:
+                parts.append(self.inline(node))
         return "".join(parts)
 
     def inline_Text(self, node: Text) -> str:
-        return escape_text(node.text)
+        return escape_text(node.text, _LINK_TEXT if self._in_link else _UNKNOWN)
 
     def inline_Strong(self, node: Strong) -> str:
-        return f"**{self._inlines(node.content)}**"
+        return f"**{self._inlines(node.content, _Context(follower='*'))}**"
 
     def inline_Emphasis(self, node: Emphasis) -> str:
-        return f"*{self._inlines(node.content)}*"  # "_" would not work inside a (CJK) word
+        return f"*{self._inlines(node.content, _Context(follower='*'))}*"  # "_" would not work inside a (CJK) word
 
     def inline_Strikeout(self, node: Strikeout) -> str:
-        return f"~~{self._inlines(node.content)}~~"
+        return f"~~{self._inlines(node.content, _Context(follower='~'))}~~"
 
     def inline_Code(self, node: Code) -> str:
         return _code_span(node.text)
 
     def inline_Link(self, node: Link) -> str:
         target = _link_destination(node.url) + _link_title(node.title)
-        return f"[{self._inlines(node.content)}]({target})"
+        self._in_link = True
+        try:
+            return f"[{self._inlines(node.content, _Context(follower=']'))}]({target})"
+        finally:
+            self._in_link = False
 
     def inline_Image(self, node: Image) -> str:
-        target = _link_destination(node.url) + _link_title(node.title)
-        return f"![{escape_text(_collapse(node.alt))}]({target})"
+        target = _link_destination(self._media.get(node.url, node.url)) + _link_title(node.title)
+        return f"![{escape_text(_collapse(node.alt), _LINK_TEXT)}]({target})"
 
     def inline_LineBreak(self, node: LineBreak) -> str:
         return "\\\n"

@@ -1,11 +1,16 @@
 """Plain-text writer: the article as it should read in a terminal or an e-mail.
 
 No markup survives: emphasis and code are plain words, links become numbered references
-listed at the end, images become ``[Image: alt]`` placeholders. Prose is wrapped to
-``width`` display columns by :func:`converter.wrap.wrap`, which counts CJK characters as
-two columns and follows kinsoku. Nesting is shown by indentation alone, so the result
-does not read as Markdown: list items hang under their marker (``- `` or ``1. ``), block
-quotes and code blocks are indented by four spaces.
+listed at the end, images become ``[Image: alt]`` placeholders, superscripts and subscripts
+keep their meaning (:func:`converter.chars.scripted`: ``10¹⁷⁰``). The words the writer adds
+(``Author``, ``Image`` …) follow the document's language (:mod:`converter.labels`). Prose is
+wrapped to ``width`` display columns by :func:`converter.wrap.wrap`, which counts CJK
+characters as two columns and follows kinsoku, and so are the header, the reference list and
+tables (a table wider than the width is written a line per row): no line is wider than the
+width unless it is one unbreakable unit, a long URL say, or a line of a code block, which is
+written as it is (a folded line would be other code). Nesting is shown by indentation alone, so
+the result does not read as Markdown: list items hang under their marker (``- `` or
+``1. ``), block quotes and code blocks are indented by four spaces.
 """
 
 from __future__ import annotations
@@ -34,11 +39,20 @@ from ..ast import (
     OrderedList,
     Paragraph,
     Strong,
+    Subscript,
+    Superscript,
     Table,
     TableCell,
     Text,
 )
-from ..chars import collapse_unicode_space, drop_all_controls, drop_controls, one_line
+from ..chars import (
+    collapse_unicode_space,
+    drop_all_controls,
+    drop_controls,
+    one_line,
+    scripted,
+)
+from ..labels import labelled, link_label
 from ..wrap import display_width, wrap
 from . import Writer
 from .tables import PlacedCell, TableLayout, layout, within_budget
@@ -128,9 +142,11 @@ class TextWriter(Writer):
         self._width = width  # width left for the block being rendered
         self._indent = 0  # columns of indentation around the block being rendered
         self._refs: dict[str, int] = {}  # URL -> reference number, in order of first use
+        self._language = ""  # of the document being rendered: the words the writer adds
 
     def write(self, doc: Document) -> str:
         self._width, self._indent, self._refs = self.width, 0, {}
+        self._language = doc.meta.language
         body = self._blocks(doc.blocks)
         sections = [self._header(doc.meta), body, self._reference_list()]
         return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
@@ -141,17 +157,22 @@ class TextWriter(Writer):
         title = _one_line(meta.title)
         facts = []
         if author := _one_line(meta.author):
-            facts += wrap(f"Author: {author}", self._width)
+            facts += self._labelled("author", author)
         if meta.published is not None:
-            facts.append(f"Published: {_format_published(meta.published)}")
+            facts += self._labelled("published", _format_published(meta.published))
         if url := _url_as_read(meta.url):
-            facts.append(f"Source: {url}")
+            facts += self._labelled("source", url)
         return self._separated([self._underlined(title, "="), facts])
+
+    def _labelled(self, key: str, value: str) -> list[str]:
+        """``Author: value``, in the document's language, wrapped."""
+        return wrap(labelled(key, self._language) + value, self.width)
 
     def _reference_list(self) -> list[str]:
         if not self._refs:
             return []
-        return ["References:", *(f"[{n}] {url}" for url, n in self._refs.items())]
+        entries = [labelled("references", self._language).rstrip(), *(f"[{n}] {url}" for url, n in self._refs.items())]
+        return [line for entry in entries for line in wrap(entry, self.width)]
 
     # ------------------------------------------------------------------------ helpers
 
@@ -188,7 +209,19 @@ class TextWriter(Writer):
             self._width, self._indent = saved
 
     def _inlines(self, nodes: list[Inline]) -> str:
-        return "".join(self.inline(n) for n in nodes)
+        parts: list[str] = []
+        last = ""  # the last character written so far
+        for node in nodes:
+            part = self._scripted(node, last) if isinstance(node, (Superscript, Subscript)) else self.inline(node)
+            parts.append(part)
+            last = part[-1:] or last
+        return "".join(parts)
+
+    def _scripted(self, node: Superscript | Subscript, before: str) -> str:
+        """A superscript or subscript that keeps its meaning in plain text: ``10¹⁷⁰``, not
+        ``10170`` (:func:`converter.chars.scripted`)."""
+        text = self._inlines(node.content)
+        return scripted(text, before, superscript=isinstance(node, Superscript))
 
     def _inline_text(self, nodes: list[Inline]) -> str:
         """The inlines as text: whitespace collapsed, LineBreaks as ``\\n`` (at most one blank
@@ -216,7 +249,11 @@ class TextWriter(Writer):
     def block_Figure(self, node: Figure) -> list[str]:
         """``[Image: caption]``; an image with neither caption nor alt text says nothing."""
         caption = self._inline_text(node.caption) or _one_line(node.image.alt)
-        return self._wrapped(f"[Image: {caption}]") if caption else []
+        return self._wrapped(self._image(caption)) if caption else []
+
+    def _image(self, text: str) -> str:
+        """What stands for an image: ``[Image: text]``, in the document's language."""
+        return f"[{labelled('image', self._language)}{text}]"
 
     def block_BulletList(self, node: BulletList) -> list[str]:
         return self._list(["- "] * len(node.items), node.items)
@@ -262,7 +299,7 @@ class TextWriter(Writer):
     def block_Table(self, node: Table) -> list[str]:
         table = layout(node)
         texts = {placed: self._cell_text(placed.cell) for row in table.rows for placed in row}
-        return _render_table(table, texts) + self._wrapped(self._inline_text(node.caption))
+        return _render_table(table, texts, self._width) + self._wrapped(self._inline_text(node.caption))
 
     def _cell_text(self, cell: TableCell) -> str:
         # a LineBreak becomes a line break first, so that collapse_unicode_space drops it between
@@ -280,7 +317,12 @@ class TextWriter(Writer):
     def inline_Strong(self, node: Strong) -> str:
         return self._inlines(node.content)
 
-    inline_Emphasis = inline_Strikeout = inline_Superscript = inline_Subscript = inline_Strong
+    inline_Emphasis = inline_Strikeout = inline_Strong
+
+    def inline_Superscript(self, node: Superscript | Subscript) -> str:
+        return self._scripted(node, "")
+
+    inline_Subscript = inline_Superscript
 
     def inline_Code(self, node: Code) -> str:
         return _prose(node.text)
@@ -290,15 +332,15 @@ class TextWriter(Writer):
 
     def inline_Image(self, node: Image) -> str:
         alt = _one_line(node.alt)
-        return f"[Image: {alt}]" if alt else ""
+        return self._image(alt) if alt else ""
 
     def inline_Link(self, node: Link) -> str:
         text = self._inlines(node.content)
         url = _url_as_read(node.url)
         shown = collapse_unicode_space(text.replace(_BREAK, " ")).strip()
         web = url.lower().startswith(REFERENCE_SCHEMES)
-        if not shown and web:  # an empty link would vanish; show where it goes
-            text = shown = url
+        if not shown and web:  # an empty link would vanish: a short label, the URL in the references
+            text = shown = url if self.references == "none" else link_label(url, self._language)
         if self.references == "none" or not web or _same_address(shown, url):
             return text
         number = self._refs.setdefault(url, len(self._refs) + 1)
@@ -311,27 +353,37 @@ class TextWriter(Writer):
 # ---------------------------------------------------------------------------- tables
 
 
-def _render_table(table: TableLayout, texts: dict[PlacedCell, str]) -> list[str]:
+def _render_table(table: TableLayout, texts: dict[PlacedCell, str], width: int) -> list[str]:
     """Rows as columns aligned by display width, two spaces apart, a rule under the head.
 
     Rows with nothing in them are left out: a blank line would split the table in two. A
-    ``linear`` table, or one whose aligned form would take more room than the size budget
-    allows for its text (one very long cell above many short rows), is written as the other
-    writers write a ``linear`` table: a line per row, its non-empty cells separated by bars.
+    ``linear`` table, one whose aligned form would take more room than the size budget
+    allows for its text (one very long cell above many short rows), or one wider than
+    ``width`` (``0``: no limit) is written as the other writers write a ``linear`` table: a
+    line per row, its non-empty cells separated by bars, wrapped to ``width``.
     """
     widths = _column_widths(table, texts)
     text = sum(display_width(t) + 2 for t in texts.values())
-    aligned = not table.linear and within_budget(len(table.rows) * (sum(widths) + 2 * table.width), text)
+    aligned = (not table.linear and within_budget(len(table.rows) * (sum(widths) + 2 * table.width), text)
+               and (width <= 0 or sum(widths) + 2 * (table.width - 1) <= width))
     if aligned:
-        lines = [_render_row(row, texts, widths) for row in table.rows]
+        rows = [[_render_row(row, texts, widths)] for row in table.rows]
     else:
-        lines = [" | ".join(filter(None, (texts[placed] for placed in row))) for row in table.rows]
-    head = [line for line in lines[:len(table.head)] if line]
-    body = [line for line in lines[len(table.head):] if line]
+        rows = [_wrapped_row(row, texts, width) for row in table.rows]
+    head = [line for lines in rows[:len(table.head)] for line in lines if line]
+    body = [line for lines in rows[len(table.head):] for line in lines if line]
     if head:
         rule = widths if aligned else [max(map(display_width, head))]
+        if not aligned and width > 0:
+            rule = [min(rule[0], width)]
         head.append("  ".join("-" * w for w in rule).rstrip())
     return head + body
+
+
+def _wrapped_row(row: list[PlacedCell], texts: dict[PlacedCell, str], width: int) -> list[str]:
+    """A row as one line of its non-empty cells separated by bars, wrapped to ``width``."""
+    line = " | ".join(filter(None, (texts[placed] for placed in row)))
+    return wrap(line, width) if line else []
 
 
 def _column_widths(table: TableLayout, texts: dict[PlacedCell, str]) -> list[int]:

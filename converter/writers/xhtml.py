@@ -60,11 +60,15 @@ class XhtmlRenderer(NodeDispatcher):
     """
 
     def __init__(self, *, image_source: ImageSource | None = None, link_missing_images: bool = True,
-                 image_label: str = "[image]", heading_offset: int = 0) -> None:
+                 image_label: str = "[image]", heading_offset: int = 0, heading_ids: bool = False) -> None:
         self.image_source = image_source or _remote_source
         self.link_missing_images = link_missing_images
         self.image_label = image_label
         self.heading_offset = heading_offset
+        self.heading_ids = heading_ids
+        #: With ``heading_ids``: each heading rendered, as (its level in the document, its text,
+        #: its id ``sec-N``), in order, for a table of contents.
+        self.headings: list[tuple[int, str, str]] = []
         self._depth = 0
         self._inline_depth = 0
         self._in_link = False
@@ -98,6 +102,10 @@ class XhtmlRenderer(NodeDispatcher):
         if not body.strip():
             return ""
         level = min(max(node.level + self.heading_offset, 1), 6)
+        if self.heading_ids:
+            anchor = f"sec-{len(self.headings) + 1}"
+            self.headings.append((node.level, " ".join(A.plain_text(node.content).split()) or "…", anchor))
+            return f'<h{level} id="{anchor}">{body}</h{level}>\n'
         return f"<h{level}>{body}</h{level}>\n"
 
     def block_Figure(self, node: A.Figure) -> str:

@@ -27,14 +27,16 @@ stays), as in our HTML and EPUB output: pandoc's HTML-based writers would otherw
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import ClassVar
 
 from ... import ast as A
-from ...errors import ConversionError
+from ...errors import ConversionError, OptionError
 from .. import Writer, Written, written
+from ..article import read_option_file
 from .build import Json, PandocAst
 from .dialects import FORMAT_ASTS
 from .formats import PANDOC_FORMATS, UNOFFERED, UNSAFE_NOTE, PandocFormat
@@ -71,6 +73,8 @@ def to_pandoc_json(doc: A.Document, fmt: str | None = None) -> Json:
 #: template variables the server does not (``pandoc-version`` in man and ms, dzslides' script):
 #: always one process per document.
 _UNBATCHED = frozenset({"man", "ms", "dzslides"})
+#: The formats whose styles come from ``--reference-doc``.
+_REFERENCE_DOC_FORMATS = frozenset({"docx", "odt", "pptx"})
 #: JSON one batch holds at most, to bound its memory: a document larger than that is converted
 #: alone (its start-up is then small beside its conversion).
 _BATCH_BYTES = 16 * 2**20
@@ -103,10 +107,36 @@ class PandocWriter(Writer):
 
     format: ClassVar[str] = ""
 
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, reference_doc: str | None = None,
+                 template: str | None = None, toc: bool = False, toc_depth: int | None = None) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         self.timeout = float(timeout)
+        self.reference_doc, self.template, self.toc, self.toc_depth = reference_doc, template, toc, toc_depth
+        self._passed = self._passed_args()
+
+    def _passed_args(self) -> list[str]:
+        """pandoc's own options the user passes through: a reference document (docx, odt, pptx),
+        a template (text formats), a table of contents. Each file is checked now, so that a
+        missing one is a usage error rather than a failure per document."""
+        args = []
+        if self.reference_doc is not None:
+            if self.format not in _REFERENCE_DOC_FORMATS:
+                raise OptionError(f"reference_doc applies to {', '.join(sorted(_REFERENCE_DOC_FORMATS))} output only")
+            read_option_file("reference_doc", self.reference_doc)
+            args.append(f"--reference-doc={os.path.abspath(self.reference_doc)}")
+        if self.template is not None:
+            if self.binary:
+                raise OptionError(f"template does not apply to {self.format} output (a binary format)")
+            read_option_file("template", self.template)
+            args.append(f"--template={os.path.abspath(self.template)}")
+        if self.toc_depth is not None and not (isinstance(self.toc_depth, int) and 1 <= self.toc_depth <= 6):
+            raise ValueError(f"toc_depth must be a heading level from 1 to 6, not {self.toc_depth!r}")
+        if self.toc:  # toc_depth means nothing without it
+            args.append("--toc")
+            if self.toc_depth is not None:
+                args.append(f"--toc-depth={self.toc_depth}")
+        return args
 
     def write(self, doc: A.Document) -> str | bytes:
         return self._decoded(run_pandoc(self._args(), self._payload(doc), timeout=self.timeout))
@@ -130,7 +160,7 @@ class PandocWriter(Writer):
             except ConversionError as exc:
                 done[i] = Written(exc)
             spent[i] = time.perf_counter() - started
-        if self.format not in _UNBATCHED:
+        if self.format not in _UNBATCHED and not self._passed:  # pandoc-server takes none of them
             for batch in _batches({i: len(data) for i, data in payloads.items()}, _BATCH_BYTES):
                 if len(batch) > 1:
                     done.update(self._batch(batch, payloads, spent))
@@ -164,7 +194,8 @@ class PandocWriter(Writer):
         return json.dumps(tree, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def _args(self) -> list[str]:
-        return ["--from", "json", "--to", self.format, "--standalone", "--wrap=preserve", "--output", "-"]
+        return ["--from", "json", "--to", self.format, "--standalone", "--wrap=preserve", *self._passed,
+                "--output", "-"]
 
     def _decoded(self, out: bytes) -> str | bytes:
         return out if self.binary else out.decode("utf-8")

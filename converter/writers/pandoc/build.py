@@ -88,7 +88,9 @@ class PandocAst(NodeDispatcher):
         if lang != "und":  # only a well-formed BCP 47 tag, which cannot close an attribute
             out["lang"] = {"t": "MetaString", "c": lang}
         own: Json = {}
-        for key, text in (("url", safe_url(meta.url) or ""), ("site", meta.site)):
+        publisher = meta.extra.get("publisher")
+        for key, text in (("url", safe_url(meta.url) or ""), ("site", meta.site),
+                          ("publisher", publisher if isinstance(publisher, str) else "")):
             value = self._meta_text(text)
             if value is not None:
                 own[key] = value
