@@ -3,26 +3,59 @@
 >>> import converter
 >>> doc = converter.parse(open("item.txt", "rb").read())
 >>> markdown = converter.render(doc, "markdown")
+
+The names below are imported when first used (PEP 562), so that ``import converter`` and
+``convert --version`` stay cheap: the readers, the writers and the batch machinery are loaded
+by what needs them.
 """
 
 from __future__ import annotations
 
-from .api import (
-    bundle,
-    convert_dataset,
-    convert_file,
-    convert_tree,
-    formats,
-    load_json,
-    parse,
-    parse_feed,
-    read_file,
-    render,
-)
-from .ast import Document, Meta
-from .batch import FileResult, Report
+import importlib
+
 from .errors import ConversionError, FormatError, InputError, OptionError, OutputError
 from .version import __version__
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms) on every start
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .api import (
+        bundle,
+        convert_dataset,
+        convert_file,
+        convert_tree,
+        formats,
+        load_json,
+        parse,
+        parse_feed,
+        read_file,
+        render,
+    )
+    from .ast import Document, Meta
+    from .batch import FileResult, Report
+
+#: Each lazily imported name and the module that holds it.
+_LAZY = {
+    **dict.fromkeys(["bundle", "convert_dataset", "convert_file", "convert_tree", "formats", "load_json", "parse",
+                     "parse_feed", "read_file", "render"], ".api"),
+    **dict.fromkeys(["Document", "Meta"], ".ast"),
+    **dict.fromkeys(["FileResult", "Report"], ".batch.report"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "ConversionError", "Document", "FileResult", "FormatError", "InputError", "Meta", "OptionError",

@@ -1,5 +1,5 @@
 """``python -m converter`` runs the ``convert`` command."""
 
-from .cli import run
+from .launch import run
 
 run()

@@ -6,19 +6,23 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from . import batch
 from . import metadata as meta_fields
-from .ast import Document
 from .errors import ConversionError, FormatError, InputError, OutputError, sort_warnings
 from .files import read_file, refuse_feed, write_atomic
-from .readers import feed
-from .readers import json as json_reader
 from .writers import FormatInfo, format_infos, get_writer_class, make_writer
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .ast import Document
+
+# The readers are imported by the functions that read, so that importing this module (and
+# the CLI's --version and --help) stays cheap.
 
 
 def parse(source: bytes | str, *, path: str | None = None) -> Document:
@@ -28,6 +32,8 @@ def parse(source: bytes | str, *, path: str | None = None) -> Document:
     Raises ``InputError`` for empty, binary or undecodable input, and for a feed (RSS,
     Atom, JSON Feed), which holds many documents: read it with :func:`parse_feed`.
     """
+    from .readers import feed
+
     if isinstance(source, bytes):
         refuse_feed(source, path)
     return feed.read(source, path)
@@ -59,6 +65,8 @@ def parse_feed(source: bytes, *, path: str | None = None) -> list[Document]:
 
 def load_json(source: bytes | str, *, path: str | None = None) -> Document:
     """Load a document written by ``render(doc, "json")``."""
+    from .readers import json as json_reader
+
     return json_reader.read(source, path)
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperCommand
 
 from . import batch
 from .api import formats, parse, read_file, render, write_atomic
+from .cli_coercion import Command  # parameter values checked without pydantic
 from .errors import ConversionError, FormatError, OptionError, OutputError
 from .files import printable, read_stream
 from .version import __version__
@@ -57,7 +57,7 @@ def _usage_error(flag: str | None, message: str) -> NoReturn:
     raise typer.BadParameter(message, param_hint=flag)
 
 
-class _Command(TyperCommand):
+class _Command(Command):
     """typer's command, with usage errors on one line (``convert: error: --width: …``, exit
     status 2) instead of click's four (Usage, Try, a blank line, Error), and ``--help`` without
     typer's type labels (``<list[str]>``, ``<bool>``): each option's metavar says what it takes."""

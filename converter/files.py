@@ -8,16 +8,15 @@ import functools
 import os
 import re
 import stat
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Collection, Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from .ast import Document
 from .errors import InputError, OutputError
-from .readers import feed, syndication
-from .readers import json as json_reader
+
+if TYPE_CHECKING:
+    from .ast import Document
 
 try:
     import fcntl
@@ -64,12 +63,18 @@ def read_document(name: str, data: bytes) -> Document:
     """The document in ``data``, the bytes of the file ``name``: our JSON form for ``.json``
     files, feed-HTML otherwise (a feed is not looked for: see :func:`refuse_feed`)."""
     if name.lower().endswith(".json"):
+        from .readers import json as json_reader
+
         return json_reader.read(data, name)
+    from .readers import feed
+
     return feed.read(data, name)
 
 
 def refuse_feed(data: bytes, name: str | None) -> None:
     """Raise ``InputError`` when ``data`` is a feed, which is not one document but many."""
+    from .readers import syndication
+
     kind = syndication.sniff(data)
     if kind is not None:
         raise InputError(f"is a feed ({syndication.KINDS[kind]}) of many entries, not one item: convert it "
@@ -223,6 +228,8 @@ def _temporary(folder: str, name: str) -> tuple[int, str]:
     Folders known to exist are not made again: a ``mkdir`` locks the folder above, which every
     worker of a batch would otherwise take for every file.
     """
+    import tempfile  # with shutil and random, ~5 ms that output to stdout need not pay
+
     if folder not in _FOLDERS_MADE:
         os.makedirs(folder, exist_ok=True)
         _FOLDERS_MADE.add(folder)

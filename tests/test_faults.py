@@ -112,7 +112,7 @@ def fail_output_writes(monkeypatch: pytest.MonkeyPatch, hit: Callable[[str], boo
         real = real_fdopen(fd, *args, **kw)
         return _FailingFile(real, error) if hit(paths.pop(fd, "")) else real
 
-    monkeypatch.setattr(converter.files.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)  # files imports it when writing
     monkeypatch.setattr(converter.files.os, "fdopen", fdopen)
 
 
@@ -254,7 +254,7 @@ def test_a_read_only_output_folder_fails_each_file_with_the_reason(monkeypatch: 
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dir))
         return real_mkstemp(*args, dir=dir, **kw)
 
-    monkeypatch.setattr(converter.files.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)  # files imports it when writing
     report = convert_tree(src, out, "md", jobs=1)
     assert report.converted == 0 and len(report.failed) == 5
     assert all("cannot write here (Permission denied)" in e and "\n" not in e for e in failed(report).values())

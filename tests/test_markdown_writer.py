@@ -769,11 +769,11 @@ _yaml_text = st.text(st.characters(codec="utf-8"), max_size=12) | st.builds(
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(_yaml_text, _yaml_text | st.lists(_yaml_text, max_size=3), min_size=1, max_size=4))
 def test_front_matter_fast_path_writes_what_pyyaml_writes(data: dict) -> None:
-    from converter.writers.markdown import _DUMPER, _NO_FOLDING, _simple_yaml
+    from converter.writers.markdown import _NO_FOLDING, _dumper, _simple_yaml
 
     fast = _simple_yaml(data)
     if fast is not None:
-        assert fast == yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
+        assert fast == yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=False,
                                  default_flow_style=False, width=_NO_FOLDING)
         assert yaml.safe_load(fast) == data
 

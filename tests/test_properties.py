@@ -30,6 +30,7 @@ from test_hostile import PANDOC, check_epub, check_inert, check_markdown, check_
 import converter
 from converter import ConversionError, load_json, parse, render
 from converter import ast as A
+from converter.labels import link_label
 
 AVAILABLE = {info.name for info in converter.formats()}
 MD = MarkdownIt("commonmark").enable("table").enable("strikethrough")
@@ -190,9 +191,9 @@ def _link_is_blank(content: list[A.Inline]) -> bool:
     return not A.plain_text(content).strip() and not any(isinstance(n, A.Image) for n in A.walk(content))
 
 
-def inline_text(nodes: list[A.Inline]) -> str:
+def inline_text(nodes: list[A.Inline], language: str) -> str:
     """The text a Markdown reader sees for inlines: an image is its alt text, a link without
-    visible content its URL."""
+    visible content the short label that stands for its URL."""
     out: list[str] = []
     stack: list[Any] = list(reversed(nodes))
     while stack:
@@ -202,7 +203,7 @@ def inline_text(nodes: list[A.Inline]) -> str:
         elif isinstance(node, A.Image):
             out.append(node.alt)
         elif isinstance(node, A.Link) and _link_is_blank(node.content):
-            out.append(node.url or "")
+            out.append(link_label(node.url, language) if node.url else "")
         elif not isinstance(node, A.LineBreak):
             stack.extend(reversed(node.content))
     return "".join(out)
@@ -211,16 +212,17 @@ def inline_text(nodes: list[A.Inline]) -> str:
 def document_text(document: A.Document) -> str:
     """The text of the title and every block, in reading order."""
     out = [document.meta.title]
+    language = document.meta.language
     stack: list[Any] = list(reversed(document.blocks))
     while stack:
         node = stack.pop()
         if isinstance(node, (A.Paragraph, A.Heading)):
-            out.append(inline_text(node.content))
+            out.append(inline_text(node.content, language))
         elif isinstance(node, A.Figure):
             # the caption once: an alt text it already holds is left out (an empty one too)
             caption = squash(A.plain_text(node.caption))
             alt = "" if caption and squash(node.image.alt) in caption else node.image.alt
-            out += [alt, inline_text(node.caption)]
+            out += [alt, inline_text(node.caption, language)]
         elif isinstance(node, (A.BulletList, A.OrderedList)):
             stack.extend(reversed([block for item in node.items for block in item]))
         elif isinstance(node, (A.BlockQuote, A.Div)):
@@ -228,8 +230,8 @@ def document_text(document: A.Document) -> str:
         elif isinstance(node, A.CodeBlock):
             out.append(node.text)
         elif isinstance(node, A.Table):
-            out += [inline_text(cell.content) for row in node.head + node.body for cell in row]
-            out.append(inline_text(node.caption))
+            out += [inline_text(cell.content, language) for row in node.head + node.body for cell in row]
+            out.append(inline_text(node.caption, language))
     return "".join(out)
 
 

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -367,7 +368,7 @@ def test_a_temporary_swept_before_its_lock_is_made_again(monkeypatch: pytest.Mon
     """The one moment a live temporary is unlocked, between its creation and its lock: a sweep
     that takes it then unlinks it while holding the lock, and the writer, once it has the
     lock, sees the file gone and makes another."""
-    real_mkstemp = files.tempfile.mkstemp
+    real_mkstemp = tempfile.mkstemp
     swept: list[str] = []
 
     def mkstemp(*args: object, **kw: object) -> tuple[int, str]:
@@ -377,7 +378,7 @@ def test_a_temporary_swept_before_its_lock_is_made_again(monkeypatch: pytest.Mon
             swept.append(path)
         return fd, path
 
-    monkeypatch.setattr(files.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)  # files imports it when writing
     files.write_atomic(tmp_path / "a.md", "complete")
     assert swept and not os.path.exists(swept[0])
     assert [p.name for p in tmp_path.iterdir()] == ["a.md"] and (tmp_path / "a.md").read_text() == "complete"

@@ -13,15 +13,52 @@
 *Memory* hardly grows with the archive: the plan holds each input's path and a few bytes
 (outputs are worked out when needed), the journal only the lines it read, the pool a few
 chunks per worker, and the report the rows of files that converted cleanly only when asked.
+
+The names below are imported from their modules when first used (PEP 562): a command that
+converts one file to standard output never loads this machinery.
 """
 
 from __future__ import annotations
 
-from .dataset import write_dataset
-from .execution import default_jobs, read_documents, run
-from .journal import STATE_FILE, Journal
-from .planning import DEFAULT_INCLUDE, Jobs, Plan, plan, plan_inputs
-from .report import FileResult, Report, write_report
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Inputs taken from a folder unless ``include`` says otherwise.
+DEFAULT_INCLUDE = ("*.txt", "*.md", "*.html", "*.htm", "*.xhtml")
+
+if TYPE_CHECKING:
+    from .dataset import write_dataset
+    from .execution import default_jobs, read_documents, run
+    from .journal import STATE_FILE, Journal
+    from .planning import Jobs, Plan, plan, plan_inputs
+    from .report import FileResult, Report, write_report
+
+#: Each lazily imported name and the module that holds it.
+_LAZY = {
+    "write_dataset": ".dataset",
+    **dict.fromkeys(["default_jobs", "read_documents", "run"], ".execution"),
+    **dict.fromkeys(["STATE_FILE", "Journal"], ".journal"),
+    **dict.fromkeys(["Jobs", "Plan", "plan", "plan_inputs"], ".planning"),
+    **dict.fromkeys(["FileResult", "Report", "write_report"], ".report"),
+}
+
+_SUBMODULES = frozenset({"dataset", "execution", "journal", "planning", "report"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # ``converter.batch.journal`` without importing it first, as before
+        return importlib.import_module(f".{name}", __name__)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DEFAULT_INCLUDE", "STATE_FILE", "FileResult", "Jobs", "Journal", "Plan", "Report", "default_jobs", "plan",

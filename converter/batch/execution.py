@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import signal
 import time
@@ -18,17 +17,9 @@ import warnings
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    BrokenExecutor,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    wait,
-)
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .. import metadata
 from ..ast import Document, Meta
@@ -39,6 +30,12 @@ from ..writers import Written, make_writer
 from .journal import Journal, Stamp, _identities, _source_stamp, fingerprint
 from .planning import Job, Plan, source_name
 from .report import FileResult, Report
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
+
+# concurrent.futures and multiprocessing (~20 ms to import) are imported where a pool is
+# made: a plan converted in this process (one file, a few files, one job) needs neither.
 
 #: Files per task sent to a worker: large enough to amortise the hand-over, small enough that
 #: Ctrl-C is honoured quickly and the load stays balanced.
@@ -147,6 +144,8 @@ def read_documents(paths: Sequence[str | os.PathLike[str] | Entry], *, jobs: int
                    on_result: Callable[[FileResult], None] | None = None) -> tuple[list[Document], list[FileResult]]:
     """Read many documents, in parallel when there are many: the documents read, in order,
     and a row per path (its warnings, or why it failed); failures are returned, not raised."""
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     jobs = jobs or default_jobs()
     docs: list[Document] = []
@@ -189,6 +188,8 @@ def read_meta_chunk(paths: Sequence[str]) -> list[Meta | None]:
 def read_metas(paths: Sequence[str], *, jobs: int | None = None) -> list[Meta | None]:
     """The metadata of many documents, read in parallel when there are many (only the
     metadata comes back from the workers)."""
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     jobs = jobs or default_jobs()
     if jobs <= 1 or len(chunks) <= 1:
@@ -263,6 +264,8 @@ def _worker_lost(exc: BaseException) -> bool:
     """Whether a chunk failed because the process running it died rather than by its code:
     a broken process pool, or a Dask task that killed every worker it was retried on
     (``KilledWorker``; Dask retries a task whose worker died on another one first)."""
+    from concurrent.futures import BrokenExecutor
+
     return isinstance(exc, BrokenExecutor) or any(cls.__name__ == "KilledWorker" for cls in type(exc).__mro__)
 
 
@@ -423,6 +426,8 @@ def _run_on_pool(jobs: JobList, chunks: Iterator[Sequence[int]], task: Task, wor
     recovered in its turn; chunks that finished early wait, and count against the window, so
     that what waits stays bounded.
     """
+    from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, ProcessPoolExecutor, wait
+
     lost: list[Sequence[int]] = []
     running: dict[Future[list[FileResult]], tuple[int, Sequence[int]]] = {}  # empty whenever a pool is done
     ready: dict[int, tuple[Sequence[int], list[FileResult] | None]] = {}  # finished early (ordered)
@@ -524,6 +529,8 @@ def _heap_frozen() -> Iterator[None]:
 
 def _run_isolated(jobs: JobList, indices: Sequence[int], task: Task, finish: Finish, writes: bool) -> bool:
     """Run a chunk in a process of its own; return whether that process died too."""
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_ignore_sigint)
     try:
         results = pool.submit(_pool_chunk, task, [jobs[i] for i in indices]).result()
@@ -542,6 +549,8 @@ def _run_isolated(jobs: JobList, indices: Sequence[int], task: Task, finish: Fin
 
 def _context() -> Any:
     """``fork`` where there is one: workers start at once with everything already imported."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
 

@@ -20,12 +20,10 @@ from ..errors import OutputError
 from ..files import not_regular
 from ..readers.syndication import Entry
 from ..writers import get_writer_class
+from . import DEFAULT_INCLUDE
 from .feeds import FEED_SUFFIXES, Feeds, is_feed
 from .journal import STATE_FILE, recorded_outputs
 from .report import FileResult
-
-#: Inputs taken from a folder unless ``include`` says otherwise.
-DEFAULT_INCLUDE = ("*.txt", "*.md", "*.html", "*.htm", "*.xhtml")
 
 #: A job: input (a file's path, or a feed's entry), output, and the folder whose journal
 #: records it (None: not recorded).

@@ -18,9 +18,8 @@ import html
 import re
 import warnings
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
-
-import yaml
 
 from ..chars import one_line
 
@@ -59,18 +58,22 @@ class Parts:
     has_header: bool = False
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors/aliases, so no "billion laughs" expansion."""
+@cache
+def _loaders() -> tuple[Any, Any]:
+    """PyYAML's loaders for front matter: one that refuses anchors and aliases (so no "billion
+    laughs" expansion), and libyaml's safe loader where there is one. PyYAML is imported here,
+    when a document has front matter, not by every command."""
+    import yaml
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter",
-                                              event.start_mark)
-        return super().compose_node(parent, index)
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter",
+                                                  event.start_mark)
+            return super().compose_node(parent, index)
 
-
-_FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return NoAliasLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def split(text: str) -> Parts:
@@ -136,8 +139,11 @@ def _shortened_reference(match: re.Match[str]) -> str:
 
 def parse_front_matter(source: str) -> dict[str, Any]:
     """YAML front matter as a dict; broken or hostile YAML warns and gives ``{}``."""
+    import yaml
+
     # libyaml is much faster; it is only safe from alias bombs when there can be no aliases.
-    loader = _NoAliasLoader if ("&" in source or "*" in source) else _FAST_SAFE_LOADER
+    no_alias, fast = _loaders()
+    loader = no_alias if ("&" in source or "*" in source) else fast
     try:
         data = yaml.load(source, Loader=loader)  # safe loaders only
     except yaml.YAMLError as exc:

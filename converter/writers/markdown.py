@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from ..ast import (
     Block,
     BlockQuote,
@@ -753,8 +751,14 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list, tuple, dict, set)) and not value)
 
 
-#: libyaml's emitter when PyYAML has it: the same output, several times faster.
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+def _dumper() -> Any:
+    """libyaml's emitter when PyYAML has it: the same output, several times faster. (PyYAML is
+    imported only for front matter that :func:`_simple_yaml` cannot write.)"""
+    import yaml
+
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 #: A line width no value reaches, so long values are never folded.
 _NO_FOLDING = 2**31 - 1
 
@@ -771,7 +775,9 @@ def _front_matter(meta: Meta) -> str:
         return ""
     dump = _simple_yaml(data)
     if dump is None:
-        dump = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False,
+        import yaml
+
+        dump = yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=False, default_flow_style=False,
                          width=_NO_FOLDING)
     return f"---\n{dump}---"
 

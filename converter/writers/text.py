@@ -161,7 +161,7 @@ class TextWriter(Writer):
         if meta.published is not None:
             facts += self._labelled("published", _format_published(meta.published))
         if url := _url_as_read(meta.url):
-            facts += self._labelled("source", url)
+            facts += self._with_label(labelled("source", self._language), url)
         return self._separated([self._underlined(title, "="), facts])
 
     def _labelled(self, key: str, value: str) -> list[str]:
@@ -171,8 +171,17 @@ class TextWriter(Writer):
     def _reference_list(self) -> list[str]:
         if not self._refs:
             return []
-        entries = [labelled("references", self._language).rstrip(), *(f"[{n}] {url}" for url, n in self._refs.items())]
-        return [line for entry in entries for line in wrap(entry, self.width)]
+        lines = [labelled("references", self._language).rstrip()]
+        for url, n in self._refs.items():
+            lines += self._with_label(f"[{n}] ", url)
+        return lines
+
+    def _with_label(self, label: str, url: str) -> list[str]:
+        """``label`` and ``url`` wrapped; a URL wider than a line stays after its label, which
+        would otherwise stand alone above it (the line is too wide because of the URL alone)."""
+        if 0 < self.width < display_width(url):
+            return [label + url]
+        return wrap(label + url, self.width)
 
     # ------------------------------------------------------------------------ helpers
 

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Start-up time: whole-process runs of ``convert`` against ``python -c pass`` and pandoc.
+
+usage: bench_startup.py [--runs N] [--python [LABEL=]PYTHON ...] [--small FILE] [--large FILE]
+
+Each round runs every command once, in the same order (so a slow minute on this shared
+machine slows every command alike); the table gives the median of each command over the
+rounds, in milliseconds:
+
+- ``python -c pass``: the floor, with the interpreter given (its ``site`` start-up included);
+- ``convert --version`` and ``convert --help``;
+- one small and one large document to md, txt, json and epub (``--images none``), written
+  to standard output (``-o -``) or, for epub, to a file in a scratch folder;
+- pandoc (the binary ``pypandoc-binary`` ships) on the same documents: ``--version``, and the
+  HTML body of each feed-HTML item (what follows its header) from ``html`` to ``commonmark``,
+  ``plain`` and ``json``, in the rows for md, txt and json.
+
+``--python`` may be given more than once (e.g. ``--python before=/tmp/old/.venv/bin/python``
+``--python after=.venv/bin/python``) to compare two installs in the same run; ``convert``
+is the console script beside each interpreter, or ``PYTHON -m converter`` if there is none.
+The ratios the project aims at (``convert --version`` <= 2x ``python -c pass``, one small
+document to md <= 4x pandoc html->commonmark) follow the table.
+
+The large document is the largest file of ``../shared/corpus/feeds`` unless ``--large``
+names one; without the corpus those rows are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SMALL = ROOT / "examples" / "item.txt"
+CORPUS = ROOT.parent / "shared" / "corpus" / "feeds"
+FORMATS = ("md", "txt", "json", "epub")
+#: pandoc's format for each of ours, when pandoc has one worth comparing.
+PANDOC_FORMAT = {"md": "commonmark", "txt": "plain", "json": "json"}
+
+
+def html_body(path: Path) -> str:
+    """The HTML part of a feed-HTML item: what follows its front matter and header."""
+    from converter.readers import header
+    from converter.readers.decode import decode
+
+    return header.split(decode(path.read_bytes())).body
+
+
+def convert_command(python: str) -> list[str]:
+    script = Path(python).parent / "convert"
+    return [str(script)] if script.exists() else [python, "-m", "converter"]
+
+
+#: The commands run as a user's do: with Python's bytecode cache written and read (an
+#: environment that turns it off would have every command compile its modules each time).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run_once(argv: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=ENV, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=10, help="rounds (each command once per round)")
+    ap.add_argument("--python", action="append", metavar="[LABEL=]PYTHON",
+                    help="interpreter whose convert is measured (repeatable; default: this one)")
+    ap.add_argument("--small", type=Path, default=SMALL)
+    ap.add_argument("--large", type=Path, default=None)
+    a = ap.parse_args()
+
+    pythons: list[tuple[str, str]] = []
+    for given in a.python or [sys.executable]:
+        label, _, python = given.rpartition("=")
+        pythons.append((label or f"convert {len(pythons) + 1}", python))
+    if len(pythons) == 1 and not (a.python or [""])[0].partition("=")[1]:
+        pythons = [("convert", pythons[0][1])]
+    large = a.large
+    if large is None and CORPUS.is_dir():
+        large = max((p for p in CORPUS.iterdir() if p.is_file()), key=lambda p: p.stat().st_size, default=None)
+    docs = [("small", a.small)] + ([("large", large)] if large is not None and large.is_file() else [])
+    if len(docs) == 1:
+        print(f"(no large document: {CORPUS} is absent; its rows are skipped)", file=sys.stderr)
+
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    try:
+        html_files = {}
+        for name, path in docs:
+            html_files[name] = scratch / f"{name}.html"
+            html_files[name].write_text(html_body(path), encoding="utf-8")
+
+        # rows: (row title, {column: argv})
+        rows: list[tuple[str, dict[str, list[str]]]] = []
+        rows.append(("python -c pass", {label: [py, "-c", "pass"] for label, py in pythons}))
+        for flag in ("--version", "--help"):
+            cols = {label: convert_command(py) + [flag] for label, py in pythons}
+            if flag == "--version":
+                cols["pandoc"] = [pandoc, "--version"]
+            rows.append((f"convert {flag}", cols))
+        for name, path in docs:
+            size = path.stat().st_size
+            for fmt in FORMATS:
+                cols = {}
+                for label, py in pythons:
+                    out = "-" if fmt != "epub" else str(scratch / f"{label}-{name}.epub")
+                    extra = ["--images", "none"] if fmt == "epub" else []
+                    cols[label] = convert_command(py) + [str(path), "--to", fmt, "-o", out] + extra
+                if fmt in PANDOC_FORMAT:
+                    cols["pandoc"] = [pandoc, "-f", "html", "-t", PANDOC_FORMAT[fmt], str(html_files[name])]
+                rows.append((f"{name} ({size / 1024:.0f} KB) → {fmt}", cols))
+
+        for _title, cols in rows:  # a round not counted: bytecode cached, files in the page cache
+            for argv in cols.values():
+                run_once(argv)
+        samples: dict[tuple[int, str], list[float]] = {}
+        for _round in range(a.runs):
+            for i, (_title, cols) in enumerate(rows):
+                for col, argv in cols.items():
+                    samples.setdefault((i, col), []).append(run_once(argv))
+            print(f"round {_round + 1}/{a.runs} done", file=sys.stderr)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    median = {key: statistics.median(values) * 1000 for key, values in samples.items()}
+    labels = [label for label, _ in pythons]
+    columns = labels + ["pandoc"]
+    print(f"Medians of {a.runs} runs, milliseconds ({os.cpu_count()} cores, Python "
+          f"{sys.version.split()[0]}; pandoc: --version, and html → commonmark/plain/json on the item's HTML body)")
+    print()
+    print("| command | " + " | ".join(columns) + " |")
+    print("|---|" + "---:|" * len(columns))
+    for i, (title, _cols) in enumerate(rows):
+        cells = [f"{median[(i, c)]:.0f}" if (i, c) in median else "–" for c in columns]
+        print(f"| {title} | " + " | ".join(cells) + " |")
+    print()
+    version = next(i for i, (t, _) in enumerate(rows) if t == "convert --version")
+    small_md = next(i for i, (t, _) in enumerate(rows) if t.startswith("small") and t.endswith("md"))
+    for label in labels:
+        print(f"{label}: convert --version / python -c pass = {median[(version, label)] / median[(0, label)]:.2f}x "
+              f"(target <= 2); small → md / pandoc html → commonmark = "
+              f"{median[(small_md, label)] / median[(small_md, 'pandoc')]:.2f}x (target <= 4)")
+
+
+if __name__ == "__main__":
+    main()

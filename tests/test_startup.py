@@ -1,0 +1,192 @@
+"""Start-up: what each command imports, and the two commands answered before typer is.
+
+Behaviour, not timing (speed is measured by benchmarks/bench_startup.py): a command must not
+import what it does not use, and the fast paths of :mod:`converter.launch` and
+:mod:`converter.cli_coercion` must do exactly what the command does without them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from converter import cli_coercion, launch
+
+ROOT = Path(__file__).parents[1]
+EXAMPLE = ROOT / "examples" / "item.txt"
+
+#: Runs the console entry point with the arguments given as JSON, then reports on stderr the
+#: modules the process imported.
+_DRIVER = """
+import json, sys
+sys.argv = ["convert", *json.loads(sys.argv[1])]
+try:
+    from converter.launch import run
+    run()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+sys.stdout.flush()
+sys.stderr.write("\\nMODULES " + json.dumps({"code": code, "modules": sorted(sys.modules)}) + "\\n")
+"""
+
+#: Never needed to print the version or the help, or to convert one file to md/txt/json.
+HEAVY = ("multiprocessing", "concurrent.futures", "httpx", "httpcore", "ebooklib", "converter.writers.pandoc",
+         "converter.writers.epub", "converter.images", "converter.net", "rich", "pydantic", "pydantic_core",
+         "hanzidentifier", "py3langid", "numpy", "importlib.metadata", "charset_normalizer")
+#: What a conversion to standard output does not need either: the batch machinery, and typer.
+BATCH = ("converter.batch.planning", "converter.batch.execution", "converter.batch.journal",
+         "converter.batch.report")
+
+
+def imported(*args: str, cwd: Path = ROOT) -> tuple[int, str, set[str]]:
+    """Exit status, standard output and the modules imported by ``convert ARGS``."""
+    done = subprocess.run([sys.executable, "-c", _DRIVER, json.dumps(list(args))], capture_output=True,
+                          cwd=cwd, timeout=120, check=False)
+    err = done.stderr.decode("utf-8", "replace")
+    report = json.loads(err.rsplit("\nMODULES ", 1)[1])
+    return report["code"], done.stdout.decode("utf-8", "replace"), set(report["modules"])
+
+
+def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    """Those of ``names`` (packages with their submodules) among ``modules``."""
+    return sorted(m for m in modules for name in names if m == name or m.startswith(name + "."))
+
+
+def test_version_imports_neither_typer_nor_the_library() -> None:
+    code, out, modules = imported("--version")
+    assert code == 0 and out.startswith("convert ")
+    assert loaded(modules, HEAVY + BATCH + ("typer", "converter.cli", "converter.readers", "converter.writers",
+                                            "lxml", "yaml")) == []
+
+
+def test_help_imports_neither_pydantic_nor_the_readers() -> None:
+    """The help is typer's, drawn with rich (its option panels); the readers, the batch
+    machinery and pydantic are not needed for it."""
+    code, out, modules = imported("--help")
+    assert code == 0 and "--to" in out
+    not_rich = tuple(name for name in HEAVY if name != "rich")
+    assert loaded(modules, not_rich + BATCH + ("converter.readers", "lxml", "yaml")) == []
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "json"])
+def test_one_file_to_stdout_imports_only_the_reader_and_its_writer(fmt: str) -> None:
+    code, out, modules = imported(str(EXAMPLE), "--to", fmt, "-o", "-")
+    assert code == 0 and out
+    assert loaded(modules, HEAVY + BATCH + ("typer", "yaml")) == []
+
+
+def test_options_parsed_by_typer_without_pydantic() -> None:
+    """An option the fast path does not take: typer parses the command line, still without
+    pydantic, and the output goes to stdout without the batch machinery."""
+    code, out, modules = imported(str(EXAMPLE), "--to", "txt", "--width", "60", "-o", "-")
+    assert code == 0 and out
+    assert "typer" in modules
+    assert loaded(modules, HEAVY + BATCH + ("yaml",)) == []
+
+
+def test_one_file_beside_it_needs_no_process_pool(tmp_path: Path) -> None:
+    src = tmp_path / "item.txt"
+    src.write_bytes(EXAMPLE.read_bytes())
+    code, _, modules = imported(str(src), "--to", "md")
+    assert code == 0 and (tmp_path / "item.md").is_file()
+    assert loaded(modules, HEAVY + ("yaml",)) == []
+
+
+# ---------------------------------------------------------------------------- the fast path
+
+
+def command(*args: str, via: str) -> subprocess.CompletedProcess[bytes]:
+    """``convert ARGS`` through the console entry point (``launch``) or straight to typer (``cli``)."""
+    code = f"import sys; sys.argv = ['convert', *sys.argv[1:]]; from converter.{via} import run; run()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, cwd=ROOT, timeout=120,
+                          check=False)
+
+
+@pytest.mark.parametrize("args", [
+    ["examples/item.txt", "--to", "md", "-o", "-"],
+    ["-o", "-", "-t", "text", "examples/item.txt"],
+    ["--to=json", "--output=-", "examples/item.txt"],
+    ["examples/item.txt", "--to", "html", "-o", "-"],
+    ["examples/item.txt", "--to", "nonsense", "-o", "-"],  # a usage error, reported by typer
+    ["missing.txt", "--to", "md", "-o", "-"],  # an input error
+    ["examples", "--to", "md", "-o", "-"],  # a folder
+    ["{broken}", "--to", "md", "-o", "-"],  # a warning
+    ["tests/fixtures/frontmatter.md", "--to", "md", "-o", "-"],
+])
+def test_fast_path_does_what_the_command_does(args: list[str], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n" + EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    args = [arg.replace("{broken}", str(broken)) for arg in args]
+    fast, slow = command(*args, via="launch"), command(*args, via="cli")
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "json", "html", "rst"])
+def test_fast_path_options_are_the_commands(fmt: str) -> None:
+    """With no option given, the command hands the writer the options the fast path does."""
+    from converter import cli
+
+    accepted = set(cli.writer_options(cli.get_writer_class(fmt)))
+    expected = {k: v for k, v in launch.FAST_PATH_OPTIONS.items() if k in accepted}
+    assert cli._writer_options(fmt, {}) == expected
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["a.txt", "--to", "md", "-o", "-"], ("a.txt", "md")),
+    (["-t", "md", "-o", "-", "a.txt"], ("a.txt", "md")),
+    (["--output=-", "--to=txt", "a.txt"], ("a.txt", "txt")),
+    (["a.txt", "--to", "md"], None),  # output beside the input: the batch path
+    (["a.txt", "--to", "md", "-o", "out.md"], None),
+    (["-", "--to", "md", "-o", "-"], None),  # stdin
+    (["a.txt", "b.txt", "--to", "md", "-o", "-"], None),
+    (["a.txt", "--to", "md", "--to", "txt", "-o", "-"], None),
+    (["a.txt", "--to", "-o", "-"], None),
+    (["a.txt", "--to=", "-o", "-"], None),
+    (["a.txt", "-tmd", "-o", "-"], None),
+    (["a.txt", "--to", "md", "-o", "-", "--quiet"], None),
+    (["a.txt", "--to", "md", "-o", "-", "--"], None),
+    (["a.txt", "--to", "md", "-o"], None),
+])
+def test_stdout_request(args: list[str], expected: tuple[str, str] | None) -> None:
+    assert launch.stdout_request(args) == expected
+
+
+# ---------------------------------------------------------------------------- values without pydantic
+
+
+@pytest.mark.parametrize("annotation, minimum, values", [
+    (str, None, ["", "md", "a\udce9b", " x "]),
+    (int, 0, [0, 80, "0", "72", "007", "1" * 40, -1, "-1", " 7", "+7", "7_0", "٣", "x", "", True, 2.5]),
+    (list[str], None, [[], ["*.txt"], ("a", "b"), ["a", 1]]),
+    (bool, None, [True, False, "yes", 1]),
+])
+def test_plain_values_are_typers(annotation: object, minimum: int | None, values: list[object]) -> None:
+    """Where :func:`plain_value` takes a value, it gives what typer's own coercion gives."""
+    from typer._coercion import build_runtime_param, resolve_type_descriptor
+    from typer.models import OptionInfo
+
+    info = OptionInfo(min=minimum)
+    typers = build_runtime_param(resolve_type_descriptor(annotation, info))
+    for value in values:
+        ours = cli_coercion.plain_value(annotation, minimum, None, value)
+        if ours is cli_coercion.NOT_PLAIN:
+            continue
+        theirs = typers._coerce_value(value, param=None, ctx=None)
+        assert (ours, type(ours)) == (theirs, type(theirs)), value
+
+
+def test_every_parameter_of_the_command_is_coerced_without_pydantic() -> None:
+    import typer.main
+
+    from converter.cli import app
+
+    command = typer.main.get_command(app)
+    assert isinstance(command, cli_coercion.Command)
+    plain = [type(p._runtime_param).__name__ for p in command.params]
+    assert plain == ["PlainRuntimeParam"] * len(command.params)
