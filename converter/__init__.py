@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         formats,
         load_json,
         parse,
+        parse_feed,
         read_file,
         render,
     )
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 #: Each lazily imported name and the module that holds it.
 _LAZY = {
     **dict.fromkeys(["bundle", "convert_dataset", "convert_file", "convert_tree", "formats", "load_json", "parse",
-                     "read_file", "render"], ".api"),
+                     "parse_feed", "read_file", "render"], ".api"),
     **dict.fromkeys(["Document", "Meta"], ".ast"),
     **dict.fromkeys(["FileResult", "Report"], ".batch.report"),
 }
@@ -46,5 +47,5 @@ __getattr__, __dir__ = lazy_names(globals(), _LAZY)
 __all__ = [
     "ConversionError", "Document", "FileResult", "FormatError", "InputError", "Meta", "OptionError",
     "OutputError", "Report", "__version__", "bundle", "convert_dataset", "convert_file", "convert_tree", "formats",
-    "load_json", "parse", "read_file", "render",
+    "load_json", "parse", "parse_feed", "read_file", "render",
 ]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import batch
 from . import metadata as meta_fields
 from .errors import ConversionError, FormatError, InputError, OutputError, sort_warnings
-from .files import read_file, write_atomic
+from .files import read_file, refuse_feed, write_atomic
 from .writers import FormatInfo, format_infos, get_writer_class, make_writer
 
 if TYPE_CHECKING:
@@ -28,11 +29,38 @@ def parse(source: bytes | str, *, path: str | None = None) -> Document:
     """Parse a feed-HTML document (bytes in any supported encoding, or text) into a ``Document``.
 
     ``path`` is only used to name the document in errors and as a last-resort title.
-    Raises ``InputError`` for empty, binary or undecodable input.
+    Raises ``InputError`` for empty, binary or undecodable input, and for a feed (RSS,
+    Atom, JSON Feed), which holds many documents: read it with :func:`parse_feed`.
     """
     from .readers import feed
 
+    if isinstance(source, bytes):
+        refuse_feed(source, path)
     return feed.read(source, path)
+
+
+def parse_feed(source: bytes, *, path: str | None = None) -> list[Document]:
+    """The entries of a feed (RSS 0.9x/2.0, RSS 1.0, Atom 1.0, JSON Feed 1.x), as documents
+    in the feed's order, each read like a saved item.
+
+    Raises ``InputError`` for what is not a feed or cannot be read as one. An entry that
+    cannot be read is left out with a warning naming it (``feed.xml#3: …``).
+    """
+    import warnings
+
+    from .readers.syndication import read_feed
+
+    name = path or "<feed>"
+    parsed = read_feed(source, name)
+    for note in parsed.warnings + parsed.problems:
+        warnings.warn(note, stacklevel=2)
+    docs = []
+    for entry in parsed.entries:
+        try:
+            docs.append(entry.document())
+        except ConversionError as exc:
+            warnings.warn(str(exc.naming(entry.label)), stacklevel=2)
+    return docs
 
 
 def load_json(source: bytes | str, *, path: str | None = None) -> Document:
@@ -61,28 +89,39 @@ def bundle(docs: Iterable[Document], *, title: str | None = None, order: str = "
 
 @dataclass(slots=True)
 class Bundled:
-    """What :func:`bundle_files` made: the book (``None`` when no input could be read), a row
-    per input (``converted``: a chapter of the book; ``failed``; ``skipped``) and what the
-    book's making warned about (images not embedded, each line naming its document)."""
+    """What :func:`bundle_files` made: the book (``None`` when no input could be read, or when
+    ``on_book`` took the books), a row per input (``converted``: a chapter of a book; ``failed``;
+    ``skipped``: a repeat, or published outside ``since``/``until``), what the making warned
+    about (images not embedded, each line naming its document), and each book's name and
+    number of chapters, in order."""
 
     book: bytes | None
     report: batch.Report
     notes: list[str]
+    books: list[tuple[str, int]] = field(default_factory=list)
 
 
 def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None = None, order: str = "newest",
                  include: Iterable[str] = batch.DEFAULT_INCLUDE, exclude: Iterable[str] = (),
                  follow_symlinks: bool | None = None, jobs: int | None = None, name: str | None = None,
                  on_result: Callable[[batch.FileResult], None] | None = None,
-                 on_document: Callable[[], None] | None = None, **options: Any) -> Bundled:
-    """Files and folders (planned as :func:`convert_tree` plans them) as one EPUB book, a
-    chapter per document that could be read; the others are reported, not raised. ``name``
-    is the book's name in the rows of the report; ``on_result`` is called as each input is
-    read, ``on_document`` as each chapter's images are settled. Raises what :func:`bundle`
-    raises."""
+                 on_document: Callable[[], None] | None = None, group_by: str | None = None,
+                 since: dt.datetime | None = None, until: dt.datetime | None = None, series: str | None = None,
+                 on_book: Callable[[str, bytes], None] | None = None, **options: Any) -> Bundled:
+    """Files, folders and feeds (planned as :func:`convert_tree` plans them; a feed's entries
+    each a document) as one EPUB book, a chapter per document that could be read; the others
+    are reported, not raised. ``name`` is the book's name in the rows of the report;
+    ``on_result`` is called as each input is read, ``on_document`` as each chapter's images
+    are settled. Raises what :func:`bundle` raises.
+
+    A digest (see :mod:`converter.digest`): ``since``/``until`` keep the documents published
+    between them; ``group_by`` (``day``, ``week``, ``month``, ``site``) makes a book per
+    group, each named from the template ``name`` (``digest-{date}.epub``) and handed to
+    ``on_book(name, data)`` as soon as it is made (the books are not kept then); ``series``
+    makes each book an issue of that series."""
     import warnings
 
-    from .writers.epub import bundle as build
+    from .digest import books
 
     started = time.perf_counter()
     options, fields = meta_fields.split_options(options)
@@ -92,20 +131,35 @@ def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None 
     docs, rows = batch.read_documents(plan.jobs.sources, jobs=jobs, on_result=on_result)
     docs = [meta_fields.apply(doc, fields) for doc in docs]
     read = [row for row in rows if row.status == "converted"]
+    made: list[tuple[str, int]] = []
+    data: bytes | None = None
+    book_of: dict[int, str] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = build(docs, title=title, order=order, names=[str(row.source) for row in read],
-                     on_document=on_document, **options) if docs else None
+        if docs:
+            for book_name, chapters, build in books(
+                    docs, name or "book.epub", group_by=group_by, since=since, until=until, title=title,
+                    order=order, series=series, names=[str(row.source) for row in read], on_document=on_document,
+                    **options):
+                data = build()
+                made.append((book_name, len(chapters)))
+                book_of.update((id(doc), book_name) for doc in chapters)
+                if on_book is not None:
+                    on_book(book_name, data)
+                    data = None
     notes, missing = sort_warnings(caught)
+    for doc, row in zip(docs, read, strict=True):
+        if id(doc) in book_of:
+            row._output = book_of[id(doc)] if name is not None else None
+        else:  # published outside since/until
+            row.status = "skipped"
     report = batch.Report([*plan.problems, *rows], seconds=time.perf_counter() - started)
     for row in report.results:
         report.counts[row.status] = report.counts.get(row.status, 0) + 1
         report.warnings += len(row.warnings) + (row.status == "skipped" and bool(row.error))
-    for row in read:
-        row._output = name
     report.warnings += len(notes)
     report.count_missing(missing)
-    return Bundled(data, report, notes)
+    return Bundled(data, report, notes, made)
 
 
 def formats() -> list[FormatInfo]:
@@ -158,6 +212,9 @@ def convert_tree(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     (any ``concurrent.futures.Executor``). Outputs already converted from the same input with
     the same options are skipped unless ``force``. A file that fails is recorded in the report
     and the rest still convert; ``on_result`` is called for each file as it completes.
+
+    Feeds in the folder (``*.xml``, ``*.rss``, ``*.atom``, ``*.rdf``, ``*.json`` holding RSS,
+    Atom or JSON Feed) are converted an entry a file, into a folder named like the feed.
 
     Symbolic links are followed while they stay inside ``src_dir`` (a link leading out of it
     is reported as skipped), wherever they lead with ``follow_symlinks=True``, or not at all

@@ -14,7 +14,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -48,7 +48,8 @@ _WRITER_FLAGS = {"width": "--width", "references": "--references", "front_matter
                  "template": "--template", "toc": "--toc", "toc_depth": "--toc-depth",
                  "extract_media": "--extract-media"}
 #: Options of ``--bundle`` only.
-_BUNDLE_FLAGS = {"title": "--title", "order": "--order"}
+_BUNDLE_FLAGS = {"title": "--title", "order": "--order", "group_by": "--group-by", "since": "--since",
+                 "until": "--until", "series": "--series"}
 
 
 def _usage_error(flag: str | None, message: str) -> NoReturn:
@@ -204,6 +205,19 @@ def main(
                                      help="With --bundle: the book's title."),
     order: str = typer.Option("newest", "--order", metavar="newest|oldest", rich_help_panel=_EPUB,
                               help="With --bundle: chapters newest or oldest first."),
+    group_by: str | None = typer.Option(
+        None, "--group-by", metavar="day|week|month|site", rich_help_panel=_EPUB,
+        help="With --bundle: one book per day, ISO week or month (UTC), or per publisher, named from the "
+             "--bundle template: {date}, {site}, {title} (e.g. 'digest-{date}.epub')."),
+    since: str | None = typer.Option(None, "--since", metavar="DATE", rich_help_panel=_EPUB,
+                                     help="With --bundle: only documents published on or after DATE "
+                                          "(2024-11-27, or an ISO 8601 time; UTC unless it says)."),
+    until: str | None = typer.Option(None, "--until", metavar="DATE", rich_help_panel=_EPUB,
+                                     help="With --bundle: only documents published on or before DATE "
+                                          "(a date: to its end)."),
+    series: str | None = typer.Option(None, "--series", metavar="NAME", rich_help_panel=_EPUB,
+                                      help="With --bundle: each book is an issue of the series NAME (EPUB "
+                                           "belongs-to-collection, calibre's series), numbered by its date."),
     include: Annotated[list[str], typer.Option(
         "--include", metavar="GLOB", rich_help_panel=_FOLDERS,
         help="Convert files matching this (repeatable).")] = _INCLUDE,
@@ -250,8 +264,10 @@ def main(
         _usage_error("--report", "the report must be a .json or .csv file")
     if "toc_depth" in given and not toc:
         _refuse_unless("--toc", ["--toc-depth"])
+    digest: dict[str, Any] = {}
     if bundle:
         _check_bundle(bundle, given)
+        digest = _digest_options(bundle, group_by, since, until, series)
     else:
         _refuse_unless("--bundle", [flag for name, flag in _BUNDLE_FLAGS.items() if name in given])
     options = _writer_options(to, {name: value for name, value in locals().items()
@@ -264,7 +280,7 @@ def main(
     if name is not None:
         _check_name(name, inputs, output, bundle)
     run = _Run(inputs, to, output, options, include, exclude, follow_symlinks, jobs or None, force, report, quiet,
-               files_from, bundle, title, order, name, cluster)
+               files_from, bundle, title, order, name, cluster, digest)
     with _run_scope(quiet):
         raise typer.Exit(_bundle(run) if bundle else _convert(run))
 
@@ -351,6 +367,8 @@ class _Run:
     order: str = "newest"
     name: str | None = None  # the template of output names (--name)
     cluster: str | None = None  # the Dask cluster to run on (--cluster)
+    #: With --bundle: --group-by, --since, --until and --series, as ``bundle_files`` takes them.
+    digest: dict[str, Any] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -469,6 +487,29 @@ def _check_bundle(book: str, given: set[str]) -> None:
         _refuse_binary_on_terminal("epub")
 
 
+def _digest_options(book: str, group_by: str | None, since: str | None, until: str | None,
+                    series: str | None) -> dict[str, Any]:
+    """--group-by, --since, --until and --series, checked, as :func:`converter.api.bundle_files`
+    takes them; the ``--bundle`` name is a template of the books' names (:mod:`converter.digest`)."""
+    from .digest import GROUPINGS, check_template, parse_bound
+
+    if group_by is not None and group_by not in GROUPINGS:
+        _usage_error("--group-by", f"choose one of {', '.join(GROUPINGS)}")
+    if group_by is not None and book == "-":
+        _usage_error("--group-by", "makes several books; name them with --bundle TEMPLATE.epub, not stdout")
+    try:
+        check_template(book)
+    except OptionError as exc:
+        _usage_error("--bundle", exc.reason)
+    bounds: dict[str, Any] = {}
+    for flag, value in (("--since", since), ("--until", until)):
+        try:
+            bounds[flag[2:]] = parse_bound(value, end=flag == "--until") if value is not None else None
+        except OptionError as exc:
+            _usage_error(flag, exc.reason)
+    return {"group_by": group_by, "series": series, **bounds}
+
+
 def _bundle(run: _Run) -> int:
     """Read every input, then write one book (to stdout for ``-``); inputs that fail are named
     and left out. The exit status."""
@@ -485,7 +526,8 @@ def _bundle(run: _Run) -> int:
             read, chapter = _bundle_phases(progress, len(plan.jobs))
             made = bundle_files(run.inputs, title=run.title, order=run.order, include=run.include,
                                 exclude=run.exclude, follow_symlinks=run.follow_symlinks, jobs=run.jobs,
-                                name=shown, on_result=read, on_document=chapter, **run.options)
+                                name=shown, on_result=read, on_document=chapter,
+                                on_book=None if book == "-" else write_atomic, **run.digest, **run.options)
     except ConversionError as exc:
         _say(f"error: {exc.naming(shown)}")
         return 1
@@ -494,22 +536,29 @@ def _bundle(run: _Run) -> int:
     for note in [] if quiet else made.notes:
         _say(f"warning: {note}")
     failed = made.report.count("failed")
-    if made.book is None:
+    if not made.books:
         _say(f"error: {shown}: no document could be read; no book written")
-    else:
+    elif made.book is not None:
         try:
-            _write_stdout(made.book) if book == "-" else write_atomic(book, made.book)
+            _write_stdout(made.book)
         except ConversionError as exc:
             _say(f"error: {exc}")
             return 1
     if run.report:
         _write_report(made.report, run.report)
-    if made.book is not None and not quiet:
+    if made.books and not quiet:
         warned = f", {_plural(made.report.warnings, 'warning')}" if made.report.warnings else ""
-        _say(f"{shown}: {_plural(made.report.converted, 'chapter')}, {failed} failed{warned}")
+        if len(made.books) == 1:
+            _say(f"{shown if book == '-' else made.books[0][0]}: {_plural(made.report.converted, 'chapter')}, "
+                 f"{failed} failed{warned}")
+        else:
+            for written, chapters in made.books:
+                _say(f"{written}: {_plural(chapters, 'chapter')}")
+            _say(f"{_plural(len(made.books), 'book')}, {_plural(made.report.converted, 'chapter')}, "
+                 f"{failed} failed{warned}")
         if made.report.images_summary():
             _say(f"warning: {made.report.images_summary()}")
-    return 1 if failed or made.book is None else 0
+    return 1 if failed or not made.books else 0
 
 
 def _bundle_phases(progress: _Progress, inputs: int) -> tuple[Callable[..., None], Callable[[], None]]:

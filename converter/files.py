@@ -49,14 +49,19 @@ _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat
 
 
 def read_file(path: str | os.PathLike[str]) -> Document:
-    """Read a document from disk: our JSON form for ``.json`` files, feed-HTML otherwise."""
+    """Read a document from disk: our JSON form for ``.json`` files, feed-HTML otherwise.
+
+    A feed (RSS, Atom, JSON Feed) is refused: it holds many documents, not one.
+    """
     name = os.fspath(path)
-    return read_document(name, read_input(name))
+    data = read_input(name)
+    refuse_feed(data, name)
+    return read_document(name, data)
 
 
 def read_document(name: str, data: bytes) -> Document:
     """The document in ``data``, the bytes of the file ``name``: our JSON form for ``.json``
-    files, feed-HTML otherwise."""
+    files, feed-HTML otherwise (a feed is not looked for: see :func:`refuse_feed`)."""
     if name.lower().endswith(".json"):
         from .readers import json as json_reader
 
@@ -64,6 +69,36 @@ def read_document(name: str, data: bytes) -> Document:
     from .readers import feed
 
     return feed.read(data, name)
+
+
+def refuse_feed(data: bytes, name: str | None) -> None:
+    """Raise ``InputError`` when ``data`` is a feed, which is not one document but many."""
+    from .readers import syndication
+
+    kind = syndication.sniff(data)
+    if kind is not None:
+        raise InputError(f"is a feed ({syndication.KINDS[kind]}) of many entries, not one item: convert it "
+                         "into a folder (-o DIR) or a book (--bundle), or read it with converter.parse_feed", name)
+
+
+def read_head(name: str, size: int = 65536) -> bytes:
+    """The first ``size`` bytes of the regular file ``name``, opened as :func:`read_input`
+    opens it (``InputError`` for what is not a regular file or cannot be read)."""
+    try:
+        fd = os.open(name, _INPUT_FLAGS)
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", name) from None
+    try:
+        problem = not_regular(os.fstat(fd).st_mode)
+        if problem:
+            raise InputError(problem, name)
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        return os.read(fd, size)
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", name) from None
+    finally:
+        os.close(fd)
 
 
 def read_input(name: str) -> bytes:

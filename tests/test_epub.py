@@ -512,6 +512,7 @@ def _sample_books(tmp: Path) -> dict[str, bytes]:
             cache_with_web_images(tmp / "cache"))).write(tricky_doc()),
         "bare": EpubWriter().write(A.Document(A.Meta(), [])),
         "tricky-bundle": bundle(BOOK + [tricky_doc(title="t" * 2000, url="", language="")], images="link"),
+        "series-issue": bundle(BOOK, images="none", series="Daily <&> \"news\"", series_index=20241127),
     }
     if SEEDS:
         books["seed"] = EpubWriter(offline=True, cache_dir=str(tmp / "cache")).write(_seed())
@@ -535,7 +536,8 @@ def epubcheck_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, lis
 
 
 @needs_epubcheck
-@pytest.mark.parametrize("name", ["tricky-embedded", "bare", "tricky-bundle", "seed", "corpus-bundle"])
+@pytest.mark.parametrize("name", ["tricky-embedded", "bare", "tricky-bundle", "series-issue", "seed",
+                                  "corpus-bundle"])
 def test_epubcheck_finds_no_error_or_warning(epubcheck_results: dict[str, list[str]], name: str) -> None:
     if name not in epubcheck_results:
         pytest.skip("the corpus is not available")

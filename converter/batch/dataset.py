@@ -25,7 +25,8 @@ from functools import partial
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from ..errors import ConversionError, OutputError
-from ..files import printable, read_document, read_input
+from ..files import printable, read_document, read_input, refuse_feed
+from ..readers.syndication import Entry
 from ..writers import make_writer
 from .execution import _execute, default_jobs
 from .planning import Job, Plan
@@ -40,7 +41,7 @@ def dataset_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> li
     here is ``(source, sha256 of its row in the previous file or "", None)``: an input whose
     bytes still hash to it is ``skipped`` (its row is kept), without being converted."""
     writer = cast("DatasetWriter", make_writer(fmt, **options))
-    return [_row(writer, source, previous) for source, previous, _ in chunk]
+    return [_row(writer, cast(str, source), previous) for source, previous, _ in chunk]  # files: see _files
 
 
 def _row(writer: DatasetWriter, source: str, previous: str) -> FileResult:
@@ -54,6 +55,7 @@ def _row(writer: DatasetWriter, source: str, previous: str) -> FileResult:
             sha256 = content_hash(data)
             if sha256 == previous:
                 return FileResult(source, None, "skipped", seconds=time.perf_counter() - started)
+            refuse_feed(data, source)  # a feed is many documents, not a row
             row = writer.row(read_document(source, data), source, sha256)
         except ConversionError as exc:
             return FileResult(source, None, "failed", str(exc.naming(source)), time.perf_counter() - started)
@@ -96,7 +98,7 @@ def write_dataset(plan: Plan, fmt: str, options: dict[str, Any], output: str | o
     writer = cast("DatasetWriter", made)
     is_file = isinstance(output, (str, os.PathLike))
     name = os.fspath(output) if is_file else "<stdout>"  # type: ignore[arg-type]
-    sources = plan.jobs.sources
+    sources = _files(plan.jobs.sources)
     if is_file:
         _refuse_input(name, sources)
     previous = writer.previous(name) if is_file and not force else None
@@ -145,6 +147,15 @@ def write_dataset(plan: Plan, fmt: str, options: dict[str, Any], output: str | o
     report = Report(rows, interrupted, counts=counts)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _files(sources: Sequence[str | Entry]) -> list[str]:
+    """The inputs of a dataset's plan, files all: a plan made with ``pair=False`` takes a feed
+    as a file (whose row fails: a feed is many documents), not as its entries."""
+    files = [source for source in sources if isinstance(source, str)]
+    if len(files) != len(sources):
+        raise OutputError("a dataset is written from a plan made with pair=False (feeds' entries are not rows)")
+    return files
 
 
 def _refuse_input(output: str, sources: Sequence[str]) -> None:

@@ -25,9 +25,10 @@ from .. import metadata
 from ..ast import Document, Meta
 from ..errors import ConversionError
 from ..files import read_file, remove_temporaries, write_atomic
+from ..readers.syndication import Entry
 from ..writers import Written, make_writer
-from .journal import Journal, _source_stamp, fingerprint
-from .planning import Job, Plan
+from .journal import Journal, Stamp, _identities, _source_stamp, fingerprint
+from .planning import Job, Plan, source_name
 from .report import FileResult, Report
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def convert_chunk(fmt: str, options: dict[str, Any], chunk: Sequence[Job]) -> li
 
 def _saved(job: Job, read: _Read, item: Written) -> FileResult:
     """The result of a file whose document the writer wrote (or failed to): its output saved."""
-    source, output, _ = job
+    source, output = source_name(job[0]), job[1]
     started = time.perf_counter()
     try:
         if isinstance(item.output, ConversionError):
@@ -90,21 +91,22 @@ class _Read:
     """One input as a worker read it: the document (or the failed result), when it was read."""
 
     doc: Document | FileResult
-    stamp: tuple[int, int] | None
+    stamp: Stamp
     notes: list[str]
     seconds: float
 
 
-def _read_input(source: str) -> _Read:
-    """Read ``source`` with its warnings caught; a failure becomes its ``FileResult``."""
+def _read_input(source: str | Entry) -> _Read:
+    """Read ``source`` (a file, or a feed's entry) with its warnings caught; a failure becomes
+    its ``FileResult``."""
     started = time.perf_counter()
     stamp = _source_stamp(source)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            doc: Document | FileResult = read_file(source)
+            doc: Document | FileResult = _document(source)
         except ConversionError as exc:
-            doc = _failure(source, exc, time.perf_counter() - started)
+            doc = _failure(source_name(source), exc, time.perf_counter() - started)
     return _Read(doc, stamp, [str(w.message) for w in caught], time.perf_counter() - started)
 
 
@@ -119,20 +121,26 @@ def _success(source: str, output: str, read: _Read, seconds: float, notes: list[
                       missing_images=missing)
 
 
-def read_chunk(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[Document | None, FileResult]]:
-    """Read a few documents in this process: each with its row (``converted``, with the
-    reader's warnings; or ``failed``), the document ``None`` when it failed."""
+def _document(source: str | Entry) -> Document:
+    return source.document() if isinstance(source, Entry) else read_file(source)
+
+
+def read_chunk(paths: Sequence[str | os.PathLike[str] | Entry]) -> list[tuple[Document | None, FileResult]]:
+    """Read a few documents (files, or feeds' entries) in this process: each with its row
+    (``converted``, with the reader's warnings; or ``failed``), the document ``None`` when it
+    failed."""
     out: list[tuple[Document | None, FileResult]] = []
     for path in paths:
-        read = _read_input(os.fspath(path))
+        source = path if isinstance(path, Entry) else os.fspath(path)
+        read = _read_input(source)
         if isinstance(read.doc, FileResult):
             out.append((None, read.doc))
         else:
-            out.append((read.doc, _success(os.fspath(path), "", read, read.seconds, [])))
+            out.append((read.doc, _success(source_name(source), "", read, read.seconds, [])))
     return out
 
 
-def read_documents(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None = None,
+def read_documents(paths: Sequence[str | os.PathLike[str] | Entry], *, jobs: int | None = None,
                    on_result: Callable[[FileResult], None] | None = None) -> tuple[list[Document], list[FileResult]]:
     """Read many documents, in parallel when there are many: the documents read, in order,
     and a row per path (its warnings, or why it failed); failures are returned, not raised."""
@@ -296,7 +304,7 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
         if root is not None and root not in journals:
             journals[root] = Journal(root)
         if root is not None and not force and journals[root].up_to_date(source, output, mark):
-            result = FileResult(source, output, "skipped")
+            result = FileResult(source_name(source), output, "skipped")
             take(i, result)
             if on_result:
                 on_result(result)
@@ -309,11 +317,11 @@ def run(plan_: Plan, fmt: str, options: dict[str, Any], *, jobs: int | None = No
         first: dict[str, FileResult] = {}  # per journal, the result to carry a write failure
         for i, result in zip(indices, done, strict=True):
             source, output, root = todo[i]
-            result._source = source  # the plan's string, not the copy unpickled
+            result._source = source_name(source)  # the plan's string, not the copy unpickled
             if result._output is not None:
                 result._output = output
             if result.status == "converted" and root is not None:
-                journals[root].record(output, mark, result.stamp)
+                journals[root].record(output, mark, result.stamp, _identities(source))
                 first.setdefault(root, result)
             result.stamp = None
         for root, result in first.items():
@@ -400,9 +408,9 @@ def _recover(jobs: JobList, indices: Sequence[int], task: Task, finish: Finish, 
         if _run_isolated(jobs, [i], task, finish, writes):
             if writes:
                 _remove_temporaries([jobs[i]])
-            finish([i], [FileResult(jobs[i][0], None, "failed",
-                                    f"{jobs[i][0]}: the process converting it died (killed or crashed); "
-                                    "nothing was written")])
+            finish([i], [FileResult(source_name(jobs[i][0]), None, "failed",
+                                    f"{source_name(jobs[i][0])}: the process converting it died (killed or "
+                                    "crashed); nothing was written")])
 
 
 def _run_on_pool(jobs: JobList, chunks: Iterator[Sequence[int]], task: Task, workers: int,

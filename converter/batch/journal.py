@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import ConversionError
 from ..files import write_atomic
 from ..metadata import OPTION as METADATA
+from ..readers.syndication import Entry
 from ..version import __version__
 from ..writers import get_writer_class, writer_options
 
@@ -40,7 +41,14 @@ def fingerprint(fmt: str, options: dict[str, Any]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def _source_stamp(path: str) -> tuple[int, int] | None:
+#: What a journal line records of its input: a file's size and modification time, or the
+#: digest of a feed's entry (:attr:`Entry.digest`).
+Stamp = tuple[int, int] | str | None
+
+
+def _source_stamp(path: str | Entry) -> Stamp:
+    if isinstance(path, Entry):
+        return path.digest
     try:
         st = os.stat(path)
     except OSError:
@@ -68,16 +76,17 @@ class Journal:
         self._fh: Any = None
         self.broken = False  # a write failed: stop trying (the rewrite in ``close`` may still work)
 
-    def up_to_date(self, source: str, output: str, mark: str) -> bool:
+    def up_to_date(self, source: str | Entry, output: str, mark: str) -> bool:
         name = self._name(output)
         line = self.lines.get(name)
-        return (line is not None and line == _journal_line(name, mark, _source_stamp(source))
+        return (line is not None and line == _journal_line(name, mark, _source_stamp(source), _identities(source))
                 and os.path.exists(output))
 
-    def record(self, output: str, mark: str, stamp: tuple[int, int] | None) -> None:
-        """Note ``output`` as done (written out by :meth:`flush`)."""
+    def record(self, output: str, mark: str, stamp: Stamp, entry: tuple[str, ...] = ()) -> None:
+        """Note ``output`` as done (written out by :meth:`flush`); ``entry``: the identities
+        of the feed entry it was converted from."""
         name = self._name(output)
-        line = _journal_line(name, mark, stamp)
+        line = _journal_line(name, mark, stamp, entry)
         if self._keep or self.broken:
             self.lines[name] = line
         if not self.broken:
@@ -155,11 +164,39 @@ def _read_journal(path: str) -> tuple[dict[str, str], bool]:
     return lines, compact
 
 
-def _journal_line(name: str, mark: str, stamp: tuple[int, int] | None) -> str:
+def _journal_line(name: str, mark: str, stamp: Stamp, entry: tuple[str, ...] = ()) -> str:
     """One journal line, as ``json.dumps(..., ensure_ascii=False)`` writes it, formatted
-    directly: the main process writes one per file, on the cores the workers need."""
-    source = "null" if stamp is None else f"[{stamp[0]}, {stamp[1]}]"
-    return f'{{"output": {_json_string(name)}, "fingerprint": {_json_string(mark)}, "source": {source}}}\n'
+    directly: the main process writes one per file, on the cores the workers need. A feed
+    entry's line holds its digest as ``source`` and its identities as ``entry``."""
+    if stamp is None:
+        source = "null"
+    elif isinstance(stamp, str):
+        source = _json_string(stamp)
+    else:
+        source = f"[{stamp[0]}, {stamp[1]}]"
+    identities = f', "entry": [{", ".join(map(_json_string, entry))}]' if entry else ""
+    return f'{{"output": {_json_string(name)}, "fingerprint": {_json_string(mark)}, "source": {source}{identities}}}\n'
+
+
+def _identities(source: str | Entry) -> tuple[str, ...]:
+    return source.identities if isinstance(source, Entry) else ()
+
+
+def recorded_entries(folder: str) -> dict[str, str]:
+    """The feed entries the journal in ``folder`` records: each identity, and its output's
+    name in the folder."""
+    found: dict[str, str] = {}
+    for line in _read_journal(os.path.join(folder, STATE_FILE))[0].values():
+        if '"entry"' not in line:
+            continue
+        try:
+            record = json.loads(line)
+            for identity in record["entry"]:
+                if isinstance(identity, str) and isinstance(record["output"], str):
+                    found[identity] = record["output"]
+        except (ValueError, KeyError, TypeError):
+            continue
+    return found
 
 
 def _json_string(text: str) -> str:

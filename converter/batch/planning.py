@@ -18,13 +18,21 @@ from pathlib import Path
 
 from ..errors import OutputError
 from ..files import not_regular
+from ..readers.syndication import Entry
 from ..writers import get_writer_class
 from . import DEFAULT_INCLUDE
+from .feeds import FEED_SUFFIXES, Feeds, is_feed
 from .journal import STATE_FILE, recorded_outputs
 from .report import FileResult
 
-#: A job: input, output, and the folder whose journal records it (None: not recorded).
-Job = tuple[str, str, "str | None"]
+#: A job: input (a file's path, or a feed's entry), output, and the folder whose journal
+#: records it (None: not recorded).
+Job = tuple["str | Entry", str, "str | None"]
+
+
+def source_name(source: str | Entry) -> str:
+    """How a job's input is named in reports and errors: its path, or ``feed.xml#3``."""
+    return source.label if isinstance(source, Entry) else source
 
 
 class Tree:
@@ -34,11 +42,12 @@ class Tree:
 
     __slots__ = ("_base", "_cut", "_ext", "_output", "root")
 
-    def __init__(self, src: str = "", out: str = "", ext: str = "", *, output: str | None = None) -> None:
+    def __init__(self, src: str = "", out: str = "", ext: str = "", *, output: str | None = None,
+                 root: str | None = None) -> None:
         self._cut = len(os.path.join(src, "")) if src else 0
         self._base, self._ext = (os.path.join(out, "") if out else ""), ext
         self._output = output
-        self.root = out if output is None else None
+        self.root = out if output is None else root
 
     def output(self, source: str) -> str:
         if self._output is not None:
@@ -47,14 +56,15 @@ class Tree:
 
 
 class Jobs:
-    """The jobs of a plan: each input's path and its tree (the output is worked out when
-    needed). A batch plans every file of an archive before it converts any, so this is what
-    its memory grows with: a string and a few bytes per file."""
+    """The jobs of a plan: each input's path (or feed entry) and its tree (the output is
+    worked out when needed). A batch plans every file of an archive before it converts any, so
+    this is what its memory grows with: a string and a few bytes per file (and the entries of
+    the feeds, which are read whole)."""
 
     __slots__ = ("_tree_of", "named", "sources", "targets", "trees")
 
     def __init__(self) -> None:
-        self.sources: list[str] = []
+        self.sources: list[str | Entry] = []
         self._tree_of = array("I")
         self.trees: list[Tree] = []
         #: The real path of each input that is a symbolic link (few), for :func:`plan`.
@@ -64,15 +74,34 @@ class Jobs:
 
     def add_tree(self, root: str | os.PathLike[str], out_root: str | os.PathLike[str], ext: str,
                  include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
-                 problems: list[FileResult] | None = None, follow_symlinks: bool | None = None) -> None:
+                 problems: list[FileResult] | None = None, follow_symlinks: bool | None = None,
+                 feeds: Feeds | None = None) -> None:
         """Every input under ``root``, its output mirrored under ``out_root`` with the
-        extension ``ext`` (``.md``); symbolic links followed as :func:`_walk` says."""
-        src = os.fspath(root)
+        extension ``ext`` (``.md``); symbolic links followed as :func:`_walk` says. With
+        ``feeds``, files named like feeds (:data:`FEED_SUFFIXES`) are looked into too, and
+        each that holds a feed becomes its entries, in a folder named like it."""
+        src, out = os.fspath(root), os.fspath(out_root)
         tree = len(self.trees)
-        self.trees.append(Tree(src, os.fspath(out_root), ext))
-        for source in _walk(src, include, exclude, problems, follow_symlinks, self.targets):
+        self.trees.append(Tree(src, out, ext))
+        included = _pattern(include)
+        globs = list(include) + (["*" + suffix for suffix in FEED_SUFFIXES] if feeds is not None else [])
+        cut = len(os.path.join(src, ""))
+        for source in _walk(src, globs, exclude, problems, follow_symlinks, self.targets):
+            if feeds is not None and source.lower().endswith(FEED_SUFFIXES) and is_feed(source):
+                rel = os.path.splitext(source[cut:])[0]
+                feeds.add(self, source, os.path.join(out, rel), out, problems if problems is not None else [])
+                continue
+            if feeds is not None and not _matches(source[cut:].replace(os.sep, "/"), os.path.basename(source),
+                                                  included):
+                continue  # named like a feed, holding none, and not asked for
             self.sources.append(source)
             self._tree_of.append(tree)
+
+    def add_entry(self, entry: Entry, output: str, root: str | None) -> None:
+        """A feed's entry, written to ``output`` and recorded in ``root``'s journal."""
+        self.trees.append(Tree(output=output, root=root))
+        self.sources.append(entry)
+        self._tree_of.append(len(self.trees) - 1)
 
     def add_file(self, source: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
         name = os.fspath(source)
@@ -83,15 +112,21 @@ class Jobs:
             self.targets[name] = os.path.realpath(name)
 
     def output(self, i: int) -> str:
-        source = self.sources[i]
-        return self.named.get(source) or self.trees[self._tree_of[i]].output(source)
+        return self._output_of(self.sources[i], self.trees[self._tree_of[i]])
 
     def __len__(self) -> int:
         return len(self.sources)
 
     def __getitem__(self, i: int) -> Job:
         source, tree = self.sources[i], self.trees[self._tree_of[i]]
-        return source, self.named.get(source) or tree.output(source), tree.root
+        return source, self._output_of(source, tree), tree.root
+
+    def _output_of(self, source: str | Entry, tree: Tree) -> str:
+        """A job's output: a feed entry's was given (:meth:`add_entry`); a file's is the one
+        ``--name`` gave it, else its tree's."""
+        if isinstance(source, Entry):
+            return tree.output("")
+        return self.named.get(source) or tree.output(source)
 
     def __iter__(self) -> Iterator[Job]:
         return map(self.__getitem__, range(len(self.sources)))
@@ -142,12 +177,20 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
         _refuse_file_for_many(os.fspath(output), ext)
     found = Jobs()
     problems: list[FileResult] = []
+    feeds = Feeds(ext) if pair else None  # a dataset's rows are items: a feed there fails as one
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found.add_tree(item, output or item, ext, include, exclude, problems, follow_symlinks)
+            found.add_tree(item, output or item, ext, include, exclude, problems, follow_symlinks, feeds)
         elif not path.exists():
             problems.append(FileResult(item, None, "failed", f"{item}: no such file or folder"))
+        elif feeds is not None and is_feed(os.fspath(item)):
+            folder = os.fspath(output) if output is not None else os.path.splitext(os.fspath(item))[0]
+            if Path(folder).exists() and not Path(folder).is_dir():
+                problems.append(FileResult(item, None, "failed", f"{item}: is a feed, whose entries go to a "
+                                           f"folder, and {folder} is a file; choose a folder with -o"))
+            else:
+                feeds.add(found, os.fspath(item), folder, folder, problems)
         elif not many and output is not None and not into:
             found.add_file(item, output)
         else:
@@ -162,15 +205,17 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
 
 
 def _name_outputs(jobs: Jobs, template: str, ext: str, workers: int | None) -> None:
-    """Name every output by ``template`` from its document, in its folder; repeats numbered."""
+    """Name every output by ``template`` from its document, in its folder; repeats numbered.
+    A feed's entries keep the names :mod:`.feeds` gave them (the journal finds them by those)."""
     from .execution import read_metas
     from .naming import check_template, stem, unique
 
     check_template(template)
-    metas = read_metas(jobs.sources, jobs=workers)
-    wanted = [os.path.join(os.path.dirname(jobs.output(i)), stem(template, metas[i], source))
-              for i, source in enumerate(jobs.sources)]
-    jobs.named = {source: path + ext for source, path in zip(jobs.sources, unique(wanted), strict=True)}
+    files = [(i, source) for i, source in enumerate(jobs.sources) if isinstance(source, str)]
+    metas = read_metas([source for _, source in files], jobs=workers)
+    wanted = [os.path.join(os.path.dirname(jobs.output(i)), stem(template, meta, source))
+              for (i, source), meta in zip(files, metas, strict=True)]
+    jobs.named = {source: path + ext for (_, source), path in zip(files, unique(wanted), strict=True)}
 
 
 def _names_folder(output: str | os.PathLike[str]) -> bool:
@@ -206,11 +251,14 @@ def _unique(inputs: Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[
 
 def _drop_repeats(jobs: Jobs) -> None:
     """Jobs whose input another job reads already (a file named and found in a folder
-    named too): each input is converted once, by the first job that names it."""
+    named too): each input is converted once, by the first job that names it. Feed entries
+    are left alone: :class:`~.feeds.Feeds` took each entry once already, by its identities."""
     key = _file_keys()
     seen: set[str] = set()
     repeats = set()
     for i, source in enumerate(jobs.sources):
+        if isinstance(source, Entry):
+            continue
         k = key(source)
         if k in seen:
             repeats.add(i)
@@ -357,7 +405,8 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
     for h in hashes:
         (suspects if h in seen else seen).add(h)
     # an input is its path, and the file it leads to when it is a symbolic link
-    suspects.update(seen.intersection(hash(key(path)) for path in chain(jobs.sources, jobs.targets.values())))
+    sources = [s.feed if isinstance(s, Entry) else s for s in jobs.sources]
+    suspects.update(seen.intersection(hash(key(path)) for path in chain(sources, jobs.targets.values())))
     del seen
     if not suspects:
         return result
@@ -366,16 +415,16 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
         if h in suspects:
             claimants.setdefault(key(jobs.output(i)), []).append(i)
     inputs: dict[str, str] = {}  # key: the input it names
-    for source, path in chain(zip(jobs.sources, jobs.sources, strict=True), jobs.targets.items()):
+    for source, path in chain(zip(sources, sources, strict=True), jobs.targets.items()):
         k = key(path)
         if hash(k) in suspects:
             inputs.setdefault(k, source)
     refused: dict[int, FileResult] = {}
     for k, indices in claimants.items():
         for i in indices:
-            source, output = jobs.sources[i], jobs.output(i)
+            source, output = source_name(jobs.sources[i]), jobs.output(i)
             if len(indices) > 1:
-                others = ", ".join(jobs.sources[j] for j in indices if j != i)
+                others = ", ".join(source_name(jobs.sources[j]) for j in indices if j != i)
                 refused[i] = FileResult(source, None, "failed", f"{source}: has the same output {output} as "
                                         f"{others}; nothing was written for either")
             elif k in inputs:

@@ -26,7 +26,7 @@ class FileResult:
 
     def __init__(self, source: str | os.PathLike[str], output: str | os.PathLike[str] | None, status: str,
                  error: str = "", seconds: float = 0.0, warnings: Iterable[str] = (),
-                 stamp: tuple[int, int] | None = None, row: dict[str, Any] | None = None,
+                 stamp: tuple[int, int] | str | None = None, row: dict[str, Any] | None = None,
                  missing_images: Iterable[str] = ()) -> None:
         self._source = os.fspath(source)
         self._output = None if output is None else os.fspath(output)

@@ -45,7 +45,24 @@ def read(source: bytes | str, path: str | None = None, notice: Notice = rules.ig
         raise InputError("is empty" if not text else "holds only whitespace", path)
     parts = header.split(text)
     byline, body = rules.extract_byline(rules.strip_promo_footer(parts.body), notice)
-    meta = _meta(parts)
+    return _document(_meta(parts), body, path, [byline], _clean_string(parts.front_matter.get("author")),
+                     parts.front_matter, notice, may_refer_to_controls=bool(_CONTROL_REFERENCE.search(text)))
+
+
+def from_html(body: str, meta: A.Meta, path: str | None = None, notice: Notice = rules.ignore) -> A.Document:
+    """A document given as its metadata and the HTML of its body (a feed's entry), through
+    the same steps as a saved item: promo footer and byline out, the walk, the cleanup, the
+    title heading, the language. ``meta`` is taken as it is (its strings clean, its date aware
+    UTC) and completed in place: an author from the bylines when the entry names none, the
+    first heading as title, the language."""
+    body = drop_controls(replace_unencodable(body))
+    byline, body = rules.extract_byline(rules.strip_promo_footer(body), notice)
+    return _document(meta, body, path, [byline], "", {}, notice,
+                     may_refer_to_controls=bool(_CONTROL_REFERENCE.search(body)))
+
+
+def _document(meta: A.Meta, body: str, path: str | None, bylines: list[str], front_matter_author: str,
+              fm: dict[str, Any], notice: Notice, *, may_refer_to_controls: bool) -> A.Document:
     found = read_body(body, meta.url, notice)
     if not meta.title:
         meta.title = found.heading
@@ -54,9 +71,8 @@ def read(source: bytes | str, path: str | None = None, notice: Notice = rules.ig
     cleaned = cleanup.clean(drop_title_heading(found.blocks, meta.title), meta.url, meta.published, notice)
     blocks = cleaned.blocks
     meta.published = meta.published or cleaned.published
-    _credit(meta, [byline, *found.bylines, cleaned.author], _clean_string(parts.front_matter.get("author")),
-            parts.front_matter)
-    if _CONTROL_REFERENCE.search(text):  # a character reference can spell a control character again
+    _credit(meta, [*bylines, *found.bylines, cleaned.author], front_matter_author, fm)
+    if may_refer_to_controls:  # a character reference can spell a control character again
         _drop_controls_everywhere(meta, blocks)
     if not meta.language:
         meta.language = _language(meta.title, blocks, meta.url)

@@ -27,6 +27,7 @@ from typing import Any
 from ebooklib import epub
 
 from .. import ast as A
+from ..digest import NO_SITE, publisher_names
 from ..errors import InputError, OptionError
 from ..images import FetchedImage, ImageFetcher, sniff
 from ..labels import label
@@ -41,7 +42,6 @@ from .article import (
     clean_line,
     clean_lines,
     format_date,
-    host_of,
     localized,
     outline,
     read_option_file,
@@ -61,7 +61,6 @@ _CSS_NAME = "style/reading.css"
 _CONTENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:converter:epub:content")
 #: Words the book itself shows, by language (anything else gets the English ones).
 _UNDATED_LABEL = "Undated"
-_NO_SITE_LABEL = "Other sources"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +131,21 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
            images: str = "embed", offline: bool = False, cache_dir: str | None = None,
            allow_private_hosts: bool = False, css: str | None = None, cover_image: str | None = None,
            toc: bool = False, toc_depth: int | None = None, names: Sequence[str] | None = None,
-           on_document: Callable[[], None] | None = None) -> bytes:
-    """Many documents as one EPUB book: a chapter each, grouped by site then date.
+           on_document: Callable[[], None] | None = None, series: str | None = None,
+           series_index: int | None = None) -> bytes:
+    """Many documents as one EPUB book: a chapter each, grouped by publisher then date.
 
-    Within each site, chapters follow publication time (``order``: ``newest`` or ``oldest``
-    first; undated last); sites come in the order of their first chapter. The reading order is
-    the order of the contents page, as EPUB requires. Warnings about a document's images name
-    it by ``names`` (its file, say; one per document, in the order given) or by its title;
-    ``on_document`` is called as each document's images are settled, for a progress bar.
+    Within each publisher (one name each, see :func:`converter.digest.publisher_names`),
+    chapters follow publication time (``order``: ``newest`` or ``oldest`` first; undated last);
+    publishers come in the order of their first chapter. The contents page has a level for
+    publishers only when there are several, and one for days only when the book spans
+    several. The reading order is the order of the contents page, as EPUB requires. Warnings
+    about a document's images name it by ``names`` (its file, say; one per document, in the
+    order given) or by its title; ``on_document`` is called as each document's images are
+    settled, for a progress bar.
+
+    ``series`` makes the book an issue of a series (EPUB 3 ``belongs-to-collection``, and
+    calibre's own ``calibre:series``), at ``series_index`` (default 1).
     """
     if order not in ORDERS:
         raise OptionError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
@@ -154,6 +160,9 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
     chapters = [Chapter.of(doc, i, width) for i, doc in enumerate(ordered, 1)]
     contents = _bundle_toc(groups, chapters)
     meta = _bundle_meta(chapters, [site for site, _ in groups], title)
+    series_name = clean_line(series or "")
+    if series_name:
+        meta.series = (series_name, 1 if series_index is None else series_index)
     labels = [named.get(id(chapter.doc), chapter.title) for chapter in chapters]
     return _build(chapters, meta, contents, options, contents_page=True, labels=labels, on_document=on_document)
 
@@ -254,6 +263,8 @@ class _BookMeta:
     date: dt.datetime | None = None
     source: str | None = None
     subjects: list[str] = field(default_factory=list)
+    #: The series the book is an issue of, and its position in it.
+    series: tuple[str, int] | None = None
 
 
 def _publisher(meta: A.Meta) -> str:
@@ -323,6 +334,13 @@ def _new_book(meta: _BookMeta) -> epub.EpubBook:
         book.add_metadata("DC", "source", meta.source)
     for subject in meta.subjects:
         book.add_metadata("DC", "subject", subject)
+    if meta.series is not None:
+        name, position = meta.series
+        book.add_metadata(None, "meta", name, {"property": "belongs-to-collection", "id": "series"})
+        book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+        book.add_metadata(None, "meta", str(position), {"refines": "#series", "property": "group-position"})
+        book.add_metadata(None, "meta", "", {"name": "calibre:series", "content": name})
+        book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(position)})
     return book
 
 
@@ -376,17 +394,12 @@ _Groups = list[tuple[str, list[tuple[str, list[A.Document]]]]]
 
 
 def _group(docs: Sequence[A.Document]) -> _Groups:
-    """Sorted documents grouped by site (in order of first appearance), then by UTC date."""
+    """Sorted documents grouped by publisher (in order of first appearance), then by UTC date."""
     sites: dict[str, dict[str, list[A.Document]]] = {}
-    for doc in docs:
-        days = sites.setdefault(_site_label(doc), {})
+    for doc, site in zip(docs, publisher_names(docs), strict=True):
+        days = sites.setdefault(site, {})
         days.setdefault(_day_label(doc), []).append(doc)
     return [(site, list(days.items())) for site, days in sites.items()]
-
-
-def _site_label(doc: A.Document) -> str:
-    href = safe_url(doc.meta.url, ("http", "https"))
-    return clean_line(doc.meta.site) or (host_of(href) if href else _NO_SITE_LABEL)
 
 
 def _day_label(doc: A.Document) -> str:
@@ -395,16 +408,20 @@ def _day_label(doc: A.Document) -> str:
 
 
 def _bundle_toc(groups: _Groups, chapters: list[Chapter]) -> list[Any]:
-    """Navigation: site, then date, then article (the site level only when there are several)."""
+    """Navigation: publisher, then date, then article; the publisher level only when there are
+    several, the date level only when the book spans several days (a daily digest of one
+    publisher is a flat list)."""
     links = iter(chapters)
-    tree = []
+    several_days = len({day for _, days in groups for day, _ in days}) > 1
+    tree: list[Any] = []
     for site, days in groups:
-        day_nodes = []
+        nodes: list[Any] = []
         for day, day_docs in days:
             entries = [next(links) for _ in day_docs]
-            day_nodes.append((epub.Section(day, entries[0].file_name),
-                              [epub.Link(c.file_name, c.title, "toc-" + c.id) for c in entries]))
-        tree.append((epub.Section(site, day_nodes[0][0].href), day_nodes))
+            articles = [epub.Link(c.file_name, c.title, "toc-" + c.id) for c in entries]
+            nodes += [(epub.Section(day, entries[0].file_name), articles)] if several_days else articles
+        first = nodes[0][0].href if several_days else nodes[0].href
+        tree.append((epub.Section(site, first), nodes))
     return tree if len(tree) > 1 else tree[0][1]
 
 
@@ -416,14 +433,15 @@ def _bundle_meta(chapters: list[Chapter], sites: list[str], title: str | None) -
                             .encode("utf-8", "surrogatepass")).hexdigest()
     return _BookMeta(
         identifier=f"urn:uuid:{uuid.uuid5(_CONTENT_NAMESPACE, digest)}",
-        title=clean_line(title or "") or _default_title(dates),
+        title=clean_line(title or "") or default_title(dates),
         languages=languages,
-        publishers=[s for s in sites if s != _NO_SITE_LABEL],
+        publishers=[s for s in sites if s != NO_SITE],
         date=dates[-1] if dates else None,
     )
 
 
-def _default_title(dates: list[dt.datetime]) -> str:
+def default_title(dates: list[dt.datetime]) -> str:
+    """A bundle's title when none is given: ``Articles, 2024-11-25 – 2024-11-27``."""
     if not dates:
         return "Articles"
     first, last = (d.astimezone(dt.timezone.utc).date().isoformat() for d in (dates[0], dates[-1]))
