@@ -22,7 +22,7 @@ from typing import Any
 import lxml.html
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from test_hostile import PANDOC, check_epub, check_inert, check_markdown, check_text
@@ -31,6 +31,7 @@ import converter
 from converter import ConversionError, load_json, parse, render
 from converter import ast as A
 from converter.labels import link_label
+from converter.writers.markdown import _scripted as markdown_scripted
 
 AVAILABLE = {info.name for info in converter.formats()}
 MD = MarkdownIt("commonmark").enable("table").enable("strikethrough")
@@ -204,6 +205,9 @@ def inline_text(nodes: list[A.Inline], language: str) -> str:
             out.append(node.alt)
         elif isinstance(node, A.Link) and _link_is_blank(node.content):
             out.append(link_label(node.url, language) if node.url else "")
+        elif isinstance(node, (A.Superscript, A.Subscript)):  # shown as the writer shows them (¹⁷⁰, ^(x))
+            before = out[-1][-1:] if out and out[-1] else ""
+            stack.extend(reversed(markdown_scripted(node, before)))
         elif not isinstance(node, A.LineBreak):
             stack.extend(reversed(node.content))
     return "".join(out)
@@ -256,6 +260,9 @@ def squash(text: str) -> str:
 
 @settings(max_examples=200, **SETTINGS)
 @given(sources())
+@example("<p><sup>0</sup></p>")
+@example("<p>e<sup>2x</sup> and 10<sup>170</sup>, CO<sub>2</sub></p>")
+@example('<caption><a href="/etc/passwd"><p></p></a></caption>')
 def test_markdown_reads_back_as_the_documents_text(source: bytes | str) -> None:
     document = parsed(source)
     markdown = render(document, "markdown", front_matter=False)
