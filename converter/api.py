@@ -253,7 +253,7 @@ def convert_dataset(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[
     make_writer(to, **options)  # a bad option fails before any work
     names = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     plan = batch.plan_inputs(names, to, include=include, exclude=exclude, follow_symlinks=follow_symlinks,
-                             pair=False)
+                             pair=False, read_feeds=False)
     return batch.write_dataset(plan, to, options, output, jobs=jobs, executor=executor, force=force,
                                on_result=on_result)
 

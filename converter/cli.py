@@ -397,7 +397,7 @@ def _convert(run: _Run) -> int:
     try:
         plan = batch.plan_inputs(run.inputs, run.to, None if dataset else run.output, include=run.include,
                                  exclude=run.exclude, follow_symlinks=run.follow_symlinks, pair=not dataset,
-                                 name=run.name, jobs=run.jobs)
+                                 read_feeds=not dataset, name=run.name, jobs=run.jobs)
     except OutputError as exc:
         _usage_error("-o", str(exc))
     if not plan.jobs and not plan.problems:

@@ -67,7 +67,7 @@ def parquet_dataset(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[
     make_writer("parquet", **options)  # a bad option fails before any work
     names = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     plan = plan_inputs(names, "parquet", include=include, exclude=exclude, follow_symlinks=follow_symlinks,
-                       pair=False)
+                       pair=False, read_feeds=False)
     sources = plan.jobs.sources
     if not sources:
         return plan.problems

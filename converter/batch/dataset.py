@@ -82,7 +82,7 @@ class _Jobs:
 def write_dataset(plan: Plan, fmt: str, options: dict[str, Any], output: str | os.PathLike[str] | IO[bytes], *,
                   jobs: int | None = None, executor: Executor | None = None, force: bool = False,
                   on_result: Callable[[FileResult], None] | None = None, keep: bool = True) -> Report:
-    """Write a row per input of ``plan`` (made with ``pair=False``) into ``output``, a file or
+    """Write a row per input of ``plan`` (made with ``pair=False, read_feeds=False``) into ``output``, a file or
     a binary stream, in input order; report every input as a batch does (``skipped``: its row
     was kept from the previous file). ``force`` makes every row again.
 
@@ -150,11 +150,11 @@ def write_dataset(plan: Plan, fmt: str, options: dict[str, Any], output: str | o
 
 
 def _files(sources: Sequence[str | Entry]) -> list[str]:
-    """The inputs of a dataset's plan, files all: a plan made with ``pair=False`` takes a feed
+    """The inputs of a dataset's plan, files all: a plan made with ``read_feeds=False`` takes a feed
     as a file (whose row fails: a feed is many documents), not as its entries."""
     files = [source for source in sources if isinstance(source, str)]
     if len(files) != len(sources):
-        raise OutputError("a dataset is written from a plan made with pair=False (feeds' entries are not rows)")
+        raise OutputError("a dataset is written from a plan made with read_feeds=False (feeds' entries are not rows)")
     return files
 
 

@@ -149,8 +149,8 @@ class Plan:
 
 def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str | os.PathLike[str] | None = None,
                 *, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
-                follow_symlinks: bool | None = None, pair: bool = True, name: str | None = None,
-                jobs: int | None = None) -> Plan:
+                follow_symlinks: bool | None = None, pair: bool = True, read_feeds: bool = True,
+                name: str | None = None, jobs: int | None = None) -> Plan:
     """The plan for what a user names: files and folders, and an output file, folder or none.
 
     The one place where inputs are paired with outputs, for the command line and the library
@@ -162,7 +162,9 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     in folders, see :func:`_walk`).
 
     ``pair=False`` plans the inputs of a dataset or a book, which all go into one output: the
-    inputs are walked the same way, but not paired with outputs of their own.
+    inputs are walked the same way, but not paired with outputs of their own. ``read_feeds``
+    makes each feed its entries (not for a dataset, whose rows are items: a feed there fails
+    as one).
 
     ``name`` (``'{date}-{slug}'``, see :mod:`.naming`) names each output from its document,
     in the folder where it would have gone; every input is read for that (on ``jobs``
@@ -177,7 +179,7 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
         _refuse_file_for_many(os.fspath(output), ext)
     found = Jobs()
     problems: list[FileResult] = []
-    feeds = Feeds(ext) if pair else None  # a dataset's rows are items: a feed there fails as one
+    feeds = Feeds(ext) if read_feeds else None
     for item in inputs:
         path = Path(item)
         if path.is_dir():
