@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from itertools import islice, pairwise
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -280,7 +281,7 @@ def clean_url(raw: str, base_url: str = "") -> str:
     url = unproxied_url(repaired_host(url))
     if url.startswith("//"):
         url = "https:" + url
-    if base_url and not url.startswith("#") and not _is_plain_absolute(url):
+    if base_url and not url.startswith("#") and not _is_plain_absolute(url) and _has_host(base_url):
         try:
             url = urljoin(base_url, url)
         except ValueError:
@@ -339,6 +340,17 @@ def repaired_host(url: str) -> str:
         if authority.endswith(scheme):
             return scheme + url[end:]
     return url
+
+
+@lru_cache(maxsize=256)
+def _has_host(base_url: str) -> bool:
+    """Whether a document URL names a host, so that relative links can be resolved against
+    it: against ``#frag`` or ``page.html`` ``../x.png`` would become ``x.png``, and that again
+    ``/x.png`` (resolving would not give the same URL twice)."""
+    try:
+        return bool(urlsplit(base_url).netloc)
+    except ValueError:
+        return False
 
 
 def _is_plain_absolute(url: str) -> bool:
