@@ -22,16 +22,15 @@ SEEDS = sorted((CORPUS / "seed").glob("*")) if (CORPUS / "seed").is_dir() else [
 needs_corpus = pytest.mark.skipif(not FEEDS, reason="../shared/corpus is not present")
 needs_seed = pytest.mark.skipif(not SEEDS, reason="../shared/corpus/seed is not present")
 
-#: ``convert`` run as ``python -c HALTED ARG...``, caught in the middle of writing however fast
-#: or loaded the machine: in each of its processes, the output writes after the first
-#: ``$HALT_AFTER`` (default 0) stop halfway; the process makes ``$GATE.ready.<pid>`` and waits
-#: for the file ``$GATE.go`` (a write stopped there is what Ctrl-C or a kill interrupts).
-HALTED = """
+#: Python that makes this process's output writes halt halfway, however fast or loaded the
+#: machine: each write after the first ``$HALT_AFTER`` (default 0) stops halfway, makes
+#: ``$GATE.ready.<pid>`` and waits for the file ``$GATE.go`` (a write stopped there is what
+#: Ctrl-C or a kill interrupts). Run twice in one process (a Dask worker's preload), it patches once.
+GATE_WRITES = """
 import os, sys, time
 gate = os.environ["GATE"]
 after = int(os.environ.get("HALT_AFTER", "0"))
 written = 0
-real_fdopen = os.fdopen
 
 def go():
     return os.path.exists(gate + ".go")
@@ -61,7 +60,12 @@ class Halted:
     def __exit__(self, *exc):
         self.real.close()
 
-os.fdopen = lambda fd, *args, **kw: Halted(real_fdopen(fd, *args, **kw))
+if not hasattr(os, "gated"):
+    os.gated = True
+    os.fdopen = lambda fd, *args, real=os.fdopen, **kw: Halted(real(fd, *args, **kw))
+"""
+#: ``convert`` run as ``python -c HALTED ARG...``, its writes gated as :data:`GATE_WRITES` says.
+HALTED = GATE_WRITES + """
 from converter.cli import run
 sys.argv = ["convert"] + sys.argv[1:]
 run()

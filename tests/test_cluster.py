@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import FEEDS
+from support import FEEDS, GATE_WRITES
 from test_datasets import GOOD, make_tree
 
 from converter import convert_dataset, convert_tree
@@ -66,37 +66,7 @@ def test_partition_on_a_column_and_the_default_scheduler(tmp_path: Path) -> None
 DASK = Path(sys.executable).parent / "dask"
 #: Loaded by a worker (``dask worker --preload``) that is to be caught in the middle of writing:
 #: every output write stops halfway, makes ``$GATE.ready.<pid>`` and waits for ``$GATE.go``.
-GATED = """
-import os, time
-gate = os.environ["GATE"]
-
-class Halted:
-    def __init__(self, real):
-        self.real = real
-
-    def write(self, data):
-        if os.path.exists(gate + ".go"):
-            return self.real.write(data)
-        self.real.write(data[: len(data) // 2])
-        self.real.flush()
-        open(f"{gate}.ready.{os.getpid()}", "w").close()
-        while not os.path.exists(gate + ".go"):
-            time.sleep(0.01)
-        return self.real.write(data[len(data) // 2:])
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.real.close()
-
-if not hasattr(os, "gated"):  # a worker may run its preload twice: patch once
-    os.gated = True
-    os.fdopen = lambda fd, *args, real=os.fdopen, **kw: Halted(real(fd, *args, **kw))
-"""
+GATED = GATE_WRITES
 
 
 def free_port() -> int:
