@@ -769,6 +769,37 @@ def text_lost(before: list[Doc], after: list[Doc], fired: dict[str, list[tuple[s
     return out
 
 
+def article_recall(corpus: Path, docs: list[Doc], fired: dict[str, list[tuple[str, str]]]) -> dict[str, list[float]]:
+    """Format -> per-document recall of the project's corpus ruler (``../shared/tools``), with
+    the words this checkout's rules took removed from the source first: what recall says once
+    junk removed is not counted as text lost. Empty when the ruler is not there."""
+    tools = corpus.parents[1] / "tools"
+    if not (tools / "truth.py").exists():
+        return {}
+    sys.path.insert(0, str(tools))
+    import corpus_report  # type: ignore[import-not-found]
+    import truth  # type: ignore[import-not-found]
+
+    taken: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for hits in fired.values():
+        for name, text in hits:
+            taken[name].update(truth.tokens(text))
+    recalls: dict[str, list[float]] = {"md": [], "txt": []}
+    for doc in docs:
+        text = (corpus / doc.src.name).read_text(encoding="utf-8", errors="replace")
+        visible = truth.expected_meta(text)["visible"]
+        article = collections.Counter(truth.tokens(visible)) - taken[doc.src.name]
+        recalls["md"].append(truth.recall(list(article.elements()), truth.tokens(corpus_report.md_text(doc.md))))
+        recalls["txt"].append(truth.recall(list(article.elements()), truth.tokens(doc.txt)))
+    return recalls
+
+
+def _recall_line(fmt: str, values: list[float]) -> str:
+    ranked = sorted(values)
+    return (f"| {fmt} | {sum(ranked) / len(ranked):.4f} | {ranked[int(len(ranked) * 0.01)]:.4f} |"
+            f" {ranked[0]:.4f} | {sum(v < 0.95 for v in ranked)} |")
+
+
 # ---------------------------------------------------------------------------- report
 
 Detector = Callable[[Doc], str]
@@ -867,6 +898,8 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=80, help="the text width the txt outputs were written for")
     ap.add_argument("--json", type=Path, help="write every flagged document and its evidence here")
     ap.add_argument("--show", help="list the documents the last command's outputs flag for this pattern")
+    ap.add_argument("--recall", action="store_true",
+                    help="the corpus ruler's recall of the md/txt outputs, junk the rules took not counted")
     ap.add_argument("--rules", action="store_true", help="count how often each cleaning rule of this checkout fires")
     ap.add_argument("--audit", type=Path, help="with --rules: write what each firing took to this file")
     a = ap.parse_args()
@@ -918,6 +951,14 @@ def main() -> None:
         print()
         print(f"Text lost: {len(lost)} documents lose words of the {labels[0]} output that no rule of this checkout"
               f" took ({sum(int(v.split()[0]) for v in lost.values())} words in all; --show text_lost lists them)")
+    if a.recall:
+        recalls = article_recall(a.corpus, outputs[-1], firings(a.corpus))
+        print()
+        print("Recall of the article (the corpus ruler's recall, the words the rules took removed from the source):")
+        print("| format | mean | p01 | min | documents below 0.95 |")
+        print("|---|---:|---:|---:|---:|")
+        for fmt, values in recalls.items():
+            print(_recall_line(fmt, values))
     if a.show:
         for doc_name, evidence in sorted(runs[-1][1].get(a.show, {}).items()):
             print(f"{doc_name}\t{evidence}")
