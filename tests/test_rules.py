@@ -557,3 +557,25 @@ def test_a_data_table_whose_header_cells_hold_divs_and_buttons_stays_a_table() -
 def test_a_link_around_a_heading_stays_on_the_heading() -> None:
     assert only('<a href="/story"><h2>Story title</h2></a>') == \
         A.Heading(2, [A.Link([A.Text("Story title")], "https://news.example.com/story")])
+
+
+@pytest.mark.parametrize("caption", ["添加图片说明", "Add caption", "图片"])
+def test_a_placeholder_caption_is_no_caption(caption: str) -> None:
+    """A CMS's "add a caption" left in the page describes nothing; the image stays."""
+    for html in (f'<figure><img src="/a.jpg"><figcaption>{caption}</figcaption></figure>',
+                 f'<table class="tr-caption-container"><tr><td><img src="/a.jpg"></td></tr>'
+                 f'<tr><td class="tr-caption">{caption}</td></tr></table>'):
+        fig = only(html)
+        assert isinstance(fig, A.Figure) and fig.caption == [] and fig.image.url.endswith("/a.jpg")
+
+
+def test_a_caption_container_holding_an_image_is_not_the_caption_of_the_image_before() -> None:
+    """Blogger: an image, then a ``tr-caption-container`` table with an image and caption of
+    its own. Two figures, the second with its caption; no image swallowed as a caption."""
+    html = ('<div class="separator"><a href="/1.jpg"><img src="/1s.jpg"></a></div>'
+            '<table class="tr-caption-container"><tr><td><a href="/2.jpg"><img src="/2s.jpg"></a></td></tr>'
+            '<tr><td class="tr-caption">Second</td></tr></table>')
+    figures = blocks(html)
+    assert [type(b) for b in figures] == [A.Figure, A.Figure]
+    assert [f.image.url.rsplit("/", 1)[1] for f in figures] == ["1s.jpg", "2s.jpg"]  # type: ignore[union-attr]
+    assert [A.plain_text(f.caption) for f in figures] == ["", "Second"]  # type: ignore[union-attr]

@@ -426,7 +426,11 @@ class _Walker:
         out.extend(blocks)
 
     def _attach_caption(self, el: Element, out: list[A.Block], run: list[A.Inline], depth: int) -> bool:
-        """If ``el`` is the caption of the image just before it, make them one figure."""
+        """If ``el`` is the caption of the image just before it, make them one figure (not
+        when ``el`` holds an image of its own: Blogger's ``tr-caption-container`` table is a
+        figure of its own, not the caption of the image before it)."""
+        if self.image_counts.get(el):
+            return False
         last = _last_content(run)
         if last is not None:
             if not isinstance(last, A.Image) or not rules.is_caption(el):
@@ -580,7 +584,13 @@ class _Walker:
         return False
 
     def _caption(self, el: Element, depth: int) -> list[A.Inline]:
-        return tidy_paragraph(self.inline_children(el, depth))
+        """The caption's inlines; none for a placeholder that describes nothing ("添加图片说明")."""
+        caption = tidy_paragraph(self.inline_children(el, depth))
+        text = A.plain_text(caption).strip()
+        if text and rules.says_nothing(text):
+            self.notice("placeholder caption", text)
+            return []
+        return caption
 
     def _embed(self, el: Element) -> list[A.Block]:
         """Iframes, video and audio become a labelled link to what they showed: ``Video: title``,

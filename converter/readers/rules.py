@@ -242,9 +242,15 @@ def _at_most_two(digits: str) -> bool:
 #: placeholders. A writer would show them as "[图片：图片]".
 _EMPTY_ALTS = frozenset((
     "image img photo picture pic figure 图片 圖片 图 圖 照片 相片 配图 配圖 图像 圖像 画像 写真 이미지 사진 "
-    "添加图片说明 添加圖片說明").split())
+    "添加图片说明 添加圖片說明 添加图片注释 添加圖片註釋").split()) | {"add caption", "add a caption", "insert caption"}
 #: An alt text that is only a file name (``IMG_1234.JPG``, ``banner.png``).
 _FILE_NAME_ALT = re.compile(r"[^\s/]{1,200}\.(?:jpe?g|png|gif|webp|svg|bmp|tiff?|avif)", re.IGNORECASE)
+
+
+def says_nothing(description: str) -> bool:
+    """Whether an image's alt text or caption describes nothing: "图片", a file name, a CMS's
+    "添加图片说明" placeholder (Blogger's "add a caption", left in the published page)."""
+    return description.casefold() in _EMPTY_ALTS or bool(_FILE_NAME_ALT.fullmatch(description))
 
 
 def image_alt(img: Element) -> str:
@@ -253,7 +259,7 @@ def image_alt(img: Element) -> str:
         value = img.get(attr)
         if isinstance(value, str) and value.strip():
             text = one_line(value)
-            if text.casefold() not in _EMPTY_ALTS and not _FILE_NAME_ALT.fullmatch(text):
+            if not says_nothing(text):
                 return text
     return ""
 
