@@ -195,20 +195,32 @@ def cjk_spaces(seen: str, source: str) -> list[str]:
     return found
 
 
+#: What may stand before a URL on its line: a list marker or reference number ("•", "1.",
+#: "[12]"), or a short label ending in a colon ("原文：", "Source:").
+_LEAD = re.compile(r"(?:[-•*>]|\d+[.)]|\[\d+\]|[^\s:：]{1,12}[:：])\s*")
+
+
 def long_lines(text: str, width: int, code: set[str]) -> list[str]:
     """Lines wider than ``width`` but one unbreakable token. A URL (no space, ``://``) is one
-    token, whatever it holds; a line of a code block (``code``: their lines, stripped) is
-    written as it is, since a folded line would be other code."""
+    token, whatever it holds, and one wider than the line by itself may keep its marker or
+    label ("[3] https://…", "原文：https://…": no break would bring the line within the width);
+    a line of a code block (``code``: their lines, stripped) is written as it is, since a
+    folded line would be other code."""
     found = []
     for line in text.splitlines():
         if display_width(line) <= width:
             continue
         body = line.strip()
-        if body in code or (" " not in body and "://" in body):
+        if body in code or _one_url(body) or _one_url(_LEAD.sub("", body, count=1), width):
             continue
         if " " in body or TWO_LETTERS.search(body) or LETTER_BY_LATIN.search(body):
             found.append(line)
     return found
+
+
+def _one_url(text: str, wider_than: int = 0) -> bool:
+    """Whether ``text`` is one URL (no space, ``://``) at least ``wider_than`` columns wide."""
+    return " " not in text and "://" in text and display_width(text) >= wider_than
 
 
 def code_lines(data: str) -> set[str]:

@@ -68,6 +68,7 @@ class Source:
     root: Any  # lxml element of the body
     text: str = ""  # visible text, white space as the reader should see it (see _visible)
     paragraphs: set[str] = field(default_factory=set)  # texts of <p> outside figures, 20+ chars
+    raw: str = ""  # the whole document as read
 
 
 _HEADER = re.compile(r"<!--\s*(\d{10,13})\s*-->\s*\n\s*\[(.*)\]\((\S+?)\)\s*\n\s*[-=]{3,}[ \t]*\n")
@@ -99,7 +100,8 @@ def read_source(path: Path) -> Source:
         url, body = m.group(3), text[m.end():]
     body = _FEEDX.sub("", body)
     root = lxml.html.fromstring("<div>" + body + "</div>") if body.strip() else lxml.html.fromstring("<div></div>")
-    src = Source(path.name, path.name[:3], fm, url, published, body, root)
+    src = Source(path.name, path.name[:3], fm, url, published, body, root, raw=path.read_text(encoding="utf-8",
+                                                                                            errors="replace"))
     src.text, src.paragraphs = _visible(root)
     return src
 
@@ -594,14 +596,16 @@ def _md_body(md: str) -> str:
 
 def cjk_space(doc: Doc) -> str:
     """A space between two CJK characters in the text or Markdown output where the source's
-    text does not separate them (CSS drops a line break between CJK characters, and white
-    space around it)."""
-    source = doc.src.text
-    for out in (doc.txt, _md_body(doc.md)):
-        for m in re.finditer(rf"(?={CJK} {CJK})", out):
-            pair = out[m.start():m.start() + 3]
-            if pair not in source:
-                return out[max(0, m.start() - 8):m.start() + 10].replace("\n", " ")
+    text does not separate them, by ``cjk_report.cjk_spaces`` (CSS drops a line break between
+    CJK characters, and white space around it)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import cjk_report
+
+    source = cjk_report.source_text(doc.src.raw)
+    for seen in (doc.txt, cjk_report.markdown_seen(doc.md)):
+        places = cjk_report.cjk_spaces(seen, source)
+        if places:
+            return places[0]
     return ""
 
 
@@ -610,15 +614,14 @@ def width(text: str) -> int:
 
 
 def overwide_line(doc: Doc, limit: int) -> str:
-    """A text line wider than the width (East Asian wide characters count two) that is not a
-    single unbreakable token (one "word" without spaces or CJK characters, after an indent and
-    a short marker such as "•", "-", "1." or "[1]")."""
-    for line in doc.txt.split("\n"):
-        if width(line) > limit:
-            rest = re.sub(r"^\s*(?:[-•*>]|\d+[.)]|\[\d+\])?\s*", "", line)
-            if " " in rest.strip() or re.search(CJK, rest):
-                return line[:60] + "…"
-    return ""
+    """A text line wider than the width that is not a single unbreakable token, by
+    ``cjk_report.long_lines`` (East Asian wide characters count two; a URL wider than the
+    line may keep its marker or label)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import cjk_report
+
+    lines = cjk_report.long_lines(doc.txt, limit, cjk_report.code_lines(json.dumps(doc.data)))
+    return lines[0][:60] + "…" if lines else ""
 
 
 def needless_escape(doc: Doc) -> str:
