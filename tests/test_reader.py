@@ -63,6 +63,15 @@ def test_title_falls_back_to_h1_then_file_name() -> None:
     assert doc.meta.title == "some-item"
 
 
+def test_the_title_repeated_at_the_top_is_dropped_however_often_and_whatever_its_shape() -> None:
+    """BBC: the title as ``<h1>`` and again as a bold first paragraph; the title is shown
+    from the metadata, so neither is kept. The same text later in the body stays."""
+    title = "纳卡战争：被迫撤离“家园”的亚美尼亚人"
+    doc = doc_from(f"<!--1600000000000-->\n[{title}](https://example.org/a)\n---\n"
+                   f"<h1>{title}</h1><p><b>{title}</b></p><p>正文第一段。</p><p>{title}</p>")
+    assert [A.plain_text(b.content) for b in doc.blocks] == ["正文第一段。", title]  # type: ignore[union-attr]
+
+
 # ------------------------------------------------------------------ front matter
 
 

@@ -68,7 +68,7 @@ def _document(meta: A.Meta, body: str, path: str | None, bylines: list[str], fro
         meta.title = found.heading
         if not meta.title and path:  # as text: bytes of the name that were not UTF-8 become U+FFFD
             meta.title = _clean_string(os.path.splitext(os.path.basename(path))[0])
-    cleaned = cleanup.clean(drop_title_heading(found.blocks, meta.title), meta.url, meta.published, notice)
+    cleaned = cleanup.clean(drop_title_heading(found.blocks, meta.title, notice), meta.url, meta.published, notice)
     blocks = cleaned.blocks
     meta.published = meta.published or cleaned.published
     _credit(meta, [*bylines, *found.bylines, cleaned.author], front_matter_author, fm)
@@ -141,13 +141,19 @@ def _is_site_name(name: str, url: str, sites: set[str]) -> bool:
     return label in words or squashed == label or (len(label) >= 5 and label in squashed)
 
 
-def drop_title_heading(blocks: list[A.Block], title: str) -> list[A.Block]:
-    """Drop a heading near the top that only repeats the title (it is rendered from meta)."""
+def drop_title_heading(blocks: list[A.Block], title: str, notice: Notice = rules.ignore) -> list[A.Block]:
+    """Drop the headings near the top that only repeat the title (it is rendered from meta),
+    and paragraphs that do (BBC's first line is the title again, in bold)."""
     wanted = _squash(title)
-    for i, block in enumerate(blocks[:3]):
-        if isinstance(block, A.Heading) and wanted and _squash(A.plain_text(block.content)) == wanted:
-            return blocks[:i] + blocks[i + 1:]
-    return blocks
+    if not wanted:
+        return blocks
+    head = []
+    for block in blocks[:3]:
+        if isinstance(block, (A.Heading, A.Paragraph)) and _squash(A.plain_text(block.content)) == wanted:
+            notice("title repeated", title)
+        else:
+            head.append(block)
+    return head + blocks[3:]
 
 
 def _squash(text: str) -> str:
