@@ -118,17 +118,19 @@ class EpubWriter(Writer):
 
     def write_many(self, docs: Iterable[A.Document]) -> Iterator[Written]:
         """Each of ``docs`` as :meth:`write` writes it, but with the images of all of them
-        begun together first (:meth:`ImageFetcher.prefetch`, the first of each host first), so
-        that without a network the hosts' timeouts run at the same time instead of one
-        document's after another's. ``docs`` are all taken first (a batch's chunk: a few)."""
+        begun before the first is written (:meth:`ImageFetcher.prefetch`, the first of each
+        host first), so that without a network the hosts' timeouts run at the same time
+        instead of one document's after another's. ``docs`` are all taken first, each one's
+        images begun as it comes (they are a batch's chunk: a few)."""
         o = self.options
         fetcher = image_fetcher(images=o.images, offline=o.offline, cache_dir=o.cache_dir,
                                 allow_private_hosts=o.allow_private_hosts)
         if fetcher is None:
             yield from super().write_many(docs)
             return
-        taken = list(docs)
-        for doc in taken:
+        taken: list[A.Document] = []
+        for doc in docs:  # each one's images begun as soon as it is read
+            taken.append(doc)
             fetcher.prefetch(image_urls(doc.blocks))
         for doc in taken:
             yield written(partial(self._write, doc, fetcher))
