@@ -121,14 +121,23 @@ def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None 
     makes each book an issue of that series."""
     import warnings
 
-    from .digest import books
+    from .digest import books, select
+    from .images import image_urls
+    from .writers.epub import image_fetcher
 
     started = time.perf_counter()
     options, fields = meta_fields.split_options(options)
     make_writer("epub", **options)  # a bad option fails before any work
     plan = batch.plan_inputs(list(inputs), "json", include=include, exclude=exclude,
                              follow_symlinks=follow_symlinks, pair=False)  # one book, no output per input
-    docs, rows = batch.read_documents(plan.jobs.sources, jobs=jobs, on_result=on_result)
+    fetcher = image_fetcher(**options)
+
+    def begin_images(doc: Document) -> None:
+        """The images of a document the books will hold are begun as it is read, not after all are."""
+        if fetcher is not None and select([doc], since, until):
+            fetcher.prefetch(image_urls(doc.blocks))
+
+    docs, rows = batch.read_documents(plan.jobs.sources, jobs=jobs, on_result=on_result, on_read=begin_images)
     docs = [meta_fields.apply(doc, fields) for doc in docs]
     read = [row for row in rows if row.status == "converted"]
     made: list[tuple[str, int]] = []
@@ -140,7 +149,7 @@ def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None 
             for book_name, chapters, build in books(
                     docs, name or "book.epub", group_by=group_by, since=since, until=until, title=title,
                     order=order, series=series, names=[str(row.source) for row in read], on_document=on_document,
-                    **options):
+                    fetcher=fetcher, **options):
                 data = build()
                 made.append((book_name, len(chapters)))
                 book_of.update((id(doc), book_name) for doc in chapters)

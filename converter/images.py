@@ -21,13 +21,23 @@ says nothing) is remembered in the cache folder for :data:`SILENT_HOST_TTL` seco
 other using the cache (the workers of a batch), so that a run without a network waits for each
 dead host once, not once per image. Once a few hosts have timed out and none has answered, the
 network is taken as down and no new host is asked either. Those images are counted
-(:class:`ImagesSkipped`) rather than each reported.
+(:class:`ImagesSkipped`) rather than each reported. Until some host has answered, a server gets
+:data:`PROBE_READ_TIMEOUT` seconds to start answering, not the patient ``read_timeout``: a run
+without a network learns it after one short wait, and once the network is known to work a slow
+server gets its full time.
+
+Images can be asked for ahead of need (:meth:`ImageFetcher.prefetch`): a batch begins the images
+of all its documents together, the first image of each host first, so that without a network the
+hosts' timeouts run at the same time, and while documents are still being read.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import dataclasses
 import hashlib
+import itertools
 import os
 import queue
 import re
@@ -65,7 +75,12 @@ SILENT_HOST_TTL = 300.0
 MAX_SILENT_HOSTS = 256
 #: Hosts that must have timed out, none having answered, before the network is taken as down.
 NETWORK_DOWN_AFTER = 2
+#: Seconds a server may take to start answering (and between two reads) while no host has
+#: answered lately: httpx's default. Once one has, the network works and ``read_timeout`` holds.
+PROBE_READ_TIMEOUT = 5.0
 USER_AGENT = "converter (feed article to e-book; image fetcher)"
+#: Seconds between two looks at whether the network is down, while waiting for an image.
+_POLL = 0.25
 
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -103,7 +118,7 @@ class _Failure(Exception):
 
     def __init__(self, reason: str, *, permanent: bool = False, quiet: bool = False, late: bool = False,
                  silent: bool = False, skipped: bool = False, host: str = "", slow: bool = False,
-                 answered: bool = False) -> None:
+                 answered: bool = False, probed: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent, self.quiet, self.late = permanent, quiet, late
@@ -111,6 +126,7 @@ class _Failure(Exception):
         self.host = host
         self.slow = slow  # it made us wait (a timeout)
         self.answered = answered  # the host answered (an error status, say): the network works
+        self.probed = probed  # it timed out within the probe's time, shorter than the patient one
 
 
 # ---------------------------------------------------------------------------- content
@@ -306,41 +322,54 @@ class HostMemory:
     lookup, a connection or an answer that timed out) and no host has answered within the TTL.
     Then no new host is asked either, so that a run without a network waits a timeout or two,
     not one per host its archive links to. Hosts that fail at once (a name that does not exist,
-    a refused connection) cost nothing, and do not count.
+    a refused connection) cost nothing, and do not count. Hosts cut off by the probe's shorter
+    wait are kept apart (``hosts/probed/``): they count as silent only until a host answers.
     """
 
     def __init__(self, root: str | os.PathLike[str], ttl: float = SILENT_HOST_TTL,
                  limit: int = MAX_SILENT_HOSTS, down_after: int = NETWORK_DOWN_AFTER) -> None:
         self.root = Path(root) / "hosts"
         self.ttl, self.limit, self.down_after = ttl, limit, down_after
-        self._known: dict[str, tuple[str, float]] = {}  # what this process found: host -> (reason, when)
+        self._known: dict[str, tuple[str, float, bool]] = {}  # what this process found: host -> (reason, when, probed)
         self._answered = 0.0  # when this process last marked the network as working
 
     def _path(self, host: str) -> Path:
         return self.root / hashlib.sha256(host.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def silent(self, host: str) -> tuple[str, float] | None:
-        """Why ``host`` did not answer and how many seconds ago, if it was within the TTL."""
+        """Why ``host`` did not answer and how many seconds ago, if it was within the TTL;
+        a host that did not answer a probe (see :meth:`remember`) only while the network is
+        not known to work."""
         known = self._known.get(host)
         if known is None or time.time() - known[1] > self.ttl:  # another process may know better
-            path = self._path(host)
-            try:
-                known = (path.read_text("utf-8"), path.stat().st_mtime)
-            except (OSError, UnicodeDecodeError):
+            known = self._read(host)
+            if known is None:
                 return None
             self._known[host] = known
-        age = time.time() - known[1]
-        return (known[0], age) if age <= self.ttl else None
+        reason, when, probed = known
+        age = time.time() - when
+        if age > self.ttl or (probed and self.network_works()):
+            return None
+        return reason, age
 
-    def remember(self, host: str, reason: str, *, slow: bool = False) -> None:
-        """``host`` did not answer; ``slow``: it made us wait for that (a timeout)."""
-        self._known[host] = (reason, time.time())
+    def _read(self, host: str) -> tuple[str, float, bool] | None:
+        for path, probed in ((self._path(host), False), (self.root / "probed" / self._path(host).name, True)):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                return path.read_text("utf-8"), path.stat().st_mtime, probed
+        return None
+
+    def remember(self, host: str, reason: str, *, slow: bool = False, probed: bool = False) -> None:
+        """``host`` did not answer; ``slow``: it made us wait for that (a timeout); ``probed``:
+        it was given only the probe's time, which a slow host may need more than, so it is
+        asked again (with the patient timeout) once the network is known to work."""
+        self._known[host] = (reason, time.time(), probed)
+        folder = self.root / "probed" if probed else self.root
         with contextlib.suppress(OSError):
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(reason)
-            os.replace(tmp, self._path(host))
+            os.replace(tmp, folder / self._path(host).name)
             if slow:
                 (self.root / "slow").mkdir(exist_ok=True)
                 self._touch(self.root / "slow" / self._path(host).name)
@@ -355,14 +384,21 @@ class HostMemory:
                 self.root.mkdir(parents=True, exist_ok=True)
                 self._touch(self.root / ".answered")
 
+    def network_works(self) -> bool:
+        """Whether a host answered within the TTL (in this process or another)."""
+        now = time.time()
+        if now - self._answered <= self.ttl:
+            return True
+        try:
+            return now - (self.root / ".answered").stat().st_mtime <= self.ttl
+        except OSError:
+            return False
+
     def network_down(self) -> str | None:
         """Why no new host should be asked (the network looks down), or ``None``."""
         now = time.time()
-        try:
-            if now - (self.root / ".answered").stat().st_mtime <= self.ttl:
-                return None
-        except OSError:
-            pass
+        if self.network_works():
+            return None
         try:
             slow = sum(1 for entry in os.scandir(self.root / "slow") if now - entry.stat().st_mtime <= self.ttl)
         except OSError:
@@ -379,7 +415,7 @@ class HostMemory:
     def _forget_oldest(self) -> None:
         """Keep at most ``limit`` hosts: the expired go first, then the oldest."""
         entries = []
-        for folder in (self.root, self.root / "slow"):
+        for folder in (self.root, self.root / "slow", self.root / "probed"):
             with contextlib.suppress(OSError):
                 for entry in os.scandir(folder):
                     with contextlib.suppress(OSError):
@@ -402,12 +438,63 @@ class HostMemory:
 Documents = Sequence[tuple[str, Sequence[str]]]
 
 
+@dataclass(slots=True)
+class _Early:
+    """An image asked for ahead of need (:meth:`ImageFetcher.prefetch`): its outcome, once had."""
+
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+    outcome: FetchedImage | _Failure | Exception | None = None
+
+
+class _AheadQueue:
+    """Images asked for ahead of need, in the order to fetch them: each host in turn (every
+    host's first image, then every host's second…, over all that were queued). The images of a
+    host whose first request is under way are passed over until it is over, so that a host
+    that does not answer holds one thread, and the others try other hosts meanwhile. Not
+    thread-safe: its owner locks."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[int, int, str, str, net.Deadline, _Early]] = []  # sorted: (turn, order, host…)
+        self._turns: dict[str, int] = {}  # host -> its images queued so far
+        self._order = itertools.count()
+        self._trying: set[str] = set()  # hosts whose first request is under way
+        self._tried: set[str] = set()  # hosts with a request over
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, url: str, budget: net.Deadline) -> _Early:
+        host = _host(url)
+        turn = self._turns[host] = self._turns.get(host, -1) + 1
+        early = _Early()
+        bisect.insort(self._items, (turn, next(self._order), host, url, budget, early))
+        return early
+
+    def take(self) -> tuple[str, str, net.Deadline, _Early] | None:
+        """The next image to fetch (its host, URL, budget and place for the outcome), or
+        ``None`` when every image left waits for its host's first request."""
+        for i, (_, _, host, url, budget, early) in enumerate(self._items):
+            if host not in self._trying:
+                del self._items[i]
+                if host not in self._tried:
+                    self._trying.add(host)
+                return host, url, budget, early
+        return None
+
+    def over(self, host: str) -> None:
+        """A request to ``host`` is over: its other images may go."""
+        self._trying.discard(host)
+        self._tried.add(host)
+
+
 class ImageFetcher:
     """Fetches images over HTTP(S) through :mod:`converter.net`, several at once, through a cache.
 
     Each image gets ``deadline`` seconds (redirects included) and ``max_bytes``; all the images
-    of one document share ``document_budget`` seconds. A host that does not answer is left
-    alone for ``silent_host_ttl`` seconds (see :class:`HostMemory`).
+    of one document share ``document_budget`` seconds. A server may be silent for
+    ``read_timeout`` seconds once the network is known to work (a host answered), for at most
+    ``probe_read_timeout`` before. A host that does not answer is left alone for
+    ``silent_host_ttl`` seconds (see :class:`HostMemory`).
     """
 
     def __init__(self, *, cache_dir: str | os.PathLike[str] | None = None, offline: bool = False,
@@ -415,7 +502,7 @@ class ImageFetcher:
                  connect_timeout: float = net.DEFAULT_CONNECT_TIMEOUT,
                  read_timeout: float = net.DEFAULT_READ_TIMEOUT, deadline: float = net.DEFAULT_DEADLINE,
                  document_budget: float = DEFAULT_DOCUMENT_BUDGET, workers: int = DEFAULT_WORKERS,
-                 silent_host_ttl: float = SILENT_HOST_TTL) -> None:
+                 silent_host_ttl: float = SILENT_HOST_TTL, probe_read_timeout: float = PROBE_READ_TIMEOUT) -> None:
         root = cache_dir if cache_dir is not None else default_cache_dir()
         self.cache = ImageCache(root)
         self.hosts = HostMemory(root, silent_host_ttl)
@@ -425,8 +512,13 @@ class ImageFetcher:
         limits = net.Limits(max_bytes=max_bytes, connect_timeout=connect_timeout, read_timeout=read_timeout,
                             deadline=deadline, allow_private_hosts=allow_private_hosts)
         self._http = net.Fetcher(limits, accept="image/*", user_agent=USER_AGENT)
+        self._probing = net.Fetcher(dataclasses.replace(limits, read_timeout=min(read_timeout, probe_read_timeout)),
+                                    accept="image/*", user_agent=USER_AGENT)
         self._first: dict[str, threading.Event] = {}  # host -> set once its first request is over
         self._lock = threading.Lock()
+        self._early: dict[str, _Early] = {}  # URL -> its request begun ahead, until a fetch takes it
+        self._ahead = _AheadQueue()
+        self._runners = 0  # threads working through the queue ahead
 
     def fetch(self, url: str) -> FetchedImage | None:
         """One image, or ``None`` (with an :class:`ImageWarning`) when it cannot be had."""
@@ -447,6 +539,62 @@ class ImageFetcher:
         that has any; each warning names the document (its label) whose image it is about, and
         ``on_document`` is called as each document's images are settled (had or given up)."""
         return self._fetch(documents, self._budget(sum(1 for _, urls in documents if urls)), on_document)
+
+    def prefetch(self, urls: Iterable[str]) -> None:
+        """Begin fetching one document's images on background threads and return at once;
+        :meth:`fetch_all` and :meth:`fetch_documents` take the outcomes (waiting for those
+        under way) instead of asking again, and report them. Over all the calls, images go
+        each host in turn, at most ``workers`` at a time (see :class:`_AheadQueue`), so that
+        without a network many hosts time out together, once. Offline, nothing is begun:
+        the cache answers at once."""
+        if self.offline:
+            return
+        budget = self._budget(1)
+        with self._lock:
+            for url in dict.fromkeys(urls):
+                if url not in self._early:
+                    self._early[url] = self._ahead.add(url, budget)
+            start = max(0, min(self.workers, len(self._ahead)) - self._runners)
+            self._runners += start
+        for _ in range(start):
+            threading.Thread(target=self._work_ahead, name="image prefetcher", daemon=True).start()
+
+    def _work_ahead(self) -> None:
+        """Fetch images from the queue ahead until none is left that may go (a daemon thread,
+        as in :func:`_on_threads`)."""
+        while True:
+            with self._lock:
+                taken = self._ahead.take()
+                if taken is None:
+                    self._runners -= 1
+                    return
+            host, url, budget, early = taken
+            try:
+                early.outcome = self._get(url, budget)
+            except Exception as exc:  # a bug: raised again where the outcome is taken
+                early.outcome = exc
+            finally:
+                with self._lock:
+                    self._ahead.over(host)
+                early.done.set()
+
+    def _take(self, url: str, budget: net.Deadline) -> FetchedImage | _Failure:
+        """``url``'s outcome: the one begun ahead if there is one, else fetched now. One
+        begun ahead is waited for within ``budget``, and no longer once the network looks
+        down (the hosts still silent then are given up with the hosts not asked)."""
+        with self._lock:
+            early = self._early.pop(url, None)
+        if early is None:
+            return self._get(url, budget)
+        while not early.done.wait(min(_POLL, max(0.0, budget.remaining()))):
+            if budget.expired():
+                return _Failure(budget.reason, late=True, host=_host(url))
+            down = self.hosts.network_down()
+            if down is not None:
+                return _Failure(down, skipped=True, host=_host(url))
+        if isinstance(early.outcome, (FetchedImage, _Failure)):
+            return early.outcome
+        raise early.outcome  # type: ignore[misc]  # a bug in the thread that fetched it
 
     def _fetch(self, documents: Documents, budget: net.Deadline,
                on_document: Callable[[], None] | None = None) -> dict[str, FetchedImage]:
@@ -470,7 +618,7 @@ class ImageFetcher:
                 if count == 0:
                     on_document()
         order = _by_host(unique)  # the first image of each host first: those are the ones that wait
-        outcomes = _on_threads(lambda url: self._get(url, budget), [unique[i] for i in order], self.workers,
+        outcomes = _on_threads(lambda url: self._take(url, budget), [unique[i] for i in order], self.workers,
                                lambda k: settled(order[k]))
         in_place: list[FetchedImage | _Failure] = [None] * len(unique)  # type: ignore[list-item]
         for k, i in enumerate(order):
@@ -542,9 +690,12 @@ class ImageFetcher:
                 if failure.permanent:
                     self.cache.store_failure(url, str(failure))
                 if failure.silent:
-                    self.hosts.remember(failure.host, str(failure), slow=failure.slow)
+                    self.hosts.remember(failure.host, str(failure), slow=failure.slow, probed=failure.probed)
                 elif failure.answered:
                     self.hosts.answered()
+                if failure.probed:  # asked again once the network works: its first request alone again
+                    with self._lock:
+                        self._first.pop(failure.host, None)
                 return failure
             self.cache.store(image)
             return image
@@ -567,15 +718,18 @@ class ImageFetcher:
         return None
 
     def _download(self, url: str, budget: net.Deadline) -> bytes:
+        http = self._http if self.hosts.network_works() else self._probing
+        probing = http.limits.read_timeout < self._http.limits.read_timeout
         try:
-            body = self._http.get(url, budget).body
+            body = http.get(url, budget).body
         except net.FetchError as exc:
             host = exc.silent_host or _host(url)
             timeout = isinstance(exc, net.FetchTimeout)
             if timeout and budget.expired():
                 raise _Failure(str(exc), late=True, host=host) from None
             raise _Failure(str(exc), permanent=exc.permanent, silent=bool(exc.silent_host), host=host,
-                           slow=timeout, answered=exc.answered) from None
+                           slow=timeout, answered=exc.answered,
+                           probed=timeout and probing and bool(exc.silent_host)) from None
         self.hosts.answered()
         return body
 
@@ -652,13 +806,18 @@ def fetch_images(urls: Iterable[str], **options: object) -> dict[str, FetchedIma
     return ImageFetcher(**options).fetch_all(urls)  # type: ignore[arg-type]
 
 
+def image_urls(blocks: Iterable[object]) -> list[str]:
+    """The URLs of the images in a document's ``blocks``, in order (repeats included)."""
+    from . import ast as A
+
+    return [node.url for node in A.walk(list(blocks)) if isinstance(node, A.Image)]  # type: ignore[arg-type]
+
+
 def document_images(blocks: Iterable[object], *, offline: bool = False, cache_dir: str | None = None,
                     allow_private_hosts: bool = False) -> dict[str, FetchedImage]:
     """The images of a document's ``blocks`` that could be had, by URL (one budget, the
     warnings of :meth:`ImageFetcher.fetch_documents`)."""
-    from . import ast as A
-
-    urls = [node.url for node in A.walk(list(blocks)) if isinstance(node, A.Image)]  # type: ignore[arg-type]
+    urls = image_urls(blocks)
     if not urls:
         return {}
     fetcher = ImageFetcher(cache_dir=cache_dir, offline=offline, allow_private_hosts=allow_private_hosts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures as cf
 import http.server
+import io
 import ipaddress
 import socket
 import struct
@@ -14,6 +15,7 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -503,6 +505,8 @@ class _Silent:
         self.listener.listen(64)
         self.listener.settimeout(0.05)
         self.accepted: list[socket.socket] = []
+        self.open_at_accept: list[int] = []  # for each connection, how many of the peers' were open then
+        self.peers: list[_Silent] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
@@ -510,9 +514,11 @@ class _Silent:
     def _accept(self) -> None:
         while not self.stop.is_set():
             try:
-                self.accepted.append(self.listener.accept()[0])
+                connection = self.listener.accept()[0]
             except OSError:
-                pass
+                continue
+            self.open_at_accept.append(sum(_still_open(c) for peer in self.peers for c in peer.accepted))
+            self.accepted.append(connection)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.listener.getsockname()[1]}{path}"
@@ -607,3 +613,146 @@ def test_a_fetch_reports_each_document_as_it_is_settled(tmp_path: Path) -> None:
         warnings.simplefilter("ignore")
         _quick(tmp_path).fetch_documents(_documents_with, lambda: settled.append(1))
     assert len(settled) == 3
+
+
+# ---------------------------------------------------------------------------- images begun ahead
+
+
+def _still_open(connection: socket.socket) -> bool:
+    """Whether the client is still on a connection (TCP state ESTABLISHED, not CLOSE_WAIT)."""
+    try:
+        return connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == 1
+    except OSError:
+        return False
+
+
+def test_images_begun_ahead_are_taken_not_asked_again(server: _Server, fetcher: ImageFetcher) -> None:
+    urls = [server.url("/photo.jpg"), server.url("/chart.png"), server.url("/missing.jpg")]
+    fetcher.prefetch(urls[:2])
+    fetcher.prefetch(urls[1:])  # the one already begun is not begun twice
+    caught = _documents(fetcher, [("a.txt", urls[:2]), ("b.txt", urls[1:])])
+    assert sorted(path for path, _ in server.log) == ["/chart.png", "/missing.jpg", "/photo.jpg"]
+    assert [str(w.message) for w in caught] == [f"b.txt: image not embedded: {urls[2]}: HTTP 404"]
+
+
+def test_images_begun_ahead_try_many_hosts_at_once_and_each_dead_one_once(silent: Callable[[], _Silent],
+                                                                          tmp_path: Path) -> None:
+    """The first image of each host goes first, and a host's other images wait for its first
+    to be over instead of each holding a thread: two dead hosts are waited for together, each
+    asked once, and the warnings are those of a fetch that was not begun ahead."""
+    if not hasattr(socket, "TCP_INFO"):
+        pytest.skip("needs TCP_INFO to tell an open connection from one the client left")
+    dead = [silent(), silent()]
+    dead[0].peers, dead[1].peers = [dead[1]], [dead[0]]
+    fetcher = ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, connect_timeout=2.0,
+                           read_timeout=2.0, workers=2)
+    documents = [("a.txt", [dead[0].url(f"/a{i}.jpg") for i in range(4)]),
+                 ("b.txt", [dead[1].url(f"/b{i}.jpg") for i in range(2)])]
+    for _, urls in documents:
+        fetcher.prefetch(urls)
+    caught = _documents(fetcher, documents)
+    assert [len(host.accepted) for host in dead] == [1, 1]
+    assert dead[0].open_at_accept[0] + dead[1].open_at_accept[0] == 1  # the second asked while the first waited
+    shown = sorted(str(w.message) for w in caught)
+    assert len(shown) == 2 and "a.txt: image not embedded: " in shown[0] and "(and 3 more from it)" in shown[0]
+    assert shown[1].startswith("b.txt: image not embedded: ") and "(and 1 more from it)" in shown[1]
+
+
+def test_an_image_under_way_is_given_up_once_the_network_looks_down(silent: Callable[[], _Silent],
+                                                                    tmp_path: Path) -> None:
+    """Hosts still silent when the network is found down are given up with those not asked,
+    instead of each being waited for to its timeout."""
+    host = silent()
+    fetcher = ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, deadline=20.0,
+                           connect_timeout=30.0, read_timeout=30.0, probe_read_timeout=30.0)
+    fetcher.prefetch([host.url("/a.jpg")])
+    for dead in ("one.invalid:80", "two.invalid:80"):  # as another worker finds them
+        fetcher.hosts.remember(dead, "timed out", slow=True)
+    caught = _documents(fetcher, [("a.txt", [host.url("/a.jpg")])])
+    assert [w.category for w in caught] == [ImagesSkipped]
+    assert "the network looks down" in str(caught[0].message)
+
+
+def test_a_slow_server_gets_the_patient_timeout_once_a_host_has_answered(server: _Server,
+                                                                         tmp_path: Path) -> None:
+    """Until a host answers, a server gets the probe's few seconds to start answering (a run
+    without a network learns it soon); once one has, the network works, and a slow server its
+    full time, even one that timed out on the probe before. (/slow.jpg answers after 2 s; the
+    probe allows 0.5 s.)"""
+    def fetcher() -> ImageFetcher:
+        return ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, read_timeout=30.0,
+                            probe_read_timeout=0.5)
+
+    found, warned = _fetch(fetcher(), [server.url("/slow.jpg?n=1")])
+    assert found == {} and len(warned) == 1 and "timed out" in warned[0]
+    assert fetcher().fetch_all([f"http://localhost:{server.server_port}/photo.jpg"])  # another host answers
+    found, warned = _fetch(fetcher(), [server.url("/slow.jpg?n=2")])
+    assert warned == [] and list(found) == [server.url("/slow.jpg?n=2")]
+
+
+def _article(path: Path, published_ms: int, images: list[str]) -> Path:
+    """A feed-HTML document of ours, published at ``published_ms``, showing ``images``."""
+    body = "".join(f'<p>Paragraph {i}.</p><img src="{url}" alt="picture {i}">' for i, url in enumerate(images))
+    path.write_text(f"<!--{published_ms}-->\n[{path.stem}](https://news.example/{path.stem})\n------\n\n{body}\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_epub_files_written_together_begin_all_their_images_first(monkeypatch: pytest.MonkeyPatch,
+                                                                  silent: Callable[[], _Silent],
+                                                                  tmp_path: Path) -> None:
+    """A batch's chunk of one-article books: the dead hosts of all its documents are waited for
+    together, each asked once, and each book's warnings are about its own images."""
+    if not hasattr(socket, "TCP_INFO"):
+        pytest.skip("needs TCP_INFO to tell an open connection from one the client left")
+    from converter.writers import epub as epub_writer
+
+    dead = [silent(), silent()]
+    dead[0].peers, dead[1].peers = [dead[1]], [dead[0]]
+    monkeypatch.setattr(epub_writer, "ImageFetcher", partial(ImageFetcher, connect_timeout=2.0, read_timeout=2.0))
+    docs = [A.Document(A.Meta(title=f"d{n}", url=f"https://news.example/{n}"),
+                       [A.Figure(A.Image(host.url(f"/{n}-{i}.jpg"), alt="x"), []) for i in range(2)])
+            for n, host in enumerate(dead)]
+    writer = EpubWriter(images="embed", cache_dir=str(tmp_path), allow_private_hosts=True)
+    books = list(writer.write_many(iter(docs)))
+    assert [len(host.accepted) for host in dead] == [1, 1]
+    assert dead[0].open_at_accept[0] + dead[1].open_at_accept[0] == 1  # the second asked while the first waited
+    for n, book in enumerate(books):
+        assert isinstance(book.output, bytes) and zipfile.is_zipfile(io.BytesIO(book.output))
+        assert len(book.warnings) == 1 and dead[n].url(f"/{n}-0.jpg") in book.warnings[0]
+        assert book.missing_images == (_host_of(dead[n]),) * 2
+
+
+def _host_of(host: _Silent) -> str:
+    return f"127.0.0.1:{host.listener.getsockname()[1]}"
+
+
+def test_a_bundle_begins_each_document_s_images_as_it_is_read(monkeypatch: pytest.MonkeyPatch, server: _Server,
+                                                              tmp_path: Path) -> None:
+    """The images of a bundle are begun document by document as they are read (those the book
+    will not hold, published before ``since``, are not), then taken by the book: each asked once."""
+    import datetime as dt
+
+    from converter.api import bundle_files
+
+    begun: list[list[str]] = []
+    prefetch = ImageFetcher.prefetch
+
+    def record(self: ImageFetcher, urls: Any) -> None:
+        begun.append(list(urls))
+        prefetch(self, begun[-1])
+
+    monkeypatch.setattr(ImageFetcher, "prefetch", record)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    new = [server.url("/photo.jpg"), server.url("/chart.png")]
+    _article(folder / "new.txt", 1738414025000, new)
+    _article(folder / "also-new.txt", 1738414026000, [server.url("/photo.jpg")])
+    _article(folder / "old.txt", 1038414025000, [server.url("/anim.gif")])
+    made = bundle_files([folder], cache_dir=str(tmp_path / "cache"), allow_private_hosts=True, jobs=1,
+                        since=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    assert sorted(map(tuple, begun)) == [(server.url("/photo.jpg"),), tuple(new)]
+    assert sorted(path for path, _ in server.log) == ["/chart.png", "/photo.jpg"]
+    assert made.book is not None and made.notes == []
+    with zipfile.ZipFile(io.BytesIO(made.book)) as book:
+        assert len([name for name in book.namelist() if "/images/" in name]) == 2

@@ -141,9 +141,11 @@ def read_chunk(paths: Sequence[str | os.PathLike[str] | Entry]) -> list[tuple[Do
 
 
 def read_documents(paths: Sequence[str | os.PathLike[str] | Entry], *, jobs: int | None = None,
-                   on_result: Callable[[FileResult], None] | None = None) -> tuple[list[Document], list[FileResult]]:
+                   on_result: Callable[[FileResult], None] | None = None,
+                   on_read: Callable[[Document], None] | None = None) -> tuple[list[Document], list[FileResult]]:
     """Read many documents, in parallel when there are many: the documents read, in order,
-    and a row per path (its warnings, or why it failed); failures are returned, not raised."""
+    and a row per path (its warnings, or why it failed); failures are returned, not raised.
+    ``on_read`` is given each document as soon as it is here (to begin work on it)."""
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
@@ -161,6 +163,8 @@ def read_documents(paths: Sequence[str | os.PathLike[str] | Entry], *, jobs: int
             for doc, row in items:
                 if doc is not None:
                     docs.append(doc)
+                    if on_read:
+                        on_read(doc)
                 row.stamp, row._output = None, None
                 rows.append(row)
                 if on_result:

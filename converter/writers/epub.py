@@ -9,7 +9,8 @@ with fixed timestamps and a fixed entry order, so the same input gives the same 
 Images (option ``images``): ``embed`` fetches them through :mod:`converter.images` and
 packages them (the first becomes the cover); an image that cannot be fetched, and every image
 with ``link``, becomes its alt text or caption with a text link to its URL; ``none`` keeps the
-text only. No remote resource is ever referenced from inside the package.
+text only. No remote resource is ever referenced from inside the package. Many articles
+written one book each (:meth:`EpubWriter.write_many`) begin all their images together.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import io
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ebooklib import epub
@@ -29,9 +31,9 @@ from ebooklib import epub
 from .. import ast as A
 from ..digest import NO_SITE, publisher_names
 from ..errors import InputError, OptionError
-from ..images import FetchedImage, ImageFetcher, sniff
+from ..images import FetchedImage, ImageFetcher, image_urls, sniff
 from ..labels import label
-from . import Writer
+from . import Writer, Written, written
 from .article import (
     IMAGE_LABELS,
     Chapter,
@@ -112,6 +114,28 @@ class EpubWriter(Writer):
         self.options = _Options.of(images, offline, cache_dir, allow_private_hosts, css, cover_image, toc, toc_depth)
 
     def write(self, doc: A.Document) -> bytes:
+        return self._write(doc, None)
+
+    def write_many(self, docs: Iterable[A.Document]) -> Iterator[Written]:
+        """Each of ``docs`` as :meth:`write` writes it, but with the images of all of them
+        begun before the first is written (:meth:`ImageFetcher.prefetch`, the first of each
+        host first), so that without a network the hosts' timeouts run at the same time
+        instead of one document's after another's. ``docs`` are all taken first, each one's
+        images begun as it comes (they are a batch's chunk: a few)."""
+        o = self.options
+        fetcher = image_fetcher(images=o.images, offline=o.offline, cache_dir=o.cache_dir,
+                                allow_private_hosts=o.allow_private_hosts)
+        if fetcher is None:
+            yield from super().write_many(docs)
+            return
+        taken: list[A.Document] = []
+        for doc in docs:  # each one's images begun as soon as it is read
+            taken.append(doc)
+            fetcher.prefetch(image_urls(doc.blocks))
+        for doc in taken:
+            yield written(partial(self._write, doc, fetcher))
+
+    def _write(self, doc: A.Document, fetcher: ImageFetcher | None) -> bytes:
         chapter = Chapter.of(doc, 1, 1)
         meta = _BookMeta(
             identifier=_document_identifier(doc),
@@ -124,7 +148,7 @@ class EpubWriter(Writer):
             subjects=clean_lines(doc.meta.tags),
         )
         toc = [epub.Link(chapter.file_name, chapter.title, "toc-" + chapter.id)]
-        return _build([chapter], meta, toc, self.options, contents_page=False)
+        return _build([chapter], meta, toc, self.options, contents_page=False, fetcher=fetcher)
 
 
 def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str = "newest",
@@ -132,7 +156,7 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
            allow_private_hosts: bool = False, css: str | None = None, cover_image: str | None = None,
            toc: bool = False, toc_depth: int | None = None, names: Sequence[str] | None = None,
            on_document: Callable[[], None] | None = None, series: str | None = None,
-           series_index: int | None = None) -> bytes:
+           series_index: int | None = None, fetcher: ImageFetcher | None = None) -> bytes:
     """Many documents as one EPUB book: a chapter each, grouped by publisher then date.
 
     Within each publisher (one name each, see :func:`converter.digest.publisher_names`),
@@ -146,6 +170,9 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
 
     ``series`` makes the book an issue of a series (EPUB 3 ``belongs-to-collection``, and
     calibre's own ``calibre:series``), at ``series_index`` (default 1).
+
+    ``fetcher`` (from :func:`image_fetcher`, with the same image options) fetches the images,
+    and may have begun while the documents were being read.
     """
     if order not in ORDERS:
         raise OptionError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
@@ -164,7 +191,8 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
     if series_name:
         meta.series = (series_name, 1 if series_index is None else series_index)
     labels = [named.get(id(chapter.doc), chapter.title) for chapter in chapters]
-    return _build(chapters, meta, contents, options, contents_page=True, labels=labels, on_document=on_document)
+    return _build(chapters, meta, contents, options, contents_page=True, labels=labels, on_document=on_document,
+                  fetcher=fetcher)
 
 
 # ---------------------------------------------------------------------------- chapters
@@ -235,18 +263,28 @@ class _ImageShelf:
         return entry[0]
 
 
+def image_fetcher(*, images: str = "embed", offline: bool = False, cache_dir: str | None = None,
+                  allow_private_hosts: bool = False, **_others: object) -> ImageFetcher | None:
+    """The fetcher for books written with these options (the others are ignored), made ahead
+    of them so that their images can be begun early (:meth:`ImageFetcher.prefetch`); ``None``
+    when they fetch nothing over the network (``images`` other than ``embed``, or offline)."""
+    if images != "embed" or offline:
+        return None
+    return ImageFetcher(cache_dir=cache_dir, allow_private_hosts=allow_private_hosts)
+
+
 def _fetch(docs: Sequence[A.Document], options: _Options, labels: Sequence[str],
-           on_document: Callable[[], None] | None) -> dict[str, FetchedImage]:
+           on_document: Callable[[], None] | None, fetcher: ImageFetcher | None = None) -> dict[str, FetchedImage]:
     """The images of ``docs``, fetched together within one time budget per document that has
-    any; warnings name each document by its label."""
+    any (through ``fetcher`` if given); warnings name each document by its label."""
     if options.images != "embed":
         return {}
-    per_document = [(label, [node.url for node in A.walk(doc.blocks) if isinstance(node, A.Image)])
-                    for label, doc in zip(labels, docs, strict=True)]
+    per_document = [(label, image_urls(doc.blocks)) for label, doc in zip(labels, docs, strict=True)]
     if not any(urls for _, urls in per_document):
         return {}
-    fetcher = ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
-                           allow_private_hosts=options.allow_private_hosts)
+    if fetcher is None:
+        fetcher = ImageFetcher(cache_dir=options.cache_dir, offline=options.offline,
+                               allow_private_hosts=options.allow_private_hosts)
     return fetcher.fetch_documents(per_document, on_document)
 
 
@@ -286,10 +324,11 @@ def _document_identifier(doc: A.Document) -> str:
 
 def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _Options, *,
            contents_page: bool, labels: Sequence[str] | None = None,
-           on_document: Callable[[], None] | None = None) -> bytes:
+           on_document: Callable[[], None] | None = None, fetcher: ImageFetcher | None = None) -> bytes:
     """The EPUB bytes for ``chapters`` in reading order, with ``toc`` as navigation; image
     warnings name each chapter by its label (none: the warning is the document's own)."""
-    shelf = _ImageShelf(_fetch([c.doc for c in chapters], options, labels or [""] * len(chapters), on_document))
+    shelf = _ImageShelf(_fetch([c.doc for c in chapters], options, labels or [""] * len(chapters), on_document,
+                               fetcher))
     book = _new_book(meta)
     css = epub.EpubItem(uid="style", file_name=_CSS_NAME, media_type="text/css",
                         content=stylesheet() + b"\n" + options.css.encode("utf-8") if options.css else stylesheet())
