@@ -189,7 +189,8 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     found = Jobs()
     problems: list[FileResult] = []
     feeds = Feeds(ext, fetch) if read_feeds else None
-    lists = _read_lists(inputs, problems) if feeds is not None else {}
+    kinds = _kinds(inputs) if feeds is not None else {}  # each named file's first bytes read once
+    lists = _read_lists([name for name, kind in kinds.items() if kind == "opml"], problems)
     if feeds is not None:
         feeds.prefetch([os.fspath(i) for i in inputs if is_url(i)]
                        + [feed.url for listed in lists.values() for feed in listed.feeds])
@@ -203,7 +204,7 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
             found.add_tree(item, output or item, ext, include, exclude, problems, follow_symlinks, feeds)
         elif not path.exists():
             problems.append(FileResult(item, None, "failed", f"{item}: no such file or folder"))
-        elif feeds is not None and is_feed(os.fspath(item)):
+        elif feeds is not None and kinds.get(os.fspath(item)) is not None:
             folder = os.fspath(output) if output is not None else os.path.splitext(os.fspath(item))[0]
             if not _file_in_the_way(os.fspath(item), "is a feed", folder, problems):
                 feeds.add(found, os.fspath(item), folder, folder, problems)
@@ -244,14 +245,18 @@ def _add_list(jobs: Jobs, feeds: Feeds, listed: Subscriptions, output: str | os.
         feeds.add_url(jobs, feed.url, feeds.url_folder(feed.url, parent), parent, problems, listed_in=listed.path)
 
 
-def _read_lists(inputs: Sequence[str | os.PathLike[str]], problems: list[FileResult]) -> dict[str, Subscriptions]:
-    """The OPML files among ``inputs``, each with the feeds it lists (a warning for each
-    outline left out); one that cannot be read is a problem, and lists nothing."""
+def _kinds(inputs: Sequence[str | os.PathLike[str]]) -> dict[str, str | None]:
+    """What each file named among ``inputs`` holds (:func:`.feeds.input_kind`: a feed's kind,
+    ``"opml"``, or None)."""
+    return {os.fspath(item): input_kind(os.fspath(item)) for item in inputs
+            if not is_url(item) and Path(item).is_file()}
+
+
+def _read_lists(names: list[str], problems: list[FileResult]) -> dict[str, Subscriptions]:
+    """The OPML files ``names``, each with the feeds it lists (a warning for each outline
+    left out); one that cannot be read is a problem, and lists nothing."""
     lists: dict[str, Subscriptions] = {}
-    for item in inputs:
-        name = os.fspath(item)
-        if is_url(name) or not Path(name).is_file() or input_kind(name) != "opml":
-            continue
+    for name in names:
         try:
             lists[name] = read_opml(read_input(name), name)
         except ConversionError as exc:
