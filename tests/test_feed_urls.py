@@ -6,6 +6,7 @@ If-None-Match / If-Modified-Since (a 304 converts nothing), read from the cache 
 from __future__ import annotations
 
 import email.utils
+import functools
 import http.server
 import json
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 import converter
+from converter import remote
 from converter.batch import plan_inputs
 from converter.batch.feeds import url_folder
 from converter.cli import app
@@ -238,6 +240,18 @@ def test_a_server_that_says_nothing_in_time_is_one_error_naming_the_url(server: 
     with pytest.raises(InputError) as caught:
         fetcher.fetch(server.url("/slow.xml"))
     assert str(caught.value) == f"{server.url('/slow.xml')}: cannot be fetched: timed out"
+
+
+def test_a_timeout_is_one_line_at_the_command_line_and_the_others_go_on(server: _Server, tmp_path: Path,
+                                                                      cache: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(remote, "FeedFetcher", functools.partial(FeedFetcher, read_timeout=0.3))
+    out = tmp_path / "notes"
+    code, _, err = convert(server.url("/slow.xml"), server.url("/news.xml"), "--to", "md", "-o", str(out),
+                           cache=cache)
+    assert code == 1
+    assert lines(err, "error") == [f"convert: error: {server.url('/slow.xml')}: cannot be fetched: timed out"]
+    assert len(list(out.glob("*.md"))) == 2
 
 
 def test_a_private_host_is_refused_without_the_flag(server: _Server, tmp_path: Path, cache: Path) -> None:
