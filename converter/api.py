@@ -107,7 +107,8 @@ def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None 
                  on_result: Callable[[batch.FileResult], None] | None = None,
                  on_document: Callable[[], None] | None = None, group_by: str | None = None,
                  since: dt.datetime | None = None, until: dt.datetime | None = None, series: str | None = None,
-                 on_book: Callable[[str, bytes], None] | None = None, **options: Any) -> Bundled:
+                 on_book: Callable[[str, bytes], None] | None = None, plan: batch.Plan | None = None,
+                 **options: Any) -> Bundled:
     """Files, folders and feeds (planned as :func:`convert_tree` plans them; a feed's entries
     each a document) as one EPUB book, a chapter per document that could be read; the others
     are reported, not raised. ``name`` is the book's name in the rows of the report;
@@ -118,7 +119,11 @@ def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None 
     between them; ``group_by`` (``day``, ``week``, ``month``, ``site``) makes a book per
     group, each named from the template ``name`` (``digest-{date}.epub``) and handed to
     ``on_book(name, data)`` as soon as it is made (the books are not kept then); ``series``
-    makes each book an issue of that series."""
+    makes each book an issue of that series.
+
+    Feeds named by URL, or listed in an OPML file, are fetched with ``options``' ``offline``,
+    ``cache_dir`` and ``allow_private_hosts`` (see :mod:`converter.remote`). ``plan``: the
+    inputs planned already (as here, ``pair=False``), which are then not planned again."""
     import warnings
 
     from .digest import books, select
@@ -128,8 +133,12 @@ def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None 
     started = time.perf_counter()
     options, fields = meta_fields.split_options(options)
     make_writer("epub", **options)  # a bad option fails before any work
-    plan = batch.plan_inputs(list(inputs), "json", include=include, exclude=exclude,
-                             follow_symlinks=follow_symlinks, pair=False)  # one book, no output per input
+    if plan is None:
+        from .remote import FetchOptions
+
+        plan = batch.plan_inputs(list(inputs), "json", include=include, exclude=exclude,
+                                 follow_symlinks=follow_symlinks, pair=False,  # one book, no output per input
+                                 fetch=FetchOptions.of(options))
     fetcher = image_fetcher(**options)
 
     def begin_images(doc: Document) -> None:
@@ -148,7 +157,7 @@ def bundle_files(inputs: Sequence[str | os.PathLike[str]], *, title: str | None 
         if docs:
             for book_name, chapters, build in books(
                     docs, name or "book.epub", group_by=group_by, since=since, until=until, title=title,
-                    order=order, series=series, names=[str(row.source) for row in read], on_document=on_document,
+                    order=order, series=series, names=[row.name for row in read], on_document=on_document,
                     fetcher=fetcher, **options):
                 data = build()
                 made.append((book_name, len(chapters)))

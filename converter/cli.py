@@ -24,7 +24,7 @@ import typer
 from . import batch
 from .api import formats, parse, read_file, render, write_atomic
 from .cli_coercion import Command  # parameter values checked without pydantic
-from .errors import ConversionError, FormatError, OptionError, OutputError
+from .errors import ConversionError, FormatError, InputError, OptionError, OutputError
 from .files import printable, read_stream
 from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
@@ -47,6 +47,8 @@ _WRITER_FLAGS = {"width": "--width", "references": "--references", "front_matter
                  "cover_image": "--epub-cover-image", "reference_doc": "--reference-doc",
                  "template": "--template", "toc": "--toc", "toc_depth": "--toc-depth",
                  "extract_media": "--extract-media"}
+#: The writer options that also say how feeds by URL are fetched (see :mod:`converter.remote`).
+_NETWORK_FLAGS = {"offline": "--offline", "cache_dir": "--cache-dir", "allow_private_hosts": "--allow-private-hosts"}
 #: Options of ``--bundle`` only.
 _BUNDLE_FLAGS = {"title": "--title", "order": "--order", "group_by": "--group-by", "since": "--since",
                  "until": "--until", "series": "--series"}
@@ -150,7 +152,8 @@ def _list_formats(value: bool) -> None:
 def main(
     ctx: typer.Context,
     inputs: Annotated[list[str] | None, typer.Argument(
-        metavar="INPUT", show_default=False, help="Files, folders (converted recursively) or - for stdin.")] = None,
+        metavar="INPUT", show_default=False,
+        help="Files, folders (converted recursively), feeds' http(s) URLs, OPML lists of feeds, or -: stdin.")] = None,
     to: str | None = typer.Option(None, "--to", "-t", metavar="FORMAT", rich_help_panel=_OUTPUT,
                                   help="Output format: markdown (md), text (txt), json … see --list-formats."),
     output: str | None = typer.Option(
@@ -172,11 +175,11 @@ def main(
         None, "--extract-media", metavar="DIR", rich_help_panel=_IMAGES,
         help="Markdown: download the images into DIR and refer to them there (pandoc's option)."),
     offline: bool = typer.Option(False, "--offline", metavar="", rich_help_panel=_IMAGES,
-                                 help="Make no network request at all (cached images are still used)."),
+                                 help="Make no network request at all (cached images and feeds are still used)."),
     cache_dir: str | None = typer.Option(None, "--cache-dir", metavar="DIR", rich_help_panel=_IMAGES,
-                                         help="Where downloaded images are cached."),
+                                         help="Where downloaded images (and, in DIR/feeds, feeds) are cached."),
     allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts", metavar="", rich_help_panel=_IMAGES,
-                                             help="Allow images from loopback and private addresses."),
+                                             help="Allow images and feeds from loopback and private addresses."),
     metadata: Annotated[list[str] | None, typer.Option(
         "--metadata", "-M", metavar="KEY=VALUE", rich_help_panel=_METADATA,
         help="Set title, author, language, publisher, date or subject, in place of what the "
@@ -270,8 +273,9 @@ def main(
         digest = _digest_options(bundle, group_by, since, until, series)
     else:
         _refuse_unless("--bundle", [flag for name, flag in _BUNDLE_FLAGS.items() if name in given])
+    network = {name: value for name, value in locals().items() if name in _NETWORK_FLAGS and name in given}
     options = _writer_options(to, {name: value for name, value in locals().items()
-                                   if name in _WRITER_FLAGS and name in given})
+                                   if name in _WRITER_FLAGS and name in given}, inputs)
     fields = _metadata(metadata or [], metadata_file)
     if bundle and fields:
         title = _bundle_title(fields, title)
@@ -280,7 +284,7 @@ def main(
     if name is not None:
         _check_name(name, inputs, output, bundle)
     run = _Run(inputs, to, output, options, include, exclude, follow_symlinks, jobs or None, force, report, quiet,
-               files_from, bundle, title, order, name, cluster, digest)
+               files_from, bundle, title, order, name, cluster, digest, network)
     with _run_scope(quiet):
         raise typer.Exit(_bundle(run) if bundle else _convert(run))
 
@@ -322,7 +326,7 @@ def _check_name(template: str, inputs: list[str], output: str | None, bundle: st
         _usage_error("--name", "does not apply with --bundle (the book is written whole, to BOOK.epub)")
     if output == "-" or inputs == ["-"]:
         _usage_error("--name", "does not apply to stdin or stdout")
-    one_file = len(inputs) == 1 and not Path(inputs[0]).is_dir()
+    one_file = len(inputs) == 1 and not Path(inputs[0]).is_dir() and not _fetches(inputs)
     if one_file and output is not None and not output.endswith(("/", os.sep)) and not Path(output).is_dir():
         _usage_error("--name", f"-o {output} names the output already; --name names those of a folder")
     try:
@@ -369,6 +373,14 @@ class _Run:
     cluster: str | None = None  # the Dask cluster to run on (--cluster)
     #: With --bundle: --group-by, --since, --until and --series, as ``bundle_files`` takes them.
     digest: dict[str, Any] = field(default_factory=dict)
+    #: --offline, --cache-dir and --allow-private-hosts as given: how feeds by URL are fetched.
+    network: dict[str, Any] = field(default_factory=dict)
+
+    def fetch(self) -> Any:
+        """How feeds named by URL (or listed in an OPML file) are fetched."""
+        from .remote import FetchOptions
+
+        return FetchOptions.of(self.network)
 
 
 @contextlib.contextmanager
@@ -397,7 +409,7 @@ def _convert(run: _Run) -> int:
     try:
         plan = batch.plan_inputs(run.inputs, run.to, None if dataset else run.output, include=run.include,
                                  exclude=run.exclude, follow_symlinks=run.follow_symlinks, pair=not dataset,
-                                 read_feeds=not dataset, name=run.name, jobs=run.jobs)
+                                 read_feeds=not dataset, name=run.name, jobs=run.jobs, fetch=run.fetch())
     except OutputError as exc:
         _usage_error("-o", str(exc))
     if not plan.jobs and not plan.problems:
@@ -517,7 +529,8 @@ def _bundle(run: _Run) -> int:
 
     book, quiet = run.bundle or "-", run.quiet
     plan = batch.plan_inputs(run.inputs, "json", include=run.include, exclude=run.exclude,
-                             follow_symlinks=run.follow_symlinks, pair=False)  # one book, no output per input
+                             follow_symlinks=run.follow_symlinks, pair=False,  # one book, no output per input
+                             fetch=run.fetch())
     if not plan.jobs and not plan.problems:
         return _nothing("bundle", run)
     shown = "<stdout>" if book == "-" else book
@@ -526,7 +539,7 @@ def _bundle(run: _Run) -> int:
             read, chapter = _bundle_phases(progress, len(plan.jobs))
             made = bundle_files(run.inputs, title=run.title, order=run.order, include=run.include,
                                 exclude=run.exclude, follow_symlinks=run.follow_symlinks, jobs=run.jobs,
-                                name=shown, on_result=read, on_document=chapter,
+                                name=shown, on_result=read, on_document=chapter, plan=plan,
                                 on_book=None if book == "-" else write_atomic, **run.digest, **run.options)
     except ConversionError as exc:
         _say(f"error: {exc.naming(shown)}")
@@ -602,15 +615,20 @@ def _refuse_unless(needed: str, flags: list[str]) -> None:
         _usage_error(flags[0], f"applies only with {needed}")
 
 
-def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
+def _writer_options(fmt: str, given: dict[str, Any], inputs: Sequence[str] = ()) -> dict[str, Any]:
     """The writer options the user gave, checked now so that a bad one is a usage error: one
     the format's writer does not take does not apply to it (``--width`` with Markdown), and a
-    value the writer refuses is named by its option (each is tried alone first)."""
+    value the writer refuses is named by its option (each is tried alone first). The options
+    of the network (:data:`_NETWORK_FLAGS`) also say how feeds named by URL are fetched: with
+    such ``inputs`` they apply whatever the format, and reach the writer only if it takes them."""
     try:
         cls = get_writer_class(fmt)
     except FormatError as exc:
         _usage_error("--to", exc.reason)
     accepted = writer_options(cls)
+    unused = [name for name in given if name in _NETWORK_FLAGS and name not in accepted]
+    if unused and _fetches(inputs):
+        given = {name: value for name, value in given.items() if name not in unused}
     for name, value in given.items():
         if name not in accepted:
             _usage_error(_WRITER_FLAGS[name], f"does not apply to {cls.name} output")
@@ -624,6 +642,14 @@ def _writer_options(fmt: str, given: dict[str, Any]) -> dict[str, Any]:
     except OptionError as exc:
         _usage_error(None, exc.reason)
     return given
+
+
+def _fetches(inputs: Sequence[str]) -> bool:
+    """Whether any of ``inputs`` is a feed's URL or an OPML list of feeds (those fetch)."""
+    from .batch.feeds import input_kind
+    from .remote import is_url
+
+    return any(is_url(name) or (Path(name).is_file() and input_kind(name) == "opml") for name in inputs)
 
 
 def _refuse_binary_on_terminal(fmt: str) -> None:
@@ -720,6 +746,11 @@ def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str
     name = inputs[0]
     try:
         from . import metadata
+        from .remote import is_url
+
+        if is_url(name):
+            raise InputError("is a feed, many documents, not one: convert it into a folder (-o DIR) or a book "
+                             "(--bundle)", name)
 
         options, fields = metadata.split_options(options)
         doc = parse(read_stream(sys.stdin.buffer), path="<stdin>") if name == "-" else read_file(name)

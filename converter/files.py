@@ -72,10 +72,14 @@ def read_document(name: str, data: bytes) -> Document:
 
 
 def refuse_feed(data: bytes, name: str | None) -> None:
-    """Raise ``InputError`` when ``data`` is a feed, which is not one document but many."""
+    """Raise ``InputError`` when ``data`` is a feed, which is not one document but many, or an
+    OPML list of feeds."""
     from .readers import syndication
 
-    kind = syndication.sniff(data)
+    kind = syndication.sniff(data, lists=True)
+    if kind == "opml":
+        raise InputError("is an OPML list of feeds, not one item: convert it into a folder (-o DIR) or a book "
+                         "(--bundle)", name)
     if kind is not None:
         raise InputError(f"is a feed ({syndication.KINDS[kind]}) of many entries, not one item: convert it "
                          "into a folder (-o DIR) or a book (--bundle), or read it with converter.parse_feed", name)

@@ -39,7 +39,6 @@ import dataclasses
 import hashlib
 import itertools
 import os
-import queue
 import re
 import tempfile
 import threading
@@ -561,7 +560,7 @@ class ImageFetcher:
 
     def _work_ahead(self) -> None:
         """Fetch images from the queue ahead until none is left that may go (a daemon thread,
-        as in :func:`_on_threads`)."""
+        as in :func:`net.on_threads`)."""
         while True:
             with self._lock:
                 taken = self._ahead.take()
@@ -618,7 +617,7 @@ class ImageFetcher:
                 if count == 0:
                     on_document()
         order = _by_host(unique)  # the first image of each host first: those are the ones that wait
-        outcomes = _on_threads(lambda url: self._take(url, budget), [unique[i] for i in order], self.workers,
+        outcomes = net.on_threads(lambda url: self._take(url, budget), [unique[i] for i in order], self.workers,
                                lambda k: settled(order[k]))
         in_place: list[FetchedImage | _Failure] = [None] * len(unique)  # type: ignore[list-item]
         for k, i in enumerate(order):
@@ -764,41 +763,6 @@ def _images(count: int) -> str:
 def _warn(label: str, message: str, category: type[ImageWarning], hosts: tuple[str, ...]) -> None:
     """Issue an image warning, naming the document (``label``) it is about."""
     warnings.warn(category(f"{label}: {message}" if label else message, hosts), stacklevel=4)
-
-
-def _on_threads(work: Callable[[str], FetchedImage | _Failure], items: list[str], workers: int,
-                done: Callable[[int], None]) -> list[FetchedImage | _Failure]:
-    """``work`` on each item, ``workers`` at a time, on daemon threads: a Ctrl-C (or the end of
-    the program) does not wait for requests under way, which may each take a minute. ``done``
-    is called with each item's index as it is finished, in this thread."""
-    results: list[FetchedImage | _Failure | None] = [None] * len(items)
-    errors: dict[int, BaseException] = {}
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(len(items)):
-        todo.put(i)
-
-    def worker() -> None:
-        while True:
-            try:
-                i = todo.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                results[i] = work(items[i])
-            except Exception as exc:  # a bug: raised again in the caller's thread
-                errors[i] = exc
-            finally:
-                finished.put(i)
-
-    for _ in range(min(workers, len(items))):
-        threading.Thread(target=worker, name="image fetcher", daemon=True).start()
-    for _ in range(len(items)):
-        i = finished.get()
-        if i in errors:
-            raise errors[i]
-        done(i)
-    return results  # type: ignore[return-value]  # every slot is filled
 
 
 def fetch_images(urls: Iterable[str], **options: object) -> dict[str, FetchedImage]:

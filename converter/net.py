@@ -28,14 +28,15 @@ hands the body over as sent (so that decoding is bounded here).
 from __future__ import annotations
 
 import ipaddress
+import queue
 import socket
 import ssl
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import httpcore
@@ -71,6 +72,10 @@ _IPV4_NOT_GLOBAL = tuple(ipaddress.IPv4Network(net) for net in (
     "192.0.0.0/24",  # IETF protocol assignments
     "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
 ))
+
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
 
 
 class FetchError(Exception):
@@ -133,11 +138,16 @@ class Deadline:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """A body fetched and decoded, with the URL it finally came from and its declared type."""
+    """A body fetched and decoded, with the URL it finally came from, its declared type and
+    its validators (``ETag``, ``Last-Modified``: what a conditional request sends back)."""
 
     url: str
     content_type: str
     body: bytes
+    #: 200, or 304 (not modified) for a conditional request, which then has no body.
+    status: int = 200
+    etag: str = ""
+    last_modified: str = ""
 
 
 # ---------------------------------------------------------------------------- addresses
@@ -291,6 +301,12 @@ class _Inflater:
         return zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS
 
 
+def _header_value(value: str) -> bool:
+    """Whether ``value`` (a validator kept from an earlier answer) can be sent back as a
+    header: printable ASCII, no line break, not too long."""
+    return 0 < len(value) <= 1024 and value.isascii() and value.isprintable()
+
+
 def _inflater(headers: httpx.Headers) -> _Inflater | None:
     """The decoder for a response's ``Content-Encoding``, ``None`` for identity."""
     codings = [c.strip().lower() for c in headers.get_list("content-encoding", split_commas=True)]
@@ -327,27 +343,34 @@ class Fetcher:
         self._ssl_context: ssl.SSLContext | None = None
         self._lock = threading.Lock()
 
-    def get(self, url: str, budget: Deadline | None = None) -> Response:
+    def get(self, url: str, budget: Deadline | None = None, *, etag: str = "", last_modified: str = "") -> Response:
         """The body at ``url`` after following redirects, each hop checked like the first.
 
         ``budget``, when given, ends the request early if it runs out before the URL's own
-        deadline. Raises :class:`FetchError` (:class:`FetchTimeout` for time) with the reason.
+        deadline. ``etag`` and ``last_modified``, the validators of a copy fetched before,
+        make the request conditional (``If-None-Match``, ``If-Modified-Since``): a 304 answer
+        is then a :class:`Response` with status 304 and no body. Raises :class:`FetchError`
+        (:class:`FetchTimeout` for time) with the reason.
         """
         limit = self.limits.deadline
         deadline = Deadline.after(limit, f"took longer than {limit:g} s").earliest(budget)
+        conditions = [(name, value.encode("ascii")) for name, value in
+                      ((b"If-None-Match", etag), (b"If-Modified-Since", last_modified)) if _header_value(value)]
         with httpcore.ConnectionPool(ssl_context=self._ssl(), max_connections=1,
                                      network_backend=_DeadlineBackend(deadline)) as pool:
-            return self._follow(pool, url, deadline)
+            return self._follow(pool, url, deadline, conditions)
 
-    def _follow(self, pool: httpcore.ConnectionPool, url: str, deadline: Deadline) -> Response:
+    def _follow(self, pool: httpcore.ConnectionPool, url: str, deadline: Deadline,
+                conditions: list[tuple[bytes, bytes]]) -> Response:
         current = url
         for _ in range(self.limits.max_redirects + 1):
             hop = self._hop(current, deadline)
             answered = False
             try:
-                with pool.stream("GET", hop.url, headers=hop.headers, extensions=hop.extensions) as response:
+                with pool.stream("GET", hop.url, headers=hop.headers + conditions,
+                                 extensions=hop.extensions) as response:
                     answered = True
-                    location, result = self._answer(response, current)
+                    location, result = self._answer(response, current, conditional=bool(conditions))
                     if result is not None:
                         return result
             except FetchError as exc:  # about the answer: its status, its body
@@ -363,16 +386,21 @@ class Fetcher:
             current = urljoin(current, location.strip())
         raise FetchError(f"more than {self.limits.max_redirects} redirects", permanent=True)
 
-    def _answer(self, response: httpcore.Response, url: str) -> tuple[str, Response | None]:
-        """A redirect's location, or the body of a response that is not one."""
+    def _answer(self, response: httpcore.Response, url: str, *, conditional: bool = False
+                ) -> tuple[str, Response | None]:
+        """A redirect's location, or the body of a response that is not one (none for a 304
+        to a conditional request)."""
         headers = httpx.Headers(response.headers)
         location = headers.get("location")
         if response.status in _REDIRECTS and location:
             return location, None
+        validators = {"etag": headers.get("etag", ""), "last_modified": headers.get("last-modified", "")}
+        if response.status == 304 and conditional:
+            return "", Response(url, headers.get("content-type", ""), b"", 304, **validators)
         if response.status != 200:
             code = response.status
             raise FetchError(f"HTTP {code}", permanent=400 <= code < 500 and code not in (408, 429))
-        return "", Response(url, headers.get("content-type", ""), self._read_body(response, headers))
+        return "", Response(url, headers.get("content-type", ""), self._read_body(response, headers), **validators)
 
     def _read_body(self, response: httpcore.Response, headers: httpx.Headers) -> bytes:
         """The decoded body, refused as soon as it (sent or decoded) passes the size cap."""
@@ -435,3 +463,42 @@ class Fetcher:
             if self._ssl_context is None:
                 self._ssl_context = httpx.create_ssl_context(trust_env=False)
             return self._ssl_context
+
+
+# ---------------------------------------------------------------------------- many at once
+
+
+def on_threads(work: Callable[[_Item], _Result], items: Sequence[_Item], workers: int,
+               done: Callable[[int], None] = lambda i: None) -> list[_Result]:
+    """``work`` on each item, ``workers`` at a time, on daemon threads: a Ctrl-C (or the end of
+    the program) does not wait for requests under way, which may each take a minute. ``done``
+    is called with each item's index as it is finished, in this thread. An exception ``work``
+    raises (a bug: failures are its results) is raised again here."""
+    results: list[_Result | None] = [None] * len(items)
+    errors: dict[int, BaseException] = {}
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(items)):
+        todo.put(i)
+
+    def worker() -> None:
+        while True:
+            try:
+                i = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results[i] = work(items[i])
+            except Exception as exc:  # a bug: raised again in the caller's thread
+                errors[i] = exc
+            finally:
+                finished.put(i)
+
+    for _ in range(min(workers, len(items))):
+        threading.Thread(target=worker, name="fetcher", daemon=True).start()
+    for _ in range(len(items)):
+        i = finished.get()
+        if i in errors:
+            raise errors[i]
+        done(i)
+    return results  # type: ignore[return-value]  # every slot is filled

@@ -12,6 +12,10 @@ another entry has that name. An entry met before is converted once: in this run 
 or link, in two feeds) and across runs (the journal of the output folder records each
 entry's identities, so a rerun finds it, under the name it got the first time, up to date
 unless its content changed).
+
+A feed named by URL, or listed in an OPML file, is fetched (:mod:`converter.remote`) before
+the plan is made, and its entries join the same path: the same identities, the same journal.
+Its entries go to the folder ``-o`` names, or to one named from the URL (:func:`url_folder`).
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ import unicodedata
 import warnings
 from typing import TYPE_CHECKING
 
-from ..errors import ConversionError
+from ..errors import ConversionError, InputError
 from ..files import read_head, read_input
 from ..readers.syndication import Entry, read_feed, sniff
+from ..remote import FetchOptions
 from .journal import recorded_entries
 from .report import FileResult
 
 if TYPE_CHECKING:
+    from ..remote import FetchedFeed
     from .planning import Jobs
 
 #: Files a folder's walk looks into for a feed.
@@ -38,32 +44,77 @@ FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json")
 #: Characters of a title kept in an entry's file name.
 _SLUG_LENGTH = 60
 _NOT_WORD = re.compile(r"[\W_]+")
+_NOT_URL_WORD = re.compile(r"(?:[^\w.]|_|\.{2,})+")
+#: Characters of a URL kept in the name of its feed's folder.
+_URL_FOLDER_LENGTH = 80
 
 
 def is_feed(path: str) -> bool:
     """Whether the file ``path`` holds a feed, by its first bytes (False when it cannot be
     read: reading it as an item names the problem)."""
+    return input_kind(path) not in (None, "opml")
+
+
+def input_kind(path: str) -> str | None:
+    """What the file ``path`` holds, by its first bytes: a feed's kind, ``"opml"`` for a list
+    of feeds, None for anything else (or when it cannot be read)."""
     try:
-        return sniff(read_head(path)) is not None
+        return sniff(read_head(path), lists=True)
     except ConversionError:
-        return False
+        return None
 
 
 class Feeds:
     """The feeds of one plan, expanded into jobs: the identities seen, the outputs taken and
     what each output folder's journal records, shared by every feed of the plan."""
 
-    def __init__(self, ext: str) -> None:
+    def __init__(self, ext: str, fetch: FetchOptions | None = None) -> None:
         self.ext = ext
+        self.fetch = fetch or FetchOptions()
         self.seen: set[str] = set()
         self.taken: set[str] = set()
         self._recorded: dict[str, tuple[dict[str, str], set[str]]] = {}
+        self._fetched: dict[str, FetchedFeed | InputError] = {}
+        self._folders: dict[str, str] = {}  # the folder given to each URL's entries, and that URL
 
-    def add(self, jobs: Jobs, path: str, folder: str, root: str, problems: list[FileResult]) -> None:
-        """The entries of the feed ``path`` as jobs writing into ``folder``, recorded in the
-        journal of ``root``; what cannot be read goes to ``problems``."""
+    def prefetch(self, urls: list[str]) -> None:
+        """Fetch the feeds at ``urls`` now, a few at once, for :meth:`add_url` to take."""
+        from ..remote import FeedFetcher
+
+        wanted = [url for url in dict.fromkeys(urls) if url not in self._fetched]
+        if wanted:
+            self._fetched.update(FeedFetcher(self.fetch).fetch_all(wanted))
+
+    def add_url(self, jobs: Jobs, url: str, folder: str, root: str, problems: list[FileResult],
+                listed_in: str = "") -> None:
+        """The entries of the feed at ``url`` (fetched, or taken from the cache) as jobs, as
+        :meth:`add` makes them; a feed that cannot be had is a problem naming the URL (and
+        ``listed_in``, the OPML file that lists it)."""
+        self.prefetch([url])
+        got = self._fetched[url]
+        if isinstance(got, InputError):
+            where = f" (listed in {listed_in})" if listed_in else ""
+            problems.append(FileResult(url, None, "failed", f"{got}{where}"))
+            return
+        self.add(jobs, url, folder, root, problems, got.data)
+
+    def url_folder(self, url: str, parent: str) -> str:
+        """The folder in ``parent`` for the entries of the feed at ``url`` (see :func:`url_folder`);
+        a second URL whose name is the same gets a short hash of itself added."""
+        folder = os.path.join(parent, url_folder(url))
+        owner = self._folders.setdefault(os.path.normcase(folder), url)
+        if owner != url:
+            folder += url_suffix(url)
+            self._folders[os.path.normcase(folder)] = url
+        return folder
+
+    def add(self, jobs: Jobs, path: str, folder: str, root: str, problems: list[FileResult],
+            data: bytes | None = None) -> None:
+        """The entries of the feed ``path`` (a file, or a URL with its ``data``) as jobs
+        writing into ``folder``, recorded in the journal of ``root``; what cannot be read goes
+        to ``problems``."""
         try:
-            feed = read_feed(read_input(path), path)
+            feed = read_feed(read_input(path) if data is None else data, path)
         except ConversionError as exc:
             problems.append(FileResult(path, None, "failed", str(exc.naming(path))))
             return
@@ -112,6 +163,23 @@ def entry_name(entry: Entry) -> str:
     if entry.published is None:
         return slug
     return f"{entry.published.astimezone(dt.timezone.utc).date().isoformat()}-{slug}"
+
+
+def url_folder(url: str) -> str:
+    """A folder's name for the entries of the feed at ``url``: its host (and port) and path,
+    letters, digits and dots kept, the rest ``-`` (``https://example.org/rss/news.xml`` →
+    ``example.org-rss-news``). Never empty, never hidden, never ``..``."""
+    rest = url.split("://", 1)[-1].split("#", 1)[0]
+    host, _, path = rest.partition("/")
+    host = host.rpartition("@")[2]  # no user name or password in a folder's name
+    path = re.sub(r"(?i)\.(?:xml|rss|atom|rdf|json)(?=$|\?)", "", path)
+    slug = _NOT_URL_WORD.sub("-", unicodedata.normalize("NFKC", f"{host}/{path}").lower()).strip("-.")
+    return slug[:_URL_FOLDER_LENGTH].strip("-.") or "feed"
+
+
+def url_suffix(url: str) -> str:
+    """What tells apart two URLs whose :func:`url_folder` is the same: a short hash of the URL."""
+    return "-" + _short_hash(url)
 
 
 def _short_hash(identity: str) -> str:

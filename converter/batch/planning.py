@@ -10,18 +10,21 @@ import fnmatch
 import os
 import re
 import stat
+import warnings
 from array import array
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from ..errors import OutputError
-from ..files import not_regular
+from ..errors import ConversionError, OutputError
+from ..files import not_regular, read_input
+from ..readers.opml import Subscriptions, read_opml
 from ..readers.syndication import Entry
+from ..remote import FetchOptions, is_url
 from ..writers import get_writer_class
 from . import DEFAULT_INCLUDE
-from .feeds import FEED_SUFFIXES, Feeds, is_feed
+from .feeds import FEED_SUFFIXES, Feeds, input_kind, is_feed
 from .journal import STATE_FILE, recorded_outputs
 from .report import FileResult
 
@@ -150,7 +153,7 @@ class Plan:
 def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str | os.PathLike[str] | None = None,
                 *, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
                 follow_symlinks: bool | None = None, pair: bool = True, read_feeds: bool = True,
-                name: str | None = None, jobs: int | None = None) -> Plan:
+                name: str | None = None, jobs: int | None = None, fetch: FetchOptions | None = None) -> Plan:
     """The plan for what a user names: files and folders, and an output file, folder or none.
 
     The one place where inputs are paired with outputs, for the command line and the library
@@ -169,6 +172,12 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     ``name`` (``'{date}-{slug}'``, see :mod:`.naming`) names each output from its document,
     in the folder where it would have gone; every input is read for that (on ``jobs``
     processes).
+
+    An input that is an ``http(s)`` URL is a feed, fetched as ``fetch`` says (see
+    :mod:`converter.remote`); its entries go to the folder ``output``, or to one named from
+    the URL in the current folder. An OPML file is the feeds it lists, fetched the same way,
+    each into a folder named from its URL in ``output`` (or in a folder named like the file).
+    Feeds are fetched before anything else is planned, a few at once.
     """
     ext = "." + get_writer_class(to).extension
     include, exclude = tuple(include), tuple(exclude)  # read once per folder
@@ -179,19 +188,25 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
         _refuse_file_for_many(os.fspath(output), ext)
     found = Jobs()
     problems: list[FileResult] = []
-    feeds = Feeds(ext) if read_feeds else None
+    feeds = Feeds(ext, fetch) if read_feeds else None
+    kinds = _kinds(inputs) if feeds is not None else {}  # each named file's first bytes read once
+    lists = _read_lists([name for name, kind in kinds.items() if kind == "opml"], problems)
+    if feeds is not None:
+        feeds.prefetch([os.fspath(i) for i in inputs if is_url(i)]
+                       + [feed.url for listed in lists.values() for feed in listed.feeds])
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
+        if is_url(item):
+            _add_url(found, feeds, os.fspath(item), output, problems)
+        elif os.fspath(item) in lists:
+            _add_list(found, feeds, lists[os.fspath(item)], output, problems)  # type: ignore[arg-type]
+        elif path.is_dir():
             found.add_tree(item, output or item, ext, include, exclude, problems, follow_symlinks, feeds)
         elif not path.exists():
             problems.append(FileResult(item, None, "failed", f"{item}: no such file or folder"))
-        elif feeds is not None and is_feed(os.fspath(item)):
+        elif feeds is not None and kinds.get(os.fspath(item)) is not None:
             folder = os.fspath(output) if output is not None else os.path.splitext(os.fspath(item))[0]
-            if Path(folder).exists() and not Path(folder).is_dir():
-                problems.append(FileResult(item, None, "failed", f"{item}: is a feed, whose entries go to a "
-                                           f"folder, and {folder} is a file; choose a folder with -o"))
-            else:
+            if not _file_in_the_way(os.fspath(item), "is a feed", folder, problems):
                 feeds.add(found, os.fspath(item), folder, folder, problems)
         elif not many and output is not None and not into:
             found.add_file(item, output)
@@ -204,6 +219,64 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     if name is not None:
         _name_outputs(found, name, ext, jobs)
     return plan(found, problems)
+
+
+def _add_url(jobs: Jobs, feeds: Feeds | None, url: str, output: str | os.PathLike[str] | None,
+             problems: list[FileResult]) -> None:
+    """The entries of the feed at ``url`` into the folder ``output``, or into one named from
+    the URL (in the current folder); a URL among a dataset's inputs is a problem."""
+    if feeds is None:
+        problems.append(FileResult(url, None, "failed", f"{url}: is a feed, many documents, not a row; convert "
+                                   "it into a folder first, and make the dataset of that folder"))
+        return
+    folder = os.fspath(output) if output is not None else feeds.url_folder(url, "")
+    if not _file_in_the_way(url, "is a feed", folder, problems):
+        feeds.add_url(jobs, url, folder, folder, problems)
+
+
+def _add_list(jobs: Jobs, feeds: Feeds, listed: Subscriptions, output: str | os.PathLike[str] | None,
+              problems: list[FileResult]) -> None:
+    """The entries of the feeds an OPML file lists, each feed in a folder named from its URL
+    in ``output`` (or in a folder named like the file), all recorded in that folder's journal."""
+    parent = os.fspath(output) if output is not None else os.path.splitext(listed.path)[0]
+    if _file_in_the_way(listed.path, "is a list of feeds", parent, problems):
+        return
+    for feed in listed.feeds:
+        feeds.add_url(jobs, feed.url, feeds.url_folder(feed.url, parent), parent, problems, listed_in=listed.path)
+
+
+def _kinds(inputs: Sequence[str | os.PathLike[str]]) -> dict[str, str | None]:
+    """What each file named among ``inputs`` holds (:func:`.feeds.input_kind`: a feed's kind,
+    ``"opml"``, or None)."""
+    return {os.fspath(item): input_kind(os.fspath(item)) for item in inputs
+            if not is_url(item) and Path(item).is_file()}
+
+
+def _read_lists(names: list[str], problems: list[FileResult]) -> dict[str, Subscriptions]:
+    """The OPML files ``names``, each with the feeds it lists (a warning for each outline
+    left out); one that cannot be read is a problem, and lists nothing."""
+    lists: dict[str, Subscriptions] = {}
+    for name in names:
+        try:
+            lists[name] = read_opml(read_input(name), name)
+        except ConversionError as exc:
+            problems.append(FileResult(name, None, "failed", str(exc.naming(name))))
+            lists[name] = Subscriptions(name)
+            continue
+        for note in lists[name].warnings:
+            warnings.warn(note, stacklevel=3)
+        if not lists[name].feeds:
+            warnings.warn(f"{name}: lists no feed to fetch", stacklevel=3)
+    return lists
+
+
+def _file_in_the_way(item: str, what: str, folder: str, problems: list[FileResult]) -> bool:
+    """Whether ``folder``, where the entries of ``item`` go, is a file (a problem then)."""
+    if Path(folder).exists() and not Path(folder).is_dir():
+        problems.append(FileResult(item, None, "failed", f"{item}: {what}, whose entries go to a folder, and "
+                                   f"{folder} is a file; choose a folder with -o"))
+        return True
+    return False
 
 
 def _name_outputs(jobs: Jobs, template: str, ext: str, workers: int | None) -> None:
@@ -244,7 +317,7 @@ def _unique(inputs: Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[
     seen: set[str] = set()
     kept = []
     for name in inputs:
-        key = os.path.normcase(os.path.realpath(name)) if name != "-" else "-"
+        key = os.fspath(name) if name == "-" or is_url(name) else os.path.normcase(os.path.realpath(name))
         if key not in seen:
             seen.add(key)
             kept.append(name)

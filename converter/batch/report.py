@@ -46,6 +46,11 @@ class FileResult:
         return Path(self._source)
 
     @property
+    def name(self) -> str:
+        """The input as it was named: a path, a URL (which ``Path`` would mangle), ``feed.xml#3``."""
+        return self._source
+
+    @property
     def output(self) -> Path | None:
         return None if self._output is None else Path(self._output)
 
@@ -124,7 +129,7 @@ def write_report(report: Report, path: str | os.PathLike[str]) -> None:
     """One row per input (input, status, output, error, seconds) as ``.json`` or ``.csv``;
     paths are written as :func:`files.printable` shows them (a cell is one line, whatever a
     file's name holds)."""
-    rows = [{"input": printable(str(r.source)), "status": r.status,
+    rows = [{"input": printable(r.name), "status": r.status,
              "output": printable(str(r.output)) if r.output else "", "error": printable(r.error),
              "seconds": round(r.seconds, 4)} for r in report.results]
     target = Path(path)

@@ -51,8 +51,9 @@ _TAGS = re.compile(r"<[^<>]*>")  # not [^>]*: a run of "<" without ">" would be 
 # ---------------------------------------------------------------------------- telling a feed
 
 
-def sniff(data: bytes) -> str | None:
-    """The kind of feed ``data`` holds (a key of :data:`KINDS`), or None for anything else.
+def sniff(data: bytes, *, lists: bool = False) -> str | None:
+    """The kind of feed ``data`` holds (a key of :data:`KINDS`), or None for anything else;
+    with ``lists``, ``"opml"`` for an OPML list of feeds (:mod:`.opml`).
 
     XML feeds by their root element, read by lxml from the first 64 KiB with entities,
     DTDs and the network off; JSON Feed by its ``version`` member near the start. Costs
@@ -61,9 +62,8 @@ def sniff(data: bytes) -> str | None:
     head = _utf8_head(data[:_HEAD])
     if head.startswith(b"{"):
         return "json" if _JSON_FEED.search(head) else None
-    if not head.startswith(b"<"):
-        return None
-    return _root_kind(head)
+    kind = _kind_of_root(_root_tag(head)) if head.startswith(b"<") else None
+    return kind if kind != "opml" or lists else None
 
 
 def _utf8_head(head: bytes) -> bytes:
@@ -80,7 +80,7 @@ def _utf8_head(head: bytes) -> bytes:
 _ENCODING = re.compile(r"""(?<=<\?xml)(\s[^>]*?)\sencoding\s*=\s*["'][^"']*["']""")
 
 
-def _root_kind(head: bytes) -> str | None:
+def _root_tag(head: bytes) -> str | None:
     from lxml import etree
 
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True, load_dtd=False,
@@ -91,14 +91,15 @@ def _root_kind(head: bytes) -> str | None:
         pass
     try:
         for _, element in parser.read_events():
-            return _kind_of_root(getattr(element, "tag", None))
+            tag = getattr(element, "tag", None)
+            return tag if isinstance(tag, str) else None
     except etree.LxmlError:
         pass
     return None
 
 
-def _kind_of_root(tag: object) -> str | None:
-    if not isinstance(tag, str):
+def _kind_of_root(tag: str | None) -> str | None:
+    if tag is None:
         return None
     namespace, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
     if local == "rss" and not namespace:
@@ -107,6 +108,8 @@ def _kind_of_root(tag: object) -> str | None:
         return "rdf"
     if local == "feed" and namespace in (_ATOM, ""):
         return "atom"
+    if local == "opml" and not namespace:
+        return "opml"
     return None
 
 
