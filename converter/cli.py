@@ -663,10 +663,13 @@ def _refuse_binary_on_terminal(fmt: str) -> None:
 def _nothing(verb: str, run: _Run) -> int:
     """Say that there is nothing to do, and why (exit status 0: an empty folder is no error)."""
     if not run.quiet:
+        folders = [name for name in run.inputs if os.path.isdir(name)]
         if not run.inputs:
             why = f"{run.files_from} lists no file"
-        else:
-            why = f"no file in {', '.join(run.inputs)} matches --include {' '.join(run.include)}"
+        elif folders:
+            why = f"no file in {', '.join(folders)} matches --include {' '.join(run.include)}"
+        else:  # feeds (files, URLs, OPML lists) without entries
+            why = f"{', '.join(run.inputs)} {'holds' if len(run.inputs) == 1 else 'hold'} no entries"
         _say(f"nothing to {verb}: {why}")
     return 0
 

@@ -288,6 +288,14 @@ def test_nothing_to_convert_says_so_and_exits_0(tmp_path: Path, what: str) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.txt", "news"]
 
 
+def test_a_feed_without_entries_is_said_so_not_blamed_on_include(tmp_path: Path) -> None:
+    feed = tmp_path / "empty.xml"
+    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>Empty</title>'
+                    "<link>https://example.org/</link><description>d</description></channel></rss>", encoding="utf-8")
+    code, _, err = invoke(str(feed), "--to", "md", "-o", str(tmp_path / "out"))
+    assert code == 0 and err.splitlines()[-1] == f"convert: nothing to convert: {feed} holds no entries"
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
 @pytest.mark.parametrize("fmt", ["epub", "docx"])
 def test_binary_output_is_not_written_to_a_terminal_but_to_a_pipe(fmt: str) -> None:
