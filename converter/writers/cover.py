@@ -28,16 +28,16 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont
 
 from ..labels import table_language
-from ..wrap import wrap
+from ..wrap import display_width, wrap
 
 #: Size in pixels: 3:4, the shape of e-reader screens; large enough for a sleep-screen
 #: cover, small enough to draw in a few milliseconds.
-WIDTH, HEIGHT = 900, 1200
-MARGIN = 72
+WIDTH, HEIGHT = 600, 800
 #: Band colours, one chosen per book from its title (so a series keeps its colour); each is
 #: dark enough for white text and prints as a mid grey on e-ink.
 _BANDS = ((0x1F, 0x3A, 0x5F), (0x7A, 0x1F, 0x2B), (0x2F, 0x5D, 0x50), (0x3B, 0x3E, 0x40), (0x6B, 0x4F, 0x1D))
@@ -78,12 +78,12 @@ class CoverText:
     language: str = "und"
 
 
-@dataclass(frozen=True, slots=True)
-class _Face:
-    """A font file (and its face in a collection), or Pillow's own font (``path`` empty)."""
+class _Face(NamedTuple):
+    """A font file (and its face in a collection), or Pillow's own font (``path`` empty). A
+    named tuple: it keys the per-character caches, and hashes faster than a dataclass."""
 
     path: str = ""
-    index: int = 0
+    number: int = 0  #: the face's index in a collection
 
     def font(self, size: int) -> ImageFont.FreeTypeFont:
         return _font(self, size)
@@ -99,23 +99,28 @@ def cover_jpeg(text: CoverText) -> bytes:
     band = _BANDS[int(hashlib.sha256(title.encode("utf-8", "surrogatepass")).hexdigest(), 16) % len(_BANDS)]
     image = Image.new("RGB", (WIDTH, HEIGHT), _PAPER)
     draw = ImageDraw.Draw(image)
-    band_bottom = int(HEIGHT * 0.46)
+    margin, band_bottom = _px(48), int(HEIGHT * 0.46)
     draw.rectangle((0, 0, WIDTH, band_bottom), fill=band)
-    draw.rectangle((0, band_bottom, WIDTH, band_bottom + 10), fill=_INK)
+    draw.rectangle((0, band_bottom, WIDTH, band_bottom + _px(7)), fill=_INK)
     if _can_draw(face, title):
-        _draw_block(draw, face, title, (MARGIN, MARGIN, WIDTH - MARGIN, band_bottom - MARGIN // 2),
-                    sizes=(110, 92, 78, 66, 56, 48), max_lines=5, fill=_WHITE, bottom=True)
-    y = band_bottom + 10 + MARGIN
+        _draw_block(draw, face, title, (margin, margin, WIDTH - margin, band_bottom - margin // 2),
+                    sizes=[_px(n) for n in (74, 62, 52, 44, 38, 32)], max_lines=5, fill=_WHITE, bottom=True)
+    y = band_bottom + _px(7) + margin
     if dates and _can_draw(face, dates):
-        y = _draw_block(draw, face, dates, (MARGIN, y, WIDTH - MARGIN, y + 140), sizes=(60, 50, 42, 36),
-                        max_lines=2, fill=band)
-        y += 24
-        draw.rectangle((MARGIN, y, MARGIN + 120, y + 6), fill=band)
-        y += 6 + 40
-    _draw_sections(draw, face, text.sections, y)
+        y = _draw_block(draw, face, dates, (margin, y, WIDTH - margin, y + _px(94)),
+                        sizes=[_px(n) for n in (40, 34, 28, 24)], max_lines=2, fill=band)
+        y += _px(16)
+        draw.rectangle((margin, y, margin + _px(80), y + _px(4)), fill=band)
+        y += _px(4 + 26)
+    _draw_sections(draw, face, text.sections, (margin, y, WIDTH - margin, HEIGHT - margin))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)
     return out.getvalue()
+
+
+def _px(length: float) -> int:
+    """A length of the layout, drawn for a 600-pixel-wide cover, at the cover's width."""
+    return round(length * WIDTH / 600)
 
 
 def _masthead(title: str, dates: str) -> tuple[str, str]:
@@ -126,18 +131,19 @@ def _masthead(title: str, dates: str) -> tuple[str, str]:
     return title, dates
 
 
-def _draw_sections(draw: ImageDraw.ImageDraw, face: _Face, sections: Sequence[tuple[str, str]], top: int) -> None:
-    """The sections, one a line, in the space left at the bottom; ``+N`` for those that do not fit."""
-    font = face.font(40)
-    step = 58
-    room = max(0, (HEIGHT - MARGIN - top) // step)
+def _draw_sections(draw: ImageDraw.ImageDraw, face: _Face, sections: Sequence[tuple[str, str]],
+                   box: tuple[int, int, int, int]) -> None:
+    """The sections, one a line, in ``box``; ``+N`` for those that do not fit."""
+    left, top, right, low = box
+    font, step = face.font(_px(27)), _px(39)  # the size _fit is given below
+    room = min(max(0, (low - top) // step), _MAX_SECTIONS)
     names = [name if _can_draw(face, name) else stand_in for name, stand_in in sections]
-    names = [_fit(font, name, WIDTH - 2 * MARGIN) for name in names if name]
-    shown = names if len(names) <= min(room, _MAX_SECTIONS) else names[:max(0, min(room, _MAX_SECTIONS) - 1)]
+    names = [_fit(face, _px(27), name, right - left) for name in names if name]
+    shown = names if len(names) <= room else names[:max(0, room - 1)]
     if len(shown) < len(names):
         shown.append(f"+{len(names) - len(shown)}")
     for i, name in enumerate(shown):
-        draw.text((MARGIN, top + i * step), name, font=font, fill=_INK, anchor="la")
+        draw.text((left, top + i * step), name, font=font, fill=_INK, anchor="la")
 
 
 def _draw_block(draw: ImageDraw.ImageDraw, face: _Face, text: str, box: tuple[int, int, int, int], *,
@@ -147,40 +153,65 @@ def _draw_block(draw: ImageDraw.ImageDraw, face: _Face, text: str, box: tuple[in
     ``bottom``, else its top. Returns the bottom of the text."""
     left, top, right, low = box
     for size in sizes:
-        font = face.font(size)
-        lines = _lines(font, text, right - left)
+        lines = _lines(face, size, text, right - left)
         leading = int(size * 1.22)
         if len(lines) <= max_lines and len(lines) * leading <= low - top:
             break
     fitting = max(1, min(max_lines, (low - top) // leading))
     if len(lines) > fitting:
-        lines = lines[:fitting - 1] + [_fit(font, lines[fitting - 1] + "…", right - left, force=True)]
+        lines = lines[:fitting - 1] + [_fit(face, size, lines[fitting - 1] + "…", right - left, force=True)]
     y = low - len(lines) * leading if bottom else top
+    font = face.font(size)
     for line in lines:
         draw.text((left, y), line, font=font, fill=fill, anchor="la")
         y += leading
     return y
 
 
-def _lines(font: ImageFont.FreeTypeFont, text: str, width: int) -> list[str]:
-    """``text`` broken into lines no wider than ``width`` pixels, at the places
-    :func:`converter.wrap.wrap` allows (spaces, around CJK characters, kinsoku respected)."""
-    columns = max(1, int(width / (font.size * 0.5)))
+def _lines(face: _Face, size: int, text: str, width: int) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` pixels at ``size``, at the places
+    :func:`converter.wrap.wrap` allows (spaces, around CJK characters, kinsoku respected).
+    The first try gives a line as many columns as the text's average column width allows."""
+    per_column = _length(face, size, text) / max(1, display_width(text))
+    columns = max(1, int(width / per_column)) if per_column else 1
     while True:
         lines = wrap(text, columns)
-        if columns == 1 or all(font.getlength(line) <= width for line in lines):
+        if columns == 1 or all(_length(face, size, line) <= width for line in lines):
             return lines
         columns -= 1
 
 
-def _fit(font: ImageFont.FreeTypeFont, text: str, width: int, *, force: bool = False) -> str:
-    """``text`` cut to ``width`` pixels, ending with ``…`` when cut (or when ``force``)."""
-    if font.getlength(text) <= width and not force:
+def _fit(face: _Face, size: int, text: str, width: int, *, force: bool = False) -> str:
+    """``text`` cut to ``width`` pixels at ``size``, ending with ``…`` when cut (or when ``force``)."""
+    if _length(face, size, text) <= width and not force:
         return text
     body = text.rstrip("…")
-    while body and font.getlength(body + "…") > width:
+    while body and _length(face, size, body + "…") > width:
         body = body[:-1]
     return body.rstrip() + "…"
+
+
+#: The size at which characters are measured once; a text's length at another size is scaled,
+#: with a margin for rounding and hinting.
+_MEASURE_SIZE = 100
+_SAFETY = 1.03
+
+
+def _length(face: _Face, size: int, text: str) -> float:
+    """The width of ``text`` in pixels at ``size``, from each character's advance, measured
+    once (the basic layout places characters by their advances), never less than it draws."""
+    advances = _advances(face)
+    missing = set(text).difference(advances)
+    if missing:
+        font = face.font(_MEASURE_SIZE)
+        advances.update((ch, font.getlength(ch)) for ch in missing)
+    return sum(map(advances.__getitem__, text)) * size * _SAFETY / _MEASURE_SIZE
+
+
+@functools.lru_cache(maxsize=64)
+def _advances(face: _Face) -> dict[str, float]:
+    """The advances of the characters of ``face`` measured so far, at ``_MEASURE_SIZE``."""
+    return {}
 
 
 # ---------------------------------------------------------------------------- fonts
@@ -253,7 +284,7 @@ def _font(face: _Face, size: int) -> ImageFont.FreeTypeFont:
         default = ImageFont.load_default(size)
         assert isinstance(default, ImageFont.FreeTypeFont)  # Pillow >= 10.1 built with FreeType
         return default
-    return ImageFont.truetype(face.path, size, index=face.index, layout_engine=ImageFont.Layout.BASIC)
+    return ImageFont.truetype(face.path, size, index=face.number, layout_engine=ImageFont.Layout.BASIC)
 
 
 def _can_draw(face: _Face, text: str) -> bool:
@@ -272,7 +303,6 @@ def _has_glyph(face: _Face, ch: str) -> bool:
 
 @functools.lru_cache(maxsize=65536)
 def _pixels(face: _Face, ch: str) -> bytes:
-    font = face.font(24)
-    image = Image.new("L", (48, 48))
-    ImageDraw.Draw(image).text((8, 8), ch, font=font, fill=255)
+    image = Image.new("L", (32, 32))
+    ImageDraw.Draw(image).text((8, 8), ch, font=face.font(16), fill=255)
     return image.tobytes()
