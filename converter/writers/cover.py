@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import math
 import os
 import re
 import sys
@@ -153,8 +154,11 @@ def _draw_block(draw: ImageDraw.ImageDraw, face: _Face, text: str, box: tuple[in
     ``bottom``, else its top. Returns the bottom of the text."""
     left, top, right, low = box
     for size in sizes:
-        lines = _lines(face, size, text, right - left)
         leading = int(size * 1.22)
+        fewest = math.ceil(_length(face, size, text) / (right - left))  # lines, were it packed without gaps
+        if size != sizes[-1] and (fewest > max_lines or fewest * leading > low - top):
+            continue
+        lines = _lines(face, size, text, right - left)
         if len(lines) <= max_lines and len(lines) * leading <= low - top:
             break
     fitting = max(1, min(max_lines, (low - top) // leading))
