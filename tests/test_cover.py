@@ -127,3 +127,23 @@ def test_corpus_digest_books_have_covers_and_are_reproducible() -> None:
     for _, _, build in made[:3]:
         book = build()
         assert _cover_of(book)[0] == "images/cover.jpg" and build() == book
+
+
+def test_what_a_font_cannot_draw_is_left_out_and_a_title_mostly_undrawable_is_dropped() -> None:
+    own = C._Face()  # Pillow's own font: Latin letters and digits, no CJK, no emoji
+    assert C._drawable(own, "Markets \U0001F525 rally") == "Markets rally"
+    assert C._drawable(own, "德国之声 DW") == ""
+    assert C._visible("Deep\u200bSeek\u200e") == "DeepSeek"
+
+
+def test_at_most_three_fonts_are_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    tried: list[C._Face] = []
+    real = C._has_glyph
+
+    def spy(face: C._Face, ch: str) -> bool:
+        tried.append(face)
+        return real(face, ch)
+
+    monkeypatch.setattr(C, "_has_glyph", spy)
+    C._choose_face(["\U0001F525 \U0001F9E8"], "en")  # emoji: no font of the lists draws them
+    assert 1 <= len(set(tried)) <= 3 and C._Face() in tried

@@ -26,6 +26,7 @@ import math
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,26 +95,27 @@ def cover_jpeg(text: CoverText) -> bytes:
     """The cover of a book that says ``text``, as JPEG bytes (JPEG, as calibre's generated
     covers: every reading system shows it, and it is made in a tenth of the time of a PNG of
     this size, which matters for a digest of a hundred books)."""
-    title, dates = _masthead(text.title, text.dates)
-    wanted = [title, dates, *(name for name, _ in text.sections)]
-    face = _choose_face(wanted, text.language)
+    title, dates = (_visible(t) for t in _masthead(text.title, text.dates))
+    sections = [(_visible(name), _visible(stand_in)) for name, stand_in in text.sections]
     band = _BANDS[int(hashlib.sha256(title.encode("utf-8", "surrogatepass")).hexdigest(), 16) % len(_BANDS)]
+    face = _choose_face([title, dates, *(name for name, _ in sections)], text.language)
+    title, dates = _drawable(face, title), _drawable(face, dates)
     image = Image.new("RGB", (WIDTH, HEIGHT), _PAPER)
     draw = ImageDraw.Draw(image)
     margin, band_bottom = _px(48), int(HEIGHT * 0.46)
     draw.rectangle((0, 0, WIDTH, band_bottom), fill=band)
     draw.rectangle((0, band_bottom, WIDTH, band_bottom + _px(7)), fill=_INK)
-    if _can_draw(face, title):
+    if title:
         _draw_block(draw, face, title, (margin, margin, WIDTH - margin, band_bottom - margin // 2),
                     sizes=[_px(n) for n in (74, 62, 52, 44, 38, 32)], max_lines=5, fill=_WHITE, bottom=True)
     y = band_bottom + _px(7) + margin
-    if dates and _can_draw(face, dates):
+    if dates:
         y = _draw_block(draw, face, dates, (margin, y, WIDTH - margin, y + _px(94)),
                         sizes=[_px(n) for n in (40, 34, 28, 24)], max_lines=2, fill=band)
         y += _px(16)
         draw.rectangle((margin, y, margin + _px(80), y + _px(4)), fill=band)
         y += _px(4 + 26)
-    _draw_sections(draw, face, text.sections, (margin, y, WIDTH - margin, HEIGHT - margin))
+    _draw_sections(draw, face, sections, (margin, y, WIDTH - margin, HEIGHT - margin))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)
     return out.getvalue()
@@ -222,15 +224,18 @@ def _advances(face: _Face) -> dict[str, float]:
 
 
 def _choose_face(texts: Sequence[str], language: str) -> _Face:
-    """The first font that draws all of ``texts`` (CJK fonts first when they hold CJK), else
-    the one that draws most of them, else Pillow's own."""
-    names = CJK_FONTS + LATIN_FONTS if any(_CJK.search(t) for t in texts) else LATIN_FONTS + CJK_FONTS
+    """Of the best CJK font found, the best Latin one (the CJK one first when ``texts`` hold
+    CJK) and Pillow's own, the first that draws every character of ``texts``, else the one
+    that draws most. Three at most: a character no font has costs no search of every font."""
     found = font_files()
-    faces = [_face(found[name], language) for name in names if name in found] + [_Face()]
+    lists = (CJK_FONTS, LATIN_FONTS) if any(_CJK.search(t) for t in texts) else (LATIN_FONTS, CJK_FONTS)
+    paths = [next((found[name] for name in names if name in found), "") for names in lists]
+    faces = [_face(path, language) for path in paths if path] + [_Face()]
+    wanted = [ch for t in texts for ch in t if not ch.isspace()]
     best, most = faces[-1], -1
     for face in faces:
-        drawn = sum(_can_draw(face, t) for t in texts)
-        if drawn == len(texts):
+        drawn = sum(map(functools.partial(_has_glyph, face), wanted))
+        if drawn == len(wanted):
             return face
         if drawn > most:
             best, most = face, drawn
@@ -294,6 +299,20 @@ def _font(face: _Face, size: int) -> ImageFont.FreeTypeFont:
 def _can_draw(face: _Face, text: str) -> bool:
     """Whether ``face`` has a glyph for every character of ``text`` (spaces aside)."""
     return all(_has_glyph(face, ch) for ch in set(text) if not ch.isspace())
+
+
+def _visible(text: str) -> str:
+    """``text`` without format characters (zero-width spaces, joiners, marks of direction),
+    which draw nothing, or a missing-glyph box."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def _drawable(face: _Face, text: str) -> str:
+    """``text`` without the characters ``face`` cannot draw (an emoji in a title), or "" when
+    they are most of it (a Chinese title and no CJK font): a few boxes are noise, a title of
+    boxes is worse than none."""
+    kept = " ".join("".join(ch for ch in word if _has_glyph(face, ch)) for word in text.split())
+    return " ".join(kept.split()) if 2 * len(kept.replace(" ", "")) >= len(text.replace(" ", "")) else ""
 
 
 @functools.lru_cache(maxsize=65536)
