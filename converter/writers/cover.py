@@ -5,14 +5,15 @@ image for that (an SVG cover is not shown). A digest's first photo says nothing 
 book, so, like calibre's news recipes, we draw a masthead instead: the title in a coloured
 band, the date below it, then the sections (publishers) of the book.
 
-Drawing text needs a font. None is shipped (a CJK font weighs tens of megabytes): the cover
-uses the first font of a list of well-known files found in the system's font folders that can
-draw every character of the text, a CJK one first when the text holds CJK characters. Text
-that no font found can draw is left out (a section then shows its web host, which is ASCII),
-down to Pillow's own font, which draws Latin letters and digits, so every machine gives a
-good cover. The same text, fonts and Pillow give the same bytes: no time or randomness goes
-into the image, the colour comes from the text, and text is laid out with Pillow's basic
-layout engine (which needs no optional library).
+Drawing text needs a font. None is shipped (a CJK font weighs tens of megabytes): of the
+first CJK font and the first Latin font of lists of well-known files found in the system's
+font folders, and Pillow's own font (Latin letters and digits), the cover uses the first that
+draws all of its text (the CJK one first for CJK text), else the one that draws the most.
+What that font cannot draw is left out: a section shows its web host (ASCII) instead of its
+name, a title loses the odd character (an emoji), or is left out when most of it cannot be
+drawn, so every machine gives a good cover. The same text, fonts and Pillow give the same
+bytes: no time or randomness goes into the image, the colour comes from the title, and text
+is laid out with Pillow's basic layout engine (which needs no optional library).
 
 Pillow is imported here only, so that only a book's cover pays for it.
 """
