@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Time the EPUB writer over the corpus: single-article EPUBs (images "none") and one bundle.
+"""Time the EPUB writer over the corpus: single-article EPUBs (images "none"), one bundle, and
+the daily digests, each with the cover drawn for it and, as the peer that shows what the
+drawing costs, with a cover image given (``cover_image``, a small PNG: packaged, not drawn).
 
 usage: bench_epub.py [CORPUS_DIR] [--runs N] [--profile]
 
 Documents are parsed once, outside the timings; each measurement is repeated ``--runs``
 times and the median printed. ``--profile`` adds where the single-article time goes.
-Targets (issue): >= 100 single-article EPUBs per second; the whole-corpus bundle in < 10 s.
+Targets (issues): >= 100 single-article EPUBs per second; the whole-corpus bundle in < 10 s;
+the corpus's daily digests in < 10 s (``bench_feeds.py`` times the same as a ``convert`` run).
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ import cProfile
 import pstats
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from converter import parse
+from PIL import Image
+
+from converter import digest, parse
 from converter.ast import Document
 from converter.writers.epub import EpubWriter, bundle
 
@@ -32,18 +39,37 @@ def load(corpus: Path) -> list[Document]:
     return [parse(p.read_bytes(), path=str(p)) for p in paths]
 
 
-def time_singles(docs: list[Document]) -> float:
-    writer = EpubWriter(images="none")
-    start = time.perf_counter()
+def write_singles(docs: list[Document], cover: str | None = None) -> None:
+    writer = EpubWriter(images="none", cover_image=cover)
     for doc in docs:
         writer.write(doc)
-    return time.perf_counter() - start
 
 
-def time_bundle(docs: list[Document]) -> float:
-    start = time.perf_counter()
-    bundle(docs, images="none")
-    return time.perf_counter() - start
+def write_bundle(docs: list[Document], cover: str | None = None) -> None:
+    bundle(docs, images="none", cover_image=cover)
+
+
+def daily_books(docs: list[Document], cover: str | None = None) -> list[Callable[[], bytes]]:
+    """What builds each book of ``--group-by day``."""
+    return [build for _, _, build in digest.books(docs, "digest-{date}.epub", group_by="day", images="none",
+                                                   cover_image=cover)]
+
+
+def write_digests(docs: list[Document], cover: str | None = None) -> None:
+    for build in daily_books(docs, cover):
+        build()
+
+
+def median(work: Callable[[], None], runs: int) -> tuple[float, float]:
+    """The median seconds of ``runs`` calls of ``work``: wall-clock, and this process's CPU
+    time (steadier on a machine other work shares)."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        work()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -57,16 +83,24 @@ def main() -> None:
     docs = load(args.corpus)
     print(f"parsed {len(docs)} documents in {time.perf_counter() - start:.2f} s (not counted below)")
 
-    singles = statistics.median(time_singles(docs) for _ in range(args.runs))
-    rate = len(docs) / singles
-    print(f"single-article EPUBs: median {singles:.3f} s for {len(docs)} = {rate:.0f} documents/s"
-          f" ({1000 * singles / len(docs):.2f} ms each; target >= 100/s)")
-    book = statistics.median(time_bundle(docs) for _ in range(args.runs))
-    print(f"whole-corpus bundle:  median {book:.3f} s for {len(docs)} documents (target < 10 s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        given = str(Path(tmp) / "cover.png")
+        Image.new("RGB", (60, 80), (40, 60, 90)).save(given)
+        for label, cover in (("drawn cover", None), ("given cover", given)):
+            wall, cpu = median(lambda c=cover: write_singles(docs, c), args.runs)
+            print(f"single-article EPUBs, {label}: median {wall:.2f} s (CPU {cpu:.2f} s) for {len(docs)}"
+                  f" = {len(docs) / wall:.0f} documents/s ({len(docs) / cpu:.0f}/s of CPU; target >= 100/s)")
+            wall, cpu = median(lambda c=cover: write_bundle(docs, c), args.runs)
+            print(f"whole-corpus bundle, {label}: median {wall:.2f} s (CPU {cpu:.2f} s) for {len(docs)} documents"
+                  " (target < 10 s)")
+            books = len(daily_books(docs))
+            wall, cpu = median(lambda c=cover: write_digests(docs, c), args.runs)
+            print(f"daily digests, {label}: median {wall:.2f} s (CPU {cpu:.2f} s) for {books} books,"
+                  f" {1000 * cpu / books:.1f} ms of CPU a book (target < 10 s)")
 
     if args.profile:
         profiler = cProfile.Profile()
-        profiler.runcall(time_singles, docs)
+        profiler.runcall(write_singles, docs)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(18)
 
 

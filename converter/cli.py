@@ -191,7 +191,7 @@ def main(
                                    help="Add this stylesheet after the reading one (its rules win)."),
     cover_image: str | None = typer.Option(None, "--epub-cover-image", metavar="FILE", rich_help_panel=_EPUB,
                                            help="The book's cover (JPEG, PNG, GIF or WebP). "
-                                                "Default: the first image."),
+                                                "Default: one drawn from the title, dates and sections."),
     reference_doc: str | None = typer.Option(None, "--reference-doc", metavar="FILE", rich_help_panel=_PANDOC,
                                              help="Take styles from this docx, odt or pptx file (pandoc's option)."),
     template: str | None = typer.Option(None, "--template", metavar="FILE", rich_help_panel=_PANDOC,

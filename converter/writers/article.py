@@ -117,8 +117,14 @@ def _source_line(meta: A.Meta) -> str:
 
 @lru_cache(maxsize=1)
 def stylesheet() -> bytes:
-    """The reading stylesheet shipped with the package."""
+    """The reading stylesheet shipped with the package: EPUB chapters and web pages."""
     return (resources.files("converter") / "styles" / "reading.css").read_bytes()
+
+
+@lru_cache(maxsize=1)
+def page_stylesheet() -> bytes:
+    """What a web page adds to the reading stylesheet (a reading width): the HTML writer's."""
+    return (resources.files("converter") / "styles" / "page.css").read_bytes()
 
 
 def read_option_file(option: str, path: str, limit: int = 16 * 1024 * 1024) -> bytes:

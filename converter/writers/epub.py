@@ -7,10 +7,14 @@ from the content, ``dcterms:modified`` from the publication date, and the zip is
 with fixed timestamps and a fixed entry order, so the same input gives the same bytes.
 
 Images (option ``images``): ``embed`` fetches them through :mod:`converter.images` and
-packages them (the first becomes the cover); an image that cannot be fetched, and every image
+packages them; an image that cannot be fetched, and every image
 with ``link``, becomes its alt text or caption with a text link to its URL; ``none`` keeps the
 text only. No remote resource is ever referenced from inside the package. Many articles
 written one book each (:meth:`EpubWriter.write_many`) begin all their images together.
+
+Every book has a cover (``cover-image``, and the EPUB 2 ``<meta name="cover">`` for older
+readers): the user's image, else one drawn by :mod:`converter.writers.cover` from the title,
+the date or dates and the sections, never an article's photo, which says nothing of the book.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from .article import (
     clean_line,
     clean_lines,
     format_date,
+    host_of,
     localized,
     outline,
     read_option_file,
@@ -74,7 +79,7 @@ class _Options:
     cache_dir: str | None = None
     allow_private_hosts: bool = False
     css: str = ""  # the user's, after the reading stylesheet
-    cover: FetchedImage | None = None  # the user's cover image, else the first image
+    cover: FetchedImage | None = None  # the user's cover image, else a generated one
     toc_depth: int = 0  # the contents list also holds each chapter's headings of levels up to this
 
     def __post_init__(self) -> None:
@@ -146,6 +151,8 @@ class EpubWriter(Writer):
             date=doc.meta.published,
             source=safe_url(doc.meta.url, ("http", "https")),
             subjects=clean_lines(doc.meta.tags),
+            dates=_date_span([doc.meta.published] if doc.meta.published is not None else []),
+            sections=_sections([doc]),
         )
         toc = [epub.Link(chapter.file_name, chapter.title, "toc-" + chapter.id)]
         return _build([chapter], meta, toc, self.options, contents_page=False, fetcher=fetcher)
@@ -186,7 +193,7 @@ def bundle(docs: Iterable[A.Document], *, title: str | None = None, order: str =
     width = max(4, len(str(len(ordered))))
     chapters = [Chapter.of(doc, i, width) for i, doc in enumerate(ordered, 1)]
     contents = _bundle_toc(groups, chapters)
-    meta = _bundle_meta(chapters, [site for site, _ in groups], title)
+    meta = _bundle_meta(chapters, groups, title)
     series_name = clean_line(series or "")
     if series_name:
         meta.series = (series_name, 1 if series_index is None else series_index)
@@ -303,6 +310,10 @@ class _BookMeta:
     subjects: list[str] = field(default_factory=list)
     #: The series the book is an issue of, and its position in it.
     series: tuple[str, int] | None = None
+    #: What the generated cover shows below the title: the day or days of the articles, and
+    #: the sections as (name, the host a cover without a font for the name shows instead).
+    dates: str = ""
+    sections: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _publisher(meta: A.Meta) -> str:
@@ -344,7 +355,7 @@ def _build(chapters: list[Chapter], meta: _BookMeta, toc: list[Any], options: _O
                                                              options.toc_depth)
         items.append(book.add_item(epub.EpubItem(uid=chapter.id, file_name=chapter.file_name,
                                                  media_type="application/xhtml+xml", content=content)))
-    _add_images(book, shelf, options.cover)
+    _add_images(book, shelf, options.cover or _generated_cover(meta))
     book.toc = _with_headings(toc, outlines)
     book.spine = ([nav] if contents_page else []) + items
     out = io.BytesIO()
@@ -383,18 +394,21 @@ def _new_book(meta: _BookMeta) -> epub.EpubBook:
     return book
 
 
-def _add_images(book: epub.EpubBook, shelf: _ImageShelf, cover: FetchedImage | None) -> None:
-    """Package the images chapters use; the cover image is ``cover`` if given, else the first."""
-    if cover is not None:
-        book.set_cover(f"images/cover.{cover.extension}", cover.data, create_page=False)
-        book.get_item_with_id("cover-img").media_type = cover.media_type
+def _add_images(book: epub.EpubBook, shelf: _ImageShelf, cover: FetchedImage) -> None:
+    """Package the cover and the images chapters use."""
+    book.set_cover(f"images/cover.{cover.extension}", cover.data, create_page=False)
+    book.get_item_with_id("cover-img").media_type = cover.media_type
     for i, (name, image) in enumerate(shelf.used.values()):
-        if i == 0 and cover is None:
-            book.set_cover(name, image.data, create_page=False)
-            book.get_item_with_id("cover-img").media_type = image.media_type
-        else:
-            book.add_item(epub.EpubImage(uid=f"image-{i + 1:04d}", file_name=name,
-                                         media_type=image.media_type, content=image.data))
+        book.add_item(epub.EpubImage(uid=f"image-{i + 1:04d}", file_name=name,
+                                     media_type=image.media_type, content=image.data))
+
+
+def _generated_cover(meta: _BookMeta) -> FetchedImage:
+    """The cover drawn for a book the user gave none (Pillow is imported only here)."""
+    from .cover import CoverText, cover_jpeg
+
+    text = CoverText(meta.title, meta.dates, tuple(meta.sections), meta.languages[0])
+    return FetchedImage("", cover_jpeg(text), "image/jpeg")
 
 
 def reproducible_zip(data: bytes) -> bytes:
@@ -464,7 +478,25 @@ def _bundle_toc(groups: _Groups, chapters: list[Chapter]) -> list[Any]:
     return tree if len(tree) > 1 else tree[0][1]
 
 
-def _bundle_meta(chapters: list[Chapter], sites: list[str], title: str | None) -> _BookMeta:
+def _sections(docs: Sequence[A.Document], site: str = "") -> list[tuple[str, str]]:
+    """A section of the cover for the publisher of ``docs``: its name (``site``, else the
+    documents' own), and the host of their first link, which a cover shows when it cannot
+    draw the name."""
+    hosts = [host_of(url) for url in (safe_url(doc.meta.url, ("http", "https")) for doc in docs) if url]
+    host = hosts[0].removeprefix("www.") if hosts else ""
+    name = site or next((clean_line(d.meta.site) for d in docs if clean_line(d.meta.site)), "") or host
+    return [(name, host or name)] if name else []
+
+
+def _date_span(dates: Sequence[dt.datetime]) -> str:
+    """The UTC days of sorted ``dates``: ``2024-11-27``, ``2024-11-25 – 2024-11-27``, or ""."""
+    if not dates:
+        return ""
+    first, last = (d.astimezone(dt.timezone.utc).date().isoformat() for d in (dates[0], dates[-1]))
+    return first if first == last else f"{first} – {last}"
+
+
+def _bundle_meta(chapters: list[Chapter], groups: _Groups, title: str | None) -> _BookMeta:
     dates = sorted(c.doc.meta.published for c in chapters if c.doc.meta.published is not None)
     counts = Counter(c.language for c in chapters if c.language != "und")
     languages = sorted(counts, key=lambda tag: -counts[tag]) or ["und"]  # stable: first seen wins ties
@@ -474,14 +506,15 @@ def _bundle_meta(chapters: list[Chapter], sites: list[str], title: str | None) -
         identifier=f"urn:uuid:{uuid.uuid5(_CONTENT_NAMESPACE, digest)}",
         title=clean_line(title or "") or default_title(dates),
         languages=languages,
-        publishers=[s for s in sites if s != NO_SITE],
+        publishers=[site for site, _ in groups if site != NO_SITE],
         date=dates[-1] if dates else None,
+        dates=_date_span(dates),
+        sections=[section for site, days in groups
+                  for section in _sections([doc for _, day_docs in days for doc in day_docs], site)],
     )
 
 
 def default_title(dates: list[dt.datetime]) -> str:
     """A bundle's title when none is given: ``Articles, 2024-11-25 – 2024-11-27``."""
-    if not dates:
-        return "Articles"
-    first, last = (d.astimezone(dt.timezone.utc).date().isoformat() for d in (dates[0], dates[-1]))
-    return f"Articles, {first}" if first == last else f"Articles, {first} – {last}"
+    span = _date_span(dates)
+    return f"Articles, {span}" if span else "Articles"

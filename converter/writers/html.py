@@ -24,6 +24,7 @@ from .article import (
     check_toc_depth,
     localized,
     outline,
+    page_stylesheet,
     stylesheet,
     user_stylesheet,
 )
@@ -96,8 +97,8 @@ def _head_meta(meta: A.Meta) -> str:
 
 
 def _css() -> str:
-    css = stylesheet().decode("utf-8")
-    return css if css.endswith("\n") else css + "\n"
+    """The reading stylesheet, then the page's own rules."""
+    return "".join(_ended(css.decode("utf-8")) for css in (stylesheet(), page_stylesheet()))
 
 
 def _ended(css: str) -> str:
