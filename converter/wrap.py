@@ -23,8 +23,9 @@ columns, Ambiguous is one), cached per distinct character.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from itertools import accumulate
 
 #: Characters that must not begin a line: closing brackets and quotes, clause and sentence
@@ -170,7 +171,7 @@ def _fill(line: str, limit: int) -> list[str]:
     but it looks only at the characters around each line's end instead of at every unit.
     """
     lines: list[str] = []
-    urls = "://" in line
+    urls = _url_spans(line)
     start, n = 0, len(line)
     while (end := _fitting_end(line, start, limit)) < n:
         at = _last_break(line, start, end, urls) or _next_break(line, end + 1, urls)
@@ -200,7 +201,7 @@ def _fitting_end(line: str, start: int, limit: int) -> int:
     return len(line)
 
 
-def _last_break(line: str, start: int, end: int, urls: bool) -> int:
+def _last_break(line: str, start: int, end: int, urls: list[tuple[int, int]]) -> int:
     """The last break opportunity in ``line[start + 1:end + 1]``, or 0 when there is none."""
     for at in range(end, start, -1):
         if _breaks_at(line, at, urls):
@@ -208,14 +209,31 @@ def _last_break(line: str, start: int, end: int, urls: bool) -> int:
     return 0
 
 
-def _next_break(line: str, at: int, urls: bool) -> int:
-    """The first break opportunity at or after ``at``, or ``len(line)`` when there is none."""
-    while at < len(line) and not _breaks_at(line, at, urls):
-        at += 1
-    return at
+def _next_break(line: str, at: int, urls: list[tuple[int, int]]) -> int:
+    """The first break opportunity at or after ``at``, or ``len(line)`` when there is none.
+
+    Only places next to a space or a character beyond ASCII can be one, and none inside a
+    URL, so a long word or URL is passed over at once.
+    """
+    n = len(line)
+    while at < n:
+        end = _url_end(urls, at) if urls else 0
+        if end:
+            at = end
+        elif _breaks_at(line, at, urls):
+            return at
+        elif line[at].isascii():
+            found = _SPACE_OR_BEYOND_ASCII.search(line, at + 1)
+            at = found.start() if found is not None else n
+        else:
+            at += 1
+    return n
 
 
-def _breaks_at(line: str, at: int, urls: bool) -> bool:
+_SPACE_OR_BEYOND_ASCII = re.compile("[^!-~]")
+
+
+def _breaks_at(line: str, at: int, urls: list[tuple[int, int]]) -> bool:
     """Whether a line may end right before ``line[at]`` (a space there is then dropped).
 
     At a space, unless kinsoku glues the words around it; right after a space, never (the
@@ -228,7 +246,7 @@ def _breaks_at(line: str, at: int, urls: bool) -> bool:
         return not (props[before] & _GLUE_AFTER or props[line[at + 1]] & _GLUE_BEFORE)
     if before == " " or not _may_break(props[before], props[ch]):
         return False
-    return not (urls and _in_url(line, at))
+    return not (urls and _url_end(urls, at))
 
 
 def _may_break(before: int, after: int) -> bool:
@@ -238,9 +256,25 @@ def _may_break(before: int, after: int) -> bool:
                 and not (before & _GLUE_AFTER or after & _GLUE_BEFORE or _numeric_pair(before, after)))
 
 
-def _in_url(line: str, at: int) -> bool:
-    """Whether ``line[at]`` is inside a URL: after its scheme's start, in the same word."""
-    first = line.rfind(" ", 0, at) + 1
-    last = line.find(" ", at)
-    word = line[first:last] if last >= 0 else line[first:]
-    return at - first > _url_start(word)
+def _url_spans(line: str) -> list[tuple[int, int]]:
+    """Where the URLs of ``line`` are, in order: the start of each one's scheme, and the end
+    of its word (found once per line: looking back for the word's start at every break
+    would cost the length of a text without spaces, at every line)."""
+    spans: list[tuple[int, int]] = []
+    at = line.find("://")
+    while at >= 0:
+        first = line.rfind(" ", 0, at) + 1
+        last = line.find(" ", at)
+        last = len(line) if last < 0 else last
+        url = _url_start(line[first:last])
+        if url < last - first:
+            spans.append((first + url, last))
+        at = line.find("://", last)
+    return spans
+
+
+def _url_end(urls: list[tuple[int, int]], at: int) -> int:
+    """Where the URL ends that ``line[at]`` is inside (after the start of its scheme, in the
+    same word), or 0 when it is in none of ``urls`` (:func:`_url_spans`)."""
+    k = bisect_left(urls, (at,)) - 1
+    return urls[k][1] if k >= 0 and at < urls[k][1] else 0

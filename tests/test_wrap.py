@@ -346,6 +346,8 @@ marked_texts = st.lists(st.sampled_from([*TOKENS, "\u0301", "\u200b", "\u200d"])
 @given(marked_texts, st.integers(min_value=0, max_value=30))
 @example("中\u0301\u0301\u0301\u0301文字", 3)
 @example("(中文 )", 2)
+@example("中文" * 30 + "见https://a.b/c" + "中文" * 30 + " x https://d.e/f。", 8)  # a URL runs on to the space
+@example("a" * 100 + "中 " + "b" * 50 + " (c)", 9)  # words wider than the line
 def test_wrap_equals_the_plain_rule(text: str, width: int) -> None:
     assert wrap(text, width) == plain_wrap(text, width)
 
