@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import importlib.util
 import os
 import shutil
 import statistics
@@ -195,6 +196,8 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--keep", type=Path, help="build the scaled corpora here and keep them")
     a = ap.parse_args()
+    if importlib.util.find_spec("html2text") is None:  # its loop would fail at once, and look fast
+        raise SystemExit("bench_batch.py compares with html2text: pip install -e '.[bench]'")
     work = a.keep or Path(tempfile.mkdtemp(prefix="bench-batch-"))
     compileall.compile_dir(ROOT / "converter", quiet=1)
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -14,16 +14,19 @@ Chinese and Japanese text: at spaces, around every wide character (an ideograph 
 Latin word or number written next to it may part: ``AI`` | ``模型``), never inside a
 narrow run (a word, a number, a URL up to the next space), and not where kinsoku or a
 number and its unit forbid it. So no line is wider than the width unless it is one unit.
-Lines are filled greedily, so wrapping is linear in the length of the text. Character
+Lines are filled greedily: each ends at the last break opportunity that fits, found by
+measuring the line's width and looking back from where it runs out, so wrapping is linear in
+the length of the text and looks at the properties of a few characters per line. Character
 properties come from :mod:`unicodedata` (East Asian Width: Wide and Fullwidth are two
 columns, Ambiguous is one), cached per distinct character.
 """
 
 from __future__ import annotations
 
-import sys
+import re
 import unicodedata
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 
 #: Characters that must not begin a line: closing brackets and quotes, clause and sentence
 #: punctuation, ellipsis and dash, iteration marks and small kana. The ASCII straight quotes
@@ -101,6 +104,17 @@ class _PropertyCache(dict[str, int]):
 _PROPS = _PropertyCache()
 
 
+class _WidthCache(dict[str, int]):
+    """``cache[ch]`` is the column count of ``ch``, for summing widths at C speed."""
+
+    def __missing__(self, ch: str) -> int:
+        value = self[ch] = _PROPS[ch] & _WIDTH_BITS
+        return value
+
+
+_WIDTHS = _WidthCache()
+
+
 def char_width(ch: str) -> int:
     """Terminal columns taken by one character: 2 for East Asian Wide/Fullwidth, 0 for
     combining and format marks, 1 otherwise (Ambiguous included)."""
@@ -111,8 +125,7 @@ def display_width(text: str) -> int:
     """Terminal columns taken by ``text`` (which should hold no control characters)."""
     if text.isascii():
         return len(text)
-    props = _PROPS
-    return sum(props[ch] & _WIDTH_BITS for ch in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 # ---------------------------------------------------------------------------- wrapping
@@ -126,58 +139,10 @@ def wrap(text: str, width: int) -> list[str]:
     of its own instead of being cut. ``width <= 0`` turns wrapping off: one line per
     ``\\n``-separated part. An empty part gives an empty line, so ``wrap("", w) == [""]``.
     """
-    limit = width if width > 0 else sys.maxsize
-    lines: list[str] = []
-    for part in text.split("\n"):
-        lines.extend(_fill(_units(part), limit))
-    return lines
-
-
-def _units(line: str) -> Iterator[tuple[str, str, int]]:
-    """``(separator, text, width)`` for each unbreakable unit of ``line``, in order.
-
-    The separator (``" "`` or ``""``) goes between the unit and the one before it when
-    both land on the same line. A space next to kinsoku punctuation is not a break
-    opportunity, so it stays inside the unit. Inside a word, a break falls before and after
-    each wide character, except where kinsoku or :func:`_numeric_pair` forbids it, and
-    nowhere in a URL (from its scheme to the next space).
-    """
-    props = _PROPS
-    parts: list[str] = []  # pieces of the unit being built
-    width = 0
-    sep = ""
-    last = 0  # properties of the character before the current one
-    for word in line.split():
-        if parts:
-            if last & _GLUE_AFTER or props[word[0]] & _GLUE_BEFORE:
-                parts.append(" ")
-                width += 1
-            else:
-                yield sep, "".join(parts), width
-                parts, width, sep = [], 0, " "
-        if word.isascii():  # no wide characters, hence no break inside
-            parts.append(word)
-            width += len(word)
-            last = props[word[-1]]
-            continue
-        start = 0
-        url = _url_start(word)
-        for i, ch in enumerate(word):
-            bits = props[ch]
-            if (i and (last | bits) & _WIDE and i <= url
-                    and not (last & _GLUE_AFTER or bits & _GLUE_BEFORE or _numeric_pair(last, bits))):
-                if parts:  # rare: the unit began in an earlier word; usually a plain slice
-                    parts.append(word[start:i])
-                    yield sep, "".join(parts), width
-                    parts = []
-                else:
-                    yield sep, word[start:i], width
-                width, sep, start = 0, "", i
-            width += bits & _WIDTH_BITS
-            last = bits
-        parts.append(word[start:])
-    if parts:
-        yield sep, "".join(parts), width
+    parts = [" ".join(part.split()) for part in text.split("\n")]
+    if width <= 0:
+        return parts
+    return [line for part in parts for line in _fill(part, width)]
 
 
 def _numeric_pair(before: int, after: int) -> bool:
@@ -197,19 +162,119 @@ def _url_start(word: str) -> int:
     return at
 
 
-def _fill(units: Iterator[tuple[str, str, int]], limit: int) -> list[str]:
-    """Greedy filling: each unit goes on the current line if it fits, else starts a new one."""
+def _fill(line: str, limit: int) -> list[str]:
+    """Greedy filling of one normalised line (words one space apart): each line ends at the
+    last break opportunity that keeps it within ``limit`` columns, or, when the unit it
+    starts with is wider than that, at the first opportunity after it.
+
+    This is the same as placing the units one by one, each on the current line if it fits,
+    but it looks only at the characters around each line's end instead of at every unit.
+    """
     lines: list[str] = []
-    line: list[str] = []
-    used = 0
-    for sep, text, width in units:
-        if not line:
-            line, used = [text], width
-        elif used + len(sep) + width <= limit:
-            line += (sep, text)
-            used += len(sep) + width
-        else:
-            lines.append("".join(line))
-            line, used = [text], width
-    lines.append("".join(line))
+    urls = _url_spans(line)
+    start, n = 0, len(line)
+    while (end := _fitting_end(line, start, limit)) < n:
+        at = _last_break(line, start, end, urls) or _next_break(line, end + 1, urls)
+        if at == n:
+            break
+        lines.append(line[start:at])
+        start = at + 1 if line[at] == " " else at
+    lines.append(line[start:])
     return lines
+
+
+def _fitting_end(line: str, start: int, limit: int) -> int:
+    """The largest ``end`` such that ``line[start:end]`` is at most ``limit`` columns wide."""
+    room = limit
+    while start < len(line):
+        chunk = line[start:start + room + 1]
+        if chunk.isascii():
+            return start + min(len(chunk), room)
+        # Sum widths a piece at a time, as few characters as could still overflow the room
+        # (half of it if all are wide), so that a line is measured about once.
+        chunk = chunk[:room // 2 + 1]
+        widths = list(accumulate(map(_WIDTHS.__getitem__, chunk)))
+        fits = bisect_right(widths, room)
+        if fits < len(chunk):
+            return start + fits
+        start, room = start + fits, room - widths[-1]
+    return len(line)
+
+
+def _last_break(line: str, start: int, end: int, urls: list[tuple[int, int]]) -> int:
+    """The last break opportunity in ``line[start + 1:end + 1]``, or 0 when there is none."""
+    for at in range(end, start, -1):
+        if _breaks_at(line, at, urls):
+            return at
+    return 0
+
+
+def _next_break(line: str, at: int, urls: list[tuple[int, int]]) -> int:
+    """The first break opportunity at or after ``at``, or ``len(line)`` when there is none.
+
+    Only places next to a space or a character beyond ASCII can be one, and none inside a
+    URL, so a long word or URL is passed over at once.
+    """
+    n = len(line)
+    while at < n:
+        end = _url_end(urls, at) if urls else 0
+        if end:
+            at = end
+        elif _breaks_at(line, at, urls):
+            return at
+        elif line[at].isascii():
+            found = _SPACE_OR_BEYOND_ASCII.search(line, at + 1)
+            at = found.start() if found is not None else n
+        else:
+            at += 1
+    return n
+
+
+_SPACE_OR_BEYOND_ASCII = re.compile("[^!-~]")
+
+
+def _breaks_at(line: str, at: int, urls: list[tuple[int, int]]) -> bool:
+    """Whether a line may end right before ``line[at]`` (a space there is then dropped).
+
+    At a space, unless kinsoku glues the words around it; right after a space, never (the
+    break is at the space); inside a word, by :func:`_may_break`, and nowhere in a URL
+    (from its scheme to the next space).
+    """
+    props = _PROPS
+    ch, before = line[at], line[at - 1]
+    if ch == " ":
+        return not (props[before] & _GLUE_AFTER or props[line[at + 1]] & _GLUE_BEFORE)
+    if before == " " or not _may_break(props[before], props[ch]):
+        return False
+    return not (urls and _url_end(urls, at))
+
+
+def _may_break(before: int, after: int) -> bool:
+    """Whether a word may break between two characters (their properties): around a wide
+    character, unless kinsoku or :func:`_numeric_pair` forbids it."""
+    return bool((before | after) & _WIDE
+                and not (before & _GLUE_AFTER or after & _GLUE_BEFORE or _numeric_pair(before, after)))
+
+
+def _url_spans(line: str) -> list[tuple[int, int]]:
+    """Where the URLs of ``line`` are, in order: the start of each one's scheme, and the end
+    of its word (found once per line: looking back for the word's start at every break
+    would cost the length of a text without spaces, at every line)."""
+    spans: list[tuple[int, int]] = []
+    at = line.find("://")
+    while at >= 0:
+        first = line.rfind(" ", 0, at) + 1
+        last = line.find(" ", at)
+        last = len(line) if last < 0 else last
+        url = _url_start(line[first:last])
+        if url < last - first:
+            spans.append((first + url, last))
+        at = line.find("://", last)
+    return spans
+
+
+def _url_end(urls: list[tuple[int, int]], at: int) -> int:
+    """Where the URL ends that ``line[at]`` is inside (after the start of its scheme, in the
+    same word), or 0 when it is in none of ``urls`` (:func:`_url_spans`)."""
+    k = bisect_left(urls, (at,)) - 1
+    return urls[k][1] if k >= 0 and at < urls[k][1] else 0

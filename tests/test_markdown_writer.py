@@ -802,3 +802,25 @@ def test_plain_paragraph_fast_path_changes_nothing_the_rewrite_would(nodes: list
     if M._is_plain_run(nodes):
         tokens = M._merge_text(M._collapse_whitespace(M._flatten(nodes, False)))
         assert M._unflatten(M._merge_text(M._repair_emphasis(tokens))) == nodes
+
+
+def test_the_quick_look_for_syntax_finds_every_character_escaping_looks_at() -> None:
+    """``escape_text`` returns a text unchanged when ``_ANY_SPECIAL`` finds nothing in it, so
+    the two patterns must agree on which characters may start inline syntax."""
+    from converter.writers import markdown
+
+    chars = [chr(code) for code in range(0x3000)]
+    assert [c for c in chars if markdown._ANY_SPECIAL.search(c)] == \
+        [c for c in chars if markdown._INLINE_SPECIAL.search(c)]
+
+
+@pytest.mark.parametrize("nodes, parts", [
+    ([Text("a"), LineBreak(), Text("b")], 1),
+    ([Strong([Text("a"), LineBreak()]), LineBreak(), Text("b")], 2),
+    ([Link([Text("a"), LineBreak(), LineBreak()], "https://example.org/"), Text("b")], 2),
+])
+def test_a_paragraph_is_cut_only_where_two_breaks_meet(nodes: list[Inline], parts: int) -> None:
+    """The count that skips the cut (fewer than two breaks anywhere) and the cut agree."""
+    from converter.writers.markdown import _split_at_blank_lines
+
+    assert len(_split_at_blank_lines(nodes)) == parts

@@ -7,13 +7,21 @@ from itertools import pairwise
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from support import FEEDS, needs_corpus
 
+from converter import render
+from converter.readers.feed import read
 from converter.wrap import (
+    _GLUE_AFTER,
+    _GLUE_BEFORE,
+    _PROPS,
     MAGNITUDES,
     NO_LINE_END,
     NO_LINE_START,
     NUMERIC_PREFIXES,
     NUMERIC_UNITS,
+    _may_break,
+    _url_start,
     char_width,
     display_width,
     wrap,
@@ -277,3 +285,84 @@ def test_hard_breaks_survive(parts: list[str], width: int) -> None:
     assert len(wrap(text, 0)) == text.count("\n") + 1
     assert len(wrap(text, width)) >= text.count("\n") + 1
 
+
+
+# ---------------------------------------------------------------------------- the plain rule
+
+def plain_wrap(text: str, width: int) -> list[str]:
+    """Wrapping as the plain rule states it, unit by unit: cut each line into the units that
+    must stay whole, then put each unit on the current line if it fits, else on a new one.
+    :func:`wrap` finds the same lines looking only around each line's end."""
+    limit = width if width > 0 else 1 << 62
+    lines: list[str] = []
+    for part in text.split("\n"):
+        line: list[str] = []
+        used = 0
+        for sep, unit, unit_width in plain_units(part):
+            if not line:
+                line, used = [unit], unit_width
+            elif used + len(sep) + unit_width <= limit:
+                line += (sep, unit)
+                used += len(sep) + unit_width
+            else:
+                lines.append("".join(line))
+                line, used = [unit], unit_width
+        lines.append("".join(line))
+    return lines
+
+
+def plain_units(line: str) -> list[tuple[str, str, int]]:
+    """``(separator, unit, width)`` for each unbreakable unit of ``line``: words split at
+    spaces (a space glued by kinsoku stays inside the unit), and inside a word at every
+    place :func:`converter.wrap._may_break` allows, except after a URL's scheme."""
+    units: list[tuple[str, str, int]] = []
+    unit, sep, last = "", "", 0
+    for word in line.split():
+        if unit:
+            if last & _GLUE_AFTER or _PROPS[word[0]] & _GLUE_BEFORE:
+                unit += " "
+            else:
+                units.append((sep, unit, display_width(unit)))
+                unit, sep = "", " "
+        url = _url_start(word)
+        for i, ch in enumerate(word):
+            bits = _PROPS[ch]
+            if i and i <= url and _may_break(last, bits):
+                units.append((sep, unit, display_width(unit)))
+                unit, sep = "", ""
+            unit += ch
+            last = bits
+    if unit:
+        units.append((sep, unit, display_width(unit)))
+    return units
+
+
+#: The tokens above and marks that take no column (a combining accent, a zero width space and
+#: joiner), which let more characters than columns fit on a line.
+marked_texts = st.lists(st.sampled_from([*TOKENS, "\u0301", "\u200b", "\u200d"]), max_size=40).map("".join)
+
+
+@settings(max_examples=1000)
+@given(marked_texts, st.integers(min_value=0, max_value=30))
+@example("中\u0301\u0301\u0301\u0301文字", 3)
+@example("(中文 )", 2)
+@example("中文" * 30 + "见https://a.b/c" + "中文" * 30 + " x https://d.e/f。", 8)  # a URL runs on to the space
+@example("a" * 100 + "中 " + "b" * 50 + " (c)", 9)  # words wider than the line
+def test_wrap_equals_the_plain_rule(text: str, width: int) -> None:
+    assert wrap(text, width) == plain_wrap(text, width)
+
+
+@settings(max_examples=300)
+@given(st.text(), st.integers(min_value=0, max_value=12))
+def test_wrap_equals_the_plain_rule_on_any_text(text: str, width: int) -> None:
+    assert wrap(text, width) == plain_wrap(text, width)
+
+
+@needs_corpus
+def test_wrap_equals_the_plain_rule_on_the_corpus() -> None:
+    """Every seventh corpus document's unwrapped plain text, wrapped at a few widths."""
+    for path in FEEDS[::7]:
+        text = render(read(path.read_bytes()), "text", width=0)
+        assert isinstance(text, str)
+        for width in (9, 40, 80):
+            assert wrap(text, width) == plain_wrap(text, width), path.name

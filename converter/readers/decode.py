@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from ..errors import InputError
 
@@ -16,7 +17,7 @@ _BOMS = (
 #: Bytes that never occur in text: C0 controls other than tab, LF, FF, CR, ESC.
 _BINARY_BYTES = bytes([*range(0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 #: The same as characters, for text that decoded: a stray one is dropped, a text made of them is binary.
-_CONTROL_CHARS = dict.fromkeys(_BINARY_BYTES)
+_CONTROL_CHARS = re.compile("[" + "".join(f"\\x{byte:02x}" for byte in _BINARY_BYTES) + "]")
 #: Characters sampled, and how many of them may be controls, before decoded text counts as binary.
 _SAMPLE = 8192
 _MOSTLY = 10
@@ -69,7 +70,7 @@ def _mostly_controls(text: str) -> bool:
     """Whether a tenth or more of the first characters are controls (NUL among them) that
     text never holds."""
     head = text[:_SAMPLE]
-    return (len(head) - len(head.translate(_CONTROL_CHARS))) * _MOSTLY >= len(head) > 0
+    return len(_CONTROL_CHARS.findall(head)) * _MOSTLY >= len(head) > 0
 
 
 def _looks_binary(data: bytes, sample: int = _SAMPLE) -> bool:

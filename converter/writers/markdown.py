@@ -99,6 +99,9 @@ def _right_flanking(before: str, after: str) -> bool:
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
 #: What could start inline syntax: a run of one delimiter character, or one special character.
 _INLINE_SPECIAL = re.compile(r"\*+|_+|~+|[\\`\[\]<&]")
+#: Any of those characters: a text without one is written as it is. (Searching for one is
+#: several times faster than ``_INLINE_SPECIAL``, whose alternatives are tried at each position.)
+_ANY_SPECIAL = re.compile(r"[*_~\\`\[\]<&]")
 
 #: A line that would open a block; the named group is the character to backslash.
 _BLOCK_START = re.compile(
@@ -171,6 +174,8 @@ def _escape_match(text: str, match: re.Match[str], context: _Context) -> str:
 def escape_text(text: str, context: _Context = _UNKNOWN) -> str:
     """``text`` with a backslash before each character that could start inline syntax, and
     only there: ``[注]``, ``5 ** 3`` and ``a_b`` stay as they are (see :func:`_needs_escape`)."""
+    if _ANY_SPECIAL.search(text) is None:  # most texts
+        return text
     return _INLINE_SPECIAL.sub(lambda m: _escape_match(text, m, context), text)
 
 
@@ -665,6 +670,8 @@ def _split_at_blank_lines(nodes: list[Inline]) -> list[list[Inline]]:
     a backslash and leave lines holding nothing else. A span cut this way is closed before the
     cut and opened again after it. Without such a run, ``[nodes]`` itself.
     """
+    if _fewer_than_two_breaks(nodes):  # most paragraphs: nothing to cut
+        return [nodes]
     leaves: list[tuple[tuple[Inline, ...], Inline]] = []  # each leaf, with its spans outside in
     stack: list[tuple[tuple[Inline, ...], Inline]] = [((), node) for node in reversed(nodes)]
     while stack:
@@ -688,6 +695,22 @@ def _split_at_blank_lines(nodes: list[Inline]) -> list[list[Inline]]:
     if len(parts) == 1:
         return [nodes]
     return [_rebuild(part) for part in parts if part]
+
+
+def _fewer_than_two_breaks(nodes: list[Inline]) -> bool:
+    """Whether ``nodes`` hold at most one line break, at any depth: then no run of two can
+    cut them (counted without building the leaves)."""
+    breaks = 0
+    stack: list[Any] = list(nodes)
+    while stack:
+        node = stack.pop()
+        if type(node) is LineBreak:
+            breaks += 1
+            if breaks > 1:
+                return False
+        elif type(node) is not Text:
+            stack.extend(getattr(node, "content", ()))
+    return True
 
 
 def _is_break_or_space(node: Inline) -> bool:
