@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
-from collections.abc import Callable
+import socketserver
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 import pytest
 
@@ -21,6 +24,22 @@ SEEDS = sorted((CORPUS / "seed").glob("*")) if (CORPUS / "seed").is_dir() else [
 #: For a test that reads the news items, or the seed: skipped, saying why, where they are absent.
 needs_corpus = pytest.mark.skipif(not FEEDS, reason="../shared/corpus is not present")
 needs_seed = pytest.mark.skipif(not SEEDS, reason="../shared/corpus/seed is not present")
+
+_Served = TypeVar("_Served", bound=socketserver.BaseServer)
+
+
+@contextlib.contextmanager
+def serving(server: _Served) -> Iterator[_Served]:
+    """``server`` answering on a daemon thread while the block runs, then shut down and closed
+    (the tests' local HTTP servers: tests never reach the internet)."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
 
 #: Python that makes this process's output writes halt halfway, however fast or loaded the
 #: machine: each write after the first ``$HALT_AFTER`` (default 0) stops halfway, makes

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import epubcheck_jar
+from support import epubcheck_jar, serving
 from test_net import DOUBLE_BOMB, drip
 
 from converter import ast as A
@@ -220,14 +220,8 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 def _serve(host: str) -> Iterator[_Server]:
-    server = _Server(host)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Server(host)) as running:
+        yield running
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Callable, Iterator
 
 import pytest
+from support import serving
 
 from converter import net
 from converter.net import Deadline, Fetcher, FetchError, FetchTimeout, Limits
@@ -134,13 +135,8 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 def _serve(server: _Server) -> Iterator[_Server]:
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as running:
+        yield running
 
 
 @pytest.fixture
