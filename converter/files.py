@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, BinaryIO
 from .errors import InputError, OutputError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .ast import Document
 
 try:
@@ -362,3 +364,13 @@ def _escaped(match: re.Match[str]) -> str:
     if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode (surrogateescape)
         return f"\\x{code - 0xDC00:02x}"
     return _SHORT_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def cache_path(root: str | os.PathLike[str], url: str) -> Path:
+    """Where a cache folder keeps what it holds for ``url``: ``<2 hex>/<SHA-256>`` under
+    ``root`` (a name of fixed length whatever the URL; 256 folders, none too full)."""
+    import hashlib
+    from pathlib import Path
+
+    key = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+    return Path(root) / key[:2] / key

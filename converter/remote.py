@@ -104,8 +104,9 @@ class FeedCache:
         self.root = Path(root)
 
     def _path(self, url: str) -> Path:
-        key = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
-        return self.root / key[:2] / key
+        from .files import cache_path
+
+        return cache_path(self.root, url)
 
     def load(self, url: str) -> _Copy | None:
         try:
