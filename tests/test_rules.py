@@ -579,3 +579,14 @@ def test_a_caption_container_holding_an_image_is_not_the_caption_of_the_image_be
     assert [type(b) for b in figures] == [A.Figure, A.Figure]
     assert [f.image.url.rsplit("/", 1)[1] for f in figures] == ["1s.jpg", "2s.jpg"]  # type: ignore[union-attr]
     assert [A.plain_text(f.caption) for f in figures] == ["", "Second"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("attributes", "alt", "title"), [
+    ('alt="Cap" title="Cap"', "Cap", ""),  # RTI: the caption as alt and again as title
+    ('title="Cap"', "Cap", ""),  # the title stands in for a missing alt text, once
+    ('alt="A boat" title="Photo: Li"', "A boat", "Photo: Li"),
+])
+def test_an_image_title_repeating_its_alt_text_is_not_kept(attributes: str, alt: str, title: str) -> None:
+    paragraph = only(f'<p><img src="/a.jpg" {attributes}> Text after.</p>')
+    image = next(n for n in A.walk([paragraph]) if isinstance(n, A.Image))
+    assert (image.alt, image.title) == (alt, title)

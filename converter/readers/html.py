@@ -735,8 +735,9 @@ class _Walker:
         url = self.sources[el] if el in self.sources else rules.image_source(el, self.base_url)
         if not url:
             return None
-        title = el.get("title")
-        return A.Image(url, rules.image_alt(el), one_line(title) if title is not None else "")
+        alt, title = rules.image_alt(el), el.get("title")
+        title = one_line(title) if title is not None else ""
+        return A.Image(url, alt, "" if title == alt else title)  # a title repeating the alt text says it twice
 
 
 def localize_labels(blocks: list[A.Block], language: str) -> None:
