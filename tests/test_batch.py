@@ -473,3 +473,23 @@ def test_a_damaged_journal_costs_only_its_damaged_lines(tmp_path: Path) -> None:
     again = convert_tree(src, out, "md")
     assert [r.source.relative_to(src).with_suffix(".md").as_posix() for r in again.results
             if r.status == "converted"] == [damaged] and again.skipped == 3
+
+
+@pytest.mark.parametrize(("fmt", "option", "first", "second"), [
+    ("html", "css", b"p { color: navy }", b"p { color: teal }"),
+    ("epub", "cover_image", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, b"\x89PNG\r\n\x1a\n" + b"\1" * 64),
+])
+def test_a_rerun_with_an_edited_option_file_converts_again(tmp_path: Path, fmt: str, option: str,
+                                                          first: bytes, second: bytes) -> None:
+    """The journal marks what ``--css``/``--epub-cover-image`` files held, not only their names:
+    edit the stylesheet and rerun, and the outputs are made again; an unchanged one skips."""
+    src = make_tree(tmp_path / "src", 2)
+    out = tmp_path / "out"
+    given = tmp_path / "option-file"
+    extra = {"images": "none"} if fmt == "epub" else {}
+    counts = []
+    for data in (first, first, second):
+        given.write_bytes(data)
+        report = convert_tree(src, out, fmt, jobs=1, **{option: str(given)}, **extra)
+        counts.append((report.converted, report.skipped))
+    assert counts == [(2, 0), (0, 2), (2, 0)]

@@ -37,8 +37,27 @@ def fingerprint(fmt: str, options: dict[str, Any]) -> str:
     mark: dict[str, Any] = {"version": __version__, "format": cls.name, "options": effective}
     if options.get(METADATA):  # metadata given by the user: runs without any keep their marks
         mark["metadata"] = options[METADATA]
+    files = {name: _file_digest(effective[name]) for name in FILE_OPTIONS if effective.get(name)}
+    if files:  # an edited stylesheet or template is another output: runs without any keep their marks
+        mark["files"] = files
     data = json.dumps(mark, sort_keys=True, default=str)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+#: Options that name a file whose content goes into the output.
+FILE_OPTIONS = ("css", "cover_image", "template", "reference_doc")
+
+
+def _file_digest(path: object) -> str:
+    """The SHA-256 of the file ``path`` names, read as the writer reads it; ``""`` when it
+    cannot be (the writer then says why, on one line)."""
+    from ..errors import OptionError
+    from ..writers.article import read_option_file
+
+    try:
+        return hashlib.sha256(read_option_file("file", str(path))).hexdigest()
+    except OptionError:
+        return ""
 
 
 #: What a journal line records of its input: a file's size and modification time, or the
