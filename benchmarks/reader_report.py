@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import functools
 import itertools
 import json
 import re
@@ -594,13 +595,20 @@ def _md_body(md: str) -> str:
     return re.sub(r"\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)", "]", md)
 
 
+@functools.cache
+def _cjk_report() -> Any:
+    """``cjk_report``, beside this script, imported once (it imports ``converter`` itself)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import cjk_report
+
+    return cjk_report
+
+
 def cjk_space(doc: Doc) -> str:
     """A space between two CJK characters in the text or Markdown output where the source's
     text does not separate them, by ``cjk_report.cjk_spaces`` (CSS drops a line break between
     CJK characters, and white space around it)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import cjk_report
-
+    cjk_report = _cjk_report()
     source = cjk_report.source_text(doc.src.raw)
     for seen in (doc.txt, cjk_report.markdown_seen(doc.md)):
         places = cjk_report.cjk_spaces(seen, source)
@@ -617,9 +625,7 @@ def overwide_line(doc: Doc, limit: int) -> str:
     """A text line wider than the width that is not a single unbreakable token, by
     ``cjk_report.long_lines`` (East Asian wide characters count two; a URL wider than the
     line may keep its marker or label)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import cjk_report
-
+    cjk_report = _cjk_report()
     lines = cjk_report.long_lines(doc.txt, limit, cjk_report.code_lines(json.dumps(doc.data)))
     return lines[0][:60] + "…" if lines else ""
 
@@ -925,6 +931,7 @@ def main() -> None:
         docs = load_docs(sources, folder)
         outputs.append(docs)
         runs.append((cmd or "library", measure(docs, found), bylines(docs)))
+    fired = functools.cache(lambda: firings(a.corpus))  # the rules' firings, found once if asked for
     n = len(sources)
     labels = ["before", "after"] if len(runs) == 2 else [f"run {i + 1}" for i in range(len(runs))]
     print(f"{n} documents; documents whose output shows each pattern")
@@ -949,13 +956,13 @@ def main() -> None:
             cells.append(f"{found_has}/{has} (all: {person})")
         print(f"| {pub} | {per_pub[pub]} | " + " | ".join(cells) + " |")
     if len(outputs) >= 2:
-        lost = text_lost(outputs[0], outputs[-1], firings(a.corpus))
+        lost = text_lost(outputs[0], outputs[-1], fired())
         runs[-1][1]["text_lost"] = lost
         print()
         print(f"Text lost: {len(lost)} documents lose words of the {labels[0]} output that no rule of this checkout"
               f" took ({sum(int(v.split()[0]) for v in lost.values())} words in all; --show text_lost lists them)")
     if a.recall:
-        recalls = article_recall(a.corpus, outputs[-1], firings(a.corpus))
+        recalls = article_recall(a.corpus, outputs[-1], fired())
         print()
         print("Recall of the article (the corpus ruler's recall, the words the rules took removed from the source):")
         print("| format | mean | p01 | min | documents below 0.95 |")
