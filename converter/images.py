@@ -21,10 +21,11 @@ says nothing) is remembered in the cache folder for :data:`SILENT_HOST_TTL` seco
 other using the cache (the workers of a batch), so that a run without a network waits for each
 dead host once, not once per image. Once a few hosts have timed out and none has answered, the
 network is taken as down and no new host is asked either. Those images are counted
-(:class:`ImagesSkipped`) rather than each reported. Until some host has answered, a server gets
-:data:`PROBE_READ_TIMEOUT` seconds to start answering, not the patient ``read_timeout``: a run
-without a network learns it after one short wait, and once the network is known to work a slow
-server gets its full time.
+(:class:`ImagesSkipped`) rather than each reported. Until some host has answered, a host gets
+:data:`PROBE_TIMEOUT` seconds to be looked up, accept the connection and start answering, not
+the patient timeouts: a run without a network learns it after one short wait. Once the network
+is known to work a slow server gets its full time, and an image cut off by the probe is asked
+again with it.
 
 Images can be asked for ahead of need (:meth:`ImageFetcher.prefetch`): a batch begins the images
 of all its documents together, the first image of each host first, so that without a network the
@@ -74,9 +75,13 @@ SILENT_HOST_TTL = 300.0
 MAX_SILENT_HOSTS = 256
 #: Hosts that must have timed out, none having answered, before the network is taken as down.
 NETWORK_DOWN_AFTER = 2
-#: Seconds a server may take to start answering (and between two reads) while no host has
-#: answered lately: httpx's default. Once one has, the network works and ``read_timeout`` holds.
-PROBE_READ_TIMEOUT = 5.0
+#: Seconds a host may take to be looked up, to accept a connection and to start answering (and
+#: between two reads) while no host has answered lately. Working image hosts answer in well
+#: under a second (one lost SYN costs one more); a host cut off by it is asked again with the
+#: patient timeouts as soon as any host has answered, so only a run where every host is that
+#: slow goes without images (and says so). Once a host has answered, the network works and
+#: ``connect_timeout``/``read_timeout`` hold.
+PROBE_TIMEOUT = 2.0
 USER_AGENT = "converter (feed article to e-book; image fetcher)"
 #: Seconds between two looks at whether the network is down, while waiting for an image.
 _POLL = 0.25
@@ -492,9 +497,9 @@ class ImageFetcher:
 
     Each image gets ``deadline`` seconds (redirects included) and ``max_bytes``; all the images
     of one document share ``document_budget`` seconds. A server may be silent for
-    ``read_timeout`` seconds once the network is known to work (a host answered), for at most
-    ``probe_read_timeout`` before. A host that does not answer is left alone for
-    ``silent_host_ttl`` seconds (see :class:`HostMemory`).
+    ``read_timeout`` seconds once the network is known to work (a host answered); before, a
+    host gets at most ``probe_timeout`` seconds to connect and start answering. A host that
+    does not answer is left alone for ``silent_host_ttl`` seconds (see :class:`HostMemory`).
     """
 
     def __init__(self, *, cache_dir: str | os.PathLike[str] | None = None, offline: bool = False,
@@ -502,7 +507,7 @@ class ImageFetcher:
                  connect_timeout: float = net.DEFAULT_CONNECT_TIMEOUT,
                  read_timeout: float = net.DEFAULT_READ_TIMEOUT, deadline: float = net.DEFAULT_DEADLINE,
                  document_budget: float = DEFAULT_DOCUMENT_BUDGET, workers: int = DEFAULT_WORKERS,
-                 silent_host_ttl: float = SILENT_HOST_TTL, probe_read_timeout: float = PROBE_READ_TIMEOUT) -> None:
+                 silent_host_ttl: float = SILENT_HOST_TTL, probe_timeout: float = PROBE_TIMEOUT) -> None:
         root = cache_dir if cache_dir is not None else default_cache_dir()
         self.cache = ImageCache(root)
         self.hosts = HostMemory(root, silent_host_ttl)
@@ -512,8 +517,9 @@ class ImageFetcher:
         limits = net.Limits(max_bytes=max_bytes, connect_timeout=connect_timeout, read_timeout=read_timeout,
                             deadline=deadline, allow_private_hosts=allow_private_hosts)
         self._http = net.Fetcher(limits, accept="image/*", user_agent=USER_AGENT)
-        self._probing = net.Fetcher(dataclasses.replace(limits, read_timeout=min(read_timeout, probe_read_timeout)),
-                                    accept="image/*", user_agent=USER_AGENT)
+        probe = dataclasses.replace(limits, connect_timeout=min(connect_timeout, probe_timeout),
+                                    read_timeout=min(read_timeout, probe_timeout))
+        self._probing = net.Fetcher(probe, accept="image/*", user_agent=USER_AGENT)
         self._first: dict[str, threading.Event] = {}  # host -> set once its first request is over
         self._lock = threading.Lock()
         self._early: dict[str, _Early] = {}  # URL -> its request begun ahead, until a fetch takes it
@@ -718,8 +724,18 @@ class ImageFetcher:
         return None
 
     def _download(self, url: str, budget: net.Deadline) -> bytes:
-        http = self._http if self.hosts.network_works() else self._probing
-        probing = http.limits.read_timeout < self._http.limits.read_timeout
+        """``url``'s body: with the probe's short timeouts while no host has answered, and asked
+        again with the patient ones if it was cut off by them while another host answered."""
+        probing = not self.hosts.network_works() and self._probing.limits != self._http.limits
+        try:
+            return self._body(url, budget, probing)
+        except _Failure as failure:
+            if not (failure.probed and self.hosts.network_works()):
+                raise
+        return self._body(url, budget, False)
+
+    def _body(self, url: str, budget: net.Deadline, probing: bool) -> bytes:
+        http = self._probing if probing else self._http
         try:
             body = http.get(url, budget).body
         except net.FetchError as exc:

@@ -150,6 +150,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path in files:
             self._send(*files[path])
         elif path == "/slow.jpg":
+            server.slow_arrived.set()
             time.sleep(2)
             self._send(SAMPLES["image/jpeg"], "image/jpeg")
         elif path == "/delay.png":
@@ -211,6 +212,7 @@ class _Server(http.server.ThreadingHTTPServer):
         self.inflight = 0
         self.max_inflight = 0
         self.elsewhere = ""
+        self.slow_arrived = threading.Event()
 
     def url(self, path: str) -> str:
         return f"http://{self.server_address[0]}:{self.server_port}{path}"
@@ -658,7 +660,7 @@ def test_an_image_under_way_is_given_up_once_the_network_looks_down(silent: Call
     instead of each being waited for to its timeout."""
     host = silent()
     fetcher = ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, deadline=20.0,
-                           connect_timeout=30.0, read_timeout=30.0, probe_read_timeout=30.0)
+                           connect_timeout=30.0, read_timeout=30.0, probe_timeout=30.0)
     fetcher.prefetch([host.url("/a.jpg")])
     for dead in ("one.invalid:80", "two.invalid:80"):  # as another worker finds them
         fetcher.hosts.remember(dead, "timed out", slow=True)
@@ -675,13 +677,34 @@ def test_a_slow_server_gets_the_patient_timeout_once_a_host_has_answered(server:
     probe allows 0.5 s.)"""
     def fetcher() -> ImageFetcher:
         return ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, read_timeout=30.0,
-                            probe_read_timeout=0.5)
+                            probe_timeout=0.5)
 
     found, warned = _fetch(fetcher(), [server.url("/slow.jpg?n=1")])
     assert found == {} and len(warned) == 1 and "timed out" in warned[0]
     assert fetcher().fetch_all([f"http://localhost:{server.server_port}/photo.jpg"])  # another host answers
     found, warned = _fetch(fetcher(), [server.url("/slow.jpg?n=2")])
     assert warned == [] and list(found) == [server.url("/slow.jpg?n=2")]
+
+
+def test_an_image_cut_off_by_the_probe_is_asked_again_once_a_host_has_answered(server: _Server,
+                                                                               tmp_path: Path) -> None:
+    """The probe's short wait must not cost the image of a slow server when the network turns
+    out to work meanwhile (another host answered while it waited): it is asked again, patiently.
+    (/slow.jpg answers after 2 s; the probe allows 1 s; the network is marked working as soon
+    as the request arrives, as another host's answer would.)"""
+    fetcher = ImageFetcher(cache_dir=tmp_path / "cache", allow_private_hosts=True, read_timeout=30.0,
+                           probe_timeout=1.0)
+
+    def another_host_answers() -> None:
+        if server.slow_arrived.wait(30):
+            fetcher.hosts.answered()
+
+    helper = threading.Thread(target=another_host_answers, daemon=True)
+    helper.start()
+    found, warned = _fetch(fetcher, [server.url("/slow.jpg")])
+    helper.join()
+    assert warned == [] and list(found) == [server.url("/slow.jpg")]
+    assert [path for path, _ in server.log] == ["/slow.jpg", "/slow.jpg"]  # cut off, then asked again
 
 
 def _article(path: Path, published_ms: int, images: list[str]) -> Path:
