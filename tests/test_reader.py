@@ -209,3 +209,18 @@ def test_json_round_trip_is_lossless() -> None:
         doc = parse(path.read_bytes(), path=str(path))
         again = load_json(render(doc, "json"))
         assert again == doc, path.name
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    # the space before the next word is outside the link: its underline stops at the word
+    ('<p>Read <a href="https://ex.com/b">the story </a>here.</p>',
+     [A.Text("Read "), A.Link([A.Text("the story")], "https://ex.com/b"), A.Text(" here.")]),
+    ('<p>See<a href="https://ex.com/b"> <b>this</b></a>.</p>',
+     [A.Text("See "), A.Link([A.Strong([A.Text("this")])], "https://ex.com/b"), A.Text(".")]),
+    # a link on a space alone keeps its target (the space is all there is to hold it)
+    ('<p>a<a href="https://ex.com/b"> </a>b</p>',
+     [A.Text("a"), A.Link([A.Text(" ")], "https://ex.com/b"), A.Text("b")]),
+])
+def test_spaces_at_a_links_edges_are_moved_outside_it(html: str, expected: list[A.Inline]) -> None:
+    doc = doc_from(f"<!--1700000000000-->\n[T](https://ex.com/a)\n------\n\n{html}\n")
+    assert doc.blocks == [A.Paragraph(expected)]

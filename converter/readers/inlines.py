@@ -4,7 +4,8 @@ HTML collapses white space across element boundaries; the walk sees one text nod
 so it cannot. This module does it for a whole paragraph: one space where HTML shows one, none
 at the edges or around line breaks, no ``&nbsp;``/full-width-space indentation, adjacent texts
 merged, empty or doubled formatting (``<strong><strong>``) removed, and spaces moved outside
-emphasis so every writer can mark it up cleanly.
+emphasis and links so every writer can mark them up cleanly (and a link's underline does not
+run under the space after it).
 """
 
 from __future__ import annotations
@@ -105,7 +106,9 @@ def _prune(nodes: list[A.Inline], parent: type | None) -> list[A.Inline]:
             continue
         node.content = _prune(node.content, type(node))
         if isinstance(node, A.Link):
-            if node.content:
+            if any(not is_blank(c) for c in node.content):
+                _move_edge_spaces_out(node, out)
+            elif node.content:  # a link on a space alone: its target is still the only trace of it
                 out.append(node)
             continue
         if type(node) is parent or not any(not is_blank(c) for c in node.content):

@@ -18,7 +18,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import partial
 from typing import Any, ClassVar
 
 from ..ast import Document
@@ -190,15 +190,16 @@ def make_writer(fmt: str, **options: Any) -> Writer:
 
 def writer_options(cls: type[Writer]) -> list[str]:
     """Names of the keyword options a writer class accepts."""
-    return list(_keyword_options(cls))
+    names = _OPTION_NAMES.get(cls)
+    if names is None:
+        params = inspect.signature(cls.__init__).parameters.values()
+        names = _OPTION_NAMES[cls] = tuple(p.name for p in params if p.name != "self" and p.kind is p.KEYWORD_ONLY)
+    return list(names)
 
 
-@cache
-def _keyword_options(cls: type[Writer]) -> tuple[str, ...]:
-    """Read from the signature once per class: ``render`` asks once per document, and
-    ``inspect.signature`` costs about as much as writing a short document's Markdown."""
-    params = inspect.signature(cls.__init__).parameters.values()
-    return tuple(p.name for p in params if p.name != "self" and p.kind is p.KEYWORD_ONLY)
+#: :func:`writer_options` by class, read from the signature once: ``render`` asks once per
+#: document, and ``inspect.signature`` costs several times what making the writer does.
+_OPTION_NAMES: dict[type[Writer], tuple[str, ...]] = {}
 
 
 def format_infos() -> list[FormatInfo]:
