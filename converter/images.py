@@ -638,6 +638,7 @@ class ImageFetcher:
         found: dict[str, FetchedImage] = {}
         late: dict[str, list[str]] = {}
         silent: dict[tuple[str, str], list[str]] = {}  # (document, host) -> the URLs that found it silent
+        probed: set[str] = set()  # hosts cut off by the probe's short wait, asked again once a host answers
         skipped: dict[tuple[str, str], list[str]] = {}
         for url, outcome in zip(unique, outcomes, strict=True):
             label = owner[url]
@@ -649,13 +650,15 @@ class ImageFetcher:
                 skipped.setdefault((label, outcome.host), []).append(outcome.reason)
             elif outcome.silent:
                 silent.setdefault((label, outcome.host), []).append(f"{url}: {outcome}")
+                if outcome.probed:
+                    probed.add(outcome.host)
             elif not outcome.quiet:
                 _warn(label, f"image not embedded: {url}: {outcome}", ImageWarning, (outcome.host,))
         for (label, host), reasons in silent.items():  # the images skipped meanwhile are told with them
             count = len(reasons) + len(skipped.pop((label, host), ()))
             more = f" (and {count - 1} more from it)" if count > 1 else ""
-            _warn(label, f"image not embedded: {reasons[0]}{more}; {host} is not asked again for "
-                         f"{self.hosts.ttl:g} s", ImageWarning, (host,) * count)
+            _warn(label, f"image not embedded: {reasons[0]}{more}; {self._not_again(host, host in probed)}",
+                  ImageWarning, (host,) * count)
         for (label, host), reasons in skipped.items():
             _warn(label, f"{_images(len(reasons))} from {host} not embedded: {reasons[0]}", ImagesSkipped,
                   (host,) * len(reasons))
@@ -663,6 +666,14 @@ class ImageFetcher:
         for label, hosts in late.items():
             _warn(label, f"{len(hosts)} of {total} images not embedded: {budget.reason}", ImageWarning, tuple(hosts))
         return found
+
+    def _not_again(self, host: str, probed: bool) -> str:
+        """When a host that did not answer is asked again: after the TTL, or, cut off by the
+        probe's short wait, as soon as some host has answered (the network then works)."""
+        if probed:
+            return (f"no image host has answered within {self._probing.limits.read_timeout:g} s yet; "
+                    f"{host} is asked again, with more time, once one has")
+        return f"{host} is not asked again for {self.hosts.ttl:g} s"
 
     def _budget(self, documents: int) -> net.Deadline:
         seconds = self.document_budget * max(1, documents)

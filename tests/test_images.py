@@ -681,6 +681,7 @@ def test_a_slow_server_gets_the_patient_timeout_once_a_host_has_answered(server:
 
     found, warned = _fetch(fetcher(), [server.url("/slow.jpg?n=1")])
     assert found == {} and len(warned) == 1 and "timed out" in warned[0]
+    assert warned[0].endswith(f"{server.server_address[0]}:{server.server_port} is asked again, with more time, once one has")
     assert fetcher().fetch_all([f"http://localhost:{server.server_port}/photo.jpg"])  # another host answers
     found, warned = _fetch(fetcher(), [server.url("/slow.jpg?n=2")])
     assert warned == [] and list(found) == [server.url("/slow.jpg?n=2")]
