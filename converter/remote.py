@@ -164,10 +164,18 @@ class FeedFetcher:
         except net.FetchError as exc:
             raise InputError(f"cannot be fetched: {exc}", url) from None
         if response.status == 304 and copy is not None:
+            self._renew(url, copy, response)
             return FetchedFeed(url, copy.data, "not modified")
         _refuse_other_content(response, url)
         self.cache.store(url, response.body, response.etag, response.last_modified)
         return FetchedFeed(url, response.body, "fetched")
+
+    def _renew(self, url: str, copy: _Copy, response: net.Response) -> None:
+        """Keep the validators a 304 carries, where they differ from the copy's (RFC 9111,
+        4.3.4: a 304 updates the stored response's headers), so the next request sends them."""
+        etag, last_modified = response.etag or copy.etag, response.last_modified or copy.last_modified
+        if (etag, last_modified) != (copy.etag, copy.last_modified):
+            self.cache.store(url, copy.data, etag, last_modified)
 
     def fetch_all(self, urls: Sequence[str]) -> dict[str, FetchedFeed | InputError]:
         """Each of ``urls`` (a few at once), or why it could not be had."""

@@ -70,6 +70,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self._not_modified(etag=etag)
             else:
                 self._send(server.news, "application/rss+xml", ETag=etag)
+        elif self.path == "/renewed.xml":  # the same feed, its ETag renewed by each 304
+            if conditions[0] in ('"r1"', '"r2"'):
+                self._not_modified(etag='"r2"')
+            else:
+                self._send(TWO, "application/rss+xml", ETag='"r1"')
         elif self.path == "/atom.xml":
             if conditions[1] == LAST_MODIFIED:
                 self._not_modified()
@@ -182,6 +187,17 @@ def test_a_rerun_asks_with_the_etag_gets_304_and_converts_nothing(server: _Serve
     assert server.log[2] == ("/news.xml", '"v1"', None)  # not matched: the whole feed comes back
     assert code == 0 and "1 converted, 2 skipped, 0 failed" in err
     assert (out / "2024-11-28-a-new-bridge.md").is_file()
+
+
+def test_a_304_with_new_validators_renews_the_ones_kept(server: _Server, cache: Path) -> None:
+    """A 304 may carry a new ETag (RFC 9111, 4.3.4: the stored response's headers are updated
+    from it): the next request sends the new one."""
+    def fetch() -> str:
+        return FeedFetcher(FetchOptions(cache_dir=str(cache), allow_private_hosts=True)).fetch(
+            server.url("/renewed.xml")).how
+
+    assert [fetch(), fetch(), fetch()] == ["fetched", "not modified", "not modified"]
+    assert [etag for _, etag, _ in server.log] == [None, '"r1"', '"r2"']
 
 
 def test_a_feed_with_only_a_date_is_asked_for_since_that_date(server: _Server, tmp_path: Path, cache: Path) -> None:
