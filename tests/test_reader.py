@@ -224,3 +224,29 @@ def test_json_round_trip_is_lossless() -> None:
 def test_spaces_at_a_links_edges_are_moved_outside_it(html: str, expected: list[A.Inline]) -> None:
     doc = doc_from(f"<!--1700000000000-->\n[T](https://ex.com/a)\n------\n\n{html}\n")
     assert doc.blocks == [A.Paragraph(expected)]
+
+
+LONG = " ".join(["The minister spoke at length about the budget and the bridge."] * 8)
+
+
+def _figure(url: str, alt: str = "") -> A.Figure:
+    return A.Figure(A.Image(url, alt=alt), [])
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    # a photo above the text, in the text's paragraph (RTI): a figure, then the paragraph (a
+    # short text there would be the photo's caption)
+    (f'<p><img src="https://ex.com/p.jpg" alt="The minister."><br>{LONG}</p>',
+     [_figure("https://ex.com/p.jpg", "The minister."), A.Paragraph([A.Text(LONG)])]),
+    # a linked thumbnail on the last line
+    ('<p>Watch it.<br><a href="https://ex.com/v"><img src="https://ex.com/t.jpg"></a></p>',
+     [A.Paragraph([A.Text("Watch it.")]), _figure("https://ex.com/t.jpg")]),
+    # an image within a line, or on a line between two lines of text, stays where it is
+    ('<p>a <img src="https://ex.com/i.png" alt="icon"> b</p>',
+     [A.Paragraph([A.Text("a "), A.Image("https://ex.com/i.png", alt="icon"), A.Text(" b")])]),
+    ('<p>a<br><img src="https://ex.com/i.png"><br>b</p>',
+     [A.Paragraph([A.Text("a"), A.LineBreak(), A.Image("https://ex.com/i.png"), A.LineBreak(), A.Text("b")])]),
+])
+def test_an_image_on_a_line_of_its_own_at_a_paragraphs_edge_is_a_figure(html: str, expected: list[A.Block]) -> None:
+    doc = doc_from(f"<!--1700000000000-->\n[T](https://ex.com/a)\n------\n\n{html}\n")
+    assert doc.blocks == expected

@@ -779,7 +779,9 @@ def paragraphs(run: list[A.Inline]) -> list[A.Block]:
     """Turn a run of inlines into paragraphs.
 
     Two or more ``<br>`` in a row separate paragraphs (many feeds write paragraphs that way);
-    a paragraph holding nothing but images becomes one figure per image.
+    a paragraph holding nothing but images becomes one figure per image, and so does an image
+    on a line of its own at a paragraph's start or end (``<img><br>text``: a photo above the
+    text, not a character of its first line).
     """
     if not run:
         return []
@@ -791,13 +793,37 @@ def paragraphs(run: list[A.Inline]) -> list[A.Block]:
         content = tidy_paragraph(chunk)
         if not content:
             continue
-        images = [n for n in content if isinstance(n, A.Image)
-                  or (isinstance(n, A.Link) and len(n.content) == 1 and isinstance(n.content[0], A.Image))]
+        images = [n for n in content if _image_of(n) is not None]
         if images and all(n in images or isinstance(n, A.LineBreak) or is_blank(n) for n in content):
-            out.extend(A.Figure(n if isinstance(n, A.Image) else n.content[0]) for n in images)  # type: ignore[arg-type]
-        else:
-            out.append(A.Paragraph(content))
+            out.extend(A.Figure(_image_of(n)) for n in images)  # type: ignore[arg-type]
+            continue
+        start, end = _image_lines(content)
+        out.extend(A.Figure(_image_of(n)) for n in content[:start] if _image_of(n) is not None)  # type: ignore[arg-type]
+        out.append(A.Paragraph(content[start:end]))
+        out.extend(A.Figure(_image_of(n)) for n in content[end:] if _image_of(n) is not None)  # type: ignore[arg-type]
     return out
+
+
+def _image_of(node: A.Inline) -> A.Image | None:
+    """The image a node shows on its own: an image, or a link around nothing but one."""
+    if isinstance(node, A.Image):
+        return node
+    if isinstance(node, A.Link) and len(node.content) == 1 and isinstance(node.content[0], A.Image):
+        return node.content[0]
+    return None
+
+
+def _image_lines(content: list[A.Inline]) -> tuple[int, int]:
+    """Where a paragraph's text begins and ends once the lines at its start and end that hold
+    one image and nothing else are set apart (``content[:start]``, ``content[end:]``: images
+    and the line breaks after or before them)."""
+    start, end = 0, len(content)
+    while start + 1 < end and _image_of(content[start]) is not None and isinstance(content[start + 1], A.LineBreak):
+        start += 2
+    while end - 1 > start + 1 and _image_of(content[end - 1]) is not None \
+            and isinstance(content[end - 2], A.LineBreak):
+        end -= 2
+    return start, end
 
 
 def _split_on_double_breaks(run: list[A.Inline]) -> list[list[A.Inline]]:
