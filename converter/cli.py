@@ -407,9 +407,11 @@ def _convert(run: _Run) -> int:
         return _to_stream(run.inputs, run.to, run.output, run.options)
     target = _dataset_output(run.inputs, run.to, run.output) if dataset else None
     try:
-        plan = batch.plan_inputs(run.inputs, run.to, None if dataset else run.output, include=run.include,
-                                 exclude=run.exclude, follow_symlinks=run.follow_symlinks, pair=not dataset,
-                                 read_feeds=not dataset, name=run.name, jobs=run.jobs, fetch=run.fetch())
+        with _progress(not run.quiet) as fetching:
+            plan = batch.plan_inputs(run.inputs, run.to, None if dataset else run.output, include=run.include,
+                                     exclude=run.exclude, follow_symlinks=run.follow_symlinks, pair=not dataset,
+                                     read_feeds=not dataset, name=run.name, jobs=run.jobs, fetch=run.fetch(),
+                                     on_fetch=fetching.feeds)
     except OutputError as exc:
         _usage_error("-o", str(exc))
     if not plan.jobs and not plan.problems:
@@ -528,9 +530,10 @@ def _bundle(run: _Run) -> int:
     from .api import bundle_files
 
     book, quiet = run.bundle or "-", run.quiet
-    plan = batch.plan_inputs(run.inputs, "json", include=run.include, exclude=run.exclude,
-                             follow_symlinks=run.follow_symlinks, pair=False,  # one book, no output per input
-                             fetch=run.fetch())
+    with _progress(not quiet) as fetching:
+        plan = batch.plan_inputs(run.inputs, "json", include=run.include, exclude=run.exclude,
+                                 follow_symlinks=run.follow_symlinks, pair=False,  # one book, no output per input
+                                 fetch=run.fetch(), on_fetch=fetching.feeds)
     if not plan.jobs and not plan.problems:
         return _nothing("bundle", run)
     shown = "<stdout>" if book == "-" else book
@@ -734,6 +737,11 @@ class _Progress:
             self.bar.update(task, advance=1, rate=rate)
 
         return advance
+
+    def feeds(self, count: int) -> Callable[[], None]:
+        """The line of feeds being fetched (by URL, or listed in OPML files) while inputs are
+        planned: ``count`` of them."""
+        return self.phase("fetching feeds", count, "feeds")
 
 
 def _stderr_console() -> Any:

@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -177,8 +177,10 @@ class FeedFetcher:
         if (etag, last_modified) != (copy.etag, copy.last_modified):
             self.cache.store(url, copy.data, etag, last_modified)
 
-    def fetch_all(self, urls: Sequence[str]) -> dict[str, FetchedFeed | InputError]:
-        """Each of ``urls`` (a few at once), or why it could not be had."""
+    def fetch_all(self, urls: Sequence[str],
+                  had: Callable[[], None] | None = None) -> dict[str, FetchedFeed | InputError]:
+        """Each of ``urls`` (a few at once), or why it could not be had; ``had`` is called as
+        each one is (fetched, or given up)."""
         from . import net
 
         def one(url: str) -> FetchedFeed | InputError:
@@ -189,7 +191,8 @@ class FeedFetcher:
 
         unique = list(dict.fromkeys(urls))
         workers = 1 if self.options.offline else WORKERS
-        return dict(zip(unique, net.on_threads(one, unique, workers), strict=True))
+        done = (lambda _: had()) if had is not None else (lambda _: None)
+        return dict(zip(unique, net.on_threads(one, unique, workers, done), strict=True))
 
     def _fetcher(self) -> net.Fetcher:
         from . import net

@@ -503,3 +503,54 @@ def test_validators_that_cannot_be_headers_are_not_sent_back() -> None:
     assert net._header_value('"v1"') and net._header_value("Wed, 27 Nov 2024 12:30:00 GMT")
     assert not net._header_value('"v1"\r\nX-Injected: yes') and not net._header_value("") \
         and not net._header_value("é") and not net._header_value("x" * 2000)
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+def test_planning_tells_how_many_feeds_it_fetches_and_as_each_is_had(server: _Server, tmp_path: Path,
+                                                                     cache: Path) -> None:
+    """What the command line's "fetching feeds" line is driven by: the count first, then one
+    call per feed, the one that fails included."""
+    calls: list[object] = []
+
+    def on_fetch(count: int) -> functools.partial[None]:
+        calls.append(count)
+        return functools.partial(calls.append, "had")
+
+    urls = [server.url("/news.xml"), server.url("/atom.xml"), server.url("/missing.xml")]
+    plan = plan_inputs(urls, "md", tmp_path / "out", fetch=FetchOptions(cache_dir=str(cache),
+                                                                         allow_private_hosts=True),
+                       on_fetch=on_fetch)
+    assert calls == [3, "had", "had", "had"]
+    assert len(plan.problems) == 1 and len(plan.jobs) == 4  # the two entries of each good feed
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_a_terminal_sees_the_feeds_being_fetched(server: _Server, tmp_path: Path, cache: Path) -> None:
+    """On a terminal, fetching feeds shows a progress line (it takes a while: /slow.xml
+    answers after 2 s), as converting does."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "converter", server.url("/slow.xml"), server.url("/news.xml"),
+                               "--to", "md", "-o", str(tmp_path / "out"), "--cache-dir", str(cache),
+                               "--allow-private-hosts"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=120,
+                              env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: all was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0, shown
+    assert b"fetching feeds" in shown

@@ -36,6 +36,8 @@ from .journal import recorded_entries
 from .report import FileResult
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..remote import FetchedFeed
     from .planning import Jobs
 
@@ -68,9 +70,11 @@ class Feeds:
     """The feeds of one plan, expanded into jobs: the identities seen, the outputs taken and
     what each output folder's journal records, shared by every feed of the plan."""
 
-    def __init__(self, ext: str, fetch: FetchOptions | None = None) -> None:
+    def __init__(self, ext: str, fetch: FetchOptions | None = None,
+                 on_fetch: Callable[[int], Callable[[], None]] | None = None) -> None:
         self.ext = ext
         self.fetch = fetch or FetchOptions()
+        self.on_fetch = on_fetch  # see planning.plan_inputs
         self.seen: set[str] = set()
         self.taken: set[str] = set()
         self._recorded: dict[str, tuple[dict[str, str], set[str]]] = {}
@@ -83,7 +87,8 @@ class Feeds:
 
         wanted = [url for url in dict.fromkeys(urls) if url not in self._fetched]
         if wanted:
-            self._fetched.update(FeedFetcher(self.fetch).fetch_all(wanted))
+            had = self.on_fetch(len(wanted)) if self.on_fetch is not None else None
+            self._fetched.update(FeedFetcher(self.fetch).fetch_all(wanted, had))
 
     def add_url(self, jobs: Jobs, url: str, folder: str, root: str, problems: list[FileResult],
                 listed_in: str = "") -> None:

@@ -153,7 +153,8 @@ class Plan:
 def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str | os.PathLike[str] | None = None,
                 *, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = (),
                 follow_symlinks: bool | None = None, pair: bool = True, read_feeds: bool = True,
-                name: str | None = None, jobs: int | None = None, fetch: FetchOptions | None = None) -> Plan:
+                name: str | None = None, jobs: int | None = None, fetch: FetchOptions | None = None,
+                on_fetch: Callable[[int], Callable[[], None]] | None = None) -> Plan:
     """The plan for what a user names: files and folders, and an output file, folder or none.
 
     The one place where inputs are paired with outputs, for the command line and the library
@@ -177,7 +178,9 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
     :mod:`converter.remote`); its entries go to the folder ``output``, or to one named from
     the URL in the current folder. An OPML file is the feeds it lists, fetched the same way,
     each into a folder named from its URL in ``output`` (or in a folder named like the file).
-    Feeds are fetched before anything else is planned, a few at once.
+    Feeds are fetched before anything else is planned, a few at once; ``on_fetch`` is called
+    with how many are about to be, and the function it returns as each one is had (a progress
+    bar).
     """
     ext = "." + get_writer_class(to).extension
     include, exclude = tuple(include), tuple(exclude)  # read once per folder
@@ -188,7 +191,7 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], to: str, output: str |
         _refuse_file_for_many(os.fspath(output), ext)
     found = Jobs()
     problems: list[FileResult] = []
-    feeds = Feeds(ext, fetch) if read_feeds else None
+    feeds = Feeds(ext, fetch, on_fetch) if read_feeds else None
     kinds = _kinds(inputs) if feeds is not None else {}  # each named file's first bytes read once
     lists = _read_lists([name for name, kind in kinds.items() if kind == "opml"], problems)
     if feeds is not None:
