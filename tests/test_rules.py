@@ -221,9 +221,34 @@ def test_embeds_become_a_link_line(html: str, label: str) -> None:
 
 
 def test_an_embed_without_title_is_labelled_by_its_host_not_its_raw_url() -> None:
-    para = only('<iframe src="https://www.youtube.com/embed/yrmCuJLcqiQ?wmode=transparent"></iframe>')
+    para = only('<iframe src="https://maps.example.org/embed?pb=!1m18!1m12"></iframe>')
     assert para == A.Paragraph([A.Text("Embedded: "), A.Link(
-        [A.Text("youtube.com")], "https://www.youtube.com/embed/yrmCuJLcqiQ?wmode=transparent")])
+        [A.Text("maps.example.org")], "https://maps.example.org/embed?pb=!1m18!1m12")])
+
+
+def test_a_video_players_iframe_links_to_the_videos_page() -> None:
+    para = only('<iframe src="https://www.youtube.com/embed/yrmCuJLcqiQ?wmode=transparent"></iframe>')
+    assert para == A.Paragraph([A.Text("Video: "), A.Link(
+        [A.Text("youtube.com")], "https://www.youtube.com/watch?v=yrmCuJLcqiQ")])
+
+
+@pytest.mark.parametrize("url, page", [
+    ("https://www.youtube.com/embed/iiCt00X1dvQ?feature=oembed", "https://www.youtube.com/watch?v=iiCt00X1dvQ"),
+    ("https://www.youtube-nocookie.com/embed/B8Ygse_mJzo", "https://www.youtube.com/watch?v=B8Ygse_mJzo"),
+    ("https://player.vimeo.com/video/76979871?h=8272103f6e", "https://vimeo.com/76979871"),
+    ("https://player.bilibili.com/player.html?aid=1&bvid=BV1GJ411x7h7&page=1",
+     "https://www.bilibili.com/video/BV1GJ411x7h7"),
+    ("https://www.facebook.com/plugins/video.php?href=https%3A%2F%2Fwww.facebook.com%2FRFAChinese%2Fvideos"
+     "%2F952360695258225%2F&show_text=0&width=622", "https://www.facebook.com/RFAChinese/videos/952360695258225/"),
+    # not a player, or not a video's page: left as it is
+    ("https://www.youtube.com/embed/videoseries?list=PL590L5WQmH8", None),
+    ("https://www.youtube.com/watch?v=iiCt00X1dvQ", None),
+    ("https://www.facebook.com/plugins/video.php?href=https%3A%2F%2Fevil.example%2Fx", None),
+    ("https://evil.example/embed/iiCt00X1dvQ", None),
+    ("https://[bad/embed/x", None),
+])
+def test_embedded_page_of_a_player(url: str, page: str | None) -> None:
+    assert rules.embedded_page(url) == (("video", page) if page else None)
 
 
 @pytest.mark.parametrize("language, video, embedded", [

@@ -594,7 +594,8 @@ class _Walker:
 
     def _embed(self, el: Element) -> list[A.Block]:
         """Iframes, video and audio become a labelled link to what they showed: ``Video: title``,
-        or its host when it has no title (a raw URL is no text to read)."""
+        or its host when it has no title (a raw URL is no text to read). A video player's
+        iframe links to the video's page (``rules.embedded_page``)."""
         src = el.get("src") or el.get("data-src")
         if not src:
             source = first_descendant(el, ["source"])
@@ -602,9 +603,10 @@ class _Walker:
         url = rules.clean_url(src or "", self.base_url)
         if not url or url.startswith(("data:", "#")):
             return []
+        kind, url = rules.embedded_page(url) or (_EMBED_KINDS[el.tag], url)
         title = el.get("title")
         text = one_line(title) if title and title.strip() else link_label(url, DEFAULT_LANGUAGE)
-        return [A.Paragraph([A.Text(labelled(_EMBED_KINDS[el.tag], DEFAULT_LANGUAGE)), A.Link([A.Text(text)], url)])]
+        return [A.Paragraph([A.Text(labelled(kind, DEFAULT_LANGUAGE)), A.Link([A.Text(text)], url)])]
 
     def _noscript(self, el: Element, out: list[A.Block], run: list[A.Inline]) -> None:
         """A ``<noscript>`` image stands in for a lazy placeholder that gave no image."""

@@ -299,6 +299,38 @@ def clean_url(raw: str, base_url: str = "") -> str:
     return url
 
 
+#: Players that a page embeds, and the page a reader opens instead: (host, path pattern, how
+#: the page's URL is made from the match).
+_PLAYERS: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = (
+    (frozenset(["youtube.com", "www.youtube.com", "youtube-nocookie.com", "www.youtube-nocookie.com"]),
+     re.compile(r"/embed/(?!videoseries)([A-Za-z0-9_-]{11})(?:[/?#]|$)"), "https://www.youtube.com/watch?v={0}"),
+    (frozenset(["player.vimeo.com"]), re.compile(r"/video/([0-9]{1,20})(?:[/?#]|$)"), "https://vimeo.com/{0}"),
+    (frozenset(["player.bilibili.com"]), re.compile(r"/player\.html\?(?:.*&)?bvid=(BV[A-Za-z0-9]{10})(?:&|$)"),
+     "https://www.bilibili.com/video/{0}"),
+)
+
+
+def embedded_page(url: str) -> tuple[str, str] | None:
+    """For the URL of a video player a page embeds (YouTube, Vimeo, Bilibili, Facebook), the
+    video's own page, which a reader can open anywhere, and its kind (``video``); ``None`` for
+    any other URL. The embed URL is for an ``<iframe>``: opened as a link it is a bare player."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    target = parts.path + ("?" + parts.query if parts.query else "")
+    for hosts, pattern, page in _PLAYERS:
+        match = pattern.match(target) if host in hosts else None
+        if match:
+            return "video", page.format(match.group(1))
+    if host in ("facebook.com", "www.facebook.com") and parts.path == "/plugins/video.php":
+        href = dict(parse_qsl(parts.query)).get("href", "")
+        if href.startswith(("https://", "http://")) and site_key(href) == "facebook.com":
+            return "video", href
+    return None
+
+
 #: Image proxies of feed mirrors that take the original URL in a ``url=`` parameter.
 _IMAGE_PROXIES = ("images.weserv.nl/?", "images.weserv.nl?")
 
