@@ -179,8 +179,11 @@ def print_table(docs: int, runs: int, rows: list[tuple[str, float, int, int]]) -
     for name, seconds, peak, tree in rows:
         print(f"| {name} | {seconds:.2f} | {docs / seconds:.0f} | {peak or '–'} | {tree or '–'} |")
     h2t = rate["html2text loop"]
-    print(f"\nMarkdown, all cores / html2text: {rate['convert --to md'] / h2t:.2f}x (target >= 1.5)")
-    print(f"Markdown, one job / html2text:   {rate['convert --to md --jobs 1'] / h2t:.2f}x (target >= 0.8)")
+    # The targets of issue 16 (the earlier ones of the first batch issue were 1.5 and 0.8).
+    print(f"\nMarkdown, all cores / html2text: {rate['convert --to md'] / h2t:.2f}x (target >= 2.5)")
+    print(f"Markdown, one job / html2text:   {rate['convert --to md --jobs 1'] / h2t:.2f}x (target >= 1.5)")
+    print(f"Plain text / Markdown, all cores: {rate['convert --to md'] / rate['convert --to txt']:.2f}x "
+          "(target <= 1.3)")
     pandoc_rows = [r for r in rate if r.startswith("pandoc")]
     if pandoc_rows:
         print(f"Markdown, all cores / pandoc:    {rate['convert --to md'] / rate[pandoc_rows[0]]:.1f}x "
