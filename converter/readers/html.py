@@ -795,15 +795,20 @@ def paragraphs(run: list[A.Inline]) -> list[A.Block]:
         content = tidy_paragraph(chunk)
         if not content:
             continue
-        images = [n for n in content if _image_of(n) is not None]
-        if images and all(n in images or isinstance(n, A.LineBreak) or is_blank(n) for n in content):
-            out.extend(A.Figure(_image_of(n)) for n in images)  # type: ignore[arg-type]
+        figures = _figures(content)
+        if figures and all(_image_of(n) is not None or isinstance(n, A.LineBreak) or is_blank(n) for n in content):
+            out.extend(figures)
             continue
         start, end = _image_lines(content)
-        out.extend(A.Figure(_image_of(n)) for n in content[:start] if _image_of(n) is not None)  # type: ignore[arg-type]
+        out.extend(_figures(content[:start]))
         out.append(A.Paragraph(content[start:end]))
-        out.extend(A.Figure(_image_of(n)) for n in content[end:] if _image_of(n) is not None)  # type: ignore[arg-type]
+        out.extend(_figures(content[end:]))
     return out
+
+
+def _figures(nodes: list[A.Inline]) -> list[A.Block]:
+    """A figure for each image among ``nodes`` that shows on its own (see :func:`_image_of`)."""
+    return [A.Figure(image) for node in nodes if (image := _image_of(node)) is not None]
 
 
 def _image_of(node: A.Inline) -> A.Image | None:
