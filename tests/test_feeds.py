@@ -59,8 +59,20 @@ def test_feeds_are_told_by_content(name: str, kind: str) -> None:
         assert sniff(data.decode().encode("utf-16")) == kind
 
 
+@pytest.mark.parametrize("data, kind", [
+    (b'<!-- generated -->\n<rss version="2.0"><channel/></rss>', "rss"),
+    (b'<?xml version="1.0"?>\n<!-- a -->\n<?xml-stylesheet href="s.xsl"?><!--b-->'
+     b'<feed xmlns="http://www.w3.org/2005/Atom"/>', "atom"),
+    (b'<!--1738414025000-->\n<rss version="2.0"><channel/></rss>', "rss"),
+])
+def test_comments_and_processing_instructions_before_the_root(data: bytes, kind: str) -> None:
+    """What the quick look for a feed-HTML item's first line passes over goes to the parser."""
+    assert sniff(data) == kind
+
+
 @pytest.mark.parametrize("data", [
     (ROOT / "examples" / "item.txt").read_bytes(),
+    b"<!-- unclosed", b"<!-- a -->\n<?pi x?>\ntext <rss/>",
     b"<!--1738414025000-->\n[Title](https://e.example/a)\n------\n<p>x</p>",
     b"<html><body><p>An item saved as HTML</p></body></html>",
     b'<?xml version="1.0"?><note><to>x</to></note>',

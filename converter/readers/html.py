@@ -367,12 +367,12 @@ class _Walker:
         if el in self.silent:
             yield from el
             return
-        if el.text:
-            yield el.text
+        if text := el.text:  # each reading of .text or .tail makes a new string
+            yield text
         for child in el:
             yield child
-            if child.tail:
-                yield child.tail
+            if tail := child.tail:
+                yield tail
 
     # ---------------------------------------------------------------- block context
 
@@ -577,9 +577,9 @@ class _Walker:
         for node in container.iter():  # document order; a tail comes after its element's subtree
             if node is image:
                 return False
-            if isinstance(node.tag, str) and node.text and node.text.strip() and node not in self.silent:
+            if isinstance(node.tag, str) and (node.text or "").strip() and node not in self.silent:
                 return True
-            if node.tail and node.tail.strip() and node not in ancestors and node.getparent() not in self.silent:
+            if (node.tail or "").strip() and node not in ancestors and node.getparent() not in self.silent:
                 return True
         return False
 

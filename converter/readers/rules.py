@@ -81,11 +81,13 @@ def text_of(el: Element) -> str:
     space, or one newline if it holds one, so that the indentation between tags neither
     shows in inline code nor adds to a caption's length.
     """
-    holder = el.tag if el.tag in OWN_TEXT else None
+    tag = el.tag
+    holder = tag if tag in OWN_TEXT else None
     if holder is None and first_ancestor(el, OWN_TEXT) is not None:
         return ""  # everything in here belongs to the script, template or annotation around it
-    keep = el.tag in _KEEP_SPACE or first_ancestor(el, _KEEP_SPACE) is not None
-    parts = [_collapse(el.text, keep)] if el.text else []
+    keep = tag in _KEEP_SPACE or first_ancestor(el, _KEEP_SPACE) is not None
+    # (each reading of an lxml element's .text or .tail makes a new string: read once)
+    parts = [_collapse(text, keep)] if (text := el.text) else []
     # Depth-first, iteratively (trees can be deep): each frame is an element, its children
     # still to visit, and whether its strings are wanted and keep their white space.
     stack = [(el, iter(el), True, keep)]
@@ -94,18 +96,18 @@ def text_of(el: Element) -> str:
         child = next(children, None)
         if child is None:
             stack.pop()
-            if stack and node.tail and stack[-1][2]:
-                parts.append(_collapse(node.tail, stack[-1][3]))
+            if stack and stack[-1][2] and (tail := node.tail):
+                parts.append(_collapse(tail, stack[-1][3]))
             continue
         tag = child.tag
         if not isinstance(tag, str):  # a comment: only its tail is text
-            if child.tail and wanted:
-                parts.append(_collapse(child.tail, keep))
+            if wanted and (tail := child.tail):
+                parts.append(_collapse(tail, keep))
             continue
         child_wanted = tag == holder if tag in OWN_TEXT else wanted
         child_keep = keep or tag in _KEEP_SPACE
-        if child.text and child_wanted:
-            parts.append(_collapse(child.text, child_keep))
+        if child_wanted and (text := child.text):
+            parts.append(_collapse(text, child_keep))
         stack.append((child, iter(child), child_wanted, child_keep))
     return "".join(parts)
 
@@ -461,10 +463,10 @@ def is_caption(el: Element) -> bool:
 
 def _only_content_is_small(el: Element) -> bool:
     """Whether a ``<small>`` is all ``el`` holds, white space aside (a comment is content)."""
-    if el.text and el.text.strip():
+    if (el.text or "").strip():
         return False
     content = [child for child in el if isinstance(child.tag, str) or (child.text or "").strip()]
-    if any(child.tail and child.tail.strip() for child in el):
+    if any((child.tail or "").strip() for child in el):
         return False
     return len(content) == 1 and content[0].tag == "small"
 
@@ -504,12 +506,17 @@ _STEM_KINDS = [(stem, kind) for kind, (_, stems, _) in _FURNITURE_WORDS.items() 
 _MORE_WHAT = frozenset(["article", "articles", "news", "stories", "story", "posts", "reading", "links"])
 
 
-def class_words(el: Element) -> list[str]:
+def class_words(el: Element) -> tuple[str, ...]:
     """The words of an element's class and id names, lower-cased, in order."""
-    names = (el.get("class") or "") + " " + (el.get("id") or "")
+    return _words_of_names((el.get("class") or "") + " " + (el.get("id") or ""))
+
+
+@lru_cache(maxsize=4096)
+def _words_of_names(names: str) -> tuple[str, ...]:
+    """:func:`class_words` of the names; cached: a site repeats its class names in every item."""
     if len(names) > _MAX_CLASS or not names.strip():
-        return []
-    return [w.lower() for w in _CLASS_WORD.findall(names)]
+        return ()
+    return tuple(w.lower() for w in _CLASS_WORD.findall(names))
 
 
 #: A quick look before the words are found: most class names hold none of these. (Substring
@@ -526,7 +533,13 @@ MAX_BYLINE = 80
 
 def may_be_marked(el: Element) -> bool:
     """Whether an element's class, id or item property may name furniture or a byline."""
-    names = ((el.get("class") or "") + " " + (el.get("id") or "") + " " + (el.get("itemprop") or "")).lower()
+    return _names_may_mark((el.get("class") or "") + " " + (el.get("id") or "") + " " + (el.get("itemprop") or ""))
+
+
+@lru_cache(maxsize=4096)
+def _names_may_mark(names: str) -> bool:
+    """:func:`may_be_marked` of the names; cached: a site repeats its class names in every item."""
+    names = names.lower()
     return len(names) <= _MAX_CLASS and any(hint in names for hint in _MARK_HINTS)
 
 
@@ -562,8 +575,10 @@ def furniture_kind(el: Element) -> str:
     return kind if kind and _fits(el, kind) else ""
 
 
-def _named_kind(words: list[str]) -> str:
-    """The first kind of furniture (in ``_FURNITURE_WORDS`` order) that class words name."""
+@lru_cache(maxsize=4096)
+def _named_kind(words: tuple[str, ...]) -> str:
+    """The first kind of furniture (in ``_FURNITURE_WORDS`` order) that class words name
+    (cached: the same few class names come back in every item of a site)."""
     found = {_WORD_KINDS[w] for w in words if w in _WORD_KINDS}
     for word in words:
         found.update(kind for stem, kind in _STEM_KINDS if stem in word)

@@ -62,7 +62,7 @@ def sniff(data: bytes, *, lists: bool = False) -> str | None:
     head = _utf8_head(data[:_HEAD])
     if head.startswith(b"{"):
         return "json" if _JSON_FEED.search(head) else None
-    kind = _kind_of_root(_root_tag(head)) if head.startswith(b"<") else None
+    kind = _kind_of_root(_root_tag(head)) if _markup_first(head) else None
     return kind if kind != "opml" or lists else None
 
 
@@ -78,6 +78,19 @@ def _utf8_head(head: bytes) -> bytes:
 
 
 _ENCODING = re.compile(r"""(?<=<\?xml)(\s[^>]*?)\sencoding\s*=\s*["'][^"']*["']""")
+
+
+def _markup_first(head: bytes) -> bool:
+    """Whether an element may come first in ``head``, after the comments and processing
+    instructions an XML prolog may hold: a feed-HTML item's ``<!--timestamp-->`` line is
+    followed by its Markdown title, so it is told apart without starting an XML parser."""
+    while head.startswith((b"<!--", b"<?")):
+        close = b"-->" if head.startswith(b"<!--") else b"?>"
+        end = head.find(close)
+        if end < 0:
+            return True  # not closed within the head: the parser decides
+        head = head[end + len(close):].lstrip(b" \t\r\n")
+    return head.startswith(b"<")
 
 
 def _root_tag(head: bytes) -> str | None:
