@@ -32,26 +32,36 @@ class Text:
 
 @dataclass(slots=True)
 class Strong:
+    """Strong importance (``<strong>``, ``<b>``), usually bold."""
+
     content: list[Inline]
 
 
 @dataclass(slots=True)
 class Emphasis:
+    """Stress emphasis (``<em>``, ``<i>``), usually italic."""
+
     content: list[Inline]
 
 
 @dataclass(slots=True)
 class Strikeout:
+    """Text struck out (``<s>``, ``<del>``, ``<strike>``)."""
+
     content: list[Inline]
 
 
 @dataclass(slots=True)
 class Superscript:
+    """Raised text (``<sup>``): a footnote mark, an exponent, an ordinal."""
+
     content: list[Inline]
 
 
 @dataclass(slots=True)
 class Subscript:
+    """Lowered text (``<sub>``): a chemical formula's counts."""
+
     content: list[Inline]
 
 
@@ -64,6 +74,8 @@ class Code:
 
 @dataclass(slots=True)
 class Link:
+    """A hyperlink around its inlines; ``url`` is resolved and of a safe scheme."""
+
     content: list[Inline]
     url: str
     title: str = ""
@@ -91,11 +103,15 @@ Inline = Text | Strong | Emphasis | Strikeout | Superscript | Subscript | Code |
 
 @dataclass(slots=True)
 class Paragraph:
+    """A paragraph of inlines."""
+
     content: list[Inline]
 
 
 @dataclass(slots=True)
 class Heading:
+    """A section heading; ``level`` 1 is the title's, the body's start at 2."""
+
     level: int
     content: list[Inline]
 
@@ -117,28 +133,36 @@ class BulletList:
 
 @dataclass(slots=True)
 class OrderedList:
+    """A numbered list counting from ``start``; each item is a list of blocks."""
+
     items: list[list[Block]]
     start: int = 1
 
 
 @dataclass(slots=True)
 class BlockQuote:
+    """A quotation set apart from the text (``<blockquote>``)."""
+
     content: list[Block]
 
 
 @dataclass(slots=True)
 class CodeBlock:
+    """Preformatted text (``<pre>``), kept literally; ``language`` when the source names one."""
+
     text: str
     language: str = ""
 
 
 @dataclass(slots=True)
 class HorizontalRule:
-    pass
+    """A thematic break (``<hr>``)."""
 
 
 @dataclass(slots=True)
 class TableCell:
+    """A table cell's inlines, and how many columns and rows it spans."""
+
     content: list[Inline]
     colspan: int = 1
     rowspan: int = 1
@@ -189,6 +213,8 @@ class Meta:
 
 @dataclass(slots=True)
 class Document:
+    """One article: its metadata and its blocks."""
+
     meta: Meta
     blocks: list[Block]
 

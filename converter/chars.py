@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import re
 
+from .patterns import lazy_compile
+
 # ---------------------------------------------------------------------------- control characters
 
 #: Every control character (general category Cc): C0, DEL and C1.
@@ -28,11 +30,11 @@ SPACING_CONTROLS = "\v\f\x85"
 #: What the reader drops: the control characters but ``TEXT_CONTROLS`` (no format can hold
 #: them, and in a terminal they are commands: ESC …) and the non-characters U+FFFE/U+FFFF,
 #: which mark byte-order mix-ups, never text.
-_UNWANTED = re.compile("[" + "".join(c for c in CONTROLS if c not in TEXT_CONTROLS) + "\ufffe\uffff]")
+_UNWANTED = lazy_compile("[" + "".join(c for c in CONTROLS if c not in TEXT_CONTROLS) + "\ufffe\uffff]")
 #: Characters no writer could encode or hand on: lone surrogates (only in text handed over as
 #: ``str``) and NUL (XML and C strings refuse it).
-_UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
-_ALL_CONTROLS = re.compile(f"[{CONTROLS}]+")
+_UNENCODABLE = lazy_compile("[\ud800-\udfff\x00]")
+_ALL_CONTROLS = lazy_compile(f"[{CONTROLS}]+")
 
 
 def drop_controls(text: str) -> str:
@@ -161,7 +163,7 @@ def _cjk_break() -> re.Pattern[str]:
     run of white space is not tried from each of its positions. Compiled when first needed:
     its two character classes take ~2 ms to compile, which a command converting a document
     with no line break in its text need not pay."""
-    return re.compile(f"(?<=[{SPACE_DISCARDING_CLASS}])[ \\t\\r\\f]*\\n\\s*(?=[{SPACE_DISCARDING_CLASS}])")
+    return lazy_compile(f"(?<=[{SPACE_DISCARDING_CLASS}])[ \\t\\r\\f]*\\n\\s*(?=[{SPACE_DISCARDING_CLASS}])")
 
 
 def join_cjk_lines(text: str) -> str:
@@ -178,7 +180,7 @@ HTML_SPACE = " \t\n\r\f"
 #: White space as feed HTML uses it: HTML's own, plus what publishers indent and pad with
 #: (vertical tab, no-break space, zero-width space, a stray BOM). The reader collapses it all.
 FEED_SPACE = HTML_SPACE + "\v\xa0\u200b\ufeff"
-_FEED_SPACE_RUN = re.compile(f"[{FEED_SPACE}]+")
+_FEED_SPACE_RUN = lazy_compile(f"[{FEED_SPACE}]+")
 
 
 def collapse_html_space(text: str) -> str:
@@ -211,8 +213,8 @@ def joins_across_gap(before: str, gap: str, after: str) -> bool:
 
 
 #: Any white space (``str.isspace``), and the line breaks among it (``str.splitlines``').
-_SPACE_RUN = re.compile(r"\s+")
-_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_SPACE_RUN = lazy_compile(r"\s+")
+_LINE_BREAK = lazy_compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def collapse_unicode_space(text: str) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import InputError, OutputError
+from .patterns import lazy_compile
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,7 +40,7 @@ _PROBE_FLAGS = (os.O_RDWR | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLL
 #: Our temporary files, ``.converter-<tag of the output's name>-<random>.tmp``: short whatever
 #: the output's name (a 255-byte name still has room for its temporary), and no name a user
 #: gives a file by chance (``.notes.tmp``).
-_TEMPORARY = re.compile(r"\.converter-([0-9a-f]{8})-\w+\.tmp\Z")
+_TEMPORARY = lazy_compile(r"\.converter-([0-9a-f]{8})-\w+\.tmp\Z")
 #: Where there are no locks, a temporary this old (seconds) is taken for a dead run's.
 STALE_SECONDS = 3600.0
 #: Kinds of files that are not inputs, as errors name them.
@@ -76,14 +77,14 @@ def read_document(name: str, data: bytes) -> Document:
 def refuse_feed(data: bytes, name: str | None) -> None:
     """Raise ``InputError`` when ``data`` is a feed, which is not one document but many, or an
     OPML list of feeds."""
-    from .readers import syndication
+    from .readers import feed_kind
 
-    kind = syndication.sniff(data, lists=True)
+    kind = feed_kind.sniff(data, lists=True)
     if kind == "opml":
         raise InputError("is an OPML list of feeds, not one item: convert it into a folder (-o DIR) or a book "
                          "(--bundle)", name)
     if kind is not None:
-        raise InputError(f"is a feed ({syndication.KINDS[kind]}) of many entries, not one item: convert it "
+        raise InputError(f"is a feed ({feed_kind.KINDS[kind]}) of many entries, not one item: convert it "
                          "into a folder (-o DIR) or a book (--bundle), or read it with converter.parse_feed", name)
 
 
@@ -347,7 +348,7 @@ def _unlink_unlocked(path: str) -> bool | None:
 #: What a path must not carry raw to a terminal or a report: C0 and C1 controls and DEL
 #: (escape sequences, line breaks), the line and paragraph separators, the bidirectional
 #: controls that reorder what is shown, and lone surrogates (bytes that were not UTF-8).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNPRINTABLE = lazy_compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 _SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 

@@ -206,7 +206,7 @@ class FeedFetcher:
 
 def _refuse_other_content(response: net.Response, url: str) -> None:
     """A body that is not a feed (a login or error page, an OPML list) is refused, and not cached."""
-    from .readers.syndication import sniff
+    from .readers.feed_kind import sniff
 
     if sniff(response.body) is None:
         shown = response.content_type.split(";")[0].strip() or "no content type"

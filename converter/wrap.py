@@ -23,10 +23,11 @@ columns, Ambiguous is one), cached per distinct character.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
+
+from .patterns import lazy_compile
 
 #: Characters that must not begin a line: closing brackets and quotes, clause and sentence
 #: punctuation, ellipsis and dash, iteration marks and small kana. The ASCII straight quotes
@@ -240,7 +241,7 @@ def _next_break(line: str, at: int, urls: list[tuple[int, int]]) -> int:
     return n
 
 
-_SPACE_OR_BEYOND_ASCII = re.compile("[^!-~]")
+_SPACE_OR_BEYOND_ASCII = lazy_compile("[^!-~]")
 
 
 def _breaks_at(line: str, at: int, urls: list[tuple[int, int]]) -> bool:

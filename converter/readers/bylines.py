@@ -13,7 +13,7 @@ runs on a long one. A name that is a site's (``meta.site``) is told apart in ``f
 
 from __future__ import annotations
 
-import re
+from ..patterns import lazy_compile
 
 #: Longer texts are not credit lines or bylines.
 MAX_LINE = 80
@@ -26,10 +26,10 @@ _AUTHOR_ROLES = ("作者", "撰文", "撰稿", "采写", "採寫", "记者", "�
 _OTHER_ROLES = ("责任编辑", "責任編輯", "责编", "責編", "网编", "網編", "编辑", "編輯", "审校", "審校", "核稿",
                 "校对", "校對", "发稿", "發稿", "摄影", "攝影", "制图", "製圖", "整理", "文字整理", "来源", "來源")
 _SOURCE_ROLES = ("来源", "來源")
-_ROLE = re.compile("(" + "|".join(sorted(_AUTHOR_ROLES + _OTHER_ROLES, key=len, reverse=True)) + ")")
+_ROLE = lazy_compile("(" + "|".join(sorted(_AUTHOR_ROLES + _OTHER_ROLES, key=len, reverse=True)) + ")")
 #: What may stand between a role and its names, and between names.
 _SEPARATORS = " \u3000\u00a0:：|｜/／"
-_NAME_SEPARATORS = re.compile(r"[\s\u3000、,，/／;；]+")
+_NAME_SEPARATORS = lazy_compile(r"[\s\u3000、,，/／;；]+")
 #: A reporter's place before "报导" ("台北报导").
 _PLACE_REPORT = ("报导", "報導", "报道", "報道")
 #: Marks of a sentence: a credit line has none.
@@ -93,7 +93,7 @@ def _names(content: str, reporter: bool) -> list[str] | None:
 
 
 #: Nine or more Chinese characters in a row are words, not a name.
-_CJK_WORDS = re.compile(r"[\u3400-\u9fff]{9,}")
+_CJK_WORDS = lazy_compile(r"[\u3400-\u9fff]{9,}")
 
 
 def _split_names(text: str) -> list[str]:
@@ -120,10 +120,10 @@ def _split_names(text: str) -> list[str]:
 
 
 #: A reporter named in a dateline: "（中央社記者陳偉婷台北18日電）", "（大纪元记者何坚报导）".
-_DATELINE = re.compile(r"[（(][^（）()]{0,12}?(?:记者|記者)([^（）()]{2,30})[）)]")
-_REPORTED = re.compile(r"(?:综合|綜合|采访|採訪|编译|編譯)?(?:报导|報導|报道|報道)$")
-_DATED = re.compile(r"\d{1,2}日(?:专|專)?(?:电|電)$")
-_CJK_NAME = re.compile(r"[\u3400-\u9fff·・]{2,8}")
+_DATELINE = lazy_compile(r"[（(][^（）()]{0,12}?(?:记者|記者)([^（）()]{2,30})[）)]")
+_REPORTED = lazy_compile(r"(?:综合|綜合|采访|採訪|编译|編譯)?(?:报导|報導|报道|報道)$")
+_DATED = lazy_compile(r"\d{1,2}日(?:专|專)?(?:电|電)$")
+_CJK_NAME = lazy_compile(r"[\u3400-\u9fff·・]{2,8}")
 
 
 def dateline_reporter(lead: str) -> str:
@@ -164,9 +164,9 @@ def _without_place(name_and_place: str) -> str:
 
 
 #: "by" before the name of a byline.
-_BY = re.compile(r"(?i)^(?:by|von|par|作者\s*[：:])\s*")
+_BY = lazy_compile(r"(?i)^(?:by|von|par|作者\s*[：:])\s*")
 #: A name in a Latin byline: capitalised words and initials ("Catherine Brahic", "B.R.").
-_LATIN_NAME = re.compile(r"(?:[A-Z][\w'’.-]*)(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|der|da|di|le|la))*")
+_LATIN_NAME = lazy_compile(r"(?:[A-Z][\w'’.-]*)(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|der|da|di|le|la))*")
 
 
 def byline_name(text: str) -> str:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from .. import ast as A
+from ..patterns import lazy_compile
 from . import bylines, dates, rules
 from .rules import Notice
 
@@ -139,7 +140,7 @@ def _is_title(block: A.Block) -> bool:
 
 def _any_of(*words: str) -> re.Pattern[str]:
     """A search for any of ``words`` (literal; faster than testing each, on a short text)."""
-    return re.compile("|".join(map(re.escape, words)))
+    return lazy_compile("|".join(map(re.escape, words)))
 
 
 _BROWSER_NOTICE = _any_of("更新你的浏览器", "更新您的浏览器", "更新你的瀏覽器", "更新您的瀏覽器", "升级你的浏览器",
@@ -346,7 +347,7 @@ def is_link_bar(block: A.Block, url: str, closing: bool) -> bool:
     return bool(label) or closing or all(_other_page_of_site(link, url) for link in links)
 
 
-_BAR_SEPARATORS = re.compile(r"[|｜·•/,，、\n]")
+_BAR_SEPARATORS = lazy_compile(r"[|｜·•/,，、\n]")
 #: Words of a label over links to more articles (the web's vocabulary, in the corpus's
 #: languages); looked for in a label of at most ``MAX_TITLE`` characters.
 _RELATED_LABEL = _any_of("相关", "相關", "延伸", "推荐", "推薦", "更多", "另见", "另見", "related", "read more",

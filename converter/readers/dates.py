@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..patterns import lazy_compile
+
 #: Texts longer than this are not dates.
 MAX_STAMP = 64
 #: How far a stamp with a time may be from the publication time: a feed may write the time
@@ -28,15 +30,15 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
 _TIME = r"(?:,?\s*(?:at\s+)?(\d{1,2})[:：](\d\d)(?::\d\d(?:\.\d{1,9})?)?\s*(?:z|gmt|utc|[+-]\d\d:?\d\d)?)?"
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Fri, 28 Aug 2020 08:25:28 GMT
-    (re.compile(r"(?:[a-z]{3,9},?\s+)?(\d{1,2})\s+" + _MONTH + r",?\s+(\d{4})" + _TIME), "dMy"),
+    (lazy_compile(r"(?:[a-z]{3,9},?\s+)?(\d{1,2})\s+" + _MONTH + r",?\s+(\d{4})" + _TIME), "dMy"),
     # Oct 31st 2020, October 31, 2020 10:00
-    (re.compile(r"(?:[a-z]{3,9},?\s+)?" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME), "Mdy"),
+    (lazy_compile(r"(?:[a-z]{3,9},?\s+)?" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME), "Mdy"),
     # 2020-08-20T01:08:48Z, 2020-12-11 14:02:26, 2020/08/20 01:08
-    (re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:t|\s+)?" + _TIME), "ymd"),
+    (lazy_compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:t|\s+)?" + _TIME), "ymd"),
     # 09/08/2020 - 03:05 (day first, or month first when the day would be past 12)
-    (re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:\s*-\s*|\s+)?" + _TIME), "dmy"),
+    (lazy_compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:\s*-\s*|\s+)?" + _TIME), "dmy"),
     # 2020年10月29日 08:25
-    (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日" + _TIME), "ymd"),
+    (lazy_compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日" + _TIME), "ymd"),
 ]
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import codecs
-import re
 
 from ..errors import InputError
+from ..patterns import lazy_compile
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -17,7 +17,7 @@ _BOMS = (
 #: Bytes that never occur in text: C0 controls other than tab, LF, FF, CR, ESC.
 _BINARY_BYTES = bytes([*range(0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 #: The same as characters, for text that decoded: a stray one is dropped, a text made of them is binary.
-_CONTROL_CHARS = re.compile("[" + "".join(f"\\x{byte:02x}" for byte in _BINARY_BYTES) + "]")
+_CONTROL_CHARS = lazy_compile("[" + "".join(f"\\x{byte:02x}" for byte in _BINARY_BYTES) + "]")
 #: Characters sampled, and how many of them may be controls, before decoded text counts as binary.
 _SAMPLE = 8192
 _MOSTLY = 10

@@ -15,6 +15,7 @@ from typing import Any
 from .. import ast as A
 from ..chars import clean_input_text, drop_controls, one_line, replace_unencodable
 from ..errors import InputError
+from ..patterns import lazy_compile
 from . import cleanup, header, rules
 from .bylines import clean_author
 from .decode import decode
@@ -29,7 +30,7 @@ _MAPPED = frozenset(("title", "date", "author", "tags", "lang", "language") + _U
 #: :func:`converter.chars.drop_controls`; a superset: hex 00-1F, 70-9F, FFFE-FFFF,
 #: decimal 0-31, 127-159, 65534-65535), so the walk that removes them runs only when one may
 #: be there, not for every ``&#8217;``.
-_CONTROL_REFERENCE = re.compile(
+_CONTROL_REFERENCE = lazy_compile(
     r"&#(?:[xX]0*(?:1?[0-9a-fA-F]|[7-9][0-9a-fA-F]|[fF]{3}[eEfF])|0*(?:[12]?[0-9]|3[01]|12[7-9]|1[3-5][0-9]|6553[45]))"
     r"(?![0-9a-fA-F])")
 

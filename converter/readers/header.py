@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from ..chars import one_line
+from ..patterns import lazy_compile
 
 #: Front matter larger than this is not front matter we want to parse (and is kept as body).
 MAX_FRONT_MATTER = 64 * 1024
@@ -29,18 +30,18 @@ MAX_FRONT_MATTER = 64 * 1024
 #: nests two or three levels, and everything that handles metadata recurses through it.
 MAX_FRONT_MATTER_DEPTH = 32
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_STAMP = re.compile(r"\A\s*<!--\s*(\d{1,30})\s*-->[ \t]*\n?")  # implausible stamps give no date
+_FRONT_MATTER = lazy_compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_STAMP = lazy_compile(r"\A\s*<!--\s*(\d{1,30})\s*-->[ \t]*\n?")  # implausible stamps give no date
 #: What comes before the title's ``[``: white space, and at most one line break. (The line
 #: break is not optional between two runs of the same white space, which would make refusing
 #: a long run quadratic.)
-_TITLE_START = re.compile(r"[ \t]*(?:\n[ \t]*)?\[")
+_TITLE_START = lazy_compile(r"[ \t]*(?:\n[ \t]*)?\[")
 #: The setext underline below the title line.
-_UNDERLINE = re.compile(r"[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
-_WHITE_SPACE = re.compile(r"\s")
+_UNDERLINE = lazy_compile(r"[ \t]*(?:-{3,}|={3,})[ \t]*(?:\n|\Z)")
+_WHITE_SPACE = lazy_compile(r"\s")
 #: A decimal character reference of eight digits or more: with its leading zeros it may be
 #: longer than ``int()`` takes; without them, if still eight digits long, it is beyond Unicode.
-_LONG_DECIMAL_REFERENCE = re.compile(r"&#([0-9]{8,})")
+_LONG_DECIMAL_REFERENCE = lazy_compile(r"&#([0-9]{8,})")
 #: Earliest and latest plausible publication times; outside them a stamp is an error.
 _EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 _LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)

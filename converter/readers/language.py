@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..patterns import lazy_compile
+
 #: The classes counted, as (first, last code point, letter); Han is split further by script.
 _RANGES = (
     (0x3400, 0x4DBF, "H"), (0x4E00, 0x9FFF, "H"), (0xF900, 0xFAFF, "H"),  # Han
@@ -123,7 +125,7 @@ def latin_language(text: str) -> str:
     return code if code in _LATIN_LANGUAGES else "en"
 
 
-_WORD = re.compile(r"[a-z]+")
+_WORD = lazy_compile(r"[a-z]+")
 _ENGLISH_FUNCTION_WORDS = frozenset(
     "the and of to in is that for it was on with as be by at are this from has have had not but "
     "an or were which their they he she his her its been will would said".split())

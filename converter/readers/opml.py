@@ -15,7 +15,7 @@ from typing import Any
 
 from ..chars import drop_controls, one_line
 from ..errors import InputError
-from .syndication import sniff
+from .feed_kind import sniff
 
 _ENTITIES = "is an OPML file that declares entities, which a list of feeds has no use for; refused"
 #: The schemes of the feeds a list may name.

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from lxml import etree
 
 from ..chars import drop_all_controls, one_line
+from ..patterns import lazy_compile
 from .bylines import byline_name
 
 #: An lxml element (or comment) of the parsed HTML.
@@ -120,14 +121,14 @@ def _collapse(text: str, keep: bool) -> str:
 
 # --------------------------------------------------------------------------- feedx footer and byline
 
-_FEEDX = re.compile(r"获取更多\s*RSS\s*[：:]")
+_FEEDX = lazy_compile(r"获取更多\s*RSS\s*[：:]")
 #: Searched for only in the 400 characters before the footer: a search tries it from every
 #: position of a long run of white space, each time to the end of the run.
-_FOOTER_LEAD = re.compile(r"(?:\s|<br\s*/?>|<hr\s*/?>|<div>)*\Z")
+_FOOTER_LEAD = lazy_compile(r"(?:\s|<br\s*/?>|<hr\s*/?>|<div>)*\Z")
 #: The author is everything between ``<i>`` and ``<br>``, white space and all (``one_line``
 #: collapses it): white space matched apart from it (``\s*([^<]*?)\s*``) can be shared out
 #: between the three in so many ways that a byline that is not one took cubic time to refuse.
-_BYLINE = re.compile(
+_BYLINE = lazy_compile(
     r"\A(\s*(?:<div>\s*)?)<div>\s*<i>([^<]*)<br\s*/?>\s*"
     r"(\d{4}-\d\d-\d\d[T ][\d:.]+Z?)\s*</i>\s*</div>")
 
@@ -161,7 +162,7 @@ def extract_byline(body: str, notice: Notice = ignore) -> tuple[str, str]:
 _LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url",
                  "data-hi-res-src", "data-full-src", "data-echo")
 _SRCSETS = ("data-srcset", "srcset", "data-lazy-srcset")
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy_compile(
     r"(?i)/(?:[\w-]*[_-])?(spacer|blank|transparent|placeholder|pixel|1x1|lazy|lazyload|loading|grey|gray)"
     r"\.(gif|png|svg|jpe?g|webp)\b|/pixel[/?]|feeds\.feedburner\.com/~r/|/~ff/|doubleclick\.net|/beacon\b")
 #: A data: URL shorter than this is a lazy-loading placeholder, not a picture.
@@ -220,7 +221,7 @@ def largest_srcset(srcset: object) -> str:
 
 #: A width or height in pixels. The white space before ``px`` belongs to the optional group,
 #: so that two runs of white space never meet (``\s*(px)?\s*`` made refusing one quadratic).
-_PIXELS = re.compile(r"\s*(\d+)(?:\s*px)?\s*")
+_PIXELS = lazy_compile(r"\s*(\d+)(?:\s*px)?\s*")
 
 
 def is_tracking_pixel(img: Element) -> bool:
@@ -246,7 +247,7 @@ _EMPTY_ALTS = frozenset((
     "image img photo picture pic figure 图片 圖片 图 圖 照片 相片 配图 配圖 图像 圖像 画像 写真 이미지 사진 "
     "添加图片说明 添加圖片說明 添加图片注释 添加圖片註釋").split()) | {"add caption", "add a caption", "insert caption"}
 #: An alt text that is only a file name (``IMG_1234.JPG``, ``banner.png``).
-_FILE_NAME_ALT = re.compile(r"[^\s/]{1,200}\.(?:jpe?g|png|gif|webp|svg|bmp|tiff?|avif)", re.IGNORECASE)
+_FILE_NAME_ALT = lazy_compile(r"[^\s/]{1,200}\.(?:jpe?g|png|gif|webp|svg|bmp|tiff?|avif)", re.IGNORECASE)
 
 
 def says_nothing(description: str) -> bool:
@@ -268,7 +269,7 @@ def image_alt(img: Element) -> str:
 
 # --------------------------------------------------------------------------- links
 
-_UNSAFE_SCHEME = re.compile(r"(?i)^\s*(javascript|vbscript|data|file|about|blob)\s*:")
+_UNSAFE_SCHEME = lazy_compile(r"(?i)^\s*(javascript|vbscript|data|file|about|blob)\s*:")
 
 
 def clean_url(raw: str, base_url: str = "") -> str:
@@ -305,9 +306,9 @@ def clean_url(raw: str, base_url: str = "") -> str:
 #: the page's URL is made from the match).
 _PLAYERS: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = (
     (frozenset(["youtube.com", "www.youtube.com", "youtube-nocookie.com", "www.youtube-nocookie.com"]),
-     re.compile(r"/embed/(?!videoseries)([A-Za-z0-9_-]{11})(?:[/?#]|$)"), "https://www.youtube.com/watch?v={0}"),
-    (frozenset(["player.vimeo.com"]), re.compile(r"/video/([0-9]{1,20})(?:[/?#]|$)"), "https://vimeo.com/{0}"),
-    (frozenset(["player.bilibili.com"]), re.compile(r"/player\.html\?(?:.*&)?bvid=(BV[A-Za-z0-9]{10})(?:&|$)"),
+     lazy_compile(r"/embed/(?!videoseries)([A-Za-z0-9_-]{11})(?:[/?#]|$)"), "https://www.youtube.com/watch?v={0}"),
+    (frozenset(["player.vimeo.com"]), lazy_compile(r"/video/([0-9]{1,20})(?:[/?#]|$)"), "https://vimeo.com/{0}"),
+    (frozenset(["player.bilibili.com"]), lazy_compile(r"/player\.html\?(?:.*&)?bvid=(BV[A-Za-z0-9]{10})(?:&|$)"),
      "https://www.bilibili.com/video/{0}"),
 )
 
@@ -427,14 +428,14 @@ def site_key(url: str) -> str:
 
 # --------------------------------------------------------------------------- captions
 
-_CAPTION_CLASS = re.compile(r"(?i)caption|picinfo|pic-?info|img-?desc|image-?desc|photo-?desc|credit|legend|pictext"
+_CAPTION_CLASS = lazy_compile(r"(?i)caption|picinfo|pic-?info|img-?desc|image-?desc|photo-?desc|credit|legend|pictext"
                             r"|pic_?txt|wp-caption-text")
 #: Caption text longer than this is article text, not a caption.
 MAX_CAPTION = 400
 
 
 _NOT_IN_SMALL_CAPTIONS = frozenset(["img", "p", "div", "table"])
-_FIGURE_CLASS = re.compile(r"(?i)\b(pic|img|image|photo|figure|media|wp-caption)")
+_FIGURE_CLASS = lazy_compile(r"(?i)\b(pic|img|image|photo|figure|media|wp-caption)")
 
 
 def has_caption_class(el: Element) -> bool:
@@ -482,7 +483,7 @@ def _only_content_is_small(el: Element) -> bool:
 _MAX_CLASS = 512
 #: A class or id name split into words: "moreArticle" -> more, article; "m-block-ad__label"
 #: -> m, block, ad, label.
-_CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_CLASS_WORD = lazy_compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 #: Kinds of furniture: words (whole words of a class or id name), longer stems found inside
 #: a word, and how many characters of text such an element may hold at most.
@@ -716,14 +717,14 @@ def _is_donation(href: str) -> bool:
 # --------------------------------------------------------------------------- relative times
 
 #: A time relative to when the page was seen: meaningless in an archive.
-_RELATIVE_TIME = re.compile(
+_RELATIVE_TIME = lazy_compile(
     r"(?:\d{1,4}\s*(?:秒|秒钟|秒鐘|分|分钟|分鐘|小时|小時|个小时|個小時|天|日|周|週|星期|个月|個月|年)前"
     r"|刚刚|剛剛|昨天|前天)"
     r"|(?i:(?:\d{1,4}|an?|one)\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago|just now|yesterday)")
 #: A ``datetime`` attribute is no longer than this (``2020-12-21T08:30:00.000+08:00``).
 MAX_DATETIME = 40
 #: A ``datetime`` attribute: a date, and maybe a time.
-_DATETIME = re.compile(r"\s*(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d))?[^<]{0,20}")
+_DATETIME = lazy_compile(r"\s*(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d))?[^<]{0,20}")
 
 
 def is_relative_time(text: str) -> bool:
@@ -748,7 +749,7 @@ def time_text(el: Element) -> str | None:
 
 #: Characters a code block's language keeps: those of a class name (HTML's ``language-…``,
 #: pandoc's class), so that no writer meets markup in it (pandoc Markdown's ``{=html}``).
-_NOT_CLASS_NAME = re.compile(r"[^A-Za-z0-9_+-]")
+_NOT_CLASS_NAME = lazy_compile(r"[^A-Za-z0-9_+-]")
 
 
 def code_language(raw: str) -> str:

@@ -58,6 +58,7 @@ from ..ast import (
 )
 from ..chars import HTML_SPACE, joins_without_space, scripted
 from ..labels import link_label
+from ..patterns import lazy_compile
 from . import Writer
 from .tables import PlacedCell, layout, row_inlines
 
@@ -96,15 +97,15 @@ def _right_flanking(before: str, after: str) -> bool:
 # ---------------------------------------------------------------------------- escaping
 
 #: Text that CommonMark decodes as a character reference.
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
+_ENTITY = lazy_compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
 #: What could start inline syntax: a run of one delimiter character, or one special character.
-_INLINE_SPECIAL = re.compile(r"\*+|_+|~+|[\\`\[\]<&]")
+_INLINE_SPECIAL = lazy_compile(r"\*+|_+|~+|[\\`\[\]<&]")
 #: Any of those characters: a text without one is written as it is. (Searching for one is
 #: several times faster than ``_INLINE_SPECIAL``, whose alternatives are tried at each position.)
-_ANY_SPECIAL = re.compile(r"[*_~\\`\[\]<&]")
+_ANY_SPECIAL = lazy_compile(r"[*_~\\`\[\]<&]")
 
 #: A line that would open a block; the named group is the character to backslash.
-_BLOCK_START = re.compile(
+_BLOCK_START = lazy_compile(
     r"\d{1,9}(?P<ordered>[.)])(?:[ \t]|$)"   # ordered list item
     r"|(?P<quote>>)"                         # block quote
     r"|(?P<atx>#)#{0,5}(?:[ \t]|$)"          # ATX heading
@@ -113,8 +114,8 @@ _BLOCK_START = re.compile(
     r"|[|: \t]*(?P<rule>-)[-|: \t]*$"        # thematic break, setext underline, table delimiter row
     r"|(?P<setext>=)=*[ \t]*$"               # setext underline
 )
-_THEMATIC_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*")
-_CLOSING_HASHES = re.compile(r"(?:^|(?<=[ \t]))#+[ \t]*$")
+_THEMATIC_BREAK = lazy_compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*")
+_CLOSING_HASHES = lazy_compile(r"(?:^|(?<=[ \t]))#+[ \t]*$")
 
 
 def _needs_escape(text: str, start: int, end: int, context: _Context) -> bool:
@@ -260,17 +261,21 @@ _DELIMITERS: dict[type, str] = {Strong: "**", Emphasis: "*", Strikeout: "~~"}
 
 @dataclass(frozen=True, slots=True)
 class _Open:
+    """Where a span (emphasis, a link) starts in the token list :func:`_flatten` makes."""
+
     span: _Span
 
 
 @dataclass(frozen=True, slots=True)
 class _Close:
+    """Where a span ends in the token list."""
+
     span: _Span
 
 
 _Token = str | _Open | _Close | Code | Image | LineBreak
 _ATOMS = (Code, Image, LineBreak)
-_SPACE_RUN = re.compile(f"([{HTML_SPACE}]+)")
+_SPACE_RUN = lazy_compile(f"([{HTML_SPACE}]+)")
 
 
 def _prepare(nodes: list[Inline], *, breaks: bool, language: str = "") -> list[Inline]:
@@ -286,9 +291,9 @@ def _prepare(nodes: list[Inline], *, breaks: bool, language: str = "") -> list[I
     return _unflatten(_merge_text(_repair_emphasis(tokens)))
 
 
-_UNTIDY_SPACE = re.compile(r"[\t\n\r\f]")
+_UNTIDY_SPACE = lazy_compile(r"[\t\n\r\f]")
 #: Characters that can take part in emphasis runs, which only the full rewrite handles.
-_EMPHASIS_CHARS = re.compile(r"[*_~`]")
+_EMPHASIS_CHARS = lazy_compile(r"[*_~`]")
 
 
 def _is_plain_run(nodes: list[Inline]) -> bool:
@@ -836,12 +841,12 @@ def _simple_yaml(data: dict[str, Any]) -> str | None:
 #: letter first, then no character it escapes or breaks lines at, no ``: `` or `` #``, no
 #: trailing space or colon.
 _NOT_PLAIN_YAML = "\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029\U00010000-\U0010ffff"
-_PLAIN_YAML = re.compile(f"(?![{_NOT_PLAIN_YAML}])[^\\W\\d_](?:[^{_NOT_PLAIN_YAML}]*[^\\s:{_NOT_PLAIN_YAML}])?")
+_PLAIN_YAML = lazy_compile(f"(?![{_NOT_PLAIN_YAML}])[^\\W\\d_](?:[^{_NOT_PLAIN_YAML}]*[^\\s:{_NOT_PLAIN_YAML}])?")
 #: Plain words YAML 1.1 reads as booleans or null.
 _YAML_WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
                          "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
                          "null", "Null", "NULL"])
-_YAML_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_YAML_DATE = lazy_compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 def _plain_yaml(text: str) -> bool:

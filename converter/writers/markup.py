@@ -10,11 +10,11 @@ default, so no ``javascript:`` URL reaches a page.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterable
 from urllib.parse import SplitResult, quote, urlsplit
 
 from ..chars import CONTROLS, TEXT_CONTROLS
+from ..patterns import lazy_compile
 
 #: The non-characters: U+FDD0–U+FDEF and the last two code points of every plane.
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF)
@@ -22,13 +22,13 @@ _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane << 16 | 0xFFFE) + chr(plane
 #: Characters outside XML 1.0's ``Char`` production (control characters but tab, line feed
 #: and carriage return; surrogates; U+FFFE/U+FFFF), plus the C1 controls, DEL and the other
 #: non-characters: XML allows those, but HTML validators reject them and they are never text.
-_NOT_XML = re.compile(
+_NOT_XML = lazy_compile(
     "[" + "".join(c for c in CONTROLS if c not in TEXT_CONTROLS) + "\ud800-\udfff" + _NONCHARACTERS + "]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
-_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*\.?")
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_HOST = lazy_compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*\.?")
+_BAD_PERCENT = lazy_compile(r"%(?![0-9A-Fa-f]{2})")
 #: Characters left as they are in a URL's path, query and fragment (RFC 3986 pchar and friends).
 _URL_SAFE = "!$&'()*+,;=:@/?-._~%"
 

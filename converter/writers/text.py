@@ -16,7 +16,6 @@ the result does not read as Markdown: list items hang under their marker (``- ``
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -53,6 +52,7 @@ from ..chars import (
     scripted,
 )
 from ..labels import labelled, link_label
+from ..patterns import lazy_compile
 from ..wrap import display_width, wrap
 from . import Writer
 from .tables import PlacedCell, TableLayout, layout, within_budget
@@ -78,8 +78,8 @@ _BREAK = "\x00"
 #: Spaces and line breaks at the end of a text. The search starts only where a run of them
 #: starts: tried from every position of a long run in mid-text, each time to its end, it was
 #: quadratic in the length of the run.
-_TRAILING_GAP = re.compile(r"(?<![\s\x00])[\s\x00]+\Z")
-_BLANK_LINES = re.compile(r"\n{3,}")
+_TRAILING_GAP = lazy_compile(r"(?<![\s\x00])[\s\x00]+\Z")
+_BLANK_LINES = lazy_compile(r"\n{3,}")
 
 
 def _prose(text: str) -> str:
