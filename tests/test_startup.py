@@ -241,7 +241,25 @@ def test_a_lazy_pattern_is_the_compiled_pattern(monkeypatch: pytest.MonkeyPatch)
     assert lazy.findall(text) == eager.findall(text)
     assert lazy.sub(r"<\g<word>>", text) == eager.sub(r"<\g<word>>", text)
     assert lazy.split(text) == eager.split(text)
+    assert lazy.sub("-", text, count=1) == eager.sub("-", text, count=1)  # keywords too
+    assert lazy.split(text, maxsplit=1) == eager.split(text, maxsplit=1)
+    assert lazy.search(text, pos=3).span() == eager.search(text, pos=3).span()  # type: ignore[union-attr]
     assert lazy.fullmatch("xyz9") is not None and lazy.match("9") is None
     assert [m.span() for m in lazy.finditer(text)] == [m.span() for m in eager.finditer(text)]
     assert (lazy.flags, lazy.groups, lazy.groupindex) == (eager.flags, eager.groups, eager.groupindex)
     assert calls == [r"(?P<word>[a-z]+)(\d*)"]  # compiled once, at the first search
+
+
+def test_a_lazy_pattern_gives_its_place_to_the_compiled_one() -> None:
+    """After the first use the module that made the pattern holds the compiled pattern, so its
+    calls cost nothing more than before; a reference kept elsewhere goes on working."""
+    import re
+
+    from converter.patterns import lazy_compile
+
+    module: dict[str, object] = {"lazy_compile": lazy_compile}
+    exec("WORDS = lazy_compile(r'[a-z]+')\nHELD = (WORDS,)\n", module)  # a module of our own text
+    assert not isinstance(module["WORDS"], re.Pattern)
+    assert module["HELD"][0].findall("ab cd") == ["ab", "cd"]  # type: ignore[index]
+    assert isinstance(module["WORDS"], re.Pattern) and module["WORDS"].pattern == "[a-z]+"
+    assert module["HELD"][0].sub("-", "ab cd") == "- -"  # type: ignore[index]
