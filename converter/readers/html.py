@@ -245,7 +245,7 @@ def clear_furniture(root: Element, base_url: str,
             if kind == "popup":
                 _rejoin_paragraph(placeholder)
     for link in [a for a in root.iter("a") if a.get("rel") is not None]:
-        block = next(link.iterancestors(*rules.BLOCKS), None)
+        block = rules.first_ancestor(link, rules.BLOCKS)
         if block is not None and block.tag not in ("body", "html") and rules.is_tag_list(block) \
                 and _attached(block, root):
             notice("tag list", " ".join(text_of(block).split()))
@@ -332,13 +332,16 @@ def _image_counts(root: Element) -> dict[Element, int]:
 
 
 def _block_holders(root: Element) -> set[Element]:
-    """Elements with a block-level element inside: one pass instead of a search per element."""
+    """Elements with a block-level element inside: one pass instead of a search per element.
+    (Testing each element's tag here costs half of what ``root.iter(*rules.BLOCKS)`` did
+    with its 49 names, measured over the corpus.)"""
     holders: set[Element] = set()
-    for block in root.iter(*rules.BLOCKS):
-        for parent in block.iterancestors():
-            if parent in holders:
-                break  # and so are all further up
-            holders.add(parent)
+    for block in root.iter(etree.Element):
+        if block.tag in rules.BLOCKS:
+            parent = block.getparent()
+            while parent is not None and parent not in holders:  # holders hold all further up
+                holders.add(parent)
+                parent = parent.getparent()
     return holders
 
 
