@@ -18,11 +18,11 @@ _METHODS = ("search", "match", "fullmatch", "sub", "subn", "findall", "finditer"
 
 
 class _LazyPattern:
-    """Each method compiles the pattern at its first call. The compiled pattern then takes
-    the lazy one's place in the module that made it (a global bound to it is rebound), so
-    that module's later calls cost what they did when it compiled at import (measured: going
-    through the lazy object each time cost 1 % of a batch); holders elsewhere find the compiled
-    pattern's own methods on the instance."""
+    """Each method (attached below, one per name of ``_METHODS``) compiles the pattern at its
+    first call. The compiled pattern then takes the lazy one's place in the module that made
+    it (a global bound to it is rebound), so that module's later calls cost what they did
+    when it compiled at import (measured: going through the lazy object each time cost 1 % of
+    a batch); holders elsewhere find the compiled pattern's own methods on the instance."""
 
     def __init__(self, pattern: str, flags: int, namespace: dict[str, Any]) -> None:
         self.pattern = pattern
@@ -39,44 +39,33 @@ class _LazyPattern:
                 self._namespace[name] = compiled
         return compiled
 
-    def search(self, *args: Any, **kwargs: Any) -> Any:
-        return self._compiled().search(*args, **kwargs)
-
-    def match(self, *args: Any, **kwargs: Any) -> Any:
-        return self._compiled().match(*args, **kwargs)
-
-    def fullmatch(self, *args: Any, **kwargs: Any) -> Any:
-        return self._compiled().fullmatch(*args, **kwargs)
-
-    def sub(self, *args: Any, **kwargs: Any) -> Any:
-        return self._compiled().sub(*args, **kwargs)
-
-    def subn(self, *args: Any, **kwargs: Any) -> Any:
-        return self._compiled().subn(*args, **kwargs)
-
-    def findall(self, *args: Any, **kwargs: Any) -> Any:
-        return self._compiled().findall(*args, **kwargs)
-
-    def finditer(self, *args: Any, **kwargs: Any) -> Any:
-        return self._compiled().finditer(*args, **kwargs)
-
-    def split(self, *args: Any, **kwargs: Any) -> Any:
-        return self._compiled().split(*args, **kwargs)
-
-    @property
-    def flags(self) -> int:
-        return self._compiled().flags
-
-    @property
-    def groups(self) -> int:
-        return self._compiled().groups
-
-    @property
-    def groupindex(self) -> Any:
-        return self._compiled().groupindex
-
     def __repr__(self) -> str:
         return f"lazy_compile({self.pattern!r}, {self._flags})"
+
+
+def _first_use(name: str) -> Any:
+    """The lazy pattern's method ``name``: compile, then call the compiled pattern's."""
+
+    def method(self: _LazyPattern, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self._compiled(), name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+def _compiled_attribute(name: str) -> property:
+    """The lazy pattern's attribute ``name`` (``flags``, ``groups``): the compiled pattern's."""
+
+    def read(self: _LazyPattern) -> Any:
+        return getattr(self._compiled(), name)
+
+    return property(read)
+
+
+for _name in _METHODS:
+    setattr(_LazyPattern, _name, _first_use(_name))
+for _name in ("flags", "groups", "groupindex"):
+    setattr(_LazyPattern, _name, _compiled_attribute(_name))
 
 
 def lazy_compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
