@@ -106,22 +106,14 @@ _PROPS = _PropertyCache()
 
 
 class _WidthCache(dict[str, int]):
-    """``cache[ch]`` is the column count of ``ch``, for summing widths at C speed; the
-    characters seen so far that take one column, and two, are also kept as sets, so that a
-    run of them is measured by one set test (:func:`_fitting_end`)."""
+    """``cache[ch]`` is the column count of ``ch``, for summing widths at C speed."""
 
     def __missing__(self, ch: str) -> int:
         value = self[ch] = _PROPS[ch] & _WIDTH_BITS
-        if value == 1:
-            _ONE_COLUMN.add(ch)
-        elif value == 2:
-            _TWO_COLUMNS.add(ch)
         return value
 
 
 _WIDTHS = _WidthCache()
-_ONE_COLUMN: set[str] = set()
-_TWO_COLUMNS: set[str] = set()
 
 
 def char_width(ch: str) -> int:
@@ -197,13 +189,11 @@ def _fitting_end(line: str, start: int, limit: int) -> int:
     room = limit
     while start < len(line):
         chunk = line[start:start + room + 1]
-        if chunk.isascii() or _ONE_COLUMN.issuperset(chunk):
+        if chunk.isascii():
             return start + min(len(chunk), room)
         # Sum widths a piece at a time, as few characters as could still overflow the room
         # (half of it if all are wide), so that a line is measured about once.
         chunk = chunk[:room // 2 + 1]
-        if _TWO_COLUMNS.issuperset(chunk):  # most lines of Chinese or Japanese
-            return start + min(len(chunk), room // 2)
         widths = list(accumulate(map(_WIDTHS.__getitem__, chunk)))
         fits = bisect_right(widths, room)
         if fits < len(chunk):
