@@ -14,66 +14,101 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from reprlib import recursive_repr
 from typing import Any, get_args
 
 #: Version of the JSON form written by :func:`document_to_dict`.
 JSON_VERSION = 1
 
 
+class _Node:
+    """Equality and ``repr`` by fields, shared by every class of this module: what the
+    dataclass decorator would otherwise make for each class, as source it compiles. That was
+    half of what importing this module costs (17 M of 35 M instructions, at every start of the
+    command), for methods a conversion does not call."""
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _values(self) == _values(other)
+
+    @recursive_repr()
+    def __repr__(self) -> str:
+        pairs = zip(_names(type(self)), _values(self), strict=True)
+        return f"{type(self).__qualname__}({', '.join(f'{name}={value!r}' for name, value in pairs)})"
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _values(node: _Node) -> tuple[Any, ...]:
+    return tuple(getattr(node, name) for name in _names(type(node)))
+
+
 # ---------------------------------------------------------------------------- inlines
 
 
-@dataclass(slots=True)
-class Text:
+@dataclass(slots=True, eq=False, repr=False)
+class Text(_Node):
     """A run of text. Whitespace inside is significant only as a word separator."""
 
     text: str
 
 
-@dataclass(slots=True)
-class Strong:
+@dataclass(slots=True, eq=False, repr=False)
+class Strong(_Node):
     """Strong importance (``<strong>``, ``<b>``), usually bold."""
 
     content: list[Inline]
 
 
-@dataclass(slots=True)
-class Emphasis:
+@dataclass(slots=True, eq=False, repr=False)
+class Emphasis(_Node):
     """Stress emphasis (``<em>``, ``<i>``), usually italic."""
 
     content: list[Inline]
 
 
-@dataclass(slots=True)
-class Strikeout:
+@dataclass(slots=True, eq=False, repr=False)
+class Strikeout(_Node):
     """Text struck out (``<s>``, ``<del>``, ``<strike>``)."""
 
     content: list[Inline]
 
 
-@dataclass(slots=True)
-class Superscript:
+@dataclass(slots=True, eq=False, repr=False)
+class Superscript(_Node):
     """Raised text (``<sup>``): a footnote mark, an exponent, an ordinal."""
 
     content: list[Inline]
 
 
-@dataclass(slots=True)
-class Subscript:
+@dataclass(slots=True, eq=False, repr=False)
+class Subscript(_Node):
     """Lowered text (``<sub>``): a chemical formula's counts."""
 
     content: list[Inline]
 
 
-@dataclass(slots=True)
-class Code:
+@dataclass(slots=True, eq=False, repr=False)
+class Code(_Node):
     """Inline code: the text is literal."""
 
     text: str
 
 
-@dataclass(slots=True)
-class Link:
+@dataclass(slots=True, eq=False, repr=False)
+class Link(_Node):
     """A hyperlink around its inlines; ``url`` is resolved and of a safe scheme."""
 
     content: list[Inline]
@@ -81,8 +116,8 @@ class Link:
     title: str = ""
 
 
-@dataclass(slots=True)
-class Image:
+@dataclass(slots=True, eq=False, repr=False)
+class Image(_Node):
     """An image; ``alt`` is the text that stands in for it."""
 
     url: str
@@ -90,8 +125,8 @@ class Image:
     title: str = ""
 
 
-@dataclass(slots=True)
-class LineBreak:
+@dataclass(slots=True, eq=False, repr=False)
+class LineBreak(_Node):
     """A hard line break inside a paragraph (``<br>``)."""
 
 
@@ -101,66 +136,66 @@ Inline = Text | Strong | Emphasis | Strikeout | Superscript | Subscript | Code |
 # ---------------------------------------------------------------------------- blocks
 
 
-@dataclass(slots=True)
-class Paragraph:
+@dataclass(slots=True, eq=False, repr=False)
+class Paragraph(_Node):
     """A paragraph of inlines."""
 
     content: list[Inline]
 
 
-@dataclass(slots=True)
-class Heading:
+@dataclass(slots=True, eq=False, repr=False)
+class Heading(_Node):
     """A section heading; ``level`` 1 is the title's, the body's start at 2."""
 
     level: int
     content: list[Inline]
 
 
-@dataclass(slots=True)
-class Figure:
+@dataclass(slots=True, eq=False, repr=False)
+class Figure(_Node):
     """An image with its caption (the caption may be empty)."""
 
     image: Image
     caption: list[Inline] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class BulletList:
+@dataclass(slots=True, eq=False, repr=False)
+class BulletList(_Node):
     """Each item is a list of blocks."""
 
     items: list[list[Block]]
 
 
-@dataclass(slots=True)
-class OrderedList:
+@dataclass(slots=True, eq=False, repr=False)
+class OrderedList(_Node):
     """A numbered list counting from ``start``; each item is a list of blocks."""
 
     items: list[list[Block]]
     start: int = 1
 
 
-@dataclass(slots=True)
-class BlockQuote:
+@dataclass(slots=True, eq=False, repr=False)
+class BlockQuote(_Node):
     """A quotation set apart from the text (``<blockquote>``)."""
 
     content: list[Block]
 
 
-@dataclass(slots=True)
-class CodeBlock:
+@dataclass(slots=True, eq=False, repr=False)
+class CodeBlock(_Node):
     """Preformatted text (``<pre>``), kept literally; ``language`` when the source names one."""
 
     text: str
     language: str = ""
 
 
-@dataclass(slots=True)
-class HorizontalRule:
+@dataclass(slots=True, eq=False, repr=False)
+class HorizontalRule(_Node):
     """A thematic break (``<hr>``)."""
 
 
-@dataclass(slots=True)
-class TableCell:
+@dataclass(slots=True, eq=False, repr=False)
+class TableCell(_Node):
     """A table cell's inlines, and how many columns and rows it spans."""
 
     content: list[Inline]
@@ -168,8 +203,8 @@ class TableCell:
     rowspan: int = 1
 
 
-@dataclass(slots=True)
-class Table:
+@dataclass(slots=True, eq=False, repr=False)
+class Table(_Node):
     """A data table: ``head`` rows (may be empty), then ``body`` rows of cells."""
 
     head: list[list[TableCell]]
@@ -177,8 +212,8 @@ class Table:
     caption: list[Inline] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class Div:
+@dataclass(slots=True, eq=False, repr=False)
+class Div(_Node):
     """A generic container of blocks (pandoc ``Div``), e.g. a figure group or an aside."""
 
     content: list[Block]
@@ -197,8 +232,8 @@ NODE_TYPES: tuple[type, ...] = (*INLINE_TYPES, *BLOCK_TYPES, TableCell)
 # ---------------------------------------------------------------------------- document
 
 
-@dataclass(slots=True)
-class Meta:
+@dataclass(slots=True, eq=False, repr=False)
+class Meta(_Node):
     """What we know about the article. ``published`` is an aware UTC datetime."""
 
     title: str = ""
@@ -211,8 +246,8 @@ class Meta:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
-class Document:
+@dataclass(slots=True, eq=False, repr=False)
+class Document(_Node):
     """One article: its metadata and its blocks."""
 
     meta: Meta

@@ -79,6 +79,8 @@ def test_a_stamp_after_the_first_blocks_is_text() -> None:
     ("Oct 31st 2020", dt.datetime(2020, 10, 31), False),
     ("October 3, 2020", dt.datetime(2020, 10, 3), False),
     ("2020年10月29日 08:25", dt.datetime(2020, 10, 29, 8, 25), True),
+    ("２０２０年１０月２９日", dt.datetime(2020, 10, 29), False),  # full-width digits are digits too
+    ("28 AUG 2020", dt.datetime(2020, 8, 28), False),
 ])
 def test_date_shapes_are_read(text: str, when: dt.datetime, has_time: bool) -> None:
     assert dates.parse_stamp(text) == dates.Stamp(when.replace(tzinfo=dt.timezone.utc), has_time)
@@ -87,6 +89,28 @@ def test_date_shapes_are_read(text: str, when: dt.datetime, has_time: bool) -> N
 @pytest.mark.parametrize("text", ["2020", "上午10点", "Oct 32nd 2020", "On Oct 31st 2020 it rained", "x" * 100])
 def test_texts_that_are_not_only_a_date_are_not_read(text: str) -> None:
     assert dates.parse_stamp(text) is None
+
+
+def test_a_text_without_a_year_tries_no_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer than four digits, or no month name for the patterns that need one: not tried."""
+    tried = []
+
+    class Spy:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def fullmatch(self, text: str) -> None:
+            tried.append(self.name)
+
+    monkeypatch.setattr(dates, "_PATTERNS", [(Spy(order), order) for _, order in dates._PATTERNS])
+    for text in ("上午10点", "Aug 28", "第3版"):
+        assert dates.parse_stamp(text) is None
+    assert tried == []
+    dates.parse_stamp("2020-08-28 x")
+    assert tried == ["ymd", "dmy", "ymd"]
+    tried.clear()
+    dates.parse_stamp("28 aug 2020 x")
+    assert tried == ["dMy", "Mdy", "ymd", "dmy", "ymd"]
 
 
 # ------------------------------------------------------------------ boilerplate

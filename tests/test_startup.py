@@ -79,6 +79,10 @@ def test_one_file_to_stdout_imports_only_the_reader_and_its_writer(fmt: str) -> 
     code, out, modules = imported(str(EXAMPLE), "--to", fmt, "-o", "-")
     assert code == 0 and out
     assert loaded(modules, HEAVY + BATCH + ("typer", "yaml", "converter.readers.syndication")) == []
+    # Nor what this item does not use: html's table of entities (no entity in its title), the
+    # table layout (no table) for Markdown.
+    assert "html" not in modules
+    assert fmt != "md" or "converter.writers.tables" not in modules
 
 
 #: Imports the modules one conversion needs, recording each regular expression a module of

@@ -28,6 +28,7 @@ _MONTH_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 _MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
 _TIME = r"(?:,?\s*(?:at\s+)?(\d{1,2})[:：](\d\d)(?::\d\d(?:\.\d{1,9})?)?\s*(?:z|gmt|utc|[+-]\d\d:?\d\d)?)?"
+#: Each pattern with the order of its day, month and year; ``M``, a month written as a name.
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Fri, 28 Aug 2020 08:25:28 GMT
     (lazy_compile(r"(?:[a-z]{3,9},?\s+)?(\d{1,2})\s+" + _MONTH + r",?\s+(\d{4})" + _TIME), "dMy"),
@@ -53,13 +54,22 @@ class Stamp:
 def parse_stamp(text: str) -> Stamp | None:
     """The date ``text`` consists of (white space aside), read as UTC; ``None`` otherwise."""
     text = text.strip().lower()
-    if not text or len(text) > MAX_STAMP or not text[:1].isalnum():
+    if not text or len(text) > MAX_STAMP or not text[:1].isalnum() or not _may_be_date(text):
         return None
+    named = any(month in text for month in _MONTH_NAMES)
     for pattern, order in _PATTERNS:
+        if "M" in order and not named:
+            continue
         match = pattern.fullmatch(text)
         if match:
             return _stamp(match.groups(), order)
     return None
+
+
+def _may_be_date(text: str) -> bool:
+    """Whether ``text`` has the four digits of a year, which every pattern needs: most short
+    texts have not, and are then turned away without compiling or trying a pattern."""
+    return sum(map(str.isdigit, text)) >= 4
 
 
 def _stamp(groups: tuple[str | None, ...], order: str) -> Stamp | None:

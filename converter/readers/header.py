@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -130,6 +129,10 @@ def unescape(text: str) -> str:
     """``html.unescape``, also where a decimal character reference has more digits than
     ``int()`` takes (4,300): it is read without its leading zeros, and a number beyond Unicode
     gives U+FFFD, however long."""
+    if "&" not in text:  # most titles: html (its table of entities) is then not imported
+        return text
+    import html
+
     return html.unescape(_LONG_DECIMAL_REFERENCE.sub(_shortened_reference, text))
 
 

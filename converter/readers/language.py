@@ -32,12 +32,13 @@ FIRST_LOOK = 1_000
 def _script_sets() -> tuple[frozenset[str], frozenset[str]]:
     """Han characters only in simplified script, and only in traditional: the sets
     ``hanzidentifier`` makes of the same lists, without importing it (~20 ms, most of it a
-    regular expression of every character that we do not use)."""
+    regular expression of every character that we do not use). Two set differences: an
+    intersection first, and copies of the results, cost twice as much (~6 ms against 3 at a
+    process's first Chinese document)."""
     from zhon import cedict
 
-    simplified, traditional = set(cedict.simplified), set(cedict.traditional)
-    shared = simplified & traditional
-    return frozenset(simplified - shared), frozenset(traditional - shared)
+    simplified, traditional = frozenset(cedict.simplified), frozenset(cedict.traditional)
+    return simplified - traditional, traditional - simplified
 
 
 @lru_cache(maxsize=1)

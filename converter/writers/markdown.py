@@ -60,7 +60,6 @@ from ..chars import HTML_SPACE, joins_without_space, scripted
 from ..labels import link_label
 from ..patterns import lazy_compile
 from . import Writer
-from .tables import PlacedCell, layout, row_inlines
 
 # ---------------------------------------------------------------------------- characters
 
@@ -1006,6 +1005,8 @@ class MarkdownWriter(Writer):
         the others empty. Without head rows the header row is empty, so that every body row
         stays a body row. A ``linear`` table is a paragraph per row (a Markdown renderer would
         pad every row of a pipe table to its width)."""
+        from .tables import PlacedCell, layout, row_inlines  # most items have no table: not at start-up
+
         table = layout(node)
         caption = self.block_Paragraph(Paragraph(node.caption))
         if table.linear:
