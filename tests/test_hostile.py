@@ -45,6 +45,7 @@ from support import epubcheck_jar
 
 import converter
 from converter import ConversionError, convert_file, load_json, parse, read_file, render
+from converter.writers import cover
 from converter.writers.epub import bundle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -648,6 +649,9 @@ def test_epubcheck_passes_books_made_of_hostile_input(server: http.server.Thread
 # ---------------------------------------------------------------------------- bounds
 
 
+#: EPUB's cover, drawn for every book: an RGB canvas (see converter.writers.cover).
+COVER_CANVAS_BYTES = cover.WIDTH * cover.HEIGHT * 3
+
 def _bounds(case: str) -> dict[str, Any]:
     """``benchmarks/bench_bounds.py --worker CASE all``: one parse, every writer, in a subprocess."""
     done = subprocess.run([sys.executable, str(BENCH), "--worker", case, "all"], capture_output=True, text=True,
@@ -665,7 +669,10 @@ def test_big_inputs_stay_within_memory_bounds(case: str, ratio: float) -> None:
     beside it while reading) looser still: ~65× for every writer but JSON, whose indented
     output alone is 17 characters per input byte, held at two bytes a character once the
     Chinese title is in it (~120×; it was ~300× before the JSON writer encoded the tree as it
-    walks it). (Their time is measured by benchmarks/bench_bounds.py, not asserted here.)"""
+    walks it). EPUB draws its cover besides, a canvas of the same size whatever the input
+    (600 × 800 RGB, 1.44 MB, ~6× the deep case's input by itself): that fixed cost is allowed
+    for, the bound is on what grows with the input. (Their time is measured by
+    benchmarks/bench_bounds.py, not asserted here.)"""
     result = _bounds(case)
     assert "error" not in result, result["error"]
     assert set(result["writers"]) == {fmt for fmt, _ in OUR_FORMATS if fmt in AVAILABLE}
@@ -673,7 +680,8 @@ def test_big_inputs_stay_within_memory_bounds(case: str, ratio: float) -> None:
     for name, entry in result["writers"].items():
         assert "error" not in entry, f"{name}: {entry['error']}"
         if entry["peak_bytes"] is not None:
-            assert entry["peak_bytes"] < ratio * size, f"{name}: {entry['peak_bytes'] / size:.1f}× the input"
+            fixed = COVER_CANVAS_BYTES if name == "epub" else 0
+            assert entry["peak_bytes"] - fixed < ratio * size, f"{name}: {entry['peak_bytes'] / size:.1f}× the input"
 
 
 def test_deep_nesting_needs_few_python_frames_anywhere() -> None:
