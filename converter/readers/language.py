@@ -54,10 +54,10 @@ def _class_letters() -> str:
     for first, last, letter in _RANGES:
         table[first:last + 1] = letter.encode() * (last - first + 1)
     han = ord("H")
-    for chars, letter in zip(_script_sets(), b"ST", strict=True):
+    for chars, script in zip(_script_sets(), b"ST", strict=True):
         for code in map(ord, chars):
             if code < 0x10000 and table[code] == han:  # script counts only within the Han ranges
-                table[code] = letter
+                table[code] = script
     return table.decode("latin-1")
 
 
