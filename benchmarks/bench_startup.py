@@ -3,9 +3,12 @@
 
 usage: bench_startup.py [--runs N] [--python [LABEL=]PYTHON ...] [--small FILE] [--large FILE]
 
-Each round runs every command once, in the same order (so a slow minute on this shared
-machine slows every command alike); the table gives the median of each command over the
-rounds, in milliseconds:
+Each round runs every command once (so a slow minute on this shared machine slows every
+command alike), in an order shuffled afresh each round (seeded, so runs repeat it): a command
+run right after a heavier one is slower (measured: small -> md took 7-16 ms longer after
+``convert --help`` than after a small conversion), and a fixed order would always charge that
+to the same rows. The table gives the median of each command over the rounds, in
+milliseconds:
 
 - ``python -c pass``: the floor, with the interpreter given (its ``site`` start-up included);
 - ``convert --version`` and ``convert --help``;
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -131,10 +135,11 @@ def main() -> None:
             for argv in cols.values():
                 run_once(argv)
         samples: dict[tuple[int, str], list[float]] = {}
+        commands = [(i, col, argv) for i, (_title, cols) in enumerate(rows) for col, argv in cols.items()]
         for _round in range(a.runs):
-            for i, (_title, cols) in enumerate(rows):
-                for col, argv in cols.items():
-                    samples.setdefault((i, col), []).append(run_once(argv))
+            random.Random(_round).shuffle(commands)
+            for i, col, argv in commands:
+                samples.setdefault((i, col), []).append(run_once(argv))
             print(f"round {_round + 1}/{a.runs} done", file=sys.stderr)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
