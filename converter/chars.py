@@ -13,7 +13,6 @@ What XML forbids and how to escape for it are the markup writers' rules
 
 from __future__ import annotations
 
-import functools
 import re
 
 from .patterns import lazy_compile
@@ -156,20 +155,17 @@ def joins_without_space(before: str, after: str) -> bool:
     return bool(before) and bool(after) and is_space_discarding(before) and is_space_discarding(after)
 
 
-@functools.cache
-def _cjk_break() -> re.Pattern[str]:
-    """A line break, with the white space around it, between two space-discarding characters.
-    A match starts only right after such a character (the look-behind comes first), so a long
-    run of white space is not tried from each of its positions. Compiled when first needed:
-    its two character classes take ~2 ms to compile, which a command converting a document
-    with no line break in its text need not pay."""
-    return lazy_compile(f"(?<=[{SPACE_DISCARDING_CLASS}])[ \\t\\r\\f]*\\n\\s*(?=[{SPACE_DISCARDING_CLASS}])")
+#: A line break, with the white space around it, between two space-discarding characters.
+#: A match starts only right after such a character (the look-behind comes first), so a long
+#: run of white space is not tried from each of its positions. Its two character classes take
+#: ~2 ms to compile, which a document with no line break in its text does not pay.
+_CJK_BREAK = lazy_compile(f"(?<=[{SPACE_DISCARDING_CLASS}])[ \\t\\r\\f]*\\n\\s*(?=[{SPACE_DISCARDING_CLASS}])")
 
 
 def join_cjk_lines(text: str) -> str:
     """``text`` without the line breaks (and the white space around them) that stand between
     two space-discarding characters; all other white space is left as it is."""
-    return _cjk_break().sub("", text) if "\n" in text else text
+    return _CJK_BREAK.sub("", text) if "\n" in text else text
 
 
 # ---------------------------------------------------------------------------- white space

@@ -652,6 +652,7 @@ def test_epubcheck_passes_books_made_of_hostile_input(server: http.server.Thread
 #: EPUB's cover, drawn for every book: an RGB canvas (see converter.writers.cover).
 COVER_CANVAS_BYTES = cover.WIDTH * cover.HEIGHT * 3
 
+
 def _bounds(case: str) -> dict[str, Any]:
     """``benchmarks/bench_bounds.py --worker CASE all``: one parse, every writer, in a subprocess."""
     done = subprocess.run([sys.executable, str(BENCH), "--worker", case, "all"], capture_output=True, text=True,

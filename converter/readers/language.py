@@ -28,7 +28,6 @@ SAMPLE = 4_000
 FIRST_LOOK = 1_000
 
 
-@lru_cache(maxsize=1)
 def _script_sets() -> tuple[frozenset[str], frozenset[str]]:
     """Han characters only in simplified script, and only in traditional: the sets
     ``hanzidentifier`` makes of the same lists, without importing it (~20 ms, most of it a
