@@ -25,7 +25,7 @@ from . import batch
 from .api import formats, parse, read_file, render, write_atomic
 from .cli_coercion import Command  # parameter values checked without pydantic
 from .errors import ConversionError, FormatError, InputError, OptionError, OutputError
-from .files import printable, read_stream
+from .files import is_url, printable, read_stream
 from .version import __version__
 from .writers import get_writer_class, make_writer, writer_options
 
@@ -650,7 +650,6 @@ def _writer_options(fmt: str, given: dict[str, Any], inputs: Sequence[str] = ())
 def _fetches(inputs: Sequence[str]) -> bool:
     """Whether any of ``inputs`` is a feed's URL or an OPML list of feeds (those fetch)."""
     from .batch.feeds import input_kind
-    from .remote import is_url
 
     return any(is_url(name) or (Path(name).is_file() and input_kind(name) == "opml") for name in inputs)
 
@@ -757,7 +756,6 @@ def _to_stream(inputs: list[str], to: str, output: str | None, options: dict[str
     name = inputs[0]
     try:
         from . import metadata
-        from .remote import is_url
 
         if is_url(name):
             raise InputError("is a feed, many documents, not one: convert it into a folder (-o DIR) or a book "

@@ -50,6 +50,16 @@ _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat
 
 # ---------------------------------------------------------------------------- reading
 
+#: What an input naming a feed by URL starts with.
+_URL_SCHEMES = ("http://", "https://")
+
+
+def is_url(name: str | os.PathLike[str]) -> bool:
+    """Whether an input names a feed by URL (``http://`` or ``https://``) rather than a file.
+    Here, not with the fetching (:mod:`converter.remote`), since every command asks it."""
+    return isinstance(name, str) and name[:8].lower().startswith(_URL_SCHEMES)
+
+
 
 def read_file(path: str | os.PathLike[str]) -> Document:
     """Read a document from disk: our JSON form for ``.json`` files, feed-HTML otherwise.

@@ -41,12 +41,6 @@ WORKERS = 4
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
           "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5")
 USER_AGENT = "converter (feed article to e-book; feed reader)"
-_SCHEMES = ("http://", "https://")
-
-
-def is_url(name: str | os.PathLike[str]) -> bool:
-    """Whether an input names a feed by URL (``http://`` or ``https://``) rather than a file."""
-    return isinstance(name, str) and name[:8].lower().startswith(_SCHEMES)
 
 
 @dataclass(frozen=True, slots=True)

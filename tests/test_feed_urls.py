@@ -27,8 +27,9 @@ from converter.batch import plan_inputs
 from converter.batch.feeds import url_folder
 from converter.cli import app
 from converter.errors import InputError
+from converter.files import is_url
 from converter.readers.opml import read_opml
-from converter.remote import FeedFetcher, FetchOptions, is_url
+from converter.remote import FeedFetcher, FetchOptions
 
 ROOT = Path(__file__).parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "feeds"

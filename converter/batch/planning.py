@@ -18,10 +18,10 @@ from itertools import chain
 from pathlib import Path
 
 from ..errors import ConversionError, OutputError
-from ..files import not_regular, read_input
+from ..files import is_url, not_regular, read_input
 from ..readers.opml import Subscriptions, read_opml
 from ..readers.syndication import Entry
-from ..remote import FetchOptions, is_url
+from ..remote import FetchOptions
 from ..writers import get_writer_class
 from . import DEFAULT_INCLUDE
 from .feeds import FEED_SUFFIXES, Feeds, input_kind, is_feed
