@@ -198,6 +198,27 @@ def test_a_long_document_is_settled_by_its_first_thousand_characters() -> None:
         assert doc_from("<!--1606752000-->\n[T](https://e.com/x)\n---\n<p>" + text + "</p>").meta.language == language
 
 
+_SCRIPTS_WHEN_NEEDED = """
+import sys
+from converter.readers.language import detect_language
+english = detect_language("The central bank said on Tuesday that inflation would stay high for the year.")
+print(english, "zhon" in sys.modules)
+print(detect_language("中國外交部發言人表示，這個問題應該透過對話解決。經濟發展與國際關係都很重要。"), "zhon" in sys.modules)
+print(detect_language("中国外交部发言人表示，这个问题应该通过对话解决。经济发展和国际关系都很重要。"))
+"""
+
+
+def test_the_chinese_script_lists_are_loaded_at_the_first_han_text() -> None:
+    """A process converting English never loads the simplified/traditional lists (a few ms of
+    every start); its first Han text does, and is told apart by script like the later ones."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _SCRIPTS_WHEN_NEEDED], capture_output=True, check=True,
+                          timeout=120)
+    assert done.stdout.decode().split() == ["en", "False", "zh-Hant", "True", "zh-Hans"]
+
+
 def test_front_matter_language_wins_over_detection() -> None:
     assert doc_from("---\nlang: fr\n---\n" + BODY).meta.language == "fr"
 

@@ -44,20 +44,37 @@ def _script_sets() -> tuple[frozenset[str], frozenset[str]]:
 def _class_letters() -> str:
     """A ``str.translate`` table putting each character's class letter in its place.
 
-    ``S``/``T`` for Han characters only in simplified/traditional script, ``H`` for other
-    Han, ``K`` kana, ``G`` Hangul, ``L`` Latin, a space for the rest of the BMP; characters
-    beyond it stay as they are (and are none of these letters). Counting a class is then
-    counting its letter, in C, instead of looking at every character in Python.
+    ``H`` for Han, ``K`` kana, ``G`` Hangul, ``L`` Latin, a space for the rest of the BMP;
+    characters beyond it stay as they are (and are none of these letters). Counting a class
+    is then counting its letter, in C, instead of looking at every character in Python.
     """
     table = bytearray(b" ") * 0x10000  # one byte a character: half the time of a list of str
     for first, last, letter in _RANGES:
         table[first:last + 1] = letter.encode() * (last - first + 1)
+    return table.decode("latin-1")
+
+
+@lru_cache(maxsize=1)
+def _script_letters() -> str:
+    """:func:`_class_letters` with ``S``/``T`` for the Han characters only in simplified/only
+    in traditional script. Built at the first text with Han in it: the two scripts' lists cost
+    most of what language detection costs a process (~6 ms), which other languages never need."""
+    table = bytearray(_class_letters().encode("latin-1"))
     han = ord("H")
     for chars, script in zip(_script_sets(), b"ST", strict=True):
         for code in map(ord, chars):
             if code < 0x10000 and table[code] == han:  # script counts only within the Han ranges
                 table[code] = script
     return table.decode("latin-1")
+
+
+def _letters(text: str) -> str:
+    """``text`` as class letters: with the Han scripts told apart once a text has held Han
+    (one ``translate`` a text from then on), and without until then."""
+    if _script_letters.cache_info().currsize:
+        return text.translate(_script_letters())
+    letters = text.translate(_class_letters())
+    return text.translate(_script_letters()) if "H" in letters else letters
 
 
 def detect_language(text: str, hint: str = "") -> str:
@@ -98,7 +115,7 @@ def settled_chinese(text: str) -> str:
 def _counts(text: str) -> tuple[int, int, int, int, int, int]:
     """Characters of ``text`` only in simplified script, only in traditional, Han in all
     (those two included), kana, Hangul, Latin letters."""
-    letters = text.translate(_class_letters())
+    letters = _letters(text)
     simplified, traditional = letters.count("S"), letters.count("T")
     han = simplified + traditional + letters.count("H")
     return simplified, traditional, han, letters.count("K"), letters.count("G"), letters.count("L")
