@@ -819,8 +819,8 @@ def _simple_yaml(data: dict[str, Any]) -> str | None:
     """
     lines = []
     for key, value in data.items():
-        if not _plain_yaml(key) or len(key) > 128:
-            return None
+        if not _plain_yaml(key) or len(key.encode("utf-8")) > 122:  # a longer key is written "? key"
+            return None  # (from 123 characters in PyYAML's emitter, 129 bytes in libyaml's)
         if isinstance(value, str):
             if _plain_yaml(value):
                 lines.append(f"{key}: {value}")
@@ -836,16 +836,25 @@ def _simple_yaml(data: dict[str, Any]) -> str | None:
     return "\n".join(lines) + "\n"
 
 
-#: Strings PyYAML writes as plain scalars in block context (and reads back as strings): a
-#: letter first, then no character it escapes or breaks lines at, no ``: `` or `` #``, no
-#: trailing space or colon.
+#: Strings PyYAML (and libyaml) writes as plain scalars in block context, and reads back as
+#: strings: printable, no line break, no ``: `` or `` #``, no space or colon at either end,
+#: and not starting with what would make them something else (:data:`_NOT_PLAIN_FIRST`).
+#: Astral characters (which libyaml escapes) and non-ASCII white space at the ends are left
+#: to PyYAML.
 _NOT_PLAIN_YAML = "\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029\U00010000-\U0010ffff"
-_PLAIN_YAML = lazy_compile(f"(?![{_NOT_PLAIN_YAML}])[^\\W\\d_](?:[^{_NOT_PLAIN_YAML}]*[^\\s:{_NOT_PLAIN_YAML}])?")
+#: What a plain scalar cannot start with: YAML's indicators (``?``, ``:`` and ``-`` only before
+#: a space, but left to PyYAML always), and the first characters of what YAML reads as a
+#: number, a date, null or a merge key. A digit may start a string that holds a non-ASCII
+#: character, which none of those patterns (all ASCII) can match: "2020年…".
+_NOT_PLAIN_FIRST = re.escape("#,[]{}&*!|>'\"%@`?:-+.<=~0123456789")
+_PLAIN_YAML = lazy_compile(f"(?:[^\\s{_NOT_PLAIN_FIRST}{_NOT_PLAIN_YAML}]|[0-9](?=.*[^\\x00-\\x7f]))"
+                           f"(?:[^{_NOT_PLAIN_YAML}]*[^\\s:{_NOT_PLAIN_YAML}])?")
 #: Plain words YAML 1.1 reads as booleans or null.
 _YAML_WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
                          "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
                          "null", "Null", "NULL"])
-_YAML_DATE = lazy_compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+#: A date as :func:`format_datetime` writes it, which YAML would read as a timestamp.
+_YAML_DATE = lazy_compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z")
 
 
 def _plain_yaml(text: str) -> bool:
