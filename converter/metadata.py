@@ -45,7 +45,7 @@ def load_file(path: str | os.PathLike[str]) -> dict[str, Any]:
             data = yaml.safe_load(f)
     except OSError as exc:
         raise OptionError(f"cannot read {os.fspath(path)} ({exc.strerror or exc})") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:  # ValueError: an impossible date
         raise OptionError(f"{os.fspath(path)} is not YAML: {' '.join(str(exc).split())}") from None
     if data is None:
         return {}

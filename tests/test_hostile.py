@@ -396,13 +396,17 @@ def test_bad_header_and_front_matter_are_survived_not_trusted() -> None:
         broken = parse(CASES["broken_yaml"], path="broken_yaml.md")
         header = parse(CASES["bad_header"], path="bad_header.txt")
         nested = parse(CASES["front_matter_nested"], path="nested.md")
+        impossible = parse(b"---\ndate: 2020-13-45T00:00:00Z\ntitle: kept?\n---\n<!--1604329792000-->\n"
+                           b"[T](https://e.com/x)\n---\n<p>Text.</p>", path="impossible_date.md")
     assert laughs.meta.extra == {} and "别名炸弹" in render(laughs, "text")
     assert broken.meta.extra == {} and broken.meta.title == "broken_yaml"
     assert header.meta.published is None and header.meta.url == ""
     assert header.meta.title == "标题里有[方括号]和(圆括号)，还有 ]( 这样的东西"
     assert nested.meta.extra == {}
+    assert impossible.meta.title == "T" and impossible.meta.published.year == 2020  # the stamp's date
     messages = [str(w.message) for w in caught]
-    assert sum("front matter ignored" in m for m in messages) == 3, messages
+    assert sum("front matter ignored" in m for m in messages) == 4, messages
+    assert any("month must be in 1..12" in m for m in messages)
     assert all("\n" not in m for m in messages)
 
 

@@ -104,6 +104,14 @@ def test_bad_metadata_is_a_usage_error(args: list[str], line: str) -> None:
     assert code == 2 and err == f"convert: error: {line}\n"
 
 
+def test_a_metadata_file_with_an_impossible_date_is_a_usage_error(tmp_path: Path) -> None:
+    """PyYAML reads ``2020-13-45T00:00:00Z`` as a date and then fails to make it (ValueError)."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("date: 2020-13-45T00:00:00Z\n", encoding="utf-8")
+    code, _, err = invoke(str(EXAMPLE), "--to", "json", "-o", "-", "--metadata-file", str(bad))
+    assert code == 2 and err == f"convert: error: --metadata-file: {bad} is not YAML: month must be in 1..12\n"
+
+
 def test_the_library_checks_and_applies_metadata() -> None:
     doc = A.Document(A.Meta(title="old", tags=["t"], extra={"k": 1}), [])
     fields = metadata.checked({"Title": " new  title ", "date": "2025-02-01T12:00:00+08:00", "subject": "s"})

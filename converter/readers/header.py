@@ -150,7 +150,7 @@ def parse_front_matter(source: str) -> dict[str, Any]:
     loader = no_alias if ("&" in source or "*" in source) else fast
     try:
         data = yaml.load(source, Loader=loader)  # safe loaders only
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date PyYAML reads but cannot make (month 13)
         warnings.warn(f"front matter ignored: {' '.join(str(exc).split())}", stacklevel=3)
         return {}
     except RecursionError:
