@@ -757,52 +757,6 @@ def test_list_items_round_trip(items):
     assert [squash(text_of(li)) for li in root.findall("ul/li")] == expected
 
 
-# ---------------------------------------------------------------------------- front matter fast path
-
-#: Strings starting with each kind of first character YAML treats apart: indicators, the starts
-#: of numbers and dates, other punctuation, digits before non-ASCII text.
-_yaml_first = st.builds(str.__add__, st.sampled_from(list("“【(《)$_/\\^;٣²0123456789-+.?:<=~#,[]{}&*!|>'\"%@` ")),
-                        st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=8))
-_yaml_text = st.text(st.characters(codec="utf-8"), max_size=12) | st.builds(
-    str.__add__, st.characters(categories=("L",)),
-    st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=12)) | _yaml_first | st.sampled_from(
-    ["yes", "No", "null", "a: b", "a #b", "ab:", "ab ", "a\u00a0", "2025-02-01T12:47:05Z", "中文 标题",
-     "https://example.com/a?b=1#c", "x,y[z]{w}", "it's \"q\"", "a\u2028b", "Ü", "1abc", "2020年 标题",
-     "2020-10-28T15:15:00.003Z", "２０２０-10-28T15:15:00Z", "(臺)中央社CNA", "--- a", "... a", "<<", "0x1F", "1_000",
-     "1:20", "12:30:00", ".inf", "-.5", "+1", "~", "键" * 43, "键" * 40, "k" * 122, "k" * 123])
-#: The dumpers the fast path must agree with: libyaml's (used when PyYAML has it) and PyYAML's own.
-_dumpers = [yaml.SafeDumper] + ([yaml.CSafeDumper] if hasattr(yaml, "CSafeDumper") else [])
-
-
-@settings(max_examples=600, deadline=None)
-@given(st.dictionaries(_yaml_text, _yaml_text | st.lists(_yaml_text, max_size=3), min_size=1, max_size=4))
-def test_front_matter_fast_path_writes_what_pyyaml_writes(data: dict) -> None:
-    from converter.writers.markdown import _NO_FOLDING, _simple_yaml
-
-    fast = _simple_yaml(data)
-    if fast is not None:
-        for dumper in _dumpers:
-            assert fast == yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False,
-                                     default_flow_style=False, width=_NO_FOLDING)
-        assert yaml.safe_load(fast) == data
-
-
-def test_front_matter_fast_path_takes_the_usual_metadata() -> None:
-    from converter.writers.markdown import _simple_yaml
-
-    data = {"title": "城市图书馆 reopens", "url": "https://example.com/a?b=1#c",
-            "published": "2025-02-01T12:47:05Z", "tags": ["news", "科技"]}
-    assert _simple_yaml(data) == ("title: 城市图书馆 reopens\nurl: https://example.com/a?b=1#c\n"
-                                  "published: '2025-02-01T12:47:05Z'\ntags:\n- news\n- 科技\n")
-    assert _simple_yaml({"title": "Q: why?"}) is None
-    # Titles of the corpus's publishers that PyYAML also writes plain, and a date with milliseconds.
-    data = {"title": "2020年美国大选", "site": "(臺)中央社CNA", "author": "【特稿】", "tags": ["“引号”"],
-            "published": "2020-10-28T15:15:00.003Z"}
-    assert _simple_yaml(data) == ("title: 2020年美国大选\nsite: (臺)中央社CNA\nauthor: 【特稿】\ntags:\n- “引号”\n"
-                                  "published: '2020-10-28T15:15:00.003Z'\n")
-    assert _simple_yaml({"title": "2020 in review"}) is None  # ASCII after a digit: left to PyYAML
-
-
 _run_text = st.text(st.sampled_from(list("ab 中文 *_~`[]<&\\\t\n.,!\u00a0\u3000")), min_size=0, max_size=8)
 _run_node = st.builds(Text, _run_text) | st.builds(
     lambda text, url: Link([Text(text)], url), _run_text, st.sampled_from(["", "https://example.com/a"]))

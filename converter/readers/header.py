@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from .. import simple_yaml
 from ..chars import one_line
 from ..patterns import lazy_compile
 
@@ -142,7 +143,11 @@ def _shortened_reference(match: re.Match[str]) -> str:
 
 
 def parse_front_matter(source: str) -> dict[str, Any]:
-    """YAML front matter as a dict; broken or hostile YAML warns and gives ``{}``."""
+    """YAML front matter as a dict; broken or hostile YAML warns and gives ``{}``. The common
+    shapes are read without PyYAML (:mod:`converter.simple_yaml`)."""
+    simple = simple_yaml.load(source)
+    if simple is not None:
+        return simple
     import yaml
 
     # libyaml is much faster; it is only safe from alias bombs when there can be no aliases.

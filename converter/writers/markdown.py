@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .. import simple_yaml
 from ..ast import (
     Block,
     BlockQuote,
@@ -780,7 +781,7 @@ def _is_empty(value: Any) -> bool:
 
 def _dumper() -> Any:
     """libyaml's emitter when PyYAML has it: the same output, several times faster. (PyYAML is
-    imported only for front matter that :func:`_simple_yaml` cannot write.)"""
+    imported only for front matter that :func:`converter.simple_yaml.dump` cannot write.)"""
     import yaml
 
     return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -800,66 +801,13 @@ def _front_matter(meta: Meta) -> str:
     data.update((k, v) for k, v in meta.extra.items() if k not in data and not _is_empty(v))
     if not data:
         return ""
-    dump = _simple_yaml(data)
+    dump = simple_yaml.dump(data)
     if dump is None:
         import yaml
 
         dump = yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=False, default_flow_style=False,
                          width=_NO_FOLDING)
     return f"---\n{dump}---"
-
-
-def _simple_yaml(data: dict[str, Any]) -> str | None:
-    """What ``yaml.dump`` makes of ``data`` when that is easy to know, else None.
-
-    PyYAML's representer costs more than the rest of a short document's Markdown. Front matter
-    is nearly always a map of strings and lists of strings that PyYAML writes plain (and the
-    date, which it single-quotes); those are written here, the same byte for byte (a test
-    compares the two on generated data), and anything else goes to PyYAML.
-    """
-    lines = []
-    for key, value in data.items():
-        if not _plain_yaml(key) or len(key.encode("utf-8")) > 122:  # a longer key is written "? key"
-            return None  # (from 123 characters in PyYAML's emitter, 129 bytes in libyaml's)
-        if isinstance(value, str):
-            if _plain_yaml(value):
-                lines.append(f"{key}: {value}")
-            elif _YAML_DATE.fullmatch(value):
-                lines.append(f"{key}: '{value}'")
-            else:
-                return None
-        elif isinstance(value, list) and value and all(isinstance(v, str) and _plain_yaml(v) for v in value):
-            lines.append(f"{key}:")
-            lines.extend(f"- {v}" for v in value)
-        else:
-            return None
-    return "\n".join(lines) + "\n"
-
-
-#: Strings PyYAML (and libyaml) writes as plain scalars in block context, and reads back as
-#: strings: printable, no line break, no ``: `` or `` #``, no space or colon at either end,
-#: and not starting with what would make them something else (:data:`_NOT_PLAIN_FIRST`).
-#: Astral characters (which libyaml escapes) and non-ASCII white space at the ends are left
-#: to PyYAML.
-_NOT_PLAIN_YAML = "\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029\U00010000-\U0010ffff"
-#: What a plain scalar cannot start with: YAML's indicators (``?``, ``:`` and ``-`` only before
-#: a space, but left to PyYAML always), and the first characters of what YAML reads as a
-#: number, a date, null or a merge key. A digit may start a string that holds a non-ASCII
-#: character, which none of those patterns (all ASCII) can match: "2020年…".
-_NOT_PLAIN_FIRST = re.escape("#,[]{}&*!|>'\"%@`?:-+.<=~0123456789")
-_PLAIN_YAML = lazy_compile(f"(?:[^\\s{_NOT_PLAIN_FIRST}{_NOT_PLAIN_YAML}]|[0-9](?=.*[^\\x00-\\x7f]))"
-                           f"(?:[^{_NOT_PLAIN_YAML}]*[^\\s:{_NOT_PLAIN_YAML}])?")
-#: Plain words YAML 1.1 reads as booleans or null.
-_YAML_WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
-                         "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
-                         "null", "Null", "NULL"])
-#: A date as :func:`format_datetime` writes it, which YAML would read as a timestamp.
-_YAML_DATE = lazy_compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z")
-
-
-def _plain_yaml(text: str) -> bool:
-    return (_PLAIN_YAML.fullmatch(text) is not None and ": " not in text and " #" not in text
-            and text not in _YAML_WORDS)
 
 
 # ---------------------------------------------------------------------------- writer
