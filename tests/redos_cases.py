@@ -27,6 +27,7 @@ from lxml import etree
 
 import converter
 from converter import ast as A
+from converter import simple_yaml
 from converter.chars import collapse_html_space, collapse_unicode_space
 from converter.images import clean_svg
 from converter.readers import bylines, cleanup, dates, header, language, rules
@@ -145,6 +146,14 @@ CASES: list[Case] = [
          lambda: ("---\n" + "--- \t x\n" * (SIZE // 9),),
          header.split,
          lambda text: header.Parts(body=text)),
+    Case("front matter value: digit, then ASCII, then a space", "simple_yaml.py: _PLAIN",
+         lambda: ("k: 1" + "a " * HALF + "\n",),
+         simple_yaml.load,
+         lambda text: None),
+    Case("front matter flow list of many items", "simple_yaml.py: load, _flow_list",
+         lambda: ("tags: [" + "a, " * (SIZE // 3) + "b]\n",),
+         simple_yaml.load,
+         lambda text: {"tags": ["a"] * (SIZE // 3) + ["b"]}),
     Case("stamp between long white space", "header.py: _STAMP",
          lambda: ("\n" * HALF + "<!--" + " " * HALF + "1738414025000" + " " * HALF + "x",),
          header.split,
