@@ -60,7 +60,6 @@ def is_url(name: str | os.PathLike[str]) -> bool:
     return isinstance(name, str) and name[:8].lower().startswith(_URL_SCHEMES)
 
 
-
 def read_file(path: str | os.PathLike[str]) -> Document:
     """Read a document from disk: our JSON form for ``.json`` files, feed-HTML otherwise.
 
