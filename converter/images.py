@@ -764,11 +764,13 @@ class ImageFetcher:
 def _host(url: str) -> str:
     """An image's host as :mod:`converter.net` names a silent one (``name:port``), or, for a
     URL it would not fetch, the URL's authority."""
+    import httpx
+
     try:
-        parsed = net.httpx.URL(url)
+        parsed = httpx.URL(url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         return f"{parsed.raw_host.decode('ascii')}:{port}" if parsed.raw_host else url.split("/")[0]
-    except (net.httpx.InvalidURL, TypeError, UnicodeDecodeError):
+    except (httpx.InvalidURL, TypeError, UnicodeDecodeError):
         return url[:60]
 
 

@@ -36,11 +36,15 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
 import httpcore
-import httpx
+
+#: httpx is imported where it is used: 10-60 ms (with its command line, when click is installed)
+#: that a book without images, or --list-formats, need not pay.
+if TYPE_CHECKING:
+    import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -390,6 +394,8 @@ class Fetcher:
                 ) -> tuple[str, Response | None]:
         """A redirect's location, or the body of a response that is not one (none for a 304
         to a conditional request)."""
+        import httpx
+
         headers = httpx.Headers(response.headers)
         location = headers.get("location")
         if response.status in _REDIRECTS and location:
@@ -425,6 +431,8 @@ class Fetcher:
         return bytes(body)
 
     def _hop(self, url: str, deadline: Deadline) -> _Hop:
+        import httpx
+
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
@@ -461,6 +469,8 @@ class Fetcher:
         """One verifying TLS context for all requests (made on first use: it reads the CA file)."""
         with self._lock:
             if self._ssl_context is None:
+                import httpx
+
                 self._ssl_context = httpx.create_ssl_context(trust_env=False)
             return self._ssl_context
 
