@@ -32,10 +32,12 @@ _PLAIN = lazy_compile(f"(?:[^\\s{_NOT_PLAIN_FIRST}{_NOT_PLAIN}]|[0-9](?=.*[^\\x0
 #: Plain words YAML 1.1 reads as booleans or null.
 _WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
                     "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"])
-#: A date as ``format_datetime`` writes it, which YAML reads as a timestamp (so it is quoted).
-_DATE = lazy_compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z")
-#: The longest key written as ``key: value`` by both emitters (longer: ``? key``; PyYAML's
-#: from 123 characters, libyaml's from 129 bytes), counted in UTF-8 bytes.
+#: A timestamp as front matter and ``format_datetime`` write it: YAML reads it as a date (a
+#: ``datetime``), so it is written quoted and read here as PyYAML reads it.
+_TIMESTAMP = lazy_compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+                          r"(?:(Z)|([-+])([0-9]{2}):([0-9]{2}))")
+#: The longest key handled here, in UTF-8 bytes: both emitters write a longer one as ``? key``
+#: (PyYAML's from 123 characters, libyaml's from 129 bytes).
 _LONGEST_KEY = 122
 
 
@@ -43,6 +45,11 @@ def is_plain(text: str) -> bool:
     """Whether PyYAML writes ``text`` as a plain scalar in block context, and reads it back as
     this string."""
     return _PLAIN.fullmatch(text) is not None and ": " not in text and " #" not in text and text not in _WORDS
+
+
+def _simple_key(key: object) -> bool:
+    """A key written and read here: a plain string short enough to stand before ``": "``."""
+    return isinstance(key, str) and is_plain(key) and len(key.encode("utf-8")) <= _LONGEST_KEY
 
 
 # ---------------------------------------------------------------------------- writing
@@ -54,12 +61,12 @@ def dump(data: dict[str, Any]) -> str | None:
     single-quotes), else None."""
     lines = []
     for key, value in data.items():
-        if not isinstance(key, str) or not is_plain(key) or len(key.encode("utf-8")) > _LONGEST_KEY:
+        if not _simple_key(key):
             return None
         if isinstance(value, str):
             if is_plain(value):
                 lines.append(f"{key}: {value}")
-            elif _DATE.fullmatch(value):
+            elif _TIMESTAMP.fullmatch(value):
                 lines.append(f"{key}: '{value}'")
             else:
                 return None
@@ -79,13 +86,8 @@ def dump(data: dict[str, Any]) -> str | None:
 #: points, ~6 ms for the complement.)
 _UNSAFE = lazy_compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff"
                        "\U00010000-\U0010ffff]")
-#: A timestamp as front matter writes it, which PyYAML reads as a ``datetime``.
-_TIMESTAMP = lazy_compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
-                          r"(?:(Z)|([-+])([0-9]{2}):([0-9]{2}))")
 #: What ends a plain item of a flow list, or may: the flow indicators, ``?`` and ``:``.
 _FLOW = frozenset("[]{},?:")
-#: The longest key read here (PyYAML refuses a simple key beyond 1,024 characters).
-_LONGEST_READ_KEY = 128
 
 
 class _NotSimple(Exception):
@@ -104,7 +106,7 @@ def load(source: str) -> dict[str, Any] | None:
             if not line:
                 continue
             key, separator, value = line.partition(": ")
-            if not separator or len(key) > _LONGEST_READ_KEY or not is_plain(key):
+            if not separator or not _simple_key(key):
                 return None
             data[key] = _value(value)
     except _NotSimple:

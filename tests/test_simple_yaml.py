@@ -28,7 +28,7 @@ _text = st.text(st.characters(codec="utf-8"), max_size=12) | st.builds(
     st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=12)) | _first | st.sampled_from(
     ["yes", "No", "null", "a: b", "a #b", "ab:", "ab ", "a\u00a0", "2025-02-01T12:47:05Z", "中文 标题",
      "https://example.com/a?b=1#c", "x,y[z]{w}", "it's \"q\"", "a\u2028b", "Ü", "1abc", "2020年 标题",
-     "2020-10-28T15:15:00.003Z", "２０２０-10-28T15:15:00Z", "(臺)中央社CNA", "--- a", "... a", "<<", "0x1F", "1_000",
+     "2020-10-28T15:15:00.003Z", "2020-03-28T06:43:42+08:00", "２０２０-10-28T15:15:00Z", "(臺)中央社CNA", "--- a", "... a", "<<", "0x1F", "1_000",
      "1:20", "12:30:00", ".inf", "-.5", "+1", "~", "键" * 43, "键" * 40, "k" * 122, "k" * 123])
 #: The emitters and parsers the fast paths must agree with: PyYAML's own and libyaml's (used when PyYAML has it).
 _DUMPERS = [yaml.SafeDumper] + ([yaml.CSafeDumper] if hasattr(yaml, "CSafeDumper") else [])
