@@ -61,8 +61,10 @@ def _usage_error(flag: str | None, message: str) -> NoReturn:
 
 class _Command(Command):
     """typer's command, with usage errors on one line (``convert: error: --width: …``, exit
-    status 2) instead of click's four (Usage, Try, a blank line, Error), and ``--help`` without
-    typer's type labels (``<list[str]>``, ``<bool>``): each option's metavar says what it takes."""
+    status 2) instead of click's four (Usage, Try, a blank line, Error), and ``--help`` in
+    sections of what the options apply to, as plain text (rich's panels cost ~110 ms a start),
+    without typer's type labels (``<list[str]>``, ``<bool>``): each option's metavar says what
+    it takes."""
 
     # click's other keywords (windows_expand_args) go on in **extra
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
@@ -81,6 +83,20 @@ class _Command(Command):
             shown = None if param.param_type_name == "argument" else param.metavar or None
             param.display_type_rich = lambda ctx, shown=shown: shown  # type: ignore[attr-defined]  # typer reads it
         super().format_help(ctx, formatter)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """The arguments, the options of the command itself, then a section per panel."""
+        sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": []}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                section = "Arguments" if param.param_type_name == "argument" else \
+                    getattr(param, "rich_help_panel", None) or "Options"
+                sections.setdefault(section, []).append(record)
+        for section, records in sections.items():
+            if records:
+                with formatter.section(section):
+                    formatter.write_dl(records)
 
 
 def _usage_error_types() -> tuple[type[Exception], ...]:
@@ -127,7 +143,7 @@ def _number(flag: str, minimum: int, note: str) -> Callable[[str], int]:
     return parse
 
 
-app = typer.Typer(add_completion=False, rich_markup_mode="rich", pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
 
 
@@ -164,7 +180,7 @@ def main(
                               rich_help_panel=_TEXT, help="Wrap at this many columns (0: no wrapping)."),
     references: str = typer.Option("end", "--references", metavar="end|inline|none", rich_help_panel=_TEXT,
                                    help="List link targets at the end (end), also mark them "
-                                        "\\[n] in the text (inline), or drop them (none)."),
+                                        "[n] in the text (inline), or drop them (none)."),
     front_matter: bool = typer.Option(True, "--front-matter/--no-front-matter", metavar="", rich_help_panel=_MARKDOWN,
                                       help="Start with YAML front matter holding the metadata."),
     images: str = typer.Option("embed", "--images", metavar="embed|link|none", rich_help_panel=_IMAGES,
