@@ -30,20 +30,20 @@ from __future__ import annotations
 import ipaddress
 import queue
 import socket
-import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
-import httpcore
-
-#: httpx is imported where it is used: 10-60 ms (with its command line, when click is installed)
-#: that a book without images, or --list-formats, need not pay.
+#: httpx and httpcore are imported where they are used (httpx 10-60 ms with its command line when
+#: click is installed, httpcore ~30 ms): a book without images, or --list-formats, need not pay.
 if TYPE_CHECKING:
+    import ssl
+
+    import httpcore
     import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -60,7 +60,6 @@ USER_AGENT = "converter (feed article to e-book)"
 
 _PIECE = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_TRANSPORT_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, OSError)
 
 # Outside 2000::/3 no IPv6 address is global unicast: that refuses IPv4-compatible ::/96, local-use
 # NAT64 64:ff9b:1::/48, site-local fec0::/10, unique-local, link-local, multicast and the rest,
@@ -214,53 +213,6 @@ def _lookup(host: str, port: int, timeout: float, deadline: Deadline) -> list[IP
     return outcome[0]
 
 
-# ---------------------------------------------------------------------------- connections
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose every wait is cut to the time its URL has left."""
-
-    def __init__(self, stream: httpcore.NetworkStream, deadline: Deadline) -> None:
-        self._stream = stream
-        self._deadline = deadline
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, self._deadline.bound(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, self._deadline.bound(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        # CPython bounds a whole handshake by the socket timeout, not each read within it.
-        stream = self._stream.start_tls(ssl_context, server_hostname,
-                                        self._deadline.bound(timeout, httpcore.ConnectTimeout))
-        return _DeadlineStream(stream, self._deadline)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """Opens TCP connections that live under one deadline."""
-
-    def __init__(self, deadline: Deadline) -> None:
-        self._deadline = deadline
-        self._backend = httpcore.SyncBackend()
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        stream = self._backend.connect_tcp(host, port, self._deadline.bound(timeout, httpcore.ConnectTimeout),
-                                           local_address, socket_options)
-        return _DeadlineStream(stream, self._deadline)
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-
 # ---------------------------------------------------------------------------- content coding
 
 
@@ -360,12 +312,20 @@ class Fetcher:
         deadline = Deadline.after(limit, f"took longer than {limit:g} s").earliest(budget)
         conditions = [(name, value.encode("ascii")) for name, value in
                       ((b"If-None-Match", etag), (b"If-Modified-Since", last_modified)) if _header_value(value)]
+        import httpcore
+
+        from .transport import DeadlineBackend
+
         with httpcore.ConnectionPool(ssl_context=self._ssl(), max_connections=1,
-                                     network_backend=_DeadlineBackend(deadline)) as pool:
+                                     network_backend=DeadlineBackend(deadline)) as pool:
             return self._follow(pool, url, deadline, conditions)
 
     def _follow(self, pool: httpcore.ConnectionPool, url: str, deadline: Deadline,
                 conditions: list[tuple[bytes, bytes]]) -> Response:
+        import httpcore
+
+        from .transport import TRANSPORT_ERRORS
+
         current = url
         for _ in range(self.limits.max_redirects + 1):
             hop = self._hop(current, deadline)
@@ -384,7 +344,7 @@ class Fetcher:
                 if deadline.expired():  # slow, or the caller's budget spent: not the host's silence
                     raise FetchTimeout(deadline.reason) from None
                 raise FetchTimeout("timed out", silent_host="" if answered else hop.host) from None
-            except _TRANSPORT_ERRORS as exc:
+            except TRANSPORT_ERRORS as exc:
                 raise FetchError(f"request failed ({type(exc).__name__})",
                                  silent_host="" if answered else hop.host) from None
             current = urljoin(current, location.strip())
@@ -431,6 +391,7 @@ class Fetcher:
         return bytes(body)
 
     def _hop(self, url: str, deadline: Deadline) -> _Hop:
+        import httpcore
         import httpx
 
         try:

@@ -485,17 +485,19 @@ def test_a_report_names_a_url_as_given(server: _Server, tmp_path: Path, cache: P
     assert [row["input"] for row in rows] == [server.url("/missing.xml")]
 
 
-def test_httpx_is_imported_only_for_a_url(tmp_path: Path) -> None:
-    """Planning a folder's feeds never loads the fetcher; a URL does (offline: no request made)."""
+def test_the_fetcher_is_imported_only_for_a_url(tmp_path: Path) -> None:
+    """Planning a folder's feeds never loads the fetcher; a URL does, and the HTTP client
+    only once a request is made (offline here: none is)."""
     code = ("import sys, json; from converter.batch import plan_inputs; from converter.remote import FetchOptions;"
             "plan_inputs(sys.argv[2:], 'md', fetch=FetchOptions(offline=True, cache_dir=sys.argv[1]));"
-            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore'))))")
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore')"
+            " or m in ('converter.net', 'converter.transport'))))")
     run = [sys.executable, "-c", code, str(tmp_path / "cache")]
     files = subprocess.run([*run, str(FIXTURES)], capture_output=True, check=True, cwd=ROOT, text=True)
     assert json.loads(files.stdout) == []
     url = subprocess.run([*run, "https://example.org/feed.xml"], capture_output=True, check=True, cwd=ROOT,
                          text=True)
-    assert json.loads(url.stdout) != []
+    assert json.loads(url.stdout) == ["converter.net"]
 
 
 def test_validators_that_cannot_be_headers_are_not_sent_back() -> None:

@@ -130,14 +130,15 @@ def test_one_file_beside_it_needs_no_process_pool(tmp_path: Path) -> None:
 
 
 def test_a_book_without_images_and_the_format_list_import_no_http_client(tmp_path: Path) -> None:
-    """httpx comes in with the first image fetched: not for ``--images none``, nor to list the
-    formats (which loads every writer's module)."""
+    """httpx and httpcore come in with the first image fetched (:mod:`converter.transport`):
+    not for ``--images none``, nor to list the formats (which loads every writer's module)."""
     code, _, modules = imported(str(EXAMPLE), "--to", "epub", "--images", "none", "-o", str(tmp_path / "a.epub"))
     assert code == 0 and (tmp_path / "a.epub").is_file()
-    assert loaded(modules, ("httpx", "click")) == []
+    assert loaded(modules, ("httpx", "httpcore", "converter.transport", "click", "ssl")) == []
     code, out, modules = imported("--list-formats")
     assert code == 0 and "epub" in out
-    assert "converter.net" in modules and loaded(modules, ("httpx", "click")) == []
+    assert "converter.net" in modules
+    assert loaded(modules, ("httpx", "httpcore", "converter.transport", "click", "ssl")) == []
 
 
 # ---------------------------------------------------------------------------- the fast path
