@@ -265,9 +265,14 @@ def _marked(root: Element) -> list[Element]:
     """The elements, in document order, with a class, id or item property that may name
     furniture or a byline (:func:`rules.may_be_marked` then looks at the words); not
     ``<html>`` or ``<body>``. (A loop over lxml's iterator: the XPath query that did this,
-    ``//*[@class or @id or @itemprop]``, cost 1.4 % more of a conversion.)"""
-    return [el for el in root.iter(etree.Element) if el.tag not in ("html", "body")
-            and (el.get("class") is not None or el.get("id") is not None or el.get("itemprop") is not None)]
+    ``//*[@class or @id or @itemprop]``, cost 1.4 % more of a conversion; one look at the
+    attribute names costs a fifth less than three ``get`` calls.)"""
+    return [el for el in root.iter(etree.Element) if not _MARKING.isdisjoint(el.keys())
+            and el.tag not in ("html", "body")]
+
+
+#: The attributes whose words may name furniture or a byline.
+_MARKING = frozenset(["class", "id", "itemprop"])
 
 
 _FIELDS = ("input", "textarea", "select")
