@@ -168,6 +168,8 @@ def extract_byline(body: str, notice: Notice = ignore) -> tuple[str, str]:
 _LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url",
                  "data-hi-res-src", "data-full-src", "data-echo")
 _SRCSETS = ("data-srcset", "srcset", "data-lazy-srcset")
+#: Where an image's URL is looked for, in this order.
+_IMAGE_SOURCES = (*_LAZY_SOURCES, *_SRCSETS, "src")
 _PLACEHOLDER = lazy_compile(
     r"(?i)/(?:[\w-]*[_-])?(spacer|blank|transparent|placeholder|pixel|1x1|lazy|lazyload|loading|grey|gray)"
     r"\.(gif|png|svg|jpe?g|webp)\b|/pixel[/?]|feeds\.feedburner\.com/~r/|/~ff/|doubleclick\.net|/beacon\b")
@@ -180,13 +182,13 @@ def image_source(img: Element, base_url: str = "") -> str:
 
     Placeholders (spacer GIFs, tiny ``data:`` URLs) and tracking pixels give ``""``.
     """
-    candidates = [img.get(a) for a in _LAZY_SOURCES]
-    candidates += [largest_srcset(img.get(a)) for a in _SRCSETS]
-    candidates.append(img.get("src"))
-    for raw in candidates:
-        url = clean_url(raw if isinstance(raw, str) else "", base_url)
-        if url and not is_placeholder_url(url):
-            return url
+    present = img.keys()  # most images have a src and none of the others
+    for attr in _IMAGE_SOURCES:
+        if attr in present:
+            raw = img.get(attr)
+            url = clean_url(largest_srcset(raw) if attr in _SRCSETS else raw if isinstance(raw, str) else "", base_url)
+            if url and not is_placeholder_url(url):
+                return url
     return ""
 
 
