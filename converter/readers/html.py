@@ -19,7 +19,7 @@ from typing import NamedTuple, TypeAlias
 from lxml import etree
 
 from .. import ast as A
-from ..chars import collapse_html_space, drop_controls, one_line, replace_unencodable
+from ..chars import FEED_SPACE, collapse_html_space, drop_controls, one_line, replace_unencodable
 from ..labels import DEFAULT_LANGUAGE, labelled, link_label, table_language
 from . import rules
 from .inlines import is_blank, tidy_paragraph
@@ -390,7 +390,8 @@ class _Walker:
         run: list[A.Inline] = []
         for node in nodes:
             if isinstance(node, str):
-                run.append(A.Text(collapse_html_space(node)))
+                if run or node.strip(FEED_SPACE):  # white space before a paragraph: nothing to it
+                    run.append(A.Text(collapse_html_space(node)))
                 continue
             name = node.tag
             if not isinstance(name, str) or name in rules.NON_CONTENT:
