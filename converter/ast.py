@@ -292,7 +292,7 @@ def walk(blocks: list[Block]) -> Iterator[Any]:
     while stack:
         node = stack.pop()
         yield node
-        if type(node) in _LEAVES:  # most nodes: done without the checks below
+        if type(node) in LEAVES:  # most nodes: done without the checks below
             continue
         if isinstance(node, (BulletList, OrderedList)):
             for item in reversed(node.items):
@@ -309,7 +309,7 @@ def walk(blocks: list[Block]) -> Iterator[Any]:
 
 
 #: Node types that hold no other node.
-_LEAVES = frozenset((Text, Code, LineBreak, Image, CodeBlock, HorizontalRule))
+LEAVES = frozenset((Text, Code, LineBreak, Image, CodeBlock, HorizontalRule))
 
 
 # ---------------------------------------------------------------------------- JSON form

@@ -85,15 +85,18 @@ def _has_link(block: A.Block) -> bool:
     stack: list[object] = [block]
     while stack:
         node = stack.pop()
-        if isinstance(node, A.Link):
+        kind = type(node)
+        if kind is A.Link:
             return True
+        if kind in A.LEAVES:  # most nodes: done without the checks below
+            continue
         if isinstance(node, (A.BulletList, A.OrderedList)):
             stack.extend(b for item in node.items for b in item)
         elif isinstance(node, A.Table):
             stack.extend(cell for row in node.head + node.body for cell in row)
         elif isinstance(node, A.Figure):
             stack.extend(node.caption)
-        elif not isinstance(node, (A.Text, A.Code, A.Image, A.LineBreak, A.CodeBlock, A.HorizontalRule)):
+        else:
             stack.extend(getattr(node, "content", ()))
     return False
 
