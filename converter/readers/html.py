@@ -219,10 +219,12 @@ def clear_furniture(root: Element, base_url: str,
     kept), a WordPress embed's iframe that repeats the link before it, and images that are
     furniture (``rules.is_furniture_image``) with the link around them.
     """
+    counting = notice is not rules.ignore  # the texts below are only for the notices
     for field in list(root.iter(*_FIELDS)):
         widget = rules.widget_around(field)
         if widget is not None and _attached(widget, root):
-            notice("form widget", text_of(widget))
+            if counting:
+                notice("form widget", text_of(widget))
             _remove(widget)
     bylines = [rules.byline_name(meta.get("content") or "") for meta in root.iter("meta")
                if (meta.get("itemprop") or "").lower() == "author"]
@@ -233,14 +235,16 @@ def clear_furniture(root: Element, base_url: str,
             name = rules.byline_of(el)
             if name:
                 bylines.append(name)
-                notice("byline element", " ".join(text_of(el).split()))
+                if counting:
+                    notice("byline element", " ".join(text_of(el).split()))
                 _remove(el)
             continue
         kind = rules.furniture_kind(el) or (_repeats_embed(el) and "embed twice")
         if kind:
-            taken = " ".join(text_of(el).split()) or " ".join(filter(None, [el.get("title"), el.get("src")]))
-            if taken or first_descendant(el, ["img"]) is not None:
-                notice(kind, taken)
+            if counting:
+                taken = " ".join(text_of(el).split()) or " ".join(filter(None, [el.get("title"), el.get("src")]))
+                if taken or first_descendant(el, ["img"]) is not None:
+                    notice(kind, taken)
             placeholder = _remove(el)
             if kind == "popup":
                 _rejoin_paragraph(placeholder)
@@ -248,7 +252,8 @@ def clear_furniture(root: Element, base_url: str,
         block = rules.first_ancestor(link, rules.BLOCKS)
         if block is not None and block.tag not in ("body", "html") and rules.is_tag_list(block) \
                 and _attached(block, root):
-            notice("tag list", " ".join(text_of(block).split()))
+            if counting:
+                notice("tag list", " ".join(text_of(block).split()))
             _remove(block)
     sources: dict[Element, str] = {}
     for img in list(root.iter("img")):
