@@ -185,8 +185,8 @@ def image_source(img: Element, base_url: str = "") -> str:
     present = img.keys()  # most images have a src and none of the others
     for attr in _IMAGE_SOURCES:
         if attr in present:
-            raw = img.get(attr)
-            url = clean_url(largest_srcset(raw) if attr in _SRCSETS else raw if isinstance(raw, str) else "", base_url)
+            raw = img.get(attr) or ""
+            url = clean_url(largest_srcset(raw) if attr in _SRCSETS else raw, base_url)
             if url and not is_placeholder_url(url):
                 return url
     return ""
