@@ -13,7 +13,8 @@ milliseconds:
 - ``python -c pass``: the floor, with the interpreter given (its ``site`` start-up included);
 - ``convert --version`` and ``convert --help``;
 - one small and one large document to md, txt, json and epub (``--images none``), written
-  to standard output (``-o -``) or, for epub, to a file in a scratch folder;
+  to standard output (``-o -``) or, for epub, to a file in a scratch folder; and to md in a
+  file (``-o FILE``), as a script converting a folder file by file does;
 - pandoc (the binary ``pypandoc-binary`` ships) on the same documents: ``--version``, and the
   HTML body of each feed-HTML item (what follows its header) from ``html`` to ``commonmark``,
   ``plain`` and ``json``, in the rows for md, txt and json.
@@ -130,6 +131,11 @@ def main() -> None:
                 if fmt in PANDOC_FORMAT:
                     cols["pandoc"] = [pandoc, "-f", "html", "-t", PANDOC_FORMAT[fmt], str(html_files[name])]
                 rows.append((f"{name} ({size / 1024:.0f} KB) → {fmt}", cols))
+            cols = {label: convert_command(py) + [str(path), "--to", "md", "-o", str(scratch / f"{label}-{name}.md")]
+                    for label, py in pythons}
+            cols["pandoc"] = [pandoc, "-f", "html", "-t", "commonmark", str(html_files[name]),
+                              "-o", str(scratch / f"pandoc-{name}.md")]
+            rows.append((f"{name} ({size / 1024:.0f} KB) → md file (-o FILE)", cols))
 
         for _title, cols in rows:  # a round not counted: bytecode cached, files in the page cache
             for argv in cols.values():
@@ -157,7 +163,7 @@ def main() -> None:
         print(f"| {title} | " + " | ".join(cells) + " |")
     print()
     version = next(i for i, (t, _) in enumerate(rows) if t == "convert --version")
-    small_md = next(i for i, (t, _) in enumerate(rows) if t.startswith("small") and t.endswith("md"))
+    small_md = next(i for i, (t, _) in enumerate(rows) if t.startswith("small") and t.endswith("→ md"))
     for label in labels:
         print(f"{label}: convert --version / python -c pass = {median[(version, label)] / median[(0, label)]:.2f}x "
               f"(target <= 2); small → md / pandoc html → commonmark = "

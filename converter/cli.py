@@ -354,11 +354,10 @@ def _check_name(template: str, inputs: list[str], output: str | None, bundle: st
 def _format_of_output(output: str | None) -> str:
     """Without ``--to``, the format ``-o NAME.ext`` asks for by its extension (as pandoc
     infers it); a usage error when there is no ``-o`` file to tell."""
-    from .writers import format_of_name
+    from .writers import format_of_name, names_a_file
 
-    named = output is not None and output != "-" and not output.endswith(("/", os.sep)) and not Path(output).is_dir()
-    if named and Path(output).suffix:  # type: ignore[arg-type]
-        fmt = format_of_name(Path(output).name)  # type: ignore[arg-type]
+    if output is not None and names_a_file(output) and Path(output).suffix:
+        fmt = format_of_name(Path(output).name)
         if fmt is None:
             _usage_error("--to", f"choose an output format; the extension of {output} is no format's "
                                  "(see convert --list-formats)")

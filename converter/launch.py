@@ -1,32 +1,43 @@
-"""The ``convert`` console script and ``python -m converter``: two commands answered before
-the command-line library is imported, everything else handed to :func:`converter.cli.run`.
+"""The ``convert`` console script and ``python -m converter``: the commonest commands answered
+before the command-line library is imported, everything else handed to
+:func:`converter.cli.run`.
 
 Scripts and editors call ``convert --version`` to find out which converter they have, and
-``convert one.txt --to md -o -`` once per file. Importing typer (and what it imports) takes
-longer than the interpreter's own start-up and than converting a news item, so these two
-forms are done here:
+``convert one.txt --to md -o -`` (or ``-o one.md``) once per file. Importing typer (and what it
+imports) takes longer than the interpreter's own start-up and than converting a news item, so
+these forms are done here:
 
 - ``convert --version``, exactly;
 - ``convert INPUT --to FORMAT -o -`` (``-t``, ``--to=``, ``--output``, in any order), for one
-  input file, every other option at its default. The document is read and written in memory
-  first; only a clean conversion (no error, no warning) is printed here. Anything else —
-  another option, stdin, an unknown format, a file that cannot be read, a warning, a format
-  that may download images (EPUB) — goes to
-  :func:`converter.cli.run`, which does it again and reports it as it always does, so this
-  path changes how fast the command is and never what it does.
+  input file, every other option at its default;
+- ``convert INPUT --to FORMAT``, ``convert INPUT --to FORMAT -o OUTPUT`` and ``convert INPUT -o
+  OUTPUT.ext`` (the format told by the extension), the same way to a file: the batch planner
+  (:func:`converter.batch.plan_inputs`, the one place inputs are paired with outputs) names
+  the output, and it is written atomically, as the command writes it.
+
+The document is read and written in memory first; only a clean conversion (no error, no
+warning) is printed or saved here. Anything else — another option, stdin, an unknown format, a
+file that cannot be read, a feed or a folder, a warning, an output that cannot be written, a
+format that may download images (EPUB, HTML) — goes to :func:`converter.cli.run`, which does
+it again and reports it as it always does, so this path changes how fast the command is and
+never what it does. Ctrl-C here exits with status 130, with nothing written.
 
 ``FAST_PATH_OPTIONS`` are the writer options the command passes when none is given; a test
 (tests/test_startup.py) checks them against the command's own, and that both paths give the
-same output, errors and exit status.
+same output, files, errors and exit status.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 #: The writer options ``convert`` passes when none is given on the command line: none, each
 #: writer's own defaults apply (see cli.main, and tests/test_startup.py).
 FAST_PATH_OPTIONS: dict[str, object] = {}
+
+#: What an option of the fast path is called in what :func:`one_file_request` returns.
+_KEYS = {"--to": "to", "-t": "to", "--output": "output", "-o": "output"}
 
 
 def run() -> None:
@@ -38,24 +49,25 @@ def run() -> None:
         sys.stdout.write(f"convert {__version__}\n")
         sys.stdout.flush()
         return
-    request = stdout_request(args)
+    request = one_file_request(args)
     if request is not None:
-        data = convert_cleanly(*request)
-        if data is not None:
-            sys.exit(_write_stdout(data))
+        code = convert_one(*request)
+        if code is not None:
+            sys.exit(code)
     from .cli import run as run_command
 
     run_command()
 
 
-def stdout_request(args: list[str]) -> tuple[str, str] | None:
-    """``(input, format)`` when ``args`` are one input file, ``--to FORMAT`` and ``-o -``, each
-    once, and nothing else; else None."""
+def one_file_request(args: list[str]) -> tuple[str, str | None, str | None] | None:
+    """``(input, format, output)`` when ``args`` are one input file, ``--to FORMAT`` and
+    ``-o OUTPUT``, each at most once, one of the two at least, and nothing else; else None.
+    A format or output not given is None."""
     found: dict[str, str] = {}
     rest = iter(args)
     for arg in rest:
         name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        key = {"--to": "to", "-t": "to", "--output": "output", "-o": "output"}.get(name)
+        key = _KEYS.get(name)
         if key is None:
             if arg.startswith("-") or "input" in found:
                 return None
@@ -65,14 +77,58 @@ def stdout_request(args: list[str]) -> tuple[str, str] | None:
         if key in found or not value or (key != "input" and value.startswith("-") and value != "-"):
             return None
         found[key] = value
-    if found.get("output") != "-" or "input" not in found or "to" not in found:
+    if "input" not in found or ("to" not in found and "output" not in found):
         return None
-    return found["input"], found["to"]
+    return found["input"], found.get("to"), found.get("output")
 
 
-def convert_cleanly(name: str, fmt: str) -> str | bytes | None:
+def convert_one(name: str, fmt: str | None, output: str | None) -> int | None:
+    """Convert the file ``name`` to ``fmt`` into ``output`` (``-``: standard output; None:
+    beside it) if it converts cleanly; the exit status, or None for the command to do it."""
+    if output == "-":
+        if fmt is None:  # a usage error: the command says so
+            return None
+        data = convert_cleanly(name, fmt, to_terminal=sys.stdout.isatty())
+        return None if data is None else _write_stdout(data)
+    if fmt is None:
+        from .writers import format_of_name, names_a_file
+
+        fmt = format_of_name(output) if output is not None and names_a_file(output) else None
+        if fmt is None:
+            return None
+    target = planned_output(name, fmt, output)
+    if target is None:
+        return None
+    data = convert_cleanly(name, fmt)
+    return None if data is None else _save(target, data)
+
+
+def planned_output(name: str, fmt: str, output: str | None) -> str | None:
+    """Where the command writes the output of the file ``name``: the one job the batch planner
+    makes of it, or None when it makes anything else (a feed's entries, a folder's files, a
+    problem, a warning)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            from .batch.planning import plan_inputs
+
+            plan = plan_inputs([name], fmt, output)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception:  # the command does it again, and reports it
+        return None
+    if caught or plan.problems or len(plan.jobs) != 1:
+        return None
+    source, target, journal = plan.jobs[0]
+    return target if source == name and journal is None else None
+
+
+def convert_cleanly(name: str, fmt: str, *, to_terminal: bool = False) -> str | bytes | None:
     """The output for ``name`` in ``fmt`` with the command's default options, or None if
-    anything is not plain: an error, an exception of any kind, a warning."""
+    anything is not plain: an error, an exception of any kind, a warning, a binary output for
+    a terminal (``to_terminal``), which the command refuses."""
     import warnings
 
     from .files import read_file
@@ -80,11 +136,12 @@ def convert_cleanly(name: str, fmt: str) -> str | bytes | None:
 
     try:
         with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             accepted = writer_options(get_writer_class(fmt))
             cls = get_writer_class(fmt)
             if "images" in accepted:  # may fetch images: a failure would be fetched twice
                 return None
-            if cls.binary and sys.stdout.isatty():  # the command refuses binary output to a terminal
+            if cls.binary and to_terminal:
                 return None
             writer = make_writer(fmt, **{k: v for k, v in FAST_PATH_OPTIONS.items() if k in accepted})
             data = writer.write(read_file(name))
@@ -95,14 +152,28 @@ def convert_cleanly(name: str, fmt: str) -> str | bytes | None:
     return None if caught else data
 
 
+def _save(target: str, data: str | bytes) -> int | None:
+    """Write the output as a batch does (the temporaries a killed run left in its folder
+    removed first); None when it cannot be written, for the command to say why."""
+    from .errors import ConversionError
+    from .files import remove_temporaries, write_atomic
+
+    try:
+        remove_temporaries(os.path.dirname(target))
+        write_atomic(target, data)
+    except KeyboardInterrupt:
+        return 130
+    except ConversionError:
+        return None
+    return 0
+
+
 def _write_stdout(data: str | bytes) -> int:
     """Write the output as the command does; a reader that went away (EPIPE) is exit status 1."""
     try:
         sys.stdout.buffer.write(data.encode("utf-8") if isinstance(data, str) else data)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         return 1
     except KeyboardInterrupt:

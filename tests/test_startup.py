@@ -18,6 +18,7 @@ from converter import cli_coercion, launch
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "item.txt"
+FEED = ROOT / "tests" / "fixtures" / "feeds" / "rss2.xml"
 
 #: Runs the console entry point with the arguments given as JSON, then reports on stderr the
 #: modules the process imported.
@@ -144,10 +145,10 @@ def test_a_book_without_images_and_the_format_list_import_no_http_client(tmp_pat
 # ---------------------------------------------------------------------------- the fast path
 
 
-def command(*args: str, via: str) -> subprocess.CompletedProcess[bytes]:
+def command(*args: str, via: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[bytes]:
     """``convert ARGS`` through the console entry point (``launch``) or straight to typer (``cli``)."""
     code = f"import sys; sys.argv = ['convert', *sys.argv[1:]]; from converter.{via} import run; run()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, cwd=ROOT, timeout=120,
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, cwd=cwd, timeout=120,
                           check=False)
 
 
@@ -180,15 +181,84 @@ def test_fast_path_options_are_the_commands(fmt: str) -> None:
     assert cli._writer_options(fmt, {}) == expected
 
 
+def _folder(root: Path) -> Path:
+    """A folder of inputs for one side of a comparison: the example, a document with a broken
+    header (a warning), a feed, a file in the way of a folder, a folder."""
+    root.mkdir()
+    (root / "item.txt").write_bytes(EXAMPLE.read_bytes())
+    (root / "front.md").write_bytes((ROOT / "tests" / "fixtures" / "frontmatter.md").read_bytes())
+    (root / "broken.txt").write_text("---\ntitle: [unclosed\n---\n" + EXAMPLE.read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    (root / "feed.xml").write_bytes(FEED.read_bytes())
+    (root / "existing").mkdir()
+    return root
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("args", [
+    ["item.txt", "--to", "md"],  # beside the input
+    ["item.txt", "--to", "txt", "-o", "out.txt"],
+    ["--output=deep/er/out.json", "-t", "json", "item.txt"],
+    ["item.txt", "-o", "out.markdown"],  # the format told by the extension
+    ["item.txt", "-o", "out.nonsense"],  # no format's extension: a usage error
+    ["item.txt", "-o", "existing"],  # a folder, and no format: a usage error
+    ["item.txt", "--to", "md", "-o", "existing"],  # into the folder
+    ["item.txt", "--to", "md", "-o", "new/"],
+    ["front.md", "--to", "md"],  # the output would overwrite the input
+    ["item.txt", "--to", "md", "-o", "item.txt"],
+    ["item.txt", "--to", "md", "-o", "item.txt/out.md"],  # cannot be written
+    ["broken.txt", "--to", "md", "-o", "out.md"],  # a warning
+    ["feed.xml", "--to", "md"],  # a feed: its entries into a folder
+    ["missing.txt", "--to", "md"],
+    ["existing", "--to", "md"],
+    ["item.txt", "--to", "nonsense"],
+])
+def test_fast_path_to_a_file_does_what_the_command_does(args: list[str], tmp_path: Path) -> None:
+    fast_dir, slow_dir = _folder(tmp_path / "fast"), _folder(tmp_path / "slow")
+    fast, slow = command(*args, via="launch", cwd=fast_dir), command(*args, via="cli", cwd=slow_dir)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+    assert _tree(fast_dir) == _tree(slow_dir)
+
+
+@pytest.mark.parametrize("args", [
+    ["item.txt", "--to", "md"],
+    ["item.txt", "--to", "txt", "-o", "out.txt"],
+    ["item.txt", "-o", "out.json"],
+])
+def test_one_clean_file_to_a_file_is_written_without_typer(args: list[str], tmp_path: Path) -> None:
+    """The fast path writes it (the parity test above cannot tell which path did)."""
+    folder = _folder(tmp_path / "in")
+    code, _, modules = imported(*args, cwd=folder)
+    assert code == 0
+    assert loaded(modules, HEAVY + ("typer", "click", "converter.cli", "yaml")) == []
+    assert len(_tree(folder)) == len(_tree(_folder(tmp_path / "bare"))) + 1
+
+
+def test_a_stale_temporary_beside_the_output_is_swept(tmp_path: Path) -> None:
+    """As a batch does before writing into a folder: a killed run's temporary is removed."""
+    folder = _folder(tmp_path / "in")
+    stale = folder / ".converter-0123abcd-dead.tmp"
+    stale.write_bytes(b"half an output")
+    code, _, modules = imported("item.txt", "--to", "md", cwd=folder)
+    assert code == 0 and "typer" not in modules
+    assert not stale.exists() and (folder / "item.md").is_file()
+
+
 @pytest.mark.parametrize("args, expected", [
-    (["a.txt", "--to", "md", "-o", "-"], ("a.txt", "md")),
-    (["-t", "md", "-o", "-", "a.txt"], ("a.txt", "md")),
-    (["--output=-", "--to=txt", "a.txt"], ("a.txt", "txt")),
-    (["a.txt", "--to", "md"], None),  # output beside the input: the batch path
-    (["a.txt", "--to", "md", "-o", "out.md"], None),
+    (["a.txt", "--to", "md", "-o", "-"], ("a.txt", "md", "-")),
+    (["-t", "md", "-o", "-", "a.txt"], ("a.txt", "md", "-")),
+    (["--output=-", "--to=txt", "a.txt"], ("a.txt", "txt", "-")),
+    (["a.txt", "--to", "md"], ("a.txt", "md", None)),  # beside the input
+    (["a.txt", "--to", "md", "-o", "out.md"], ("a.txt", "md", "out.md")),
+    (["a.txt", "-o", "out.md"], ("a.txt", None, "out.md")),  # the format from the extension
+    (["a.txt"], None),  # neither: a usage error
     (["-", "--to", "md", "-o", "-"], None),  # stdin
     (["a.txt", "b.txt", "--to", "md", "-o", "-"], None),
     (["a.txt", "--to", "md", "--to", "txt", "-o", "-"], None),
+    (["a.txt", "--to", "md", "-o", "a", "-o", "b"], None),
     (["a.txt", "--to", "-o", "-"], None),
     (["a.txt", "--to=", "-o", "-"], None),
     (["a.txt", "-tmd", "-o", "-"], None),
@@ -196,8 +266,8 @@ def test_fast_path_options_are_the_commands(fmt: str) -> None:
     (["a.txt", "--to", "md", "-o", "-", "--"], None),
     (["a.txt", "--to", "md", "-o"], None),
 ])
-def test_stdout_request(args: list[str], expected: tuple[str, str] | None) -> None:
-    assert launch.stdout_request(args) == expected
+def test_one_file_request(args: list[str], expected: tuple[str, str | None, str | None] | None) -> None:
+    assert launch.one_file_request(args) == expected
 
 
 # ---------------------------------------------------------------------------- values without pydantic

@@ -175,6 +175,12 @@ def format_of_name(name: str) -> str | None:
     return next((info.name for info in format_infos() if info.extension == key), None)
 
 
+def names_a_file(output: str) -> bool:
+    """Whether ``-o OUTPUT`` names a file: not standard output (``-``), nor a folder (one
+    that exists, or a name ending in ``/``)."""
+    return output != "-" and not output.endswith(("/", os.sep)) and not os.path.isdir(output)
+
+
 def make_writer(fmt: str, **options: Any) -> Writer:
     """Instantiate the writer for ``fmt``; options it does not take are an ``OptionError``."""
     cls = get_writer_class(fmt)
