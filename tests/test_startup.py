@@ -40,6 +40,9 @@ sys.stderr.write("\\nMODULES " + json.dumps({"code": code, "modules": sorted(sys
 HEAVY = ("multiprocessing", "concurrent.futures", "httpx", "httpcore", "ebooklib", "converter.writers.pandoc",
          "converter.writers.epub", "converter.images", "converter.net", "rich", "pydantic", "pydantic_core",
          "hanzidentifier", "py3langid", "numpy", "importlib.metadata", "charset_normalizer")
+#: What planning one file's output does not need: what reads feeds, OPML lists and journals.
+FEEDS_AND_JOURNALS = ("converter.readers.syndication", "converter.readers.opml", "converter.remote",
+                      "converter.batch.journal", "converter.batch.execution", "feedparser")
 #: What a conversion to standard output does not need either: the batch machinery, and typer.
 BATCH = ("converter.batch.planning", "converter.batch.execution", "converter.batch.journal",
          "converter.batch.report")
@@ -229,11 +232,13 @@ def test_fast_path_to_a_file_does_what_the_command_does(args: list[str], tmp_pat
     ["item.txt", "-o", "out.json"],
 ])
 def test_one_clean_file_to_a_file_is_written_without_typer(args: list[str], tmp_path: Path) -> None:
-    """The fast path writes it (the parity test above cannot tell which path did)."""
+    """The fast path writes it (the parity test above cannot tell which path did), and the
+    batch planner that names its output loads nothing of feeds, OPML lists or journals."""
     folder = _folder(tmp_path / "in")
     code, _, modules = imported(*args, cwd=folder)
     assert code == 0
     assert loaded(modules, HEAVY + ("typer", "click", "converter.cli", "yaml")) == []
+    assert loaded(modules, FEEDS_AND_JOURNALS) == []
     assert len(_tree(folder)) == len(_tree(_folder(tmp_path / "bare"))) + 1
 
 

@@ -21,7 +21,6 @@ Its entries go to the folder ``-o`` names, or to one named from the URL (:func:`
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 import unicodedata
@@ -30,15 +29,14 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConversionError, InputError
 from ..files import read_head, read_input
-from ..readers.syndication import Entry, read_feed, sniff
-from ..remote import FetchOptions
-from .journal import recorded_entries
+from ..readers.feed_kind import sniff
 from .report import FileResult
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # what only feeds need is imported where a feed is met (see planning)
     from collections.abc import Callable
 
-    from ..remote import FetchedFeed
+    from ..readers.syndication import Entry
+    from ..remote import FetchedFeed, FetchOptions
     from .planning import Jobs
 
 #: Files a folder's walk looks into for a feed.
@@ -73,7 +71,7 @@ class Feeds:
     def __init__(self, ext: str, fetch: FetchOptions | None = None,
                  on_fetch: Callable[[int], Callable[[], None]] | None = None) -> None:
         self.ext = ext
-        self.fetch = fetch or FetchOptions()
+        self.fetch = fetch  # None: the defaults
         self.on_fetch = on_fetch  # see planning.plan_inputs
         self.seen: set[str] = set()
         self.taken: set[str] = set()
@@ -83,12 +81,12 @@ class Feeds:
 
     def prefetch(self, urls: list[str]) -> None:
         """Fetch the feeds at ``urls`` now, a few at once, for :meth:`add_url` to take."""
-        from ..remote import FeedFetcher
-
         wanted = [url for url in dict.fromkeys(urls) if url not in self._fetched]
         if wanted:
+            from ..remote import FeedFetcher, FetchOptions
+
             had = self.on_fetch(len(wanted)) if self.on_fetch is not None else None
-            self._fetched.update(FeedFetcher(self.fetch).fetch_all(wanted, had))
+            self._fetched.update(FeedFetcher(self.fetch or FetchOptions()).fetch_all(wanted, had))
 
     def add_url(self, jobs: Jobs, url: str, folder: str, root: str, problems: list[FileResult],
                 listed_in: str = "") -> None:
@@ -118,6 +116,8 @@ class Feeds:
         """The entries of the feed ``path`` (a file, or a URL with its ``data``) as jobs
         writing into ``folder``, recorded in the journal of ``root``; what cannot be read goes
         to ``problems``."""
+        from ..readers.syndication import read_feed
+
         try:
             feed = read_feed(read_input(path) if data is None else data, path)
         except ConversionError as exc:
@@ -139,6 +139,8 @@ class Feeds:
 
     def _journal(self, root: str) -> tuple[dict[str, str], set[str]]:
         """What ``root``'s journal records: the output of each identity, and those outputs."""
+        from .journal import recorded_entries
+
         if root not in self._recorded:
             by_identity = recorded_entries(root)
             self._recorded[root] = (by_identity, {os.path.normcase(os.path.join(root, name))
@@ -188,5 +190,7 @@ def url_suffix(url: str) -> str:
 
 
 def _short_hash(identity: str) -> str:
+    import hashlib
+
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 

@@ -16,17 +16,20 @@ from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConversionError, OutputError
 from ..files import is_url, not_regular, read_input
-from ..readers.opml import Subscriptions, read_opml
-from ..readers.syndication import Entry
-from ..remote import FetchOptions
 from ..writers import get_writer_class
 from . import DEFAULT_INCLUDE
 from .feeds import FEED_SUFFIXES, Feeds, input_kind, is_feed
-from .journal import STATE_FILE, recorded_outputs
 from .report import FileResult
+
+if TYPE_CHECKING:  # feeds' entries, OPML lists and the journal are imported where they are met:
+    # a file named on its own needs none of them (nor hashlib and json, which they import)
+    from ..readers.opml import Subscriptions
+    from ..readers.syndication import Entry
+    from ..remote import FetchOptions
 
 #: A job: input (a file's path, or a feed's entry), output, and the folder whose journal
 #: records it (None: not recorded).
@@ -35,7 +38,7 @@ Job = tuple["str | Entry", str, "str | None"]
 
 def source_name(source: str | Entry) -> str:
     """How a job's input is named in reports and errors: its path, or ``feed.xml#3``."""
-    return source.label if isinstance(source, Entry) else source
+    return source if isinstance(source, str) else source.label
 
 
 class Tree:
@@ -127,7 +130,7 @@ class Jobs:
     def _output_of(self, source: str | Entry, tree: Tree) -> str:
         """A job's output: a feed entry's was given (:meth:`add_entry`); a file's is the one
         ``--name`` gave it, else its tree's."""
-        if isinstance(source, Entry):
+        if not isinstance(source, str):  # an entry
             return tree.output("")
         return self.named.get(source) or tree.output(source)
 
@@ -258,6 +261,10 @@ def _kinds(inputs: Sequence[str | os.PathLike[str]]) -> dict[str, str | None]:
 def _read_lists(names: list[str], problems: list[FileResult]) -> dict[str, Subscriptions]:
     """The OPML files ``names``, each with the feeds it lists (a warning for each outline
     left out); one that cannot be read is a problem, and lists nothing."""
+    if not names:
+        return {}
+    from ..readers.opml import Subscriptions, read_opml
+
     lists: dict[str, Subscriptions] = {}
     for name in names:
         try:
@@ -335,7 +342,7 @@ def _drop_repeats(jobs: Jobs) -> None:
     seen: set[str] = set()
     repeats = set()
     for i, source in enumerate(jobs.sources):
-        if isinstance(source, Entry):
+        if not isinstance(source, str):  # an entry
             continue
         k = key(source)
         if k in seen:
@@ -361,6 +368,8 @@ def _walk(root: str, include: Iterable[str], exclude: Iterable[str], problems: l
     folder converted in place (``convert notes --to md``) and then again would otherwise find
     each ``.md`` both as its own input and as the output of its ``.txt``.
     """
+    from .journal import STATE_FILE, recorded_outputs
+
     included, excluded = _pattern(include), _pattern(exclude)
     inside = os.path.join(os.path.realpath(root), "")
     seen: dict[tuple[int, int], str] = {}
@@ -483,7 +492,7 @@ def plan(jobs: Jobs, problems: list[FileResult] | None = None) -> Plan:
     for h in hashes:
         (suspects if h in seen else seen).add(h)
     # an input is its path, and the file it leads to when it is a symbolic link
-    sources = [s.feed if isinstance(s, Entry) else s for s in jobs.sources]
+    sources = [s if isinstance(s, str) else s.feed for s in jobs.sources]
     suspects.update(seen.intersection(hash(key(path)) for path in chain(sources, jobs.targets.values())))
     del seen
     if not suspects:

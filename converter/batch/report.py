@@ -3,9 +3,6 @@ and the report file ``--report`` writes (``.json`` or ``.csv``)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -129,6 +126,10 @@ def write_report(report: Report, path: str | os.PathLike[str]) -> None:
     """One row per input (input, status, output, error, seconds) as ``.json`` or ``.csv``;
     paths are written as :func:`files.printable` shows them (a cell is one line, whatever a
     file's name holds)."""
+    import csv  # with io and json, only for a report file: not at every start
+    import io
+    import json
+
     rows = [{"input": printable(r.name), "status": r.status,
              "output": printable(str(r.output)) if r.output else "", "error": printable(r.error),
              "seconds": round(r.seconds, 4)} for r in report.results]
