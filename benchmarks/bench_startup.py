@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Start-up time: whole-process runs of ``convert`` against ``python -c pass`` and pandoc.
 
-usage: bench_startup.py [--runs N] [--python [LABEL=]PYTHON ...] [--small FILE] [--large FILE]
+usage: bench_startup.py [--runs N] [--python [LABEL=]PYTHON ...] [--terminal] [--small FILE] [--large FILE]
 
 Each round runs every command once (so a slow minute on this shared machine slows every
 command alike), in an order shuffled afresh each round (seeded, so runs repeat it): a command
@@ -18,6 +18,10 @@ milliseconds:
 - pandoc (the binary ``pypandoc-binary`` ships) on the same documents: ``--version``, and the
   HTML body of each feed-HTML item (what follows its header) from ``html`` to ``commonmark``,
   ``plain`` and ``json``, in the rows for md, txt and json.
+
+``--terminal`` runs every command with its standard error on a pseudo-terminal, as a user at
+a shell runs it: the command then may draw a progress bar (and import rich for it), which it
+does not do for a pipe.
 
 ``--python`` may be given more than once (e.g. ``--python before=/tmp/old/.venv/bin/python``
 ``--python after=.venv/bin/python``) to compare two installs in the same run; ``convert``
@@ -70,7 +74,10 @@ def convert_command(python: str) -> list[str]:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def run_once(argv: list[str]) -> float:
+def run_once(argv: list[str], terminal: bool = False) -> float:
+    """Seconds ``argv`` takes, its standard error a pipe or (``terminal``) a pty, as at a shell."""
+    if terminal:
+        return _on_a_terminal(argv)
     started = time.perf_counter()
     done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           env=ENV, check=False)
@@ -80,11 +87,45 @@ def run_once(argv: list[str]) -> float:
     return elapsed
 
 
+def _on_a_terminal(argv: list[str]) -> float:
+    """:func:`run_once` with standard error on a pty (what is drawn there read as it comes)."""
+    import pty
+    import threading
+
+    main, side = pty.openpty()
+    shown = bytearray()
+
+    def drain() -> None:
+        try:
+            while chunk := os.read(main, 4096):
+                shown.extend(chunk)
+        except OSError:  # the other side closed
+            pass
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        started = time.perf_counter()
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=side, env=ENV,
+                              check=False)
+        elapsed = time.perf_counter() - started
+    finally:
+        os.close(side)
+        reader.join(timeout=10)
+        os.close(main)
+    if done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}\n{shown.decode(errors='replace')}")
+    return elapsed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=10, help="rounds (each command once per round)")
     ap.add_argument("--python", action="append", metavar="[LABEL=]PYTHON",
                     help="interpreter whose convert is measured (repeatable; default: this one)")
+    ap.add_argument("--terminal", action="store_true",
+                    help="run each command with its standard error on a terminal (a pty), as at a shell, "
+                         "where the command may draw a progress bar")
     ap.add_argument("--small", type=Path, default=SMALL)
     ap.add_argument("--large", type=Path, default=None)
     a = ap.parse_args()
@@ -139,13 +180,13 @@ def main() -> None:
 
         for _title, cols in rows:  # a round not counted: bytecode cached, files in the page cache
             for argv in cols.values():
-                run_once(argv)
+                run_once(argv, a.terminal)
         samples: dict[tuple[int, str], list[float]] = {}
         commands = [(i, col, argv) for i, (_title, cols) in enumerate(rows) for col, argv in cols.items()]
         for _round in range(a.runs):
             random.Random(_round).shuffle(commands)
             for i, col, argv in commands:
-                samples.setdefault((i, col), []).append(run_once(argv))
+                samples.setdefault((i, col), []).append(run_once(argv, a.terminal))
             print(f"round {_round + 1}/{a.runs} done", file=sys.stderr)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -153,7 +194,8 @@ def main() -> None:
     median = {key: statistics.median(values) * 1000 for key, values in samples.items()}
     labels = [label for label, _ in pythons]
     columns = labels + ["pandoc"]
-    print(f"Medians of {a.runs} runs, milliseconds ({os.cpu_count()} cores, Python "
+    where = ", standard error on a terminal" if a.terminal else ""
+    print(f"Medians of {a.runs} runs{where}, milliseconds ({os.cpu_count()} cores, Python "
           f"{sys.version.split()[0]}; pandoc: --version, and html → commonmark/plain/json on the item's HTML body)")
     print()
     print("| command | " + " | ".join(columns) + " |")

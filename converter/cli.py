@@ -710,45 +710,38 @@ def _read_list(name: str) -> list[str]:
 @contextlib.contextmanager
 def _progress(enabled: bool) -> Iterator[_Progress]:
     """A rich progress bar on stderr when it is a terminal; nothing otherwise (the summary
-    line says it all)."""
-    if not enabled or not sys.stderr.isatty():
-        yield _Progress(None)
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                  transient=True, console=_stderr_console()) as bar:
-        yield _Progress(bar)
+    line says it all). The bar starts with the first line it has to show (see
+    :meth:`_Progress.phase`): one file shows none, and does not import rich for it."""
+    progress = _Progress(enabled and sys.stderr.isatty())
+    try:
+        yield progress
+    finally:
+        progress.close()
 
 
 class _Progress:
-    """A progress bar (``None``: none), a line per phase of the work."""
+    """A progress bar, a line per phase of the work; started when a phase has two items or
+    more, never when it is not ``enabled``."""
 
-    def __init__(self, bar: Any) -> None:
-        self.bar = bar
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
 
     def phase(self, label: str, total: int, unit: str = "files") -> Callable[..., None]:
         """A new line of the bar; the function returned moves it on by one (whatever it is
         given: a row, or nothing)."""
-        if self.bar is None or total < 2:
+        if not self.enabled or total < 2:
             return lambda *done: None
-        task = self.bar.add_task(label, total=total, rate="")
+        bar = self._started()
+        task = bar.add_task(label, total=total, rate="")
         done = 0
 
         def advance(*_: object) -> None:
             nonlocal done
             done += 1
-            elapsed = self.bar.tasks[task].elapsed or 0
+            elapsed = bar.tasks[task].elapsed or 0
             rate = f"{done / elapsed:.0f} {unit}/s" if elapsed > 0.5 else ""
-            self.bar.update(task, advance=1, rate=rate)
+            bar.update(task, advance=1, rate=rate)
 
         return advance
 
@@ -756,6 +749,28 @@ class _Progress:
         """The line of feeds being fetched (by URL, or listed in OPML files) while inputs are
         planned: ``count`` of them."""
         return self.phase("fetching feeds", count, "feeds")
+
+    def _started(self) -> Any:
+        if self.bar is None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                                transient=True, console=_stderr_console())
+            self.bar.start()
+        return self.bar
+
+    def close(self) -> None:
+        """Take the bar off the terminal, if it was shown."""
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _stderr_console() -> Any:

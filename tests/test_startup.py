@@ -7,6 +7,7 @@ import what it does not use, and the fast paths of :mod:`converter.launch` and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -145,6 +146,53 @@ def test_a_book_without_images_and_the_format_list_import_no_http_client(tmp_pat
     assert loaded(modules, ("httpx", "httpcore", "converter.transport", "click", "ssl")) == []
 
 
+def _on_a_terminal(*args: str, cwd: Path) -> set[str]:
+    """The modules ``convert ARGS`` imports with its standard error on a terminal (a pty),
+    where the command shows a progress bar."""
+    import os
+    import pty
+    import threading
+
+    driver = _DRIVER.replace('sys.stderr.write("\\nMODULES "', 'sys.stdout.write("\\nMODULES "')
+    main, side = pty.openpty()
+    shown = bytearray()
+
+    def drain() -> None:  # what the bar draws, read so that it never waits for room
+        with contextlib.suppress(OSError):
+            while chunk := os.read(main, 4096):
+                shown.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run([sys.executable, "-c", driver, json.dumps(list(args))], stdout=subprocess.PIPE,
+                              stderr=side, cwd=cwd, timeout=120, check=False)
+    finally:
+        os.close(side)
+        reader.join(timeout=10)
+        os.close(main)
+    report = json.loads(done.stdout.decode("utf-8", "replace").rsplit("\nMODULES ", 1)[1])
+    assert report["code"] == 0, bytes(shown)
+    return set(report["modules"])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_on_a_terminal_one_file_shows_no_bar_and_imports_no_rich(tmp_path: Path) -> None:
+    """The bar starts with the first phase that has two items or more: a book of one file
+    (the command's path: it may fetch images) does not import rich for a bar it never shows;
+    a folder of three does show one."""
+    folder = _folder(tmp_path / "in")
+    modules = _on_a_terminal("item.txt", "--to", "epub", "--images", "none", "-o", "a.epub", cwd=folder)
+    assert (folder / "a.epub").is_file()
+    assert "converter.cli" in modules and loaded(modules, ("rich",)) == []
+    (folder / "three").mkdir()
+    for name in ("a", "b", "c"):
+        (folder / "three" / f"{name}.txt").write_bytes(EXAMPLE.read_bytes())
+    modules = _on_a_terminal("three", "--to", "md", "-o", "out", cwd=folder)
+    assert len(list((folder / "out").glob("*.md"))) == 3
+    assert "rich.progress" in modules
+
+
 # ---------------------------------------------------------------------------- the fast path
 
 
@@ -206,6 +254,7 @@ def _tree(root: Path) -> dict[str, bytes]:
     ["item.txt", "--to", "txt", "-o", "out.txt"],
     ["--output=deep/er/out.json", "-t", "json", "item.txt"],
     ["item.txt", "-o", "out.markdown"],  # the format told by the extension
+    ["item.txt", "-o", "out.docx"],  # one of pandoc's
     ["item.txt", "-o", "out.nonsense"],  # no format's extension: a usage error
     ["item.txt", "-o", "existing"],  # a folder, and no format: a usage error
     ["item.txt", "--to", "md", "-o", "existing"],  # into the folder
