@@ -32,6 +32,10 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing before it is needed
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 #: The writer options ``convert`` passes when none is given on the command line: none, each
 #: writer's own defaults apply (see cli.main, and tests/test_startup.py).
 FAST_PATH_OPTIONS: dict[str, object] = {}
@@ -106,7 +110,8 @@ def convert_one(name: str, fmt: str | None, output: str | None) -> int | None:
 def planned_output(name: str, fmt: str, output: str | None) -> str | None:
     """Where the command writes the output of the file ``name``: the one job the batch planner
     makes of it, or None when it makes anything else (a feed's entries, a folder's files, a
-    problem, a warning)."""
+    problem, a warning). Nothing is fetched: the planner stops before fetching a feed (a URL,
+    or one an OPML file lists), which is the command's to fetch, once."""
     import warnings
 
     try:
@@ -114,7 +119,7 @@ def planned_output(name: str, fmt: str, output: str | None) -> str | None:
             warnings.simplefilter("always")
             from .batch.planning import plan_inputs
 
-            plan = plan_inputs([name], fmt, output)
+            plan = plan_inputs([name], fmt, output, on_fetch=_fetch_nothing)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception:  # the command does it again, and reports it
@@ -123,6 +128,15 @@ def planned_output(name: str, fmt: str, output: str | None) -> str | None:
         return None
     source, target, journal = plan.jobs[0]
     return target if source == name and journal is None else None
+
+
+class _WouldFetch(Exception):
+    """The planner was about to fetch feeds."""
+
+
+def _fetch_nothing(count: int) -> Callable[[], None]:
+    """The planner's ``on_fetch``, called before any feed is fetched: stop it there."""
+    raise _WouldFetch(count)
 
 
 def convert_cleanly(name: str, fmt: str, *, to_terminal: bool = False) -> str | bytes | None:

@@ -301,6 +301,23 @@ def test_a_stale_temporary_beside_the_output_is_swept(tmp_path: Path) -> None:
     assert not stale.exists() and (folder / "item.md").is_file()
 
 
+def test_the_fast_path_fetches_no_feed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feed by URL, or listed in an OPML file, is the command's to fetch: the fast path's
+    planning stops before any request (else each feed would be fetched twice)."""
+    from converter import remote
+
+    fetched: list[object] = []
+    monkeypatch.setattr(remote.FeedFetcher, "fetch_all", lambda self, urls, had=None: fetched.append(urls) or {})
+    listing = tmp_path / "feeds.opml"
+    listing.write_text('<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>'
+                       '<outline type="rss" text="News" xmlUrl="https://news.example.org/rss.xml"/>'
+                       "</body></opml>", encoding="utf-8")
+    assert launch.planned_output("https://news.example.org/rss.xml", "markdown", None) is None
+    assert launch.planned_output(str(listing), "markdown", str(tmp_path / "out")) is None
+    assert fetched == []
+    assert launch.planned_output(str(EXAMPLE), "markdown", str(tmp_path / "item.md")) == str(tmp_path / "item.md")
+
+
 @pytest.mark.parametrize("args, expected", [
     (["a.txt", "--to", "md", "-o", "-"], ("a.txt", "md", "-")),
     (["-t", "md", "-o", "-", "a.txt"], ("a.txt", "md", "-")),
