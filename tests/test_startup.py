@@ -146,6 +146,28 @@ def test_a_book_without_images_and_the_format_list_import_no_http_client(tmp_pat
     assert loaded(modules, ("httpx", "httpcore", "converter.transport", "click", "ssl")) == []
 
 
+def test_the_built_in_writers_aliases_are_their_own() -> None:
+    """A format is found by alias or extension without importing the other writers' modules:
+    the table that says which writer answers to which name is the classes' own names."""
+    from converter import writers
+
+    classes = {name: writers._load(spec) for name, spec in writers._BUILTIN.items()}
+    expected = {key: name for name, cls in classes.items() for key in (*cls.aliases, cls.extension) if key != name}
+    assert expected == writers._BUILTIN_ALIASES
+
+
+def test_a_format_imports_only_its_own_writer() -> None:
+    """``--to txt`` loads the text writer alone; one of pandoc's formats none of ours (the EPUB
+    writer's ebooklib and image fetcher took ~40 ms before a pandoc conversion)."""
+    code = ("import json, sys; from converter.writers import get_writer_class as g; g('txt'); g('docx'); g('rst');"
+            "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=120, check=True)
+    modules = set(json.loads(done.stdout))
+    assert "converter.writers.text" in modules and "converter.writers.pandoc" in modules
+    assert loaded(modules, ("ebooklib", "converter.images", "converter.writers.markdown", "converter.writers.epub",
+                            "converter.writers.html", "converter.writers.jsonl", "converter.writers.parquet")) == []
+
+
 def _on_a_terminal(*args: str, cwd: Path) -> set[str]:
     """The modules ``convert ARGS`` imports with its standard error on a terminal (a pty),
     where the command shows a progress bar."""

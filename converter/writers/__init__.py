@@ -111,6 +111,13 @@ _BUILTIN: dict[str, str] = {
 }
 
 
+#: The other names the built-in writers answer to (their ``aliases`` and ``extension``), so
+#: that ``--to txt`` or ``--to docx`` imports no writer's module but the one it needs (a test
+#: checks this table against the classes).
+_BUILTIN_ALIASES: dict[str, str] = {"md": "markdown", "txt": "text", "plain": "text", "ndjson": "jsonl",
+                                    "pq": "parquet"}
+
+
 def _load(spec: str) -> type[Writer]:
     module, _, attr = spec.partition(":")
     return getattr(importlib.import_module(module), attr)
@@ -142,12 +149,9 @@ def writer_classes() -> dict[str, type[Writer]]:
 def get_writer_class(fmt: str) -> type[Writer]:
     """The writer for a format name or alias (case-insensitive); ``FormatError`` if none."""
     key = fmt.strip().lower()
-    if key in _BUILTIN:
-        return _load(_BUILTIN[key])
-    for spec in _BUILTIN.values():
-        cls = _load(spec)
-        if key in cls.aliases or key == cls.extension:
-            return cls
+    builtin = _BUILTIN_ALIASES.get(key, key)
+    if builtin in _BUILTIN:
+        return _load(_BUILTIN[builtin])
     plugins = _plugins()
     if key in plugins:
         return plugins[key].load()
