@@ -751,6 +751,7 @@ class _Progress:
         return self.phase("fetching feeds", count, "feeds")
 
     def _started(self) -> Any:
+        """The bar, started (and rich imported) at the first phase it shows."""
         if self.bar is None:
             from rich.progress import (
                 BarColumn,
