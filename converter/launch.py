@@ -35,6 +35,11 @@ import sys
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing before it is needed
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import TypeVar
+
+    from .batch.planning import Plan
+
+    _T = TypeVar("_T")
 
 #: The writer options ``convert`` passes when none is given on the command line: none, each
 #: writer's own defaults apply (see cli.main, and tests/test_startup.py).
@@ -112,21 +117,16 @@ def planned_output(name: str, fmt: str, output: str | None) -> str | None:
     makes of it, or None when it makes anything else (a feed's entries, a folder's files, a
     problem, a warning). Nothing is fetched: the planner stops before fetching a feed (a URL,
     or one an OPML file lists), which is the command's to fetch, once."""
-    import warnings
 
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            from .batch.planning import plan_inputs
+    def plan() -> Plan:
+        from .batch.planning import plan_inputs
 
-            plan = plan_inputs([name], fmt, output, on_fetch=_fetch_nothing)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception:  # the command does it again, and reports it
+        return plan_inputs([name], fmt, output, on_fetch=_fetch_nothing)
+
+    planned = _cleanly(plan)
+    if planned is None or planned.problems or len(planned.jobs) != 1:
         return None
-    if caught or plan.problems or len(plan.jobs) != 1:
-        return None
-    source, target, journal = plan.jobs[0]
+    source, target, journal = planned.jobs[0]
     return target if source == name and journal is None else None
 
 
@@ -141,29 +141,39 @@ def _fetch_nothing(count: int) -> Callable[[], None]:
 
 def convert_cleanly(name: str, fmt: str, *, to_terminal: bool = False) -> str | bytes | None:
     """The output for ``name`` in ``fmt`` with the command's default options, or None if
-    anything is not plain: an error, an exception of any kind, a warning, a binary output for
-    a terminal (``to_terminal``), which the command refuses."""
-    import warnings
+    anything is not plain (see :func:`_cleanly`), or for a format that may fetch images, or a
+    binary output for a terminal (``to_terminal``), which the command refuses."""
 
-    from .files import read_file
-    from .writers import get_writer_class, make_writer, writer_options
+    def convert() -> str | bytes | None:
+        from .files import read_file
+        from .writers import get_writer_class, make_writer, writer_options
+
+        cls = get_writer_class(fmt)
+        accepted = writer_options(cls)
+        if "images" in accepted:  # may fetch images: a failure would be fetched twice
+            return None
+        if cls.binary and to_terminal:
+            return None
+        writer = make_writer(fmt, **{k: v for k, v in FAST_PATH_OPTIONS.items() if k in accepted})
+        return writer.write(read_file(name))
+
+    return _cleanly(convert)
+
+
+def _cleanly(work: Callable[[], _T]) -> _T | None:
+    """What ``work`` returns, or None when it warns or raises anything (the command does it
+    again, and reports it); Ctrl-C exits as the command exits when interrupted."""
+    import warnings
 
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            accepted = writer_options(get_writer_class(fmt))
-            cls = get_writer_class(fmt)
-            if "images" in accepted:  # may fetch images: a failure would be fetched twice
-                return None
-            if cls.binary and to_terminal:
-                return None
-            writer = make_writer(fmt, **{k: v for k, v in FAST_PATH_OPTIONS.items() if k in accepted})
-            data = writer.write(read_file(name))
+            result = work()
     except KeyboardInterrupt:
-        sys.exit(130)  # as the command exits when interrupted
-    except Exception:  # the command does it again, and reports it
+        sys.exit(130)
+    except Exception:
         return None
-    return None if caught else data
+    return None if caught else result
 
 
 def _save(target: str, data: str | bytes) -> int | None:
