@@ -807,6 +807,12 @@ def image_urls(blocks: Iterable[object]) -> list[str]:
     return [node.url for node in A.walk(list(blocks)) if isinstance(node, A.Image)]  # type: ignore[arg-type]
 
 
+def fetches_images(blocks: Iterable[object], *, offline: bool) -> bool:
+    """Whether downloading the images of a document's ``blocks`` asks the network: it has
+    some, and is not ``offline`` (the cache alone)."""
+    return not offline and bool(image_urls(blocks))
+
+
 def document_images(blocks: Iterable[object], *, offline: bool = False, cache_dir: str | None = None,
                     allow_private_hosts: bool = False) -> dict[str, FetchedImage]:
     """The images of a document's ``blocks`` that could be had, by URL (one budget, the

@@ -9,7 +9,7 @@ these forms are done here:
 
 - ``convert --version``, exactly;
 - ``convert INPUT --to FORMAT -o -`` (``-t``, ``--to=``, ``--output``, in any order), for one
-  input file, every other option at its default;
+  input file, with ``--images MODE`` or without, every other option at its default;
 - ``convert INPUT --to FORMAT``, ``convert INPUT --to FORMAT -o OUTPUT`` and ``convert INPUT -o
   OUTPUT.ext`` (the format told by the extension), the same way to a file: the batch planner
   (:func:`converter.batch.plan_inputs`, the one place inputs are paired with outputs) names
@@ -18,7 +18,7 @@ these forms are done here:
 The document is read and written in memory first; only a clean conversion (no error, no
 warning) is printed or saved here. Anything else — another option, stdin, an unknown format, a
 file that cannot be read, a feed or a folder, a warning, an output that cannot be written, a
-format that may download images (EPUB, HTML) — goes to :func:`converter.cli.run`, which does
+document whose images the writer would download (:meth:`Writer.fetches`) — goes to :func:`converter.cli.run`, which does
 it again and reports it as it always does, so this path changes how fast the command is and
 never what it does. Ctrl-C here exits with status 130, with nothing written.
 
@@ -45,8 +45,10 @@ if TYPE_CHECKING:
 #: writer's own defaults apply (see cli.main, and tests/test_startup.py).
 FAST_PATH_OPTIONS: dict[str, object] = {}
 
-#: What an option of the fast path is called in what :func:`one_file_request` returns.
-_KEYS = {"--to": "to", "-t": "to", "--output": "output", "-o": "output"}
+#: What an option of the fast path is called in what :func:`one_file_request` reads.
+_KEYS = {"--to": "to", "-t": "to", "--output": "output", "-o": "output", "--images": "images"}
+#: Those of :data:`_KEYS` that are writer options (given to the writer as they are).
+_WRITER_KEYS = ("images",)
 
 
 def run() -> None:
@@ -68,10 +70,10 @@ def run() -> None:
     run_command()
 
 
-def one_file_request(args: list[str]) -> tuple[str, str | None, str | None] | None:
-    """``(input, format, output)`` when ``args`` are one input file, ``--to FORMAT`` and
-    ``-o OUTPUT``, each at most once, one of the two at least, and nothing else; else None.
-    A format or output not given is None."""
+def one_file_request(args: list[str]) -> tuple[str, str | None, str | None, dict[str, str]] | None:
+    """``(input, format, output, writer options)`` when ``args`` are one input file, ``--to
+    FORMAT`` and ``-o OUTPUT`` (one of the two at least) and ``--images MODE``, each at most
+    once, and nothing else; else None. A format or output not given is None."""
     found: dict[str, str] = {}
     rest = iter(args)
     for arg in rest:
@@ -88,16 +90,19 @@ def one_file_request(args: list[str]) -> tuple[str, str | None, str | None] | No
         found[key] = value
     if "input" not in found or ("to" not in found and "output" not in found):
         return None
-    return found["input"], found.get("to"), found.get("output")
+    options = {key: found[key] for key in _WRITER_KEYS if key in found}
+    return found["input"], found.get("to"), found.get("output"), options
 
 
-def convert_one(name: str, fmt: str | None, output: str | None) -> int | None:
+def convert_one(name: str, fmt: str | None, output: str | None, options: dict[str, str] | None = None) -> int | None:
     """Convert the file ``name`` to ``fmt`` into ``output`` (``-``: standard output; None:
-    beside it) if it converts cleanly; the exit status, or None for the command to do it."""
+    beside it) with the writer ``options`` given, if it converts cleanly; the exit status, or
+    None for the command to do it."""
+    options = options or {}
     if output == "-":
         if fmt is None:  # a usage error: the command says so
             return None
-        data = convert_cleanly(name, fmt, to_terminal=sys.stdout.isatty())
+        data = convert_cleanly(name, fmt, options, to_terminal=sys.stdout.isatty())
         return None if data is None else _write_stdout(data)
     if fmt is None:
         from .writers import format_of_name, names_a_file
@@ -108,7 +113,7 @@ def convert_one(name: str, fmt: str | None, output: str | None) -> int | None:
     target = planned_output(name, fmt, output)
     if target is None:
         return None
-    data = convert_cleanly(name, fmt)
+    data = convert_cleanly(name, fmt, options)
     return None if data is None else _save(target, data)
 
 
@@ -139,10 +144,13 @@ def _fetch_nothing(count: int) -> Callable[[], None]:
     raise _WouldFetch(count)
 
 
-def convert_cleanly(name: str, fmt: str, *, to_terminal: bool = False) -> str | bytes | None:
-    """The output for ``name`` in ``fmt`` with the command's default options, or None if
-    anything is not plain (see :func:`_cleanly`), or for a format that may fetch images, or a
-    binary output for a terminal (``to_terminal``), which the command refuses."""
+def convert_cleanly(name: str, fmt: str, options: dict[str, str] | None = None, *,
+                    to_terminal: bool = False) -> str | bytes | None:
+    """The output for ``name`` in ``fmt`` with the command's default options and ``options``,
+    or None if anything is not plain (see :func:`_cleanly`): an option the writer does not
+    take (a usage error), a document whose images it would download (a failure would be
+    fetched twice), a binary output for a terminal (``to_terminal``), which the command refuses."""
+    given = options or {}
 
     def convert() -> str | bytes | None:
         from .files import read_file
@@ -150,12 +158,12 @@ def convert_cleanly(name: str, fmt: str, *, to_terminal: bool = False) -> str | 
 
         cls = get_writer_class(fmt)
         accepted = writer_options(cls)
-        if "images" in accepted:  # may fetch images: a failure would be fetched twice
+        if (cls.binary and to_terminal) or any(key not in accepted for key in given):
             return None
-        if cls.binary and to_terminal:
-            return None
-        writer = make_writer(fmt, **{k: v for k, v in FAST_PATH_OPTIONS.items() if k in accepted})
-        return writer.write(read_file(name))
+        defaults = {k: v for k, v in FAST_PATH_OPTIONS.items() if k in accepted}
+        writer = make_writer(fmt, **{**defaults, **given})
+        doc = read_file(name)
+        return None if writer.fetches(doc) else writer.write(doc)
 
     return _cleanly(convert)
 

@@ -201,10 +201,10 @@ def _on_a_terminal(*args: str, cwd: Path) -> set[str]:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
 def test_on_a_terminal_one_file_shows_no_bar_and_imports_no_rich(tmp_path: Path) -> None:
     """The bar starts with the first phase that has two items or more: a book of one file
-    (the command's path: it may fetch images) does not import rich for a bar it never shows;
-    a folder of three does show one."""
+    (through the command: ``--toc`` is none of the fast path's options) does not import rich
+    for a bar it never shows; a folder of three does show one."""
     folder = _folder(tmp_path / "in")
-    modules = _on_a_terminal("item.txt", "--to", "epub", "--images", "none", "-o", "a.epub", cwd=folder)
+    modules = _on_a_terminal("item.txt", "--to", "epub", "--images", "none", "--toc", "-o", "a.epub", cwd=folder)
     assert (folder / "a.epub").is_file()
     assert "converter.cli" in modules and loaded(modules, ("rich",)) == []
     (folder / "three").mkdir()
@@ -230,6 +230,9 @@ def command(*args: str, via: str, cwd: Path = ROOT) -> subprocess.CompletedProce
     ["-o", "-", "-t", "text", "examples/item.txt"],
     ["--to=json", "--output=-", "examples/item.txt"],
     ["examples/item.txt", "--to", "html", "-o", "-"],
+    ["examples/item.txt", "--to", "epub", "--images", "none", "-o", "-"],
+    ["examples/item.txt", "--to", "html", "--images=none", "-o", "-"],
+    ["examples/item.txt", "--to", "md", "--images", "none", "-o", "-"],  # does not apply: a usage error
     ["examples/item.txt", "--to", "nonsense", "-o", "-"],  # a usage error, reported by typer
     ["missing.txt", "--to", "md", "-o", "-"],  # an input error
     ["examples", "--to", "md", "-o", "-"],  # a folder
@@ -254,15 +257,24 @@ def test_fast_path_options_are_the_commands(fmt: str) -> None:
     assert cli._writer_options(fmt, {}) == expected
 
 
+#: A document whose image is on this machine: never downloaded (a non-public address is
+#: refused before any connection), but a download to try.
+LOCAL_IMAGE = ("<!--1606752000-->\n[An image here](https://news.example.org/a)\n======\n\n"
+               '<p>Before.</p><p><img src="http://127.0.0.1:9/a.png" alt="a chart"></p><p>After.</p>\n')
+
+
 def _folder(root: Path) -> Path:
     """A folder of inputs for one side of a comparison: the example, a document with a broken
-    header (a warning), a feed, a file in the way of a folder, a folder."""
+    header (a warning), a feed, a document without images and one with an image on this
+    machine, a folder."""
     root.mkdir()
     (root / "item.txt").write_bytes(EXAMPLE.read_bytes())
     (root / "front.md").write_bytes((ROOT / "tests" / "fixtures" / "frontmatter.md").read_bytes())
     (root / "broken.txt").write_text("---\ntitle: [unclosed\n---\n" + EXAMPLE.read_text(encoding="utf-8"),
                                      encoding="utf-8")
     (root / "feed.xml").write_bytes(FEED.read_bytes())
+    (root / "plain.txt").write_bytes((ROOT / "tests" / "fixtures" / "english.txt").read_bytes())
+    (root / "local.txt").write_text(LOCAL_IMAGE, encoding="utf-8")
     (root / "existing").mkdir()
     return root
 
@@ -289,6 +301,12 @@ def _tree(root: Path) -> dict[str, bytes]:
     ["missing.txt", "--to", "md"],
     ["existing", "--to", "md"],
     ["item.txt", "--to", "nonsense"],
+    ["item.txt", "--to", "epub", "--images", "none"],
+    ["item.txt", "-o", "out.epub", "--images", "link"],
+    ["item.txt", "--to", "epub", "--images", "bogus"],  # a usage error
+    ["plain.txt", "--to", "epub"],  # no image: nothing to download
+    ["local.txt", "--to", "epub"],  # an image to download (refused: a private address)
+    ["local.txt", "--to", "html", "--images", "embed", "-o", "local.html"],
 ])
 def test_fast_path_to_a_file_does_what_the_command_does(args: list[str], tmp_path: Path) -> None:
     fast_dir, slow_dir = _folder(tmp_path / "fast"), _folder(tmp_path / "slow")
@@ -311,6 +329,39 @@ def test_one_clean_file_to_a_file_is_written_without_typer(args: list[str], tmp_
     assert loaded(modules, HEAVY + ("typer", "click", "converter.cli", "yaml")) == []
     assert loaded(modules, FEEDS_AND_JOURNALS) == []
     assert len(_tree(folder)) == len(_tree(_folder(tmp_path / "bare"))) + 1
+
+
+def test_a_book_is_written_without_typer_unless_its_images_are_downloaded(tmp_path: Path) -> None:
+    """A book (or page) whose writer would download nothing is the fast path's; one with an
+    image to download is the command's (else a failed download would be tried twice)."""
+    folder = _folder(tmp_path / "in")
+    for args in (["item.txt", "--to", "epub", "--images", "none"], ["plain.txt", "-o", "plain.epub"],
+                 ["local.txt", "--to", "html"]):  # a page links its images by default
+        code, _, modules = imported(*args, cwd=folder)
+        assert code == 0
+        assert loaded(modules, ("typer", "click", "converter.cli", "converter.batch.execution")) == [], args
+    code, _, modules = imported("local.txt", "--to", "epub", cwd=folder)
+    assert code == 0 and "converter.cli" in modules
+    assert {p.name for p in folder.iterdir()} >= {"item.epub", "plain.epub", "local.html", "local.epub"}
+
+
+def test_writers_say_when_they_would_download(tmp_path: Path) -> None:
+    """:meth:`Writer.fetches`: with the options that download images, for a document that has
+    some, and not offline."""
+    from converter import read_file
+    from converter.writers import make_writer
+
+    (tmp_path / "local.txt").write_text(LOCAL_IMAGE, encoding="utf-8")
+    with_image, without = read_file(tmp_path / "local.txt"), read_file(ROOT / "tests" / "fixtures" / "english.txt")
+    downloading = [("epub", {}), ("html", {"images": "embed"}), ("md", {"extract_media": str(tmp_path / "m")})]
+    for fmt, options in downloading:
+        assert make_writer(fmt, **options).fetches(with_image), fmt
+        assert not make_writer(fmt, **options).fetches(without), fmt
+        assert not make_writer(fmt, **options, offline=True).fetches(with_image), fmt
+    for fmt, options in [("epub", {"images": "link"}), ("epub", {"images": "none"}), ("html", {}), ("md", {}),
+                         ("txt", {}), ("json", {})]:
+        assert not make_writer(fmt, **options).fetches(with_image), fmt
+    assert not (tmp_path / "m").exists()
 
 
 def test_a_stale_temporary_beside_the_output_is_swept(tmp_path: Path) -> None:
@@ -341,12 +392,17 @@ def test_the_fast_path_fetches_no_feed(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["a.txt", "--to", "md", "-o", "-"], ("a.txt", "md", "-")),
-    (["-t", "md", "-o", "-", "a.txt"], ("a.txt", "md", "-")),
-    (["--output=-", "--to=txt", "a.txt"], ("a.txt", "txt", "-")),
-    (["a.txt", "--to", "md"], ("a.txt", "md", None)),  # beside the input
-    (["a.txt", "--to", "md", "-o", "out.md"], ("a.txt", "md", "out.md")),
-    (["a.txt", "-o", "out.md"], ("a.txt", None, "out.md")),  # the format from the extension
+    (["a.txt", "--to", "md", "-o", "-"], ("a.txt", "md", "-", {})),
+    (["-t", "md", "-o", "-", "a.txt"], ("a.txt", "md", "-", {})),
+    (["--output=-", "--to=txt", "a.txt"], ("a.txt", "txt", "-", {})),
+    (["a.txt", "--to", "md"], ("a.txt", "md", None, {})),  # beside the input
+    (["a.txt", "--to", "md", "-o", "out.md"], ("a.txt", "md", "out.md", {})),
+    (["a.txt", "-o", "out.md"], ("a.txt", None, "out.md", {})),  # the format from the extension
+    (["a.txt", "--to", "epub", "--images", "none"], ("a.txt", "epub", None, {"images": "none"})),
+    (["--images=link", "a.txt", "-o", "a.epub"], ("a.txt", None, "a.epub", {"images": "link"})),
+    (["a.txt", "--images", "none"], None),  # neither format nor output: a usage error
+    (["a.txt", "--to", "epub", "--images", "none", "--images", "link"], None),
+    (["a.txt", "--to", "epub", "--offline"], None),
     (["a.txt"], None),  # neither: a usage error
     (["-", "--to", "md", "-o", "-"], None),  # stdin
     (["a.txt", "b.txt", "--to", "md", "-o", "-"], None),
@@ -359,7 +415,8 @@ def test_the_fast_path_fetches_no_feed(tmp_path: Path, monkeypatch: pytest.Monke
     (["a.txt", "--to", "md", "-o", "-", "--"], None),
     (["a.txt", "--to", "md", "-o"], None),
 ])
-def test_one_file_request(args: list[str], expected: tuple[str, str | None, str | None] | None) -> None:
+def test_one_file_request(args: list[str],
+                          expected: tuple[str, str | None, str | None, dict[str, str]] | None) -> None:
     assert launch.one_file_request(args) == expected
 
 

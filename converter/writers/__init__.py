@@ -57,6 +57,12 @@ class Writer(NodeDispatcher):
         for doc in docs:
             yield written(partial(self.write, doc))
 
+    def fetches(self, doc: Document) -> bool:
+        """Whether writing ``doc`` would ask the network for something (its images, with the
+        options that download them): a caller that must not fetch, or fetch twice, can tell
+        before writing. A writer that downloads says when it does."""
+        return False
+
     def writer_name(self) -> str:
         return f"the {self.name} writer" if self.name else type(self).__name__
 

@@ -35,7 +35,7 @@ from ebooklib import epub
 from .. import ast as A
 from ..digest import NO_SITE, publisher_names
 from ..errors import InputError, OptionError
-from ..images import FetchedImage, ImageFetcher, image_urls, sniff
+from ..images import FetchedImage, ImageFetcher, fetches_images, image_urls, sniff
 from ..labels import label
 from . import Writer, Written, written
 from .article import (
@@ -120,6 +120,9 @@ class EpubWriter(Writer):
 
     def write(self, doc: A.Document) -> bytes:
         return self._write(doc, None)
+
+    def fetches(self, doc: A.Document) -> bool:
+        return self.options.images == "embed" and fetches_images(doc.blocks, offline=self.options.offline)
 
     def write_many(self, docs: Iterable[A.Document]) -> Iterator[Written]:
         """Each of ``docs`` as :meth:`write` writes it, but with the images of all of them

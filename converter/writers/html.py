@@ -66,6 +66,13 @@ class HtmlWriter(Writer):
         )
 
 
+    def fetches(self, doc: A.Document) -> bool:
+        if self.images != "embed":
+            return False
+        from ..images import fetches_images
+
+        return fetches_images(doc.blocks, offline=self.offline)
+
     def _images(self, doc: A.Document) -> dict[str, Any]:
         """How the page shows images: where they are (link), inside it as ``data:`` URIs
         (embed; one that cannot be had is a link to it), or not at all (none)."""

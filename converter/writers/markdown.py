@@ -847,6 +847,13 @@ class MarkdownWriter(Writer):
                  self._blocks(doc.blocks)]
         return "\n\n".join(part for part in parts if part) + "\n"
 
+    def fetches(self, doc: Document) -> bool:
+        if self.extract_media is None:
+            return False
+        from ..images import fetches_images
+
+        return fetches_images(doc.blocks, offline=self.offline)
+
     def _extract(self, doc: Document) -> dict[str, str]:
         """Each image of ``doc`` that could be had, saved in ``extract_media`` under a name
         made of its URL's hash (so the notes of a folder share one copy), by URL."""
