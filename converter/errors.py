@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3-9 ms) on every start
 if TYPE_CHECKING:
     import warnings
     from collections.abc import Iterable
