@@ -364,6 +364,24 @@ def test_writers_say_when_they_would_download(tmp_path: Path) -> None:
     assert not (tmp_path / "m").exists()
 
 
+def test_a_writer_that_has_not_said_may_fetch_when_it_takes_images() -> None:
+    """A plug-in's writer that takes ``images`` and does not say when it downloads is taken to
+    download: the fast path leaves it to the command, which runs it once."""
+    from converter import ast as A
+    from converter.writers import Writer
+
+    class Gallery(Writer):
+        def __init__(self, *, images: str = "embed") -> None:
+            self.images = images
+
+    class Plain(Writer):
+        def __init__(self, *, width: int = 72) -> None:
+            self.width = width
+
+    doc = A.Document(A.Meta(title="t"), [])
+    assert Gallery().fetches(doc) and not Plain().fetches(doc)
+
+
 def test_a_stale_temporary_beside_the_output_is_swept(tmp_path: Path) -> None:
     """As a batch does before writing into a folder: a killed run's temporary is removed."""
     folder = _folder(tmp_path / "in")

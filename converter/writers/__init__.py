@@ -60,8 +60,9 @@ class Writer(NodeDispatcher):
     def fetches(self, doc: Document) -> bool:
         """Whether writing ``doc`` would ask the network for something (its images, with the
         options that download them): a caller that must not fetch, or fetch twice, can tell
-        before writing. A writer that downloads says when it does."""
-        return False
+        before writing. Ours that download say when they do; for any other writer, one that
+        takes an ``images`` option may (a plug-in's, say, that has not said)."""
+        return "images" in writer_options(type(self))
 
     def writer_name(self) -> str:
         return f"the {self.name} writer" if self.name else type(self).__name__
