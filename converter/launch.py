@@ -18,9 +18,10 @@ these forms are done here:
 The document is read and written in memory first; only a clean conversion (no error, no
 warning) is printed or saved here. Anything else — another option, stdin, an unknown format, a
 file that cannot be read, a feed or a folder, a warning, an output that cannot be written, a
-document whose images the writer would download (:meth:`Writer.fetches`) — goes to :func:`converter.cli.run`, which does
-it again and reports it as it always does, so this path changes how fast the command is and
-never what it does. Ctrl-C here exits with status 130, with nothing written.
+document whose images the writer would download (:meth:`Writer.fetches`: a failed download
+would be tried twice) — goes to :func:`converter.cli.run`, which does it again and reports it
+as it always does, so this path changes how fast the command is and never what it does.
+Ctrl-C here exits with status 130, with nothing written.
 
 ``FAST_PATH_OPTIONS`` are the writer options the command passes when none is given; a test
 (tests/test_startup.py) checks them against the command's own, and that both paths give the

@@ -65,7 +65,6 @@ class HtmlWriter(Writer):
             f"<body>\n<article>\n{body}</article>\n</body>\n</html>\n"
         )
 
-
     def fetches(self, doc: A.Document) -> bool:
         if self.images != "embed":
             return False
