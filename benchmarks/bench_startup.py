@@ -25,7 +25,8 @@ does not do for a pipe.
 
 ``--python`` may be given more than once (e.g. ``--python before=/tmp/old/.venv/bin/python``
 ``--python after=.venv/bin/python``) to compare two installs in the same run; ``convert``
-is the console script beside each interpreter, or ``PYTHON -m converter`` if there is none.
+is the console script beside each interpreter, or ``PYTHON -m converter`` for every one if
+any has none (the same form in every column: ``-m`` costs runpy's ~7 ms more than the script).
 The ratios the project aims at (``convert --version`` <= 2x ``python -c pass``, one small
 document to md <= 4x pandoc html->commonmark) follow the table.
 
@@ -64,9 +65,13 @@ def html_body(path: Path) -> str:
     return header.split(decode(path.read_bytes())).body
 
 
-def convert_command(python: str) -> list[str]:
-    script = Path(python).parent / "convert"
-    return [str(script)] if script.exists() else [python, "-m", "converter"]
+def convert_commands(pythons: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """How each column runs ``convert``: the console script beside each interpreter if every
+    one has it, else ``PYTHON -m converter`` for all, so that no column pays for runpy alone."""
+    scripts = {label: Path(python).parent / "convert" for label, python in pythons}
+    if all(script.exists() for script in scripts.values()):
+        return {label: [str(script)] for label, script in scripts.items()}
+    return {label: [python, "-m", "converter"] for label, python in pythons}
 
 
 #: The commands run as a user's do: with Python's bytecode cache written and read (an
@@ -143,6 +148,7 @@ def main() -> None:
     if len(docs) == 1:
         print(f"(no large document: {CORPUS} is absent; its rows are skipped)", file=sys.stderr)
 
+    convert = convert_commands(pythons)
     import pypandoc
 
     pandoc = pypandoc.get_pandoc_path()
@@ -157,7 +163,7 @@ def main() -> None:
         rows: list[tuple[str, dict[str, list[str]]]] = []
         rows.append(("python -c pass", {label: [py, "-c", "pass"] for label, py in pythons}))
         for flag in ("--version", "--help"):
-            cols = {label: convert_command(py) + [flag] for label, py in pythons}
+            cols = {label: argv + [flag] for label, argv in convert.items()}
             if flag == "--version":
                 cols["pandoc"] = [pandoc, "--version"]
             rows.append((f"convert {flag}", cols))
@@ -165,15 +171,15 @@ def main() -> None:
             size = path.stat().st_size
             for fmt in FORMATS:
                 cols = {}
-                for label, py in pythons:
+                for label, argv in convert.items():
                     out = "-" if fmt != "epub" else str(scratch / f"{label}-{name}.epub")
                     extra = ["--images", "none"] if fmt == "epub" else []
-                    cols[label] = convert_command(py) + [str(path), "--to", fmt, "-o", out] + extra
+                    cols[label] = argv + [str(path), "--to", fmt, "-o", out] + extra
                 if fmt in PANDOC_FORMAT:
                     cols["pandoc"] = [pandoc, "-f", "html", "-t", PANDOC_FORMAT[fmt], str(html_files[name])]
                 rows.append((f"{name} ({size / 1024:.0f} KB) → {fmt}", cols))
-            cols = {label: convert_command(py) + [str(path), "--to", "md", "-o", str(scratch / f"{label}-{name}.md")]
-                    for label, py in pythons}
+            cols = {label: argv + [str(path), "--to", "md", "-o", str(scratch / f"{label}-{name}.md")]
+                    for label, argv in convert.items()}
             cols["pandoc"] = [pandoc, "-f", "html", "-t", "commonmark", str(html_files[name]),
                               "-o", str(scratch / f"pandoc-{name}.md")]
             rows.append((f"{name} ({size / 1024:.0f} KB) → md file (-o FILE)", cols))
@@ -195,6 +201,7 @@ def main() -> None:
     labels = [label for label, _ in pythons]
     columns = labels + ["pandoc"]
     where = ", standard error on a terminal" if a.terminal else ""
+    where += "" if len(next(iter(convert.values()))) == 1 else ", convert run as PYTHON -m converter"
     print(f"Medians of {a.runs} runs{where}, milliseconds ({os.cpu_count()} cores, Python "
           f"{sys.version.split()[0]}; pandoc: --version, and html → commonmark/plain/json on the item's HTML body)")
     print()
