@@ -201,7 +201,8 @@ def main() -> None:
     labels = [label for label, _ in pythons]
     columns = labels + ["pandoc"]
     where = ", standard error on a terminal" if a.terminal else ""
-    where += "" if len(next(iter(convert.values()))) == 1 else ", convert run as PYTHON -m converter"
+    if any(argv[1:] == ["-m", "converter"] for argv in convert.values()):
+        where += ", convert run as PYTHON -m converter"
     print(f"Medians of {a.runs} runs{where}, milliseconds ({os.cpu_count()} cores, Python "
           f"{sys.version.split()[0]}; pandoc: --version, and html → commonmark/plain/json on the item's HTML body)")
     print()

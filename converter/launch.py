@@ -95,11 +95,10 @@ def one_file_request(args: list[str]) -> tuple[str, str | None, str | None, dict
     return found["input"], found.get("to"), found.get("output"), options
 
 
-def convert_one(name: str, fmt: str | None, output: str | None, options: dict[str, str] | None = None) -> int | None:
+def convert_one(name: str, fmt: str | None, output: str | None, options: dict[str, str]) -> int | None:
     """Convert the file ``name`` to ``fmt`` into ``output`` (``-``: standard output; None:
     beside it) with the writer ``options`` given, if it converts cleanly; the exit status, or
     None for the command to do it."""
-    options = options or {}
     if output == "-":
         if fmt is None:  # a usage error: the command says so
             return None
@@ -145,13 +144,12 @@ def _fetch_nothing(count: int) -> Callable[[], None]:
     raise _WouldFetch(count)
 
 
-def convert_cleanly(name: str, fmt: str, options: dict[str, str] | None = None, *,
+def convert_cleanly(name: str, fmt: str, options: dict[str, str], *,
                     to_terminal: bool = False) -> str | bytes | None:
     """The output for ``name`` in ``fmt`` with the command's default options and ``options``,
     or None if anything is not plain (see :func:`_cleanly`): an option the writer does not
     take (a usage error), a document whose images it would download (a failure would be
     fetched twice), a binary output for a terminal (``to_terminal``), which the command refuses."""
-    given = options or {}
 
     def convert() -> str | bytes | None:
         from .files import read_file
@@ -159,10 +157,10 @@ def convert_cleanly(name: str, fmt: str, options: dict[str, str] | None = None, 
 
         cls = get_writer_class(fmt)
         accepted = writer_options(cls)
-        if (cls.binary and to_terminal) or any(key not in accepted for key in given):
+        if (cls.binary and to_terminal) or any(key not in accepted for key in options):
             return None
         defaults = {k: v for k, v in FAST_PATH_OPTIONS.items() if k in accepted}
-        writer = make_writer(fmt, **{**defaults, **given})
+        writer = make_writer(fmt, **{**defaults, **options})
         doc = read_file(name)
         return None if writer.fetches(doc) else writer.write(doc)
 
